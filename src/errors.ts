@@ -1,0 +1,38 @@
+/**
+ * bnviz's named errors. Each sets `name`, because errors that come back from a
+ * worker thread or a BullMQ job arrive serialized: classify them with
+ * `isBnvizError(err, 'InputError')`, not with `instanceof` alone.
+ */
+
+/** Bad input (a corrupt or unreadable image, an invalid job): fails its group once, never retried. */
+export class InputError extends Error {
+  override name = 'InputError' as const;
+  /** The file or key at fault. */
+  readonly subject: string;
+  constructor(subject: string, reason: string, options?: ErrorOptions) {
+    super(`${subject}: ${reason}`, options);
+    this.subject = subject;
+  }
+}
+
+/** A bad setting: stops the command at start (exit code 2). */
+export class ConfigError extends Error {
+  override name = 'ConfigError' as const;
+}
+
+/** Bad use of the command line or of the library (exit code 2). */
+export class UsageError extends Error {
+  override name = 'UsageError' as const;
+}
+
+export type BnvizErrorName = 'InputError' | 'ConfigError' | 'UsageError';
+
+/** True when `err` is (or was, before crossing a thread) a bnviz error of that name. */
+export function isBnvizError(err: unknown, name: BnvizErrorName): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === name;
+}
+
+/** The message of anything thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,104 @@
+/**
+ * The plain-data shapes that bnviz's parts hand to each other. Nothing here
+ * holds a handle (no file descriptors, no Redis, no tensors): every value can
+ * cross a thread or be written as JSON.
+ */
+
+/** The three colour channels, in the order pixels store them. */
+export const CHANNELS = ['R', 'G', 'B'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+/**
+ * One decoded image: RGB float32 values in [0, 1], row-major, interleaved
+ * (`data[(y * width + x) * 3 + c]`), so `data.length === height * width * 3`.
+ */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** Which normalization to apply; see `src/compute/normalize.ts`. */
+export type NormMethod = 'batch' | 'instance' | 'layer' | 'group';
+
+/** Options of the normalization step (all have defaults in the config schema). */
+export interface NormOptions {
+  method: NormMethod;
+  /** Added to the variance before the square root; Keras's default is 1e-3. */
+  epsilon: number;
+  /** Scale per channel (Keras `gamma`); one number applies to every channel. */
+  gamma: number | [number, number, number];
+  /** Offset per channel (Keras `beta`). */
+  beta: number | [number, number, number];
+  /** Channel groups for `group` normalization (must divide 3: 1 or 3). */
+  groups: number;
+}
+
+/** Options of the density step. */
+export interface DensityOptions {
+  /** Points on the evaluation grid, from the channel's min to its max (seaborn's gridsize). */
+  gridSize: number;
+  /** Multiplies Scott's bandwidth (seaborn's bw_adjust). */
+  bwAdjust: number;
+}
+
+/** A density curve on a grid. */
+export interface Density {
+  x: number[];
+  y: number[];
+}
+
+/** Statistics of one image's values in one channel. */
+export interface ValueStats {
+  min: number;
+  max: number;
+  mean: number;
+  /** Population standard deviation (ddof 0). */
+  std: number;
+  /** Share of values below 0 (drawn black). */
+  below0: number;
+  /** Share of values above 1 (drawn white). */
+  above1: number;
+  /** Gaussian kernel bandwidth used for the density (Scott, ddof 1, times bwAdjust). */
+  bandwidth: number;
+  density: Density;
+}
+
+export interface ChannelStats {
+  channel: ChannelName;
+  original: ValueStats;
+  normalized: ValueStats;
+  /** The write-up's min-max scaled variant (one min and max over the whole group). */
+  minmax: ValueStats;
+}
+
+export interface ImageStats {
+  /** The file's name (basename), as in the reference stats.json. */
+  file: string;
+  /** The file's path relative to the dataset root, when known. */
+  path?: string;
+  channels: ChannelStats[];
+}
+
+/**
+ * One group's numbers: the document `bnviz inspect --json` prints and each
+ * group's `stats.json` holds. Follows the reference stats.json schema, with
+ * extra keys.
+ */
+export interface GroupStats {
+  epsilon: number;
+  method: NormMethod;
+  backend: string;
+  /** Batch statistics per channel (batch normalization; for other methods, over the whole group too). */
+  batch: { mean: number[]; variance: number[] };
+  /** The min and max over the whole group used by the min-max variant. */
+  minmax: { min: number; max: number };
+  images: ImageStats[];
+}
+
+/** The arrays the figures draw, next to the statistics. */
+export interface GroupArrays {
+  original: RgbImage[];
+  normalized: RgbImage[];
+  minmax: RgbImage[];
+}
