@@ -16,6 +16,12 @@ export interface RgbImage {
   width: number;
   height: number;
   data: Float32Array;
+  /**
+   * Levels the values were quantized to (256 for 8-bit sources, 65536 for
+   * 16-bit), so that statistics can count levels instead of pixels; absent
+   * or 0 when the values are not quantized.
+   */
+  levels?: number;
 }
 
 /** Which normalization to apply; see `src/compute/normalize.ts`. */

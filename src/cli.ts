@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * The `bnviz` command: a thin entry with one top-level catch. Exit codes:
+ * 0 success, 1 some groups failed, 2 bad usage or configuration.
+ */
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli/program.js';
+import { isBnvizError, messageOf } from './errors.js';
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (isBnvizError(err, 'ConfigError') || isBnvizError(err, 'UsageError') || isBnvizError(err, 'InputError')) {
+    process.stderr.write(`bnviz: ${messageOf(err)}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`bnviz: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

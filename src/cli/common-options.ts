@@ -1,0 +1,57 @@
+/**
+ * Flags shared by the commands, each mapped to its config key, so a flag is
+ * only ever another source for the one convict schema.
+ */
+import { Command, Option } from 'commander';
+import { loadConfig, type BnvizConfig } from '../config/load-config.js';
+
+/** flag name (commander's camelCase attribute) -> config key */
+const FLAG_KEYS = {
+  groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group (default 3)' },
+  manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups' },
+  size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size (default 256)' },
+  fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill (default cover)' },
+  background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
+  method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer or group (default batch)' },
+  epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance (default 1e-3)' },
+  gamma: { key: 'gamma', flags: '--gamma <g>', doc: 'scale: one number or R,G,B (default 1)' },
+  beta: { key: 'beta', flags: '--beta <b>', doc: 'offset: one number or R,G,B (default 0)' },
+  groups: { key: 'groups', flags: '--groups <g>', doc: 'channel groups for group normalization (1 or 3)' },
+  gridSize: { key: 'gridSize', flags: '--grid-size <n>', doc: 'density grid points (default 200)' },
+  bwAdjust: { key: 'bwAdjust', flags: '--bw-adjust <a>', doc: 'bandwidth multiplier (default 1)' },
+  backend: { key: 'backend', flags: '--backend <b>', doc: 'tfjs backend: auto, wasm, cpu or node' },
+  figures: { key: 'figures', flags: '--figures <list>', doc: 'overview,panels,compare' },
+  formats: { key: 'formats', flags: '--formats <list>', doc: 'png,svg (default png)' },
+  scale: { key: 'scale', flags: '--scale <s>', doc: 'PNG scale; 1 is 1200 x 600 px' },
+  xRange: { key: 'xRange', flags: '--x-range <r>', doc: 'density x range +-r, or auto (default 3.5)' },
+  markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels below 0 and above 1' },
+  spec: { key: 'spec', flags: '--spec', doc: 'also write each figure spec as JSON' },
+  out: { key: 'out', flags: '-o, --out <dir>', doc: 'output folder (default out)' },
+  runId: { key: 'runId', flags: '--run <id>', doc: 'run id (default: folder name and time)' },
+  threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads (default: every core)' },
+  force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
+  redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL (default redis://127.0.0.1:6379)' },
+  prefix: { key: 'redis.prefix', flags: '--prefix <p>', doc: 'Redis key prefix (default bnviz)' },
+  queue: { key: 'queue.name', flags: '--queue <name>', doc: 'queue name (default groups)' },
+  roots: { key: 'roots', flags: '--roots <dirs>', doc: 'dataset roots a worker may read (comma-separated)' },
+  host: { key: 'dashboard.host', flags: '--host <h>', doc: 'dashboard address (default 127.0.0.1)' },
+  port: { key: 'dashboard.port', flags: '--port <n>', doc: 'dashboard port (default 8080)' },
+} as const;
+
+export type FlagName = keyof typeof FLAG_KEYS;
+
+/** Adds `--config` and the named flags to a command. */
+export function withOptions(command: Command, names: FlagName[]): Command {
+  command.addOption(new Option('-c, --config <file>', 'config file (JSON); also BNVIZ_CONFIG'));
+  for (const name of names) command.addOption(new Option(FLAG_KEYS[name].flags, FLAG_KEYS[name].doc));
+  return command;
+}
+
+/** Loads the config with the command's flags as the last source. */
+export function configFrom(opts: Record<string, unknown>): Readonly<BnvizConfig> {
+  const flags: Record<string, unknown> = {};
+  for (const [name, { key }] of Object.entries(FLAG_KEYS)) {
+    if (opts[name] !== undefined) flags[key] = opts[name];
+  }
+  return loadConfig({ file: opts.config as string | undefined, flags });
+}

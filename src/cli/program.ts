@@ -1,0 +1,14 @@
+/** The commander program: one file a command under src/cli/. */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('bnviz')
+    .description('See what batch normalization does to image data: densities before and after, and the values no image can show.')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError();
+  return program;
+}

@@ -1,0 +1,71 @@
+/**
+ * One image file to RGB float32 values in [0, 1], H x W x 3, with sharp.
+ *
+ * What real folders hold: EXIF orientation is applied; grayscale is repeated
+ * to three channels; alpha is flattened onto `background`; 16-bit images are
+ * scaled by 65535 (not 255); palette images are expanded; animated images give
+ * their first frame; CMYK and other colour spaces are converted to sRGB.
+ * Anything sharp cannot read fully (corrupt, truncated, empty, not an image)
+ * throws an InputError that names the file and the reason.
+ */
+import sharp, { type Sharp } from 'sharp';
+import { InputError } from '../errors.js';
+import type { RgbImage } from '../types.js';
+
+export interface DecodeOptions {
+  /** Output is size x size pixels. */
+  size: number;
+  /** cover crops the centre, contain letterboxes on `background`, fill stretches. */
+  fit: 'cover' | 'contain' | 'fill';
+  /** #rrggbb behind transparent pixels and letterboxes. */
+  background: string;
+}
+
+export async function decodeImage(file: string, options: DecodeOptions): Promise<RgbImage> {
+  let input: Sharp;
+  let sixteenBit: boolean;
+  try {
+    // failOn 'error': a truncated or corrupt file is an error, not a grey band.
+    input = sharp(file, { failOn: 'error', pages: 1 });
+    const meta = await input.metadata();
+    sixteenBit = meta.depth === 'ushort';
+  } catch (err) {
+    throw new InputError(file, reasonOf(err), { cause: err });
+  }
+  try {
+    const { data, info } = await input
+      .rotate() // EXIF orientation
+      .flatten({ background: options.background })
+      .resize(options.size, options.size, { fit: options.fit, background: options.background })
+      .toColourspace(sixteenBit ? 'rgb16' : 'srgb')
+      .removeAlpha()
+      .raw({ depth: sixteenBit ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels after conversion but got ${info.channels}`);
+    return { width: info.width, height: info.height, data: toFloat(data, sixteenBit), levels: sixteenBit ? 65536 : 256 };
+  } catch (err) {
+    throw new InputError(file, reasonOf(err), { cause: err });
+  }
+}
+
+function toFloat(bytes: Buffer, sixteenBit: boolean): Float32Array {
+  if (sixteenBit) {
+    const words = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+    const out = new Float32Array(words.length);
+    for (let i = 0; i < words.length; ++i) out[i] = words[i] / 65535;
+    return out;
+  }
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; ++i) out[i] = bytes[i] / 255;
+  return out;
+}
+
+/** sharp's messages, made to read as a reason ("not an image or an unsupported format"). */
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/unsupported image format/i.test(message)) return 'not an image, or a format sharp cannot read';
+  if (/Input file is missing/i.test(message)) return 'file not found';
+  if (/empty|zero length|Input buffer contains unsupported/i.test(message)) return `empty or unreadable file (${message})`;
+  if (/premature end|truncated|Not enough data|unexpected end/i.test(message)) return `truncated image (${message.trim()})`;
+  return message.trim();
+}
