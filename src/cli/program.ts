@@ -1,6 +1,7 @@
 /** The commander program: one file a command under src/cli/. */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerInspect } from './inspect-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -10,5 +11,6 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .showHelpAfterError();
+  registerInspect(program);
   return program;
 }

@@ -1,0 +1,22 @@
+/** `bnviz inspect FILE... [--json]`: one group's numbers. */
+import type { Command } from 'commander';
+import { computeGroup } from '../compute/compute-group.js';
+import { computeOptions, decodeOptions } from '../config/derive-options.js';
+import { decodeImage } from '../decode/decode-image.js';
+import { configFrom, withOptions } from './common-options.js';
+import { statsTable } from './stats-table.js';
+
+export function registerInspect(program: Command): void {
+  const command = program
+    .command('inspect')
+    .description('print one group\'s statistics: batch mean and variance, per image and channel min, max, mean, std, shares below 0 and above 1, densities (--json)')
+    .argument('<files...>', 'the images of one group')
+    .option('--json', 'print the stats.json document');
+  withOptions(command, ['size', 'fit', 'background', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend']);
+  command.action(async (files: string[], opts: Record<string, unknown>) => {
+    const config = configFrom(opts);
+    const images = await Promise.all(files.map((f) => decodeImage(f, decodeOptions(config))));
+    const { stats } = await computeGroup(images, files, computeOptions(config));
+    process.stdout.write(opts.json ? `${JSON.stringify(stats)}\n` : `${statsTable(stats)}\n`);
+  });
+}

@@ -1,0 +1,207 @@
+import test from 'ava';
+import { computeGroup, type ComputeOptions } from '../src/compute/compute-group.js';
+import { normalize } from '../src/compute/normalize.js';
+import { initBackend } from '../src/compute/backend.js';
+import { minMaxScale } from '../src/compute/min-max.js';
+import { scottBandwidth } from '../src/compute/scott-bandwidth.js';
+import { density } from '../src/compute/density.js';
+import { levelTables } from '../src/compute/level-table.js';
+import { decodeImage } from '../src/decode/decode-image.js';
+import type { RgbImage } from '../src/types.js';
+import { batchNorm64, channel, exactKde } from './helpers/exact.js';
+import { EXAMPLE_FILES } from './helpers/paths.js';
+import { hasReference, reference } from './helpers/reference.js';
+
+const OPTIONS: ComputeOptions = { method: 'batch', epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1, backend: 'wasm' };
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+const image = (values: number[], width: number, height: number): RgbImage => ({ width, height, data: Float32Array.from(values) });
+
+test.before(async () => {
+  await initBackend('wasm');
+});
+
+const examples = (async () => {
+  const images = await Promise.all(EXAMPLE_FILES.map((f) => decodeImage(f, { size: 256, fit: 'cover', background: '#000000' })));
+  const result = await computeGroup(images, EXAMPLE_FILES, OPTIONS);
+  return { images, result };
+})();
+
+test('normalize(batch) of a known 2x1x2 group gives (x - mean) / sqrt(var + eps) per channel', async (t) => {
+  // Two 1x2 images. R values 0,1,2,3 -> mean 1.5, var 1.25; G all 0.5 -> var 0; B 0,0,0,1 -> mean .25, var .1875
+  const a = image([0, 0.5, 0, 1, 0.5, 0], 2, 1);
+  const b = image([2, 0.5, 0, 3, 0.5, 1], 2, 1);
+  const { normalized, batchMean, batchVariance } = await normalize([a, b], { ...OPTIONS, epsilon: 0.001 });
+  t.deepEqual(batchMean.map((v) => +v.toFixed(6)), [1.5, 0.5, 0.25]);
+  t.deepEqual(batchVariance.map((v) => +v.toFixed(6)), [1.25, 0, 0.1875]);
+  const r = (x: number) => (x - 1.5) / Math.sqrt(1.251);
+  const bb = (x: number) => (x - 0.25) / Math.sqrt(0.1885);
+  const expected = [[r(0), 0, bb(0), r(1), 0, bb(0)], [r(2), 0, bb(0), r(3), 0, bb(1)]];
+  normalized.forEach((img, i) => img.forEach((v, j) => t.true(Math.abs(v - expected[i][j]) < 1e-5, `image ${i} value ${j}: ${v} vs ${expected[i][j]}`)));
+});
+
+test('normalize applies gamma and beta per channel after normalizing', async (t) => {
+  const a = image([0, 0, 0, 1, 1, 1], 2, 1);
+  const { normalized } = await normalize([a], { ...OPTIONS, epsilon: 0, gamma: [2, 1, 0], beta: [0, 5, 1] });
+  t.deepEqual(Array.from(normalized[0]).map((v) => +v.toFixed(5)), [-2, 4, 1, 2, 6, 1]);
+});
+
+test('normalize(instance) averages each image and channel over H, W only', async (t) => {
+  const a = image([0, 0, 0, 2, 2, 2], 2, 1);
+  const b = image([10, 10, 10, 14, 14, 14], 2, 1);
+  const { normalized } = await normalize([a, b], { ...OPTIONS, method: 'instance', epsilon: 0 });
+  for (const img of normalized) t.deepEqual(Array.from(img).map((v) => +v.toFixed(5)), [-1, -1, -1, 1, 1, 1]);
+});
+
+test('normalize(layer) averages each image over H, W and C together', async (t) => {
+  const a = image([0, 0, 0, 2, 2, 2], 2, 1); // mean 1, var 1
+  const b = image([0, 2, 4, 0, 2, 4], 2, 1); // mean 2, var 8/3
+  const { normalized } = await normalize([a, b], { ...OPTIONS, method: 'layer', epsilon: 0 });
+  t.deepEqual(Array.from(normalized[0]).map((v) => +v.toFixed(5)), [-1, -1, -1, 1, 1, 1]);
+  const s = Math.sqrt(8 / 3);
+  t.deepEqual(Array.from(normalized[1]).map((v) => +v.toFixed(5)), [-2 / s, 0, 2 / s, -2 / s, 0, 2 / s].map((v) => +v.toFixed(5)));
+});
+
+test('normalize(group) with 1 group equals layer and with 3 groups equals instance', async (t) => {
+  const imgs = [image([0.1, 0.7, 0.3, 0.9, 0.2, 0.4, 0.5, 0.5, 0.6, 0.0, 1.0, 0.8], 2, 2)];
+  const g1 = await normalize(imgs, { ...OPTIONS, method: 'group', groups: 1 });
+  const layer = await normalize(imgs, { ...OPTIONS, method: 'layer' });
+  const g3 = await normalize(imgs, { ...OPTIONS, method: 'group', groups: 3 });
+  const instance = await normalize(imgs, { ...OPTIONS, method: 'instance' });
+  t.deepEqual(Array.from(g1.normalized[0]), Array.from(layer.normalized[0]));
+  t.deepEqual(Array.from(g3.normalized[0]), Array.from(instance.normalized[0]));
+  t.notDeepEqual(Array.from(g1.normalized[0]), Array.from(g3.normalized[0]));
+});
+
+test('minMaxScale maps the whole group to [0, 1] with one min and max', (t) => {
+  const { scaled, min, max } = minMaxScale([Float32Array.of(-2, 0, 2), Float32Array.of(6, 1, -2)]);
+  t.is(min, -2);
+  t.is(max, 6);
+  t.deepEqual(Array.from(scaled[0]), [0, 0.25, 0.5]);
+  t.deepEqual(Array.from(scaled[1]), [1, 0.375, 0]);
+});
+
+test('scottBandwidth is the ddof-1 std times n^-1/5 times adjust', (t) => {
+  // values 0,1,2,3: ddof-0 std sqrt(1.25), ddof-1 std sqrt(5/3)
+  t.true(Math.abs(scottBandwidth(Math.sqrt(1.25), 4) - Math.sqrt(5 / 3) * 4 ** -0.2) < 1e-12);
+  t.true(Math.abs(scottBandwidth(Math.sqrt(1.25), 4, 2) - 2 * Math.sqrt(5 / 3) * 4 ** -0.2) < 1e-12);
+  t.is(scottBandwidth(1, 1), 0);
+});
+
+test('density of a small sample agrees with the exact Gaussian sum within 0.1% of its peak', (t) => {
+  const values = [0.1, 0.15, 0.2, 0.22, 0.5, 0.51, 0.8, 0.9, 0.95, 1.0];
+  const min = 0.1, max = 1.0;
+  const xs = Array.from({ length: 200 }, (_, i) => min + (i * (max - min)) / 199);
+  const exact = exactKde(values, xs);
+  const table = { values: Float64Array.from(values), counts: new Float64Array(values.length).fill(1), n: values.length };
+  const d = density(table, min, max, exact.bandwidth, 200);
+  const peak = Math.max(...exact.y);
+  const worst = Math.max(...d.y.map((y, i) => Math.abs(y - exact.y[i])));
+  t.true(worst / peak < 1e-3, `worst ${worst / peak}`);
+});
+
+test('density of one repeated value is empty (no density exists) rather than a division by zero', (t) => {
+  const d = density({ values: Float64Array.of(0.5), counts: Float64Array.of(10), n: 10 }, 0.5, 0.5, 0, 200);
+  t.deepEqual(d, { x: [], y: [] });
+});
+
+test('levelTables gives the same counts as the pixels and falls back when equal inputs map to unequal outputs', (t) => {
+  const original = Float32Array.from([0, 1, 0.5, 0, 1, 0.5, 1, 1, 1].map((v) => Math.round(v * 255) / 255));
+  const normalized = original.map((v) => v * 2 - 1);
+  const scaled = original.map((v) => v);
+  const [r] = levelTables(original, normalized, scaled, 256);
+  t.deepEqual(Array.from(r[0].values), [0, 1]);
+  t.deepEqual(Array.from(r[0].counts), [2, 1]);
+  t.deepEqual(Array.from(r[1].values), [-1, 1]);
+  const broken = normalized.slice();
+  broken[3] = 0.25; // pixel 2's R equals pixel 1's R in the original but not after
+  const [fallback] = levelTables(original, broken, scaled, 256);
+  t.is(fallback[1].values.length, 3);
+  t.deepEqual(Array.from(fallback[1].values), [-1, 0.25, 1]);
+});
+
+test('computeGroup on the examples: batch mean and variance equal the reference within 1e-5 relative', async (t) => {
+  if (!hasReference) return t.fail('../shared/reference/stats.json is missing');
+  const { result } = await examples;
+  for (let c = 0; c < 3; c++) {
+    t.true(rel(result.stats.batch.mean[c], reference!.batch.mean[c]) < 1e-5, `mean ${c}`);
+    t.true(rel(result.stats.batch.variance[c], reference!.batch.variance[c]) < 1e-5, `variance ${c}`);
+  }
+});
+
+test('computeGroup on the examples: every normalized value equals the float64 formula within 1e-4', async (t) => {
+  const { images, result } = await examples;
+  const exact = batchNorm64(images.map((i) => i.data), 1e-3);
+  let worst = 0;
+  result.arrays.normalized.forEach((img, i) => img.data.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - exact.out[i][j])); }));
+  t.true(worst < 1e-4, `worst ${worst}`);
+});
+
+test('computeGroup on the examples: shares below 0 and above 1 equal the reference within 1e-4', async (t) => {
+  if (!hasReference) return t.fail('reference missing');
+  const { result } = await examples;
+  result.stats.images.forEach((img, i) => {
+    t.is(img.file, reference!.images[i].file);
+    img.channels.forEach((ch, c) => {
+      for (const kind of ['original', 'normalized'] as const) {
+        const ref = reference!.images[i].channels[c][kind];
+        t.true(Math.abs(ch[kind].below0 - ref.below0) < 1e-4, `${img.file} ${ch.channel} ${kind} below0`);
+        t.true(Math.abs(ch[kind].above1 - ref.above1) < 1e-4, `${img.file} ${ch.channel} ${kind} above1`);
+        t.true(Math.abs(ch[kind].std - ref.std) < 1e-5 && Math.abs(ch[kind].mean - ref.mean) < 1e-5, `${kind} mean/std`);
+        t.true(rel(ch[kind].bandwidth, ref.bandwidth) < 1e-5, `${kind} bandwidth`);
+      }
+    });
+  });
+});
+
+test('computeGroup on the examples: every density is within 0.5% of its peak from the reference curve', async (t) => {
+  if (!hasReference) return t.fail('reference missing');
+  const { result } = await examples;
+  let worst = 0;
+  result.stats.images.forEach((img, i) => img.channels.forEach((ch, c) => {
+    for (const kind of ['original', 'normalized'] as const) {
+      const ref = reference!.images[i].channels[c][kind].density;
+      const peak = Math.max(...ref.y);
+      t.is(ch[kind].density.x.length, 200);
+      ch[kind].density.x.forEach((x, j) => t.true(Math.abs(x - ref.x[j]) < 1e-5));
+      ch[kind].density.y.forEach((y, j) => { worst = Math.max(worst, Math.abs(y - ref.y[j]) / peak); });
+    }
+  }));
+  t.true(worst < 5e-3, `worst ${worst}`);
+});
+
+test('computeGroup on the examples: every density is within 0.1% of its peak from the exact Gaussian sum', async (t) => {
+  const { images, result } = await examples;
+  const exact = batchNorm64(images.map((i) => i.data), 1e-3);
+  let worst = 0;
+  images.forEach((img, i) => [0, 1, 2].forEach((c) => {
+    for (const [kind, data] of [['original', img.data], ['normalized', exact.out[i]]] as const) {
+      const curve = result.stats.images[i].channels[c][kind].density;
+      const { y } = exactKde(channel(data, c), curve.x);
+      const peak = Math.max(...y);
+      curve.y.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - y[j]) / peak); });
+    }
+  }));
+  t.true(worst < 1e-3, `worst ${worst}`);
+});
+
+test('computeGroup: the min-max variant stays in [0, 1] and keeps the normalized density shape', async (t) => {
+  const { result } = await examples;
+  const { minmax } = result.stats;
+  for (const img of result.stats.images) {
+    for (const ch of img.channels) {
+      t.true(ch.minmax.min >= 0 && ch.minmax.max <= 1);
+      t.is(ch.minmax.below0 + ch.minmax.above1, 0);
+      // a linear map: the scaled density is the normalized one stretched by (max - min)
+      const k = minmax.max - minmax.min;
+      const mid = 100;
+      t.true(Math.abs(ch.minmax.density.y[mid] - ch.normalized.density.y[mid] * k) / (ch.normalized.density.y[mid] * k) < 1e-3);
+    }
+  }
+});
+
+test('computeGroup rejects images of different sizes, naming the file', async (t) => {
+  const a = image(new Array(12).fill(0.5), 2, 2);
+  const b = image(new Array(6).fill(0.5), 2, 1);
+  const err = await t.throwsAsync(computeGroup([a, b], ['a.png', 'b.png'], OPTIONS));
+  t.regex(err!.message, /b\.png is 2x1/);
+});

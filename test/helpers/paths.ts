@@ -1,0 +1,16 @@
+/** Paths the tests share; tests run from the package root (dist/test/... is compiled). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(process.cwd());
+export const EXAMPLES = join(ROOT, 'examples');
+export const REFERENCE = resolve(ROOT, '..', 'shared', 'reference');
+export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+
+/** The reference order of the example group (stats.json's). */
+export const EXAMPLE_FILES = ['astronaut.png', 'coffee.png', 'chelsea.png'].map((f) => join(EXAMPLES, f));
+
+export function tempDir(prefix = 'bnviz-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
