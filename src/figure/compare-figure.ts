@@ -1,0 +1,91 @@
+/**
+ * The comparison (the write-up's section 4.4): densities before and after
+ * normalization, the after row min-max scaled so both share one x range, a
+ * small inset of each image, and an R/G/B legend. As the write-up's
+ * sharex/sharey subplots, all panels share both ranges.
+ */
+import type { ValueStats } from '../types.js';
+import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
+import { fitAspect, layoutGrid, type GridCell } from './grid-layout.js';
+import { clearTop, densityAxes, headingAxes, imageAxes } from './panel-axes.js';
+import type { FigureSpec, Mark, TextMark } from './spec.js';
+import { CHANNEL_COLORS, PT, STYLE } from './style.js';
+import { FONT_FAMILY } from './text-width.js';
+
+/** inset_axes([0.02, 0.69, 0.3, 0.3]) in axes fractions. */
+const INSET = { x: 0.02, y: 0.69, w: 0.3, h: 0.3 };
+const LEGEND_SIZE = 16 * PT;
+
+export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOptions): FigureSpec {
+  const n = stats.images.length;
+  const width = Math.max(600, 400 * n);
+  const height = 800;
+  const names = methodNames(stats.method);
+  const rows = [
+    { key: 'original' as const, heading: `before ${names.noun}` },
+    {
+      key: 'minmax' as const,
+      heading: `after ${names.noun} (min-max scaled: ${fmt(stats.minmax.min)}\u2026${fmt(stats.minmax.max)} \u2192 0\u20261)`,
+    },
+  ];
+  const channels = rows.map((r) => stats.images.map((im) => im.channels.map((c) => c[r.key])));
+  const all = channels.flat(2);
+  const lo = Math.min(...all.map((s) => s.min)), hi = Math.max(...all.map((s) => s.max));
+  const margin = 0.05 * (hi - lo || 1);
+  const xDomain: [number, number] = [lo - margin, hi + margin];
+  const legend = legendMarks();
+  const regions = (i: number, r: number) => [
+    { x0: INSET.x, x1: INSET.x + INSET.w, y0: INSET.y },
+    ...(r === 0 && i === n - 1 ? [{ x0: 0.68, x1: 1, y0: 0.63 }] : []),
+  ];
+  // One y range for all (sharey), high enough that no curve runs under an inset or the legend.
+  const yTop = Math.max(...channels.flatMap((row, r) => row.map((ch, i) => clearTop(ch, xDomain, 1.05 * maxY(ch), regions(i, r)))));
+
+  const cells: GridCell[] = [];
+  rows.forEach((row, r) => {
+    cells.push({ row: 2 * r, col: 0, colSpan: n, build: (box) => [headingAxes(`heading-${row.key}`, row.heading, box)] });
+    for (let i = 0; i < n; i++) {
+      const img = arrays[row.key][i]!;
+      cells.push({
+        row: 2 * r + 1, col: i,
+        build: (box) => {
+          const main = densityAxes({
+            id: `density-${row.key}-${i}`, channels: channels[r]![i]!, xDomain, yTop,
+            xTickLabels: r === rows.length - 1, yTickLabels: i === 0,
+            ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad } } : {}),
+            ...(r === 0 && i === n - 1 ? legend : {}),
+          }, box);
+          const inset = fitAspect(
+            { x: box.x + INSET.x * box.w, y: box.y + (1 - INSET.y - INSET.h) * box.h, w: INSET.w * box.w, h: INSET.h * box.h },
+            img.height / img.width,
+          );
+          // inset_axes keeps its box's left edge (anchor at the parent's fraction), so align it left.
+          inset.x = box.x + INSET.x * box.w;
+          return [main, imageAxes({ id: `inset-${row.key}-${i}`, source: { kind: 'whole', array: row.key, index: i }, width: img.width, height: img.height, ticks: false }, inset)];
+        },
+      });
+    }
+  });
+  const axes = layoutGrid({ width, height, rows: 4, cols: n, rowRatios: [0.14, 1, 0.14, 1] }, cells);
+  return { kind: 'compare', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: [], patches: [] };
+}
+
+function maxY(channels: ValueStats[]): number {
+  return Math.max(1e-9, ...channels.flatMap((s) => s.density.y));
+}
+
+function fmt(v: number): string {
+  return v.toFixed(2).replace('-', '\u2212');
+}
+
+/** The write-up's hand-made legend: a patch (alpha 0.5) and the channel's letter, at (0.7, 0.85 - 0.1 i). */
+function legendMarks(): { above: Mark[]; texts: TextMark[] } {
+  const above: Mark[] = [];
+  const texts: TextMark[] = [];
+  CHANNEL_COLORS.forEach((color, i) => {
+    const y = 0.85 - 0.1 * i;
+    above.push({ type: 'patch', x: 0.7, y, w: 0.12, h: 0.05, color, alpha: 0.5 });
+    texts.push({ type: 'text', x: 0.9, y, lines: ['RGB'[i]!], size: LEGEND_SIZE, color: '#000000', align: 'center', valign: 'baseline' });
+  });
+  return { above, texts };
+}

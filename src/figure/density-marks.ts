@@ -1,0 +1,58 @@
+/**
+ * Marks of a density panel: one filled area per channel, as seaborn's
+ * kdeplot(fill=True, cut=0) draws it, and the unseen spans (x < 0 shows black,
+ * x > 1 white) of normalized data.
+ */
+import type { ValueStats } from '../types.js';
+import { roundTo } from './axis-ticks.js';
+import type { Mark } from './spec.js';
+import { CHANNEL_COLORS, STYLE } from './style.js';
+
+const CHANNEL_NAMES = ['R', 'G', 'B'] as const;
+
+/** One area a channel, coordinates rounded to 5 significant digits to keep specs small and stable. */
+export function densityMarks(channels: ValueStats[]): Mark[] {
+  return channels.map((s, c) => ({
+    type: 'area' as const,
+    x: s.density.x.map((v) => roundTo(v, 5)),
+    y: s.density.y.map((v) => roundTo(v, 5)),
+    color: CHANNEL_COLORS[c]!,
+    fillAlpha: STYLE.densityFillAlpha,
+    lineWidth: STYLE.densityLineWidth,
+    channel: CHANNEL_NAMES[c]!,
+  }));
+}
+
+/** Shaded spans over the values no image can show, from the domain's edge to 0 and from 1 to the other edge. */
+export function unseenSpans(domain: [number, number], alpha: number): Mark[] {
+  const spans: Mark[] = [];
+  if (domain[0] < 0) spans.push({ type: 'span', x0: domain[0], x1: Math.min(0, domain[1]), color: '#000000', alpha, role: 'unseen-below' });
+  if (domain[1] > 1) spans.push({ type: 'span', x0: Math.max(1, domain[0]), x1: domain[1], color: '#000000', alpha, role: 'unseen-above' });
+  return spans;
+}
+
+/** The largest density value of any channel over [x0, x1] (0 when no curve reaches it). */
+export function densityMaxWithin(channels: ValueStats[], x0: number, x1: number): number {
+  let max = 0;
+  for (const s of channels) {
+    const { x, y } = s.density;
+    for (let i = 0; i < x.length; i++) {
+      // Include the neighbours of the range, so a steep curve between grid points is not missed.
+      const inside = x[i]! >= x0 && x[i]! <= x1;
+      const near = (i + 1 < x.length && x[i + 1]! >= x0 && x[i]! < x0) || (i > 0 && x[i - 1]! <= x1 && x[i]! > x1);
+      if (inside || near) max = Math.max(max, y[i]!);
+    }
+  }
+  return max;
+}
+
+/** The largest density value of all channels of all panels. */
+export function densityMax(panels: ValueStats[][]): number {
+  return Math.max(0, ...panels.flat().map((s) => Math.max(0, ...s.density.y)));
+}
+
+/** The half-width of a symmetric x range that holds every curve, with matplotlib's 5 % margin. */
+export function autoRange(panels: ValueStats[][]): number {
+  const reach = Math.max(1e-6, ...panels.flat().flatMap((s) => [Math.abs(s.min), Math.abs(s.max)]));
+  return reach * 1.05;
+}

@@ -1,0 +1,153 @@
+/**
+ * Draws a figure spec on a 2D context it is handed (a PNG canvas or an SVG
+ * canvas alike). It decides nothing: every position, size and colour comes
+ * from the spec; the arrays only supply pixels of image marks.
+ */
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { GroupArrays } from '../types.js';
+import { axesTexts, placeText, project, type PlacedText } from './axes-extent.js';
+import { imageRgba } from './image-pixels.js';
+import type { AxesSpec, FigureSpec, Mark } from './spec.js';
+import { STYLE } from './style.js';
+import { ASCENT, DESCENT, FONT_FAMILY, LINE_SPACING } from './text-width.js';
+
+/** Draws `spec` in figure units; the caller has scaled the context to its pixels. */
+export function drawSpec(ctx: SKRSContext2D, spec: FigureSpec, arrays: GroupArrays): void {
+  ctx.fillStyle = spec.background;
+  ctx.fillRect(0, 0, spec.width, spec.height);
+  for (const axes of spec.axes) drawAxes(ctx, spec, axes, arrays);
+  for (const p of spec.patches) {
+    ctx.globalAlpha = p.alpha;
+    ctx.fillStyle = p.color;
+    ctx.fillRect(p.x, p.y, p.w, p.h);
+  }
+  ctx.globalAlpha = 1;
+  for (const t of spec.texts) drawText(ctx, spec.font, placeText(t, t.x, t.y));
+}
+
+function drawAxes(ctx: SKRSContext2D, spec: FigureSpec, axes: AxesSpec, arrays: GroupArrays): void {
+  const { box } = axes;
+  const px = (v: number) => project('x', axes.x.domain, box, v);
+  const py = (v: number) => project('y', axes.y.domain, box, v);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(box.x, box.y, box.w, box.h);
+  ctx.clip();
+  for (const mark of axes.marks) drawMark(ctx, mark, axes, px, py, arrays);
+  ctx.restore();
+  ctx.globalAlpha = 1;
+  ctx.setLineDash([]);
+  if (axes.frame) {
+    ctx.strokeStyle = '#000000';
+    ctx.lineWidth = STYLE.spineWidth;
+    ctx.strokeRect(box.x, box.y, box.w, box.h);
+  }
+  if (axes.frame && axes.ticks) {
+    ctx.lineWidth = STYLE.tickWidth;
+    ctx.beginPath();
+    for (const t of axes.x.ticks) {
+      const x = px(t.value);
+      ctx.moveTo(x, box.y + box.h);
+      ctx.lineTo(x, box.y + box.h + STYLE.tickLength);
+    }
+    for (const t of axes.y.ticks) {
+      const y = py(t.value);
+      ctx.moveTo(box.x, y);
+      ctx.lineTo(box.x - STYLE.tickLength, y);
+    }
+    ctx.stroke();
+  }
+  for (const t of axesTexts(axes)) drawText(ctx, spec.font, t);
+}
+
+function drawMark(
+  ctx: SKRSContext2D, mark: Mark, axes: AxesSpec,
+  px: (v: number) => number, py: (v: number) => number, arrays: GroupArrays,
+): void {
+  const { box } = axes;
+  switch (mark.type) {
+    case 'area': {
+      // seaborn's fill_between: the polygon along the curve and back along y = 0, face and edge.
+      ctx.beginPath();
+      ctx.moveTo(px(mark.x[0]!), py(0));
+      for (let i = 0; i < mark.x.length; i++) ctx.lineTo(px(mark.x[i]!), py(mark.y[i]!));
+      ctx.lineTo(px(mark.x[mark.x.length - 1]!), py(0));
+      ctx.closePath();
+      ctx.globalAlpha = mark.fillAlpha;
+      ctx.fillStyle = mark.color;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = mark.color;
+      ctx.lineWidth = mark.lineWidth;
+      ctx.lineJoin = 'round';
+      ctx.stroke();
+      break;
+    }
+    case 'span': {
+      ctx.globalAlpha = mark.alpha;
+      ctx.fillStyle = mark.color;
+      const x0 = px(mark.x0), x1 = px(mark.x1);
+      ctx.fillRect(Math.min(x0, x1), box.y, Math.abs(x1 - x0), box.h);
+      ctx.globalAlpha = 1;
+      break;
+    }
+    case 'vline': {
+      ctx.strokeStyle = mark.color;
+      ctx.lineWidth = mark.lineWidth;
+      ctx.setLineDash(mark.dash);
+      ctx.beginPath();
+      ctx.moveTo(px(mark.x), box.y);
+      ctx.lineTo(px(mark.x), box.y + box.h);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      break;
+    }
+    case 'image': {
+      const rgba = imageRgba(mark.source, arrays);
+      const tile = createCanvas(rgba.width, rgba.height);
+      const tctx = tile.getContext('2d');
+      const data = tctx.createImageData(rgba.width, rgba.height);
+      data.data.set(rgba.data);
+      tctx.putImageData(data, 0, 0);
+      const x0 = px(mark.x0), x1 = px(mark.x1), y0 = py(mark.y0), y1 = py(mark.y1);
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'high';
+      ctx.drawImage(tile, Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+      break;
+    }
+    case 'patch': {
+      ctx.globalAlpha = mark.alpha;
+      ctx.fillStyle = mark.color;
+      ctx.fillRect(box.x + mark.x * box.w, box.y + (1 - mark.y - mark.h) * box.h, mark.w * box.w, mark.h * box.h);
+      ctx.globalAlpha = 1;
+      break;
+    }
+    case 'text':
+      drawText(ctx, FONT_FAMILY, placeText(mark, box.x + mark.x * box.w, box.y + (1 - mark.y) * box.h));
+      break;
+  }
+}
+
+function drawText(ctx: SKRSContext2D, font: string, t: PlacedText): void {
+  ctx.font = `${t.size}px "${font}"`;
+  ctx.textBaseline = 'alphabetic';
+  if (t.background) {
+    ctx.globalAlpha = t.background.alpha;
+    ctx.fillStyle = t.background.color;
+    ctx.fillRect(t.rect.x - 2, t.rect.y - 1, t.rect.w + 4, t.rect.h + 2);
+    ctx.globalAlpha = 1;
+  }
+  ctx.fillStyle = t.color;
+  if (t.rotate) {
+    ctx.save();
+    ctx.translate(t.rect.x + t.rect.w / 2, t.rect.y + t.rect.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.fillText(t.lines[0]!, 0, ((ASCENT - DESCENT) / 2) * t.size);
+    ctx.restore();
+    return;
+  }
+  ctx.textAlign = t.align;
+  const x = t.align === 'left' ? t.rect.x : t.align === 'center' ? t.rect.x + t.rect.w / 2 : t.rect.x + t.rect.w;
+  t.lines.forEach((line, i) => ctx.fillText(line, x, t.baseline + i * LINE_SPACING * t.size));
+}

@@ -1,0 +1,25 @@
+/** What every figure builder takes. */
+import type { GroupArrays, GroupStats, NormMethod } from '../types.js';
+
+export interface FigureOptions {
+  /** Half-width of the density panels' symmetric x range, or 'auto' to fit the data (default 3.5, the write-up's). */
+  xRange: number | 'auto';
+  /** Mark unseen pixels (below 0 or above 1) on the normalized half of each image. */
+  markUnseen: boolean;
+  /** PNG pixels per figure unit (1/100 inch): 1 gives the overview at 1200 x 600 px. */
+  scale: number;
+}
+
+export const DEFAULT_FIGURE_OPTIONS: Readonly<FigureOptions> = Object.freeze({ xRange: 3.5, markUnseen: false, scale: 1 });
+
+/** The group's numbers and arrays, as the compute core returns them. */
+export interface FigureInput {
+  stats: GroupStats;
+  arrays: GroupArrays;
+}
+
+/** Short and long names of the normalization, for titles ("batch norm.", "batch normalized"). */
+export function methodNames(method: NormMethod | undefined): { short: string; long: string; noun: string } {
+  const m = method ?? 'batch';
+  return { short: `${m} norm.`, long: `${m} normalized`, noun: `${m} normalization` };
+}

@@ -1,0 +1,20 @@
+/**
+ * Registers DejaVu Sans (matplotlib's default font, shipped by the
+ * dejavu-fonts-ttf package) with Skia once per thread, so a figure looks the
+ * same on every machine whatever fonts it has installed.
+ */
+import { GlobalFonts } from '@napi-rs/canvas';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { FONT_FAMILY } from './text-width.js';
+
+let registered = false;
+
+export function ensureFonts(): void {
+  if (registered) return;
+  const pkg = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json');
+  const file = join(dirname(pkg), 'ttf', 'DejaVuSans.ttf');
+  const ok = GlobalFonts.registerFromPath(file, FONT_FAMILY);
+  if (!ok && !GlobalFonts.has(FONT_FAMILY)) throw new Error(`could not load the figure font from ${file}`);
+  registered = true;
+}

@@ -1,0 +1,50 @@
+/**
+ * bnviz figures: describe first (buildFigure, a pure serializable spec), draw
+ * last (renderPng, renderSvg). drawFigures makes one group's files, without
+ * writing them.
+ */
+import type { GroupArrays } from '../types.js';
+import { buildFigure } from './build-figure.js';
+import { DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureOptions } from './figure-options.js';
+import { encodePng } from './encode-png.js';
+import { renderRgba } from './render-png.js';
+import { renderSvg as drawSvg } from './render-svg.js';
+import type { FigureKind, FigureSpec } from './spec.js';
+
+export type { FigureKind, FigureSpec, AxesSpec, Mark, TextMark, Rect, Tick, AxisSpec, ImageSource } from './spec.js';
+export type { FigureInput, FigureOptions } from './figure-options.js';
+export { DEFAULT_FIGURE_OPTIONS } from './figure-options.js';
+export { buildFigure } from './build-figure.js';
+export { formatShare } from './unseen-shares.js';
+export { axesTexts, axesExtent } from './axes-extent.js';
+
+export const FIGURE_KINDS: readonly FigureKind[] = ['overview', 'panels', 'compare'];
+
+/** PNG bytes of a spec, at `options.scale` pixels per figure unit. */
+export async function renderPng(spec: FigureSpec, arrays: GroupArrays, options: Pick<FigureOptions, 'scale'> = DEFAULT_FIGURE_OPTIONS): Promise<Buffer> {
+  return encodePng(renderRgba(spec, arrays, { scale: options.scale }));
+}
+
+/** SVG bytes of a spec (vector; scale does not apply). */
+export function renderSvg(spec: FigureSpec, arrays: GroupArrays, _options?: Pick<FigureOptions, 'scale'>): Buffer {
+  return drawSvg(spec, arrays);
+}
+
+export interface DrawFiguresOptions extends FigureOptions {
+  figures: FigureKind[];
+  formats: Array<'png' | 'svg'>;
+  /** Also return each figure's spec as `<kind>.spec.json`. */
+  spec: boolean;
+}
+
+/** One group's figure files, e.g. overview.png, overview.svg, overview.spec.json; the caller writes them. */
+export async function drawFigures(input: FigureInput, options: DrawFiguresOptions): Promise<Array<{ name: string; bytes: Buffer }>> {
+  const files: Array<{ name: string; bytes: Buffer }> = [];
+  for (const kind of options.figures) {
+    const spec = buildFigure(kind, input, options);
+    if (options.formats.includes('png')) files.push({ name: `${kind}.png`, bytes: await renderPng(spec, input.arrays, options) });
+    if (options.formats.includes('svg')) files.push({ name: `${kind}.svg`, bytes: renderSvg(spec, input.arrays) });
+    if (options.spec) files.push({ name: `${kind}.spec.json`, bytes: Buffer.from(JSON.stringify(spec)) });
+  }
+  return files;
+}

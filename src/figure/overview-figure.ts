@@ -1,0 +1,82 @@
+/**
+ * The overview: the write-up's final figure (section 6), for N images a
+ * 3 x 2N grid. Top row, per image, the densities of the original and of the
+ * normalized values, the latter with the unseen spans shaded and the unseen
+ * shares stated; below, each image drawn half original, half normalized.
+ */
+import { autoRange, unseenSpans } from './density-marks.js';
+import { figureFooter, type LegendItem } from './figure-footer.js';
+import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
+import { layoutGrid, type GridCell } from './grid-layout.js';
+import { densityAxes, imageAxes } from './panel-axes.js';
+import type { FigureSpec } from './spec.js';
+import { rgbCss, STYLE, UNSEEN_MARK_COLORS } from './style.js';
+import { FONT_FAMILY } from './text-width.js';
+import { unseenShares } from './unseen-shares.js';
+
+const CAPTION =
+  'Shaded: values no image can show (below 0 is drawn black, above 1 white). ' +
+  'Numbers in the corners: each channel\u2019s share of values below 0 (left) and above 1 (right).';
+
+export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOptions): FigureSpec {
+  const n = stats.images.length;
+  const width = Math.max(600, 400 * n);
+  const height = 600;
+  const names = methodNames(stats.method);
+  const original = stats.images.map((im) => im.channels.map((c) => c.original));
+  const normalized = stats.images.map((im) => im.channels.map((c) => c.normalized));
+  const r = options.xRange === 'auto' ? autoRange([...original, ...normalized]) : options.xRange;
+  const xDomain: [number, number] = [-r, r];
+  const top = (ch: typeof original[number]) => 1.05 * Math.max(1e-9, ...ch.flatMap((s) => s.density.y));
+
+  const legend: LegendItem[] = options.markUnseen
+    ? [
+        { color: rgbCss(UNSEEN_MARK_COLORS.below), label: `marked: a channel below 0 (${names.short} half)` },
+        { color: rgbCss(UNSEEN_MARK_COLORS.above), label: 'a channel above 1' },
+        { color: rgbCss(UNSEEN_MARK_COLORS.both), label: 'both' },
+      ]
+    : [];
+  const footer = figureFooter(width, height, CAPTION, legend);
+
+  const cells: GridCell[] = [];
+  for (let i = 0; i < n; i++) {
+    cells.push({
+      row: 0, col: 2 * i,
+      build: (box) => [
+        densityAxes({
+          id: `density-original-${i}`, channels: original[i]!, xDomain, yTop: top(original[i]!),
+          title: { text: 'original', size: STYLE.titleSize, pad: STYLE.titlePad },
+          ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.titleSize, pad: STYLE.titlePad } } : {}),
+        }, box),
+      ],
+    });
+    cells.push({
+      row: 0, col: 2 * i + 1,
+      build: (box) => {
+        const shares = unseenShares(normalized[i]!, box.w, box.h);
+        return [
+          densityAxes({
+            id: `density-normalized-${i}`, channels: normalized[i]!, xDomain, yTop: top(normalized[i]!),
+            title: { text: names.short, size: STYLE.titleSize, pad: STYLE.titlePad },
+            above: [...unseenSpans(xDomain, 0.2), ...shares.marks], texts: shares.texts, keepClear: shares.regions,
+          }, box),
+        ];
+      },
+    });
+    const img = arrays.original[i]!;
+    const half = Math.floor(img.width / 2);
+    cells.push({
+      row: 1, col: 2 * i, rowSpan: 2, colSpan: 2, aspect: img.height / img.width,
+      build: (box) => [
+        imageAxes({
+          id: `image-${i}`, source: { kind: 'split', index: i, markUnseen: options.markUnseen },
+          width: img.width, height: img.height, ticks: true,
+          // The seam between the halves: pixel columns half - 1 and half meet at half - 0.5.
+          marks: [{ type: 'vline', x: half - 0.5, color: '#000000', lineWidth: STYLE.dashWidth, dash: [...STYLE.dash] }],
+        }, box),
+      ],
+    });
+  }
+  const axes = layoutGrid({ width, height, rows: 3, cols: 2 * n, reserveBottom: footer.height }, cells);
+  return { kind: 'overview', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: footer.patches };
+}

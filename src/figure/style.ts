@@ -1,0 +1,52 @@
+/**
+ * matplotlib's and seaborn's defaults (rcParams of matplotlib 3.6, seaborn
+ * 0.12 kdeplot), in figure units: a point is 100/72 units at the write-up's
+ * 100 dpi. Named once here so every figure draws the same way.
+ */
+
+/** Figure units per typographic point. */
+export const PT = 100 / 72;
+
+export const STYLE = {
+  tickLabelSize: 10 * PT,
+  tickLength: 3.5 * PT,
+  tickPad: 3.5 * PT,
+  tickWidth: 0.8 * PT,
+  spineWidth: 0.8 * PT,
+  axisLabelSize: 10 * PT,
+  axisLabelPad: 4 * PT,
+  /** tight_layout's pad: 1.08 font sizes between decorations and the figure edge or each other. */
+  layoutPad: 1.08 * 10 * PT,
+  /** seaborn kdeplot(fill=True): face alpha 0.25, opaque edge of patch.linewidth 1 pt. */
+  densityFillAlpha: 0.25,
+  densityLineWidth: 1 * PT,
+  /** axvline(ls='--'): lines.linewidth 1.5 pt, dash pattern 3.7 on, 1.6 off (in line widths). */
+  dashWidth: 1.5 * PT,
+  dash: [3.7 * 1.5 * PT, 1.6 * 1.5 * PT],
+  /** Title of the figures' panels (the write-up's fontsize 20, pad 12). */
+  titleSize: 20 * PT,
+  titlePad: 12 * PT,
+  /** Row titles (the write-up's suptitle and set_title fontsize 24). */
+  headingSize: 24 * PT,
+  /** The unseen shares printed in normalized panels. */
+  shareSize: 8 * PT,
+  captionSize: 9 * PT,
+} as const;
+
+/** matplotlib's 'r', 'g', 'b'. */
+export const CHANNEL_COLORS = ['#ff0000', '#008000', '#0000ff'] as const;
+
+/**
+ * Clipping indicators on the normalized half of an image, as photo editors
+ * mark clipped shadows (blue) and highlights (red); a pixel clipped both ways
+ * (one channel below 0, another above 1) is magenta.
+ */
+export const UNSEEN_MARK_COLORS = {
+  below: [0, 96, 255],
+  above: [255, 32, 32],
+  both: [255, 0, 255],
+} as const;
+
+export function rgbCss([r, g, b]: readonly number[]): string {
+  return `rgb(${r}, ${g}, ${b})`;
+}
