@@ -7,6 +7,12 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { isBnvizError, messageOf } from './errors.js';
 
+// A closed pipe (bnviz inspect | head) ends the output, not the process with a stack.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

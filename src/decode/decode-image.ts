@@ -8,6 +8,7 @@
  * Anything sharp cannot read fully (corrupt, truncated, empty, not an image)
  * throws an InputError that names the file and the reason.
  */
+import { stat } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { InputError } from '../errors.js';
 import type { RgbImage } from '../types.js';
@@ -30,7 +31,7 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
     const meta = await input.metadata();
     sixteenBit = meta.depth === 'ushort';
   } catch (err) {
-    throw new InputError(file, reasonOf(err), { cause: err });
+    throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
   try {
     const { data, info } = await input
@@ -44,7 +45,7 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion but got ${info.channels}`);
     return { width: info.width, height: info.height, data: toFloat(data, sixteenBit), levels: sixteenBit ? 65536 : 256 };
   } catch (err) {
-    throw new InputError(file, reasonOf(err), { cause: err });
+    throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
 }
 
@@ -60,12 +61,17 @@ function toFloat(bytes: Buffer, sixteenBit: boolean): Float32Array {
   return out;
 }
 
-/** sharp's messages, made to read as a reason ("not an image or an unsupported format"). */
-function reasonOf(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+/** sharp's messages, made to read as a reason a user can act on. */
+async function reasonOf(file: string, err: unknown): Promise<string> {
+  const message = (err instanceof Error ? err.message : String(err)).trim();
+  const size = await stat(file).then((s) => (s.isFile() ? s.size : -1), () => undefined);
+  if (size === undefined) return 'file not found';
+  if (size === -1) return 'not a file';
+  if (size === 0) return 'empty file (0 bytes)';
   if (/unsupported image format/i.test(message)) return 'not an image, or a format sharp cannot read';
-  if (/Input file is missing/i.test(message)) return 'file not found';
-  if (/empty|zero length|Input buffer contains unsupported/i.test(message)) return `empty or unreadable file (${message})`;
-  if (/premature end|truncated|Not enough data|unexpected end/i.test(message)) return `truncated image (${message.trim()})`;
-  return message.trim();
+  if (/premature end|truncated|not enough data|unexpected end|read error|corrupt|Unknown error/i.test(message)) {
+    // libvips reports a cut-off or damaged stream in several ways, some as "Unknown error"
+    return `corrupt or truncated image data (${message.replace(/:$/, '')})`;
+  }
+  return message;
 }
