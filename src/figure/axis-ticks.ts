@@ -18,7 +18,8 @@ export function axisTicks(domain: [number, number], length: number, along: 'x' |
   const size = STYLE.tickLabelSize;
   const span = Math.abs(domain[1] - domain[0]);
   let ticks: Tick[] = [];
-  for (let count = Math.min(9, Math.max(2, Math.floor(length / (size * 3.5)))); count >= 1; count--) {
+  // At least three ticks where they fit: two leave a short axis hard to read.
+  for (let count = Math.min(9, Math.max(3, Math.floor(length / (size * 3.5)))); count >= 1; count--) {
     ticks = ticksOf(domain, count);
     if (ticks.length < 2) break;
     const spacing = (length * Math.abs(ticks[1]!.value - ticks[0]!.value)) / span;

@@ -5,6 +5,7 @@
  * sharex/sharey subplots, all panels share both ranges.
  */
 import type { ValueStats } from '../types.js';
+import { densityMax } from './density-marks.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { fitAspect, layoutGrid, type GridCell } from './grid-layout.js';
 import { clearTop, densityAxes, headingAxes, imageAxes } from './panel-axes.js';
@@ -71,7 +72,7 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
 }
 
 function maxY(channels: ValueStats[]): number {
-  return Math.max(1e-9, ...channels.flatMap((s) => s.density.y));
+  return densityMax([channels]);
 }
 
 function fmt(v: number): string {

@@ -4,18 +4,21 @@
  * x > 1 white) of normalized data.
  */
 import type { ValueStats } from '../types.js';
-import { roundTo } from './axis-ticks.js';
+
 import type { Mark } from './spec.js';
 import { CHANNEL_COLORS, STYLE } from './style.js';
 
 const CHANNEL_NAMES = ['R', 'G', 'B'] as const;
 
-/** One area a channel, coordinates rounded to 5 significant digits to keep specs small and stable. */
+/**
+ * One area a channel, coordinates rounded to 5 significant digits to keep
+ * specs small and stable. Memoized per statistics object: the grid layout
+ * builds each panel several times while it settles.
+ */
 export function densityMarks(channels: ValueStats[]): Mark[] {
   return channels.map((s, c) => ({
     type: 'area' as const,
-    x: s.density.x.map((v) => roundTo(v, 5)),
-    y: s.density.y.map((v) => roundTo(v, 5)),
+    ...roundedCurve(s),
     color: CHANNEL_COLORS[c]!,
     fillAlpha: STYLE.densityFillAlpha,
     lineWidth: STYLE.densityLineWidth,
@@ -48,11 +51,31 @@ export function densityMaxWithin(channels: ValueStats[], x0: number, x1: number)
 
 /** The largest density value of all channels of all panels. */
 export function densityMax(panels: ValueStats[][]): number {
-  return Math.max(0, ...panels.flat().map((s) => Math.max(0, ...s.density.y)));
+  let max = 0;
+  for (const s of panels.flat()) for (const v of s.density.y) if (v > max) max = v;
+  return Math.max(max, 1e-9);
 }
 
 /** The half-width of a symmetric x range that holds every curve, with matplotlib's 5 % margin. */
 export function autoRange(panels: ValueStats[][]): number {
   const reach = Math.max(1e-6, ...panels.flat().flatMap((s) => [Math.abs(s.min), Math.abs(s.max)]));
   return reach * 1.05;
+}
+
+const rounded = new WeakMap<ValueStats, { x: number[]; y: number[] }>();
+
+function roundedCurve(s: ValueStats): { x: number[]; y: number[] } {
+  let curve = rounded.get(s);
+  if (!curve) {
+    curve = { x: s.density.x.map(round5), y: s.density.y.map(round5) };
+    rounded.set(s, curve);
+  }
+  return curve;
+}
+
+/** 5 significant digits, without toPrecision's string round trip. */
+function round5(v: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const p = 10 ** (4 - Math.floor(Math.log10(Math.abs(v))));
+  return Math.round(v * p) / p;
 }

@@ -3,7 +3,7 @@
  * canvas alike). It decides nothing: every position, size and colour comes
  * from the spec; the arrays only supply pixels of image marks.
  */
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, Path2D, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { axesTexts, placeText, project, type PlacedText } from './axes-extent.js';
 import { imageRgba } from './image-pixels.js';
@@ -68,19 +68,20 @@ function drawMark(
   switch (mark.type) {
     case 'area': {
       // seaborn's fill_between: the polygon along the curve and back along y = 0, face and edge.
-      ctx.beginPath();
-      ctx.moveTo(px(mark.x[0]!), py(0));
-      for (let i = 0; i < mark.x.length; i++) ctx.lineTo(px(mark.x[i]!), py(mark.y[i]!));
-      ctx.lineTo(px(mark.x[mark.x.length - 1]!), py(0));
-      ctx.closePath();
+      // One Path2D from path data costs one native call instead of one a point.
+      const n = mark.x.length;
+      let d = `M${px(mark.x[0]!).toFixed(2)} ${py(0).toFixed(2)}`;
+      for (let i = 0; i < n; i++) d += `L${px(mark.x[i]!).toFixed(2)} ${py(mark.y[i]!).toFixed(2)}`;
+      d += `L${px(mark.x[n - 1]!).toFixed(2)} ${py(0).toFixed(2)}Z`;
+      const path = new Path2D(d);
       ctx.globalAlpha = mark.fillAlpha;
       ctx.fillStyle = mark.color;
-      ctx.fill();
+      ctx.fill(path);
       ctx.globalAlpha = 1;
       ctx.strokeStyle = mark.color;
       ctx.lineWidth = mark.lineWidth;
       ctx.lineJoin = 'round';
-      ctx.stroke();
+      ctx.stroke(path);
       break;
     }
     case 'span': {

@@ -4,7 +4,7 @@
  * normalized values, the latter with the unseen spans shaded and the unseen
  * shares stated; below, each image drawn half original, half normalized.
  */
-import { autoRange, unseenSpans } from './density-marks.js';
+import { autoRange, densityMax, unseenSpans } from './density-marks.js';
 import { figureFooter, type LegendItem } from './figure-footer.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
@@ -27,13 +27,15 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
   const normalized = stats.images.map((im) => im.channels.map((c) => c.normalized));
   const r = options.xRange === 'auto' ? autoRange([...original, ...normalized]) : options.xRange;
   const xDomain: [number, number] = [-r, r];
-  const top = (ch: typeof original[number]) => 1.05 * Math.max(1e-9, ...ch.flatMap((s) => s.density.y));
+  // matplotlib's autoscale: the largest density plus a 5 % margin (sticky at 0).
+  const top = (ch: typeof original[number]) => 1.05 * densityMax([ch]);
+  const originalTop = original.map(top);
+  const normalizedTop = normalized.map(top);
 
   const legend: LegendItem[] = options.markUnseen
     ? [
-        { color: rgbCss(UNSEEN_MARK_COLORS.below), label: `marked: a channel below 0 (${names.short} half)` },
-        { color: rgbCss(UNSEEN_MARK_COLORS.above), label: 'a channel above 1' },
-        { color: rgbCss(UNSEEN_MARK_COLORS.both), label: 'both' },
+        { color: rgbCss(UNSEEN_MARK_COLORS.below), label: `marked on the ${names.short} half: every channel below 0 (drawn black)` },
+        { color: rgbCss(UNSEEN_MARK_COLORS.above), label: 'every channel above 1 (drawn white)' },
       ]
     : [];
   const footer = figureFooter(width, height, CAPTION, legend);
@@ -44,7 +46,7 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
       row: 0, col: 2 * i,
       build: (box) => [
         densityAxes({
-          id: `density-original-${i}`, channels: original[i]!, xDomain, yTop: top(original[i]!),
+          id: `density-original-${i}`, channels: original[i]!, xDomain, yTop: originalTop[i]!,
           title: { text: 'original', size: STYLE.titleSize, pad: STYLE.titlePad },
           ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.titleSize, pad: STYLE.titlePad } } : {}),
         }, box),
@@ -56,7 +58,7 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
         const shares = unseenShares(normalized[i]!, box.w, box.h);
         return [
           densityAxes({
-            id: `density-normalized-${i}`, channels: normalized[i]!, xDomain, yTop: top(normalized[i]!),
+            id: `density-normalized-${i}`, channels: normalized[i]!, xDomain, yTop: normalizedTop[i]!,
             title: { text: names.short, size: STYLE.titleSize, pad: STYLE.titlePad },
             above: [...unseenSpans(xDomain, 0.2), ...shares.marks], texts: shares.texts, keepClear: shares.regions,
           }, box),

@@ -6,7 +6,7 @@
  * "unseen (white)" as the write-up does, and states the unseen shares.
  */
 import type { ValueStats } from '../types.js';
-import { autoRange, unseenSpans } from './density-marks.js';
+import { autoRange, densityMax, unseenSpans } from './density-marks.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
 import { densityAxes, headingAxes, imageAxes } from './panel-axes.js';
@@ -59,7 +59,7 @@ export function panelsFigure({ stats, arrays }: FigureInput, options: FigureOpti
 }
 
 function yTop(channels: ValueStats[]): number {
-  return 1.05 * Math.max(1e-9, ...channels.flatMap((s) => s.density.y));
+  return 1.05 * densityMax([channels]);
 }
 
 /**

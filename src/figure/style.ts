@@ -38,13 +38,15 @@ export const CHANNEL_COLORS = ['#ff0000', '#008000', '#0000ff'] as const;
 
 /**
  * Clipping indicators on the normalized half of an image, as photo editors
- * mark clipped shadows (blue) and highlights (red); a pixel clipped both ways
- * (one channel below 0, another above 1) is magenta.
+ * mark clipped shadows (blue) and highlights (red): pixels whose every
+ * channel is below 0 (drawn pure black) or above 1 (pure white), so nothing
+ * of them is shown. A pixel with only some channels out of range still shows
+ * something (in the wrong colour); with batch-normalized data that is most
+ * pixels, so marking it would hide the image.
  */
 export const UNSEEN_MARK_COLORS = {
   below: [0, 96, 255],
   above: [255, 32, 32],
-  both: [255, 0, 255],
 } as const;
 
 export function rgbCss([r, g, b]: readonly number[]): string {
