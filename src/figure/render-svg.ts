@@ -11,7 +11,7 @@ import type { FigureSpec } from './spec.js';
 /** SVG text of the figure, in figure units (1/100 inch) as its user units. */
 export function renderSvg(spec: FigureSpec, arrays: GroupArrays): Buffer {
   ensureFonts();
-  const canvas = createCanvas(Math.round(spec.width), Math.round(spec.height), SvgExportFlag.ConvertTextToPaths | SvgExportFlag.NoPrettyXML);
+  const canvas = createCanvas(Math.round(spec.width), Math.round(spec.height), SvgExportFlag.ConvertTextToPaths);
   drawSpec(canvas.getContext('2d'), spec, arrays);
   return canvas.getContent();
 }

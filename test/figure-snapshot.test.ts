@@ -1,0 +1,84 @@
+/**
+ * Snapshots of the three figures for the example images, compared by
+ * perceptual similarity (SSIM) with the PNGs kept in fixtures/figures, which
+ * were drawn by this renderer once and checked by eye beside the write-up's
+ * reference figures. On a mismatch the new picture is written beside the
+ * fixture as `<name>-changed.png`. BNVIZ_UPDATE_FIGURES=1 rewrites the fixtures.
+ */
+import test from 'ava';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { ssim } from 'ssim.js';
+import { buildFigure, drawFigures, renderPng, renderSvg, type FigureKind } from '../src/figure/index.js';
+import { exampleInput, FIXTURES } from './figure-example-input.js';
+
+/** Below this mean SSIM a figure reads differently (text moved, a curve or span lost); font hinting noise stays above 0.99. */
+const THRESHOLD = 0.985;
+const OPTIONS = { xRange: 3.5, markUnseen: false, scale: 1 } as const;
+
+async function rgba(png: Buffer) {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+async function assertSimilar(t: import('ava').ExecutionContext, name: string, png: Buffer): Promise<void> {
+  const fixture = join(FIXTURES, `${name}.png`);
+  const changed = join(FIXTURES, `${name}-changed.png`);
+  // Fixtures are stored at full compression: they are read far more often than written.
+  if (process.env.BNVIZ_UPDATE_FIGURES === '1') writeFileSync(fixture, await sharp(png).png({ compressionLevel: 9 }).toBuffer());
+  if (!existsSync(fixture)) {
+    writeFileSync(changed, png);
+    t.fail(`no fixture ${fixture}; the new figure is in ${changed}`);
+    return;
+  }
+  const [actual, expected] = await Promise.all([rgba(png), sharp(fixture).toBuffer().then(rgba)]);
+  t.deepEqual([actual.width, actual.height], [expected.width, expected.height], `${name} size`);
+  if (actual.width !== expected.width || actual.height !== expected.height) {
+    writeFileSync(changed, png);
+    return;
+  }
+  const { mssim } = ssim(actual, expected, { ssim: 'bezkrovny' });
+  if (mssim < THRESHOLD) writeFileSync(changed, png);
+  else rmSync(changed, { force: true });
+  t.true(mssim >= THRESHOLD, `${name}: SSIM ${mssim.toFixed(4)} < ${THRESHOLD}; see ${changed}`);
+}
+
+for (const kind of ['overview', 'panels', 'compare'] as FigureKind[]) {
+  test(`renderPng(buildFigure('${kind}')) for the examples looks like its fixture`, async (t) => {
+    const input = await exampleInput();
+    const png = await renderPng(buildFigure(kind, input, OPTIONS), input.arrays, OPTIONS);
+    await assertSimilar(t, kind, png);
+  });
+}
+
+test("renderPng(buildFigure('overview', markUnseen)) marks lost pixels and looks like its fixture", async (t) => {
+  const input = await exampleInput();
+  const options = { ...OPTIONS, markUnseen: true };
+  await assertSimilar(t, 'overview-marked', await renderPng(buildFigure('overview', input, options), input.arrays, options));
+});
+
+test('renderPng at scale 2 doubles the pixels: 2400 x 1200 for the overview', async (t) => {
+  const input = await exampleInput();
+  const png = await renderPng(buildFigure('overview', input, OPTIONS), input.arrays, { scale: 2 });
+  const meta = await sharp(png).metadata();
+  t.deepEqual([meta.width, meta.height, meta.format], [2400, 1200, 'png']);
+});
+
+test('renderSvg gives an SVG of the figure size with text drawn as paths and the images embedded', async (t) => {
+  const input = await exampleInput();
+  const svg = renderSvg(buildFigure('overview', input, OPTIONS), input.arrays).toString('utf8');
+  t.regex(svg, /^<\?xml|^<svg/);
+  t.regex(svg, /width="1200"/);
+  t.regex(svg, /height="600"/);
+  t.regex(svg, /<image|data:image\/png/);
+  t.notRegex(svg, /<text/);
+});
+
+test('drawFigures returns the named files of each figure and format, with the specs as JSON', async (t) => {
+  const input = await exampleInput();
+  const files = await drawFigures(input, { ...OPTIONS, figures: ['overview', 'compare'], formats: ['png', 'svg'], spec: true });
+  t.deepEqual(files.map((f) => f.name), ['overview.png', 'overview.svg', 'overview.spec.json', 'compare.png', 'compare.svg', 'compare.spec.json']);
+  t.is(JSON.parse(files[2]!.bytes.toString('utf8')).kind, 'overview');
+  t.deepEqual([...files[0]!.bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
+});
