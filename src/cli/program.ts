@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerInspect } from './inspect-command.js';
+import { registerRun } from './run-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .showHelpAfterError();
+  registerRun(program);
   registerInspect(program);
   return program;
 }

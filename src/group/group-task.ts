@@ -1,0 +1,83 @@
+/**
+ * The unit of work: one group, as plain data (no handles), and what comes
+ * back. The same task runs in `bnviz run`'s pool and in a fleet worker.
+ */
+import type { ChannelName, NormMethod } from '../types.js';
+
+/** Everything that decides a group's outputs, besides its files. */
+export interface GroupOptions {
+  size: number;
+  fit: 'cover' | 'contain' | 'fill';
+  background: string;
+  method: NormMethod;
+  epsilon: number;
+  gamma: number | [number, number, number];
+  beta: number | [number, number, number];
+  groups: number;
+  gridSize: number;
+  bwAdjust: number;
+  backend: 'auto' | 'wasm' | 'cpu' | 'node';
+  figures: Array<'overview' | 'panels' | 'compare'>;
+  formats: Array<'png' | 'svg'>;
+  scale: number;
+  xRange: number | 'auto';
+  markUnseen: boolean;
+  spec: boolean;
+}
+
+export interface GroupTask {
+  runId: string;
+  groupId: string;
+  /** Absolute dataset root; files resolve inside it. */
+  root: string;
+  /** The group's files, relative to root (POSIX separators). */
+  files: string[];
+  /** Absolute run folder: the group writes `<runDir>/groups/<groupId>/`. */
+  runDir: string;
+  options: GroupOptions;
+  /** Redo the group even when its outputs are there with the same inputs. */
+  force: boolean;
+}
+
+/** One row of summary.csv: one image and channel. */
+export interface SummaryRow {
+  file: string;
+  channel: ChannelName;
+  min: number; max: number; mean: number; std: number;
+  normMin: number; normMax: number; normMean: number; normStd: number;
+  below0: number; above1: number;
+}
+
+export type Stage = 'decode' | 'normalize' | 'density' | 'figure' | 'write';
+export const STAGES: readonly Stage[] = ['decode', 'normalize', 'density', 'figure', 'write'];
+
+export interface GroupTimings {
+  decodeMs: number;
+  computeMs: number;
+  figureMs: number;
+  writeMs: number;
+  totalMs: number;
+}
+
+export interface GroupError {
+  name: string;
+  message: string;
+  /** The file or key at fault, when known. */
+  subject?: string;
+}
+
+export interface GroupResult {
+  runId: string;
+  groupId: string;
+  files: string[];
+  status: 'done' | 'skipped' | 'failed';
+  /** Output file names inside the group folder. */
+  outputs: string[];
+  rows: SummaryRow[];
+  /** The largest share of unseen values (below 0 plus above 1) of any image and channel. */
+  maxUnseen: number;
+  error?: GroupError;
+  timings?: GroupTimings;
+  /** The tfjs backend that computed it. */
+  backend?: string;
+}

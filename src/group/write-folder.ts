@@ -1,0 +1,82 @@
+/**
+ * A group's folder appears whole or not at all: files are written into a
+ * hidden temporary folder beside it, then the folder is renamed into place
+ * (rename is atomic within one file system). A folder being replaced is moved
+ * aside first and removed after. Leftovers of a killed process are hidden
+ * (`.tmp-*`, `.old-*`) and removed by `removeStale`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+
+const HOST = hostname().replace(/[^A-Za-z0-9_]/g, '_');
+
+export async function writeFolder(target: string, files: Array<{ name: string; bytes: Buffer | string }>): Promise<void> {
+  const parent = dirname(target);
+  await mkdir(parent, { recursive: true });
+  const tag = `${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = join(parent, `.tmp-${basename(target)}-${tag}`);
+  await mkdir(temp);
+  try {
+    for (const f of files) await writeFile(join(temp, f.name), f.bytes);
+    try {
+      await rename(temp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      const old = join(parent, `.old-${basename(target)}-${tag}`);
+      await rename(target, old);
+      await rename(temp, target);
+      await rm(old, { recursive: true, force: true });
+    }
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Writes one file atomically: a temporary file beside it, then a rename. */
+export async function writeFileAtomic(file: string, bytes: Buffer | string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = join(dirname(file), `.tmp-${basename(file)}-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Removes `.tmp-*` and `.old-*` leftovers in `dir` made on this host by
+ * processes that are no longer alive (a fleet may share the folder: other
+ * hosts' and live processes' leftovers are left alone).
+ */
+export async function removeStale(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = /^\.(?:tmp|old)-.*-([A-Za-z0-9_]+)-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!m || m[1] !== HOST || alive(Number(m[2]))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

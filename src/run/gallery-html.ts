@@ -1,0 +1,72 @@
+/**
+ * index.html: a static gallery of a run that opens from disk. Every group's
+ * figure as a thumbnail (a click opens it), sortable by unseen share, and the
+ * failures with their reasons.
+ */
+import type { RunRecord } from './run-record.js';
+
+export interface GalleryEntry {
+  groupId: string;
+  files: string[];
+  /** Largest unseen share of any image and channel. */
+  maxUnseen: number;
+  outputs: string[];
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+export function galleryHtml(run: RunRecord, entries: GalleryEntry[]): string {
+  const cards = entries.map((e, i) => {
+    const images = e.outputs.filter((o) => o.endsWith('.png'));
+    const thumb = images.includes('overview.png') ? 'overview.png' : images[0];
+    const href = (name: string) => `groups/${encodeURIComponent(e.groupId)}/${encodeURIComponent(name)}`;
+    const links = e.outputs.map((o) => `<a href="${href(o)}">${escape(o)}</a>`).join(' ');
+    return `<figure data-order="${i}" data-unseen="${e.maxUnseen}">
+  ${thumb ? `<a href="${href(thumb)}"><img loading="lazy" src="${href(thumb)}" alt="${escape(e.groupId)}"></a>` : ''}
+  <figcaption><b>${escape(e.groupId)}</b> <span class="unseen" title="largest share of values below 0 or above 1, any image and channel">${pct(e.maxUnseen)} unseen</span><br>
+  <small>${e.files.map(escape).join(', ')}</small><br><small>${links}</small></figcaption>
+</figure>`;
+  });
+  const failures = run.failures.map((f) => `<li><b>${escape(f.groupId)}</b> (${f.files.map(escape).join(', ')}): ${escape(f.error.message)}</li>`);
+  const c = run.counts;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bnviz: ${escape(run.runId)}</title>
+<style>
+body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:1.5rem;color:#222}
+header p{margin:.2rem 0}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:1rem}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fff}
+figure img{width:100%;height:auto;display:block}
+.unseen{background:#333;color:#fff;border-radius:3px;padding:0 .3rem;font-size:.85em}
+.failures{color:#a00}
+button{margin-right:.4rem}
+</style></head><body>
+<header><h1>bnviz run ${escape(run.runId)}</h1>
+<p>${escape(run.root)}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${run.options.method} normalization, epsilon ${run.options.epsilon}.</p>
+<p>${c.done + c.skipped} done${c.skipped ? ` (${c.skipped} from an earlier run)` : ''}, ${c.failed} failed. Status: ${run.status}.</p>
+<p>Unseen: values below 0 (drawn black) or above 1 (drawn white), which no image can show.</p>
+<p>Sort: <button data-sort="unseen-desc">most unseen first</button><button data-sort="unseen-asc">least unseen first</button><button data-sort="order">dataset order</button></p>
+</header>
+${failures.length ? `<section class="failures"><h2>Failed groups (${failures.length})</h2><ul>\n${failures.join('\n')}\n</ul></section>` : ''}
+<main class="grid" id="gallery">
+${cards.join('\n')}
+</main>
+<script>
+document.querySelectorAll('button[data-sort]').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var key = b.dataset.sort, grid = document.getElementById('gallery');
+    var items = Array.prototype.slice.call(grid.children);
+    items.sort(function (x, y) {
+      if (key === 'order') return x.dataset.order - y.dataset.order;
+      var d = x.dataset.unseen - y.dataset.unseen;
+      return key === 'unseen-asc' ? d : -d;
+    });
+    items.forEach(function (el) { grid.appendChild(el); });
+  });
+});
+</script>
+</body></html>
+`;
+}

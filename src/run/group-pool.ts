@@ -1,0 +1,53 @@
+/**
+ * The Piscina pool both drivers hand groups to. Threads stay alive between
+ * tasks (tfjs and canvas set-up is costly, and @napi-rs/canvas has been
+ * reported to crash when a worker thread exits), so idleTimeout is long and
+ * minThreads equals maxThreads.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { GroupResult, GroupTask, Stage } from '../group/group-task.js';
+import type { WorkerTask } from '../../workers/group-worker.js';
+
+const WORKER = new URL('../../workers/group-worker.js', import.meta.url).href;
+
+export interface GroupPool {
+  /** Runs one group; `onStage` hears its stages from the thread. */
+  run(task: GroupTask, onStage?: (stage: Stage) => void, signal?: AbortSignal): Promise<GroupResult>;
+  readonly threads: number;
+  /** Threads that have run a task so far, by thread id (to show that work spreads). */
+  readonly threadIds: ReadonlySet<number>;
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+/** @param threads 0 means every core */
+export function createGroupPool(threads = 0): GroupPool {
+  const n = threads > 0 ? threads : availableParallelism();
+  const pool = new Piscina<WorkerTask, GroupResult>({
+    filename: WORKER,
+    minThreads: n,
+    maxThreads: n,
+    idleTimeout: 24 * 60 * 60 * 1000,
+    // Callers feed the pool with backpressure; a queue here would only hide it.
+    maxQueue: 'auto',
+  });
+  const threadIds = new Set<number>();
+  return {
+    threads: n,
+    threadIds,
+    async run(task, onStage, signal) {
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', (m: { stage?: Stage; threadId?: number }) => {
+        if (m.stage && onStage) onStage(m.stage);
+        if (m.threadId !== undefined) threadIds.add(m.threadId);
+      });
+      try {
+        return await pool.run({ task, port: port2 }, { transferList: [port2], signal });
+      } finally {
+        port1.close();
+      }
+    },
+    close: (options) => pool.close(options),
+  };
+}
