@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerInspect } from './inspect-command.js';
+import { registerRender } from './render-command.js';
 import { registerRun } from './run-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -14,5 +15,6 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRun(program);
   registerInspect(program);
+  registerRender(program);
   return program;
 }
