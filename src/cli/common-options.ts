@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig, type BnvizConfig } from '../config/load-config.js';
 
-/** flag name (commander's camelCase attribute) -> config key */
+/** flag name -> its config key, commander flags and help */
 const FLAG_KEYS = {
   groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group (default 3)' },
   manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups' },
@@ -50,8 +50,9 @@ export function withOptions(command: Command, names: FlagName[]): Command {
 /** Loads the config with the command's flags as the last source. */
 export function configFrom(opts: Record<string, unknown>): Readonly<BnvizConfig> {
   const flags: Record<string, unknown> = {};
-  for (const [name, { key }] of Object.entries(FLAG_KEYS)) {
-    if (opts[name] !== undefined) flags[key] = opts[name];
+  for (const { key, flags: spec } of Object.values(FLAG_KEYS)) {
+    const attribute = new Option(spec).attributeName(); // what commander stores the flag under
+    if (opts[attribute] !== undefined) flags[key] = opts[attribute];
   }
   return loadConfig({ file: opts.config as string | undefined, flags });
 }

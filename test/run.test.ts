@@ -1,0 +1,148 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { loadConfig } from '../src/config/load-config.js';
+import { runDataset } from '../src/run/run-dataset.js';
+import { makeCases, writePng } from './helpers/make-images.js';
+import { CLI, EXAMPLES, tempDir } from './helpers/paths.js';
+import { runCli } from './helpers/run-cli.js';
+
+const FAST = ['--size', '64', '--figures', 'overview'];
+
+/** Every file under dir, relative, hidden ones included. */
+function walk(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
+}
+
+/** Checks that every visible output file is whole: PNGs decode fully, JSON parses. */
+async function assertWhole(t: import('ava').ExecutionContext, runDir: string): Promise<number> {
+  let groups = 0;
+  const groupsDir = join(runDir, 'groups');
+  for (const g of existsSync(groupsDir) ? readdirSync(groupsDir) : []) {
+    if (g.startsWith('.')) continue;
+    groups++;
+    const dir = join(groupsDir, g);
+    const record = JSON.parse(readFileSync(join(dir, 'group.json'), 'utf8'));
+    t.is(record.status, 'done');
+    for (const o of record.outputs as string[]) {
+      if (o.endsWith('.png')) await sharp(join(dir, o), { failOn: 'error' }).raw().toBuffer();
+      if (o.endsWith('.json')) JSON.parse(readFileSync(join(dir, o), 'utf8'));
+    }
+  }
+  return groups;
+}
+
+test('bnviz run on examples, generated and bad files: outputs, stats.json equal to inspect, failures with reasons, exit 1', async (t) => {
+  const dir = tempDir();
+  for (const f of readdirSync(EXAMPLES).filter((f) => f.endsWith('.png'))) copyFileSync(join(EXAMPLES, f), join(dir, f));
+  mkdirSync(join(dir, 'gen'));
+  for (let i = 0; i < 4; i++) await writePng(join(dir, 'gen', `g${i}.png`), 40 + i * 10, 50, i);
+  const bad = join(dir, 'zbad');
+  mkdirSync(bad);
+  const cases = await makeCases(tempDir());
+  copyFileSync(cases.corrupt, join(bad, 'a-corrupt.png'));
+  copyFileSync(cases.empty, join(bad, 'b-empty.png'));
+  copyFileSync(cases.text, join(bad, 'c-notes.jpg'));
+  const out = tempDir();
+  const { code, stdout, stderr } = await runCli(['run', dir, '--out', out, '--run', 'e2e', '--size', '256', '--figures', 'overview,compare', '--threads', '2']);
+  t.is(code, 1, stderr);
+  const runDir = join(out, 'e2e');
+  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  // sorted: astronaut chelsea coffee | gen/g0..g2 | gen/g3 zbad/a-corrupt zbad/b-empty | zbad/c-notes.jpg
+  t.deepEqual(run.counts, { groups: 4, images: 10, done: 2, skipped: 0, failed: 2, partialGroups: [run.failures.at(-1).groupId] });
+  t.regex(run.failures[0].error.message, /zbad\/a-corrupt\.png: corrupt or truncated image data/);
+  t.deepEqual(run.failures[0].files, ['gen/g3.png', 'zbad/a-corrupt.png', 'zbad/b-empty.png']);
+  t.regex(run.failures[1].error.message, /zbad\/c-notes\.jpg: not an image/);
+  t.regex(stdout, /failed .*zbad\/a-corrupt\.png: corrupt or truncated/);
+  t.is(await assertWhole(t, runDir), 2);
+  const first = readdirSync(join(runDir, 'groups')).sort()[0];
+  t.deepEqual(readdirSync(join(runDir, 'groups', first)).sort(), ['compare.png', 'group.json', 'overview.png', 'stats.json']);
+  // stats.json is what bnviz inspect prints for the same files
+  const inspect = await runCli(['inspect', ...['astronaut.png', 'chelsea.png', 'coffee.png'].map((f) => join(dir, f)), '--json']);
+  const a = JSON.parse(inspect.stdout);
+  const b = JSON.parse(readFileSync(join(runDir, 'groups', first, 'stats.json'), 'utf8'));
+  t.deepEqual(b.batch, a.batch);
+  t.deepEqual(b.images.map((i: { channels: unknown }) => i.channels), a.images.map((i: { channels: unknown }) => i.channels));
+  // summary.csv: a header and one row per image and channel of the done groups
+  const csv = readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n');
+  t.is(csv.length, 1 + 6 * 3);
+  t.regex(csv[1], /^0001-[0-9a-f]{8},astronaut\.png,R,0,1,/);
+  const html = readFileSync(join(runDir, 'index.html'), 'utf8');
+  t.regex(html, /Failed groups \(2\)/);
+  t.regex(html, /a-corrupt\.png: corrupt or truncated/);
+  t.is((html.match(/<figure /g) ?? []).length, 2);
+});
+
+test('bnviz run again skips the groups already done; --force redoes them', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 6; i++) await writePng(join(dir, `i${i}.png`), 32, 32, i);
+  const out = tempDir();
+  const first = await runCli(['run', dir, '--out', out, ...FAST]);
+  t.is(first.code, 0, first.stderr);
+  t.regex(first.stdout, /2 done, 0 already done, 0 failed of 2 groups/);
+  const again = await runCli(['run', dir, '--out', out, ...FAST]);
+  t.regex(again.stdout, /0 done, 2 already done/);
+  const changed = await runCli(['run', dir, '--out', out, ...FAST, '--epsilon', '0.01']);
+  t.regex(changed.stdout, /2 done, 0 already done/, 'other options are other outputs');
+  const forced = await runCli(['run', dir, '--out', out, ...FAST, '--epsilon', '0.01', '--force']);
+  t.regex(forced.stdout, /2 done, 0 already done/);
+});
+
+test('bnviz run --json prints start, group and end events; a partial last group is reported', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 4; i++) await writePng(join(dir, `i${i}.png`), 32, 32, i);
+  const { code, stdout } = await runCli(['run', dir, '--out', tempDir(), ...FAST, '--json']);
+  t.is(code, 0);
+  const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(events.map((e) => e.event), ['start', 'group', 'group', 'end']);
+  t.is(events[0].partialGroups.length, 1);
+  t.is(events[3].counts.done, 2);
+  t.deepEqual(events.filter((e) => e.event === 'group').map((e) => e.files.length).sort(), [1, 3]);
+});
+
+test('bnviz run on a folder with no images exits 2 with a clear message', async (t) => {
+  const { code, stderr } = await runCli(['run', tempDir(), '--out', tempDir()]);
+  t.is(code, 2);
+  t.regex(stderr, /no images found/);
+});
+
+test('runDataset runs groups on more than one thread', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 24; i++) await writePng(join(dir, `i${String(i).padStart(2, '0')}.png`), 32, 32, i);
+  const config = loadConfig({ env: {}, flags: { out: tempDir(), threads: 2, size: 64, figures: 'overview' } });
+  const { record, threadIds } = await runDataset(dir, config);
+  t.is(record.counts.done, 8);
+  t.is(record.threads, 2);
+  t.is(threadIds.length, 2, `threads seen: ${threadIds.join(', ')}`);
+});
+
+test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only what was missing', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 90; i++) await writePng(join(dir, `i${String(i).padStart(2, '0')}.png`), 48, 48, i);
+  const out = tempDir();
+  const runDir = join(out, 'killed');
+  const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'killed', '--threads', '2', ...FAST], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  // kill once a few groups are written, well before all 30 are
+  const deadline = Date.now() + 60_000;
+  const done = () => (existsSync(join(runDir, 'groups')) ? readdirSync(join(runDir, 'groups')).filter((g) => !g.startsWith('.')).length : 0);
+  while (done() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGKILL');
+  await exited;
+  const before = await assertWhole(t, runDir);
+  t.true(before >= 3 && before < 30, `groups done before the kill: ${before}`);
+  // nothing visible is partial: only whole group folders, and leftovers are hidden temporaries
+  for (const f of walk(runDir)) t.true(/^(run\.json|groups\/[^./][^/]*\/[^/]+|groups\/\.tmp-[^/]+(\/[^/]+)?|\.tmp-.*)$/.test(f), f);
+  const rerun = await runCli(['run', dir, '--out', out, '--run', 'killed', '--threads', '2', ...FAST]);
+  t.is(rerun.code, 0, rerun.stderr);
+  const m = /(\d+) done, (\d+) already done, 0 failed of 30 groups/.exec(rerun.stdout);
+  t.truthy(m, rerun.stdout);
+  t.is(Number(m![2]), before);
+  t.is(Number(m![1]), 30 - before);
+  t.is(await assertWhole(t, runDir), 30);
+  t.deepEqual(walk(runDir).filter((f) => f.includes('.tmp-') || f.includes('.old-')), [], 'leftovers of the killed run removed');
+  t.true(statSync(join(runDir, 'summary.csv')).size > 0);
+});
