@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { loadConfig, type BnvizConfig } from '../config/load-config.js';
 
 /** flag name -> its config key, commander flags and help */
-const FLAG_KEYS = {
+export const FLAG_KEYS = {
   groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group (default 3)' },
   manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups' },
   size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size (default 256)' },

@@ -171,7 +171,7 @@ export const schema = {
     format: String, default: 'out', env: 'BNVIZ_OUT',
   },
   runId: {
-    doc: 'Run id; empty: made from the folder name and the time.',
+    doc: 'Run id; empty: the folder name and a hash of its path, so the same command on the same folder resumes the same run.',
     format: String, default: '', env: 'BNVIZ_RUN_ID',
   },
   threads: {
@@ -213,6 +213,10 @@ export const schema = {
       doc: 'Failed jobs kept in Redis (the newest).',
       format: between('keep-failed', 0, 1000000, true), default: 5000, env: 'BNVIZ_KEEP_FAILED',
     },
+    lockMs: {
+      doc: 'Job lock in milliseconds: a worker renews it while it works; a killed worker\'s job goes to another after it lapses (checked as often).',
+      format: between('lock-ms', 1000, 3600000, true), default: 30000, env: 'BNVIZ_LOCK_MS',
+    },
   },
   roots: {
     doc: 'Dataset roots a worker may read (comma-separated); empty: the current folder.',
@@ -241,3 +245,7 @@ export const schema = {
 export type Schema = typeof schema;
 
 convict.addFormats(formats);
+
+// Config files are JSON in which whole lines starting with // are comments
+// (config/bnviz.example.json documents every key that way).
+convict.addParser({ extension: 'json', parse: (text: string) => JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) });
