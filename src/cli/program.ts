@@ -1,9 +1,12 @@
 /** The commander program: one file a command under src/cli/. */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerEnqueue } from './enqueue-command.js';
 import { registerInspect } from './inspect-command.js';
 import { registerRender } from './render-command.js';
 import { registerRun } from './run-command.js';
+import { registerStatus } from './status-command.js';
+import { registerWorker } from './worker-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -16,5 +19,8 @@ export function buildProgram(): Command {
   registerRun(program);
   registerInspect(program);
   registerRender(program);
+  registerEnqueue(program);
+  registerWorker(program);
+  registerStatus(program);
   return program;
 }

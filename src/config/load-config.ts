@@ -33,7 +33,7 @@ export interface BnvizConfig {
   threads: number;
   force: boolean;
   redis: { url: string; prefix: string };
-  queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number };
+  queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; lockMs: number };
   roots: string[];
   dashboard: { host: string; port: number; token: string; allowActions: boolean };
 }

@@ -1,0 +1,58 @@
+/** `bnviz status [RUN]`: the fleet's runs, or one run's progress, failures and the workers alive. */
+import type { Command } from 'commander';
+import { connectRedis } from '../fleet/connect-redis.js';
+import { readRunStatus, readRuns } from '../fleet/read-status.js';
+import { formatRun, formatRunList, paceOf } from '../fleet/status-view.js';
+import { UsageError } from '../errors.js';
+import { configFrom, withOptions } from './common-options.js';
+
+export function registerStatus(program: Command): void {
+  const command = program
+    .command('status')
+    .description('show the fleet\'s runs, or for one run a progress bar, rate, ETA, failures and the workers alive')
+    .argument('[run]', 'run id (default: list the runs)')
+    .option('-w, --watch', 'refresh every second until the run finishes (Ctrl-C to stop)')
+    .option('--json', 'print JSON');
+  withOptions(command, ['redis', 'prefix']);
+  command.action(async (runId: string | undefined, opts: Record<string, unknown>) => {
+    const config = configFrom(opts);
+    const prefix = config.redis.prefix;
+    const redis = connectRedis(config.redis.url);
+    // A status command should say when Redis is not there, not wait for it forever.
+    redis.options.maxRetriesPerRequest = 2;
+    redis.on('error', () => {});
+    const tty = process.stdout.isTTY;
+    let stop = false;
+    const onSignal = () => { stop = true; };
+    process.on('SIGINT', onSignal);
+    try {
+      let last = '';
+      for (;;) {
+        const now = Date.now();
+        let text: string;
+        let finished = false;
+        if (runId) {
+          const status = await readRunStatus(redis, prefix, runId);
+          if (!status) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
+          finished = status.status === 'finished';
+          text = opts.json ? `${JSON.stringify({ ...status, pace: paceOf(status, now) })}\n` : formatRun(status, now);
+        } else {
+          const runs = await readRuns(redis, prefix);
+          text = opts.json ? `${JSON.stringify(runs.map((r) => ({ ...r, pace: paceOf(r, now) })))}\n` : formatRunList(runs, now);
+        }
+        if (!opts.watch) {
+          process.stdout.write(text);
+          break;
+        }
+        if (text !== last) process.stdout.write(tty && !opts.json ? `\x1b[2J\x1b[H${text}` : text);
+        last = text;
+        if (finished || stop) break;
+        await new Promise((r) => setTimeout(r, 1000));
+        if (stop) break;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      redis.disconnect();
+    }
+  });
+}

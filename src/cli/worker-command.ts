@@ -1,0 +1,50 @@
+/** `bnviz worker`: a headless fleet member that draws the groups it takes from the queue until told to stop. */
+import type { Command } from 'commander';
+import { redact } from '../fleet/connect-redis.js';
+import { startWorker } from '../fleet/start-worker.js';
+import { messageOf } from '../errors.js';
+import { configFrom, withOptions } from './common-options.js';
+
+export function registerWorker(program: Command): void {
+  const command = program
+    .command('worker')
+    .description('take groups from the fleet\'s queue in Redis and draw them on this machine\'s threads, until SIGTERM or SIGINT (which finish the jobs in hand first)')
+    .option('--json', 'print one JSON event a line');
+  withOptions(command, ['redis', 'prefix', 'queue', 'roots', 'out', 'threads']);
+  command.action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts);
+    const json = Boolean(opts.json);
+    const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
+    const worker = await startWorker(config, {
+      job(info) {
+        if (json) emit({ event: 'job', ...info });
+        else if (info.status === 'failed') process.stdout.write(`${info.groupId ?? info.jobId} failed${info.retry ? ' (will retry)' : ''}: ${info.error}\n`);
+        else process.stdout.write(`${info.groupId} ${info.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(info.ms ?? 0)} ms`}\n`);
+      },
+      error(err) {
+        if (json) emit({ event: 'error', message: messageOf(err) });
+        else process.stderr.write(`bnviz: worker: ${messageOf(err)} (carrying on)\n`);
+      },
+    });
+    const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: redact(config.redis.url), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
+    if (json) emit(ready);
+    else process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${worker.threads} threads, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
+
+    // First signal: take no new jobs, finish the ones in hand, close, exit 0. A second one quits at once
+    // (the jobs in hand then stall, and another worker takes them up once their locks lapse).
+    await new Promise<void>((resolve, reject) => {
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        if (json) emit({ event: 'stopping', signal });
+        else process.stderr.write(`bnviz: worker: ${signal}: finishing the jobs in hand (again to quit now)\n`);
+        worker.close().then(resolve, reject);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    if (json) emit({ event: 'stopped' });
+    else process.stderr.write('bnviz: worker stopped\n');
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * Every Redis key the fleet makes, under one prefix (BullMQ's queue keys go
+ * under it too: `<prefix>:<queue>:...`), so a shared Redis stays tidy and a
+ * test can remove exactly what it made.
+ *
+ *   <prefix>:runs                      zset  runId by first enqueue time (ms)
+ *   <prefix>:run:<runId>:meta          hash  root, options, groupSize, images, queue, enqueuedAt, startedAt, finishedAt, status
+ *   <prefix>:run:<runId>:groups        zset  groupId by its index in the dataset (total = ZCARD)
+ *   <prefix>:run:<runId>:done|skipped|failed   sets  groupIds counted, each in one set only
+ *   <prefix>:run:<runId>:failures      hash  groupId -> {groupId, files, error} JSON
+ *   <prefix>:run:<runId>:timings       list  the latest group timings (JSON), capped
+ *   <prefix>:run:<runId>:finalize      string  lock of the worker writing the run's records
+ *   <prefix>:worker:<host>:<pid>       string  heartbeat JSON, expires when the worker stops beating
+ */
+export interface RunKeys {
+  meta: string;
+  groups: string;
+  done: string;
+  skipped: string;
+  failed: string;
+  failures: string;
+  timings: string;
+  finalize: string;
+}
+
+export function runsKey(prefix: string): string {
+  return `${prefix}:runs`;
+}
+
+export function runKeys(prefix: string, runId: string): RunKeys {
+  const k = (name: string) => `${prefix}:run:${runId}:${name}`;
+  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finalize: k('finalize') };
+}
+
+export function workerKey(prefix: string, host: string, pid: number): string {
+  return `${prefix}:worker:${host.replace(/[^A-Za-z0-9._-]/g, '_')}:${pid}`;
+}
+
+export function workerPattern(prefix: string): string {
+  return `${prefix}:worker:*`;
+}
+
+/** Queue names that would share keys with the fleet's own records. */
+export const RESERVED_QUEUE_NAMES = ['run', 'runs', 'worker'];

@@ -1,0 +1,67 @@
+/** `bnviz status` as text: pure functions of the status read from Redis and the time now. */
+import type { RunStatus } from './read-status.js';
+import type { RunCounts, RunState } from './run-records.js';
+
+export interface Pace {
+  /** Groups counted so far. */
+  finished: number;
+  /** Groups per second since the run started (0 before). */
+  rate: number;
+  /** Seconds left at that rate; undefined when unknown. */
+  etaSeconds?: number;
+  elapsedSeconds: number;
+}
+
+export function paceOf(run: RunState, now: number): Pace {
+  const finished = run.done + run.skipped + run.failed;
+  const start = run.startedAt ? Date.parse(run.startedAt) : undefined;
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : now;
+  const elapsedSeconds = start === undefined ? 0 : Math.max(0, (end - start) / 1000);
+  const rate = elapsedSeconds > 0 ? finished / elapsedSeconds : 0;
+  const left = run.total - finished;
+  return { finished, rate, elapsedSeconds, etaSeconds: left === 0 ? 0 : rate > 0 ? left / rate : undefined };
+}
+
+/** A text bar `[#####.....]` of `width` cells. */
+export function bar(c: RunCounts, width = 30): string {
+  const share = c.total > 0 ? Math.min(1, (c.done + c.skipped + c.failed) / c.total) : 0;
+  const full = Math.round(share * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
+}
+
+export function duration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** One line a run, newest first. */
+export function formatRunList(runs: RunState[], now: number): string {
+  if (runs.length === 0) return 'no runs under this prefix\n';
+  const lines = runs.map((r) => {
+    const p = paceOf(r, now);
+    return `${r.runId}  ${r.status.padEnd(8)} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${r.startedAt}` : `enqueued ${r.meta?.enqueuedAt ?? '?'}`}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatRun(s: RunStatus, now: number): string {
+  const p = paceOf(s, now);
+  const out = [
+    `run ${s.runId} (${s.status})${s.meta ? ` from ${s.meta.root}, queue ${s.meta.queue}` : ''}`,
+    `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
+    `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.status === 'finished' ? `, finished ${s.finishedAt}` : `, ETA ${duration(p.etaSeconds)}`}`,
+  ];
+  if (s.failures.length) {
+    out.push(`failures${s.failed > s.failures.length ? ` (first ${s.failures.length} of ${s.failed})` : ''}:`);
+    for (const f of s.failures) out.push(`  ${f.groupId} (${f.files.join(', ')}): ${f.error.message}`);
+  }
+  out.push(`workers alive: ${s.workers.length}`);
+  for (const w of s.workers) {
+    const ago = (now - Date.parse(w.lastSeen)) / 1000;
+    out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active}/${w.threads} active, ${w.processed} processed (${w.failed} failed), seen ${duration(ago)} ago`);
+  }
+  return `${out.join('\n')}\n`;
+}
