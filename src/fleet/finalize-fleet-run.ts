@@ -6,6 +6,7 @@
  * gives the lock back, and its job's retry tries again.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { median } from 'd3-array';
 import type { Redis } from 'ioredis';
@@ -34,6 +35,8 @@ export async function finalizeFleetRun(redis: Redis, prefix: string, runId: stri
     const record = await fleetRunRecord(redis, k, state, finishedAt, extra.backend);
     const groups = (await groupIdsInOrder(redis, k)).map((groupId) => ({ groupId }));
     // Leftovers of killed workers on this host; the run is complete, so nothing of it is in flight.
+    // A run whose every group failed before it ran has no folder yet.
+    await mkdir(runDir, { recursive: true });
     await removeStale(join(runDir, 'groups'));
     await finalizeRun(runDir, record, groups);
     await redis.hset(k.meta, 'finishedAt', finishedAt);

@@ -1,0 +1,79 @@
+import test from 'ava';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
+import { groupOptions } from '../src/config/derive-options.js';
+import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
+import { mapJobRoot, resolveRoots } from '../src/fleet/map-root.js';
+import { bar, formatRun, paceOf } from '../src/fleet/status-view.js';
+import { tempDir } from './helpers/paths.js';
+
+const options = groupOptions(loadConfig({ env: {} }));
+const good = () => makeJobDocument('run-1', '0001-abcdef12', '/data/set', ['a.png', 'sub/b.png'], options);
+
+test('parseJobDocument accepts what makeJobDocument makes, version 1, and nothing more', (t) => {
+  const doc = parseJobDocument(JSON.parse(JSON.stringify(good())));
+  t.deepEqual(doc, good());
+  t.is(doc.v, 1);
+});
+
+test('parseJobDocument rejects ".." and absolute files, naming the key and the reason', (t) => {
+  const dots = t.throws(() => parseJobDocument({ ...good(), files: ['a.png', '../../etc/passwd'] }, 'job x'));
+  t.is(dots.name, 'InputError');
+  t.regex(dots.message, /^job x: invalid job: files\[1\]: .*must not contain '\.\.'/);
+  const abs = t.throws(() => parseJobDocument({ ...good(), files: ['/etc/passwd'] }));
+  t.regex(abs.message, /files\[0\]: .*not absolute/);
+});
+
+test('parseJobDocument rejects malformed documents: unknown version, extra keys, unsafe ids, a relative root, bad options', (t) => {
+  t.regex(t.throws(() => parseJobDocument({ ...good(), v: 2 })).message, /v: /);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), pixels: [1, 2, 3] })).message, /pixels/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), runId: 'a:b' })).message, /runId: letters, digits/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), groupId: '../x' })).message, /groupId: /);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), root: 'data/set' })).message, /root: an absolute path/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), options: { ...options, size: 1e9 } })).message, /options\.size/);
+  t.regex(t.throws(() => parseJobDocument('not a document')).message, /the document/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), files: [] })).message, /files/);
+});
+
+test('jobIdOf joins run and group ids without a colon (BullMQ forbids it in custom ids)', (t) => {
+  t.is(jobIdOf('photos-1a2b3c', '0007-deadbeef'), 'photos-1a2b3c.0007-deadbeef');
+  t.false(jobIdOf('a', 'b').includes(':'));
+});
+
+test('mapJobRoot accepts a root equal to or inside an allowed root, refuses one outside and a link leading out', async (t) => {
+  const base = tempDir();
+  const allowed = join(base, 'datasets');
+  const outside = join(base, 'private');
+  mkdirSync(join(allowed, 'set1'), { recursive: true });
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret.png'), 'x');
+  symlinkSync(outside, join(allowed, 'escape'));
+  const roots = await resolveRoots([allowed]);
+  t.is(await mapJobRoot(allowed, roots), roots.real[0]);
+  t.is(await mapJobRoot(join(allowed, 'set1'), roots), join(roots.real[0], 'set1'));
+  const out = await t.throwsAsync(mapJobRoot(outside, roots));
+  t.is(out.name, 'InputError');
+  t.regex(out.message, /outside the roots this worker may read/);
+  t.regex((await t.throwsAsync(mapJobRoot(join(allowed, '..', 'private'), roots))).message, /outside the roots/);
+  t.regex((await t.throwsAsync(mapJobRoot(join(allowed, 'escape'), roots))).message, /outside the roots/);
+  t.regex((await t.throwsAsync(mapJobRoot(join(allowed, 'missing'), roots))).message, /not found/);
+});
+
+test('resolveRoots refuses a root that does not exist, as a ConfigError', async (t) => {
+  const err = await t.throwsAsync(resolveRoots([join(tempDir(), 'nope')]));
+  t.is(err.name, 'ConfigError');
+});
+
+test('paceOf gives rate and ETA from the counts and the start time; bar fills by the share finished', (t) => {
+  const run = { runId: 'r', total: 10, done: 3, skipped: 1, failed: 1, status: 'running' as const, startedAt: '2026-01-01T00:00:00.000Z' };
+  const p = paceOf(run, Date.parse('2026-01-01T00:00:10.000Z'));
+  t.deepEqual(p, { finished: 5, rate: 0.5, elapsedSeconds: 10, etaSeconds: 10 });
+  t.is(bar(run, 10), '[#####.....]');
+  t.is(paceOf({ ...run, startedAt: undefined, status: 'queued' }, 0).etaSeconds, undefined);
+  const text = formatRun({ ...run, failures: [{ groupId: 'g', files: ['x.png'], error: { name: 'InputError', message: 'x.png: corrupt' } }], workers: [] }, Date.parse('2026-01-01T00:00:10.000Z'));
+  t.regex(text, /5\/10 groups: 3 done, 1 already done, 1 failed/);
+  t.regex(text, /0\.50 groups\/s over 10s, ETA 10s/);
+  t.regex(text, /g \(x\.png\): x\.png: corrupt/);
+  t.regex(text, /workers alive: 0/);
+});

@@ -1,0 +1,106 @@
+import test from 'ava';
+import { Queue } from 'bullmq';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, type BnvizConfig } from '../src/config/load-config.js';
+import { groupOptions } from '../src/config/derive-options.js';
+import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
+import { runKeys } from '../src/fleet/fleet-keys.js';
+import { makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
+import { readRun, recordOutcome, readFailures } from '../src/fleet/run-records.js';
+import { startWorker } from '../src/fleet/start-worker.js';
+import { writePng } from './helpers/make-images.js';
+import { tempDir } from './helpers/paths.js';
+import { redisScope, until, type RedisScope } from './helpers/redis.js';
+
+async function dataset(n: number): Promise<string> {
+  const dir = tempDir();
+  for (let i = 0; i < n; i++) await writePng(join(dir, `img${String(i).padStart(2, '0')}.png`), 32, 32, i);
+  return dir;
+}
+
+function configOf(s: RedisScope, extra: Record<string, unknown> = {}): Readonly<BnvizConfig> {
+  return loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, size: 64, figures: 'overview', threads: 1, ...extra } });
+}
+
+test('enqueueDataset adds one validated job per group; the same run enqueued again adds none', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(7);
+  const config = configOf(s, { out: tempDir() });
+  const first = await enqueueDataset(dir, config, { redis: s.redis, chunkSize: 2 });
+  t.like(first, { groups: 3, added: 3, existing: 0, newRun: true, root: dir });
+  const second = await enqueueDataset(dir, config, { redis: s.redis });
+  t.like(second, { runId: first.runId, groups: 3, added: 0, existing: 3, newRun: false });
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const jobs = await queue.getWaiting();
+  t.is(jobs.length, 3);
+  t.is(await queue.count(), 3);
+  for (const job of jobs) {
+    const doc = parseJobDocument(job.data);
+    t.is(job.id, `${first.runId}.${doc.groupId}`);
+    t.is(doc.root, dir);
+    t.true(doc.files.every((f) => !f.startsWith('/')));
+    t.true(JSON.stringify(job.data).length < 2000, 'a job holds paths and options, never pixels');
+  }
+  const run = await readRun(s.redis, s.prefix, first.runId);
+  t.like(run, { total: 3, done: 0, failed: 0, status: 'queued' });
+  t.deepEqual(run!.meta!.options, groupOptions(config));
+});
+
+test('recordOutcome counts a group once whatever its jobs do, and ignores groups the run does not have', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const k = runKeys(s.prefix, 'r1');
+  await s.redis.zadd(k.groups, 0, 'g1', 1, 'g2');
+  t.like(await recordOutcome(s.redis, k, { groupId: 'g1', status: 'done', files: ['a.png'] }), { effect: 'added', done: 1, total: 2 });
+  t.like(await recordOutcome(s.redis, k, { groupId: 'g1', status: 'done', files: ['a.png'] }), { effect: 'counted', done: 1 });
+  t.like(await recordOutcome(s.redis, k, { groupId: 'g1', status: 'failed', files: ['a.png'], error: { name: 'Error', message: 'late' } }), { effect: 'counted', done: 1, failed: 0 });
+  t.like(await recordOutcome(s.redis, k, { groupId: 'g2', status: 'failed', files: ['b.png'], error: { name: 'InputError', message: 'b.png: corrupt' } }), { effect: 'added', done: 1, failed: 1 });
+  t.like(await recordOutcome(s.redis, k, { groupId: 'nope', status: 'done', files: [] }), { effect: 'unknown', done: 0 });
+  t.deepEqual(await readFailures(s.redis, k), [{ groupId: 'g2', files: ['b.png'], error: { name: 'InputError', message: 'b.png: corrupt' } }]);
+});
+
+test('a job naming files outside the worker\'s dataset roots fails at once as invalid input, reads and writes nothing', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const base = tempDir();
+  const allowed = join(base, 'data');
+  mkdirSync(allowed);
+  for (let i = 0; i < 6; i++) await writePng(join(allowed, `img${i}.png`), 32, 32, i); // two groups: one failing leaves the run open
+  const secret = join(base, 'private');
+  mkdirSync(secret);
+  await writePng(join(secret, 'secret.png'), 32, 32, 9);
+  const out = join(base, 'out');
+  const config = configOf(s, { out, roots: allowed });
+  const enq = await enqueueDataset(allowed, config, { redis: s.redis });
+  // Wait with the real job: only forged ones are in the queue while the worker runs.
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  await queue.drain();
+  const [real] = await s.redis.zrange(runKeys(s.prefix, enq.runId).groups, 0, '0');
+  const opts = groupOptions(config);
+  const forged = [
+    { id: 'dots', data: makeJobDocument(enq.runId, real, allowed, ['img0.png', '../private/secret.png'], opts), reason: /must not contain '\.\.'/ },
+    { id: 'outside-root', data: makeJobDocument(enq.runId, real, secret, ['secret.png'], opts), reason: /dataset root is outside the roots this worker may read/ },
+    { id: 'absolute', data: { ...makeJobDocument(enq.runId, real, allowed, ['img0.png'], opts), files: [join(secret, 'secret.png')] }, reason: /not absolute/ },
+    { id: 'malformed', data: { v: 1, runId: enq.runId, groupId: real, root: allowed, files: 'img0.png' }, reason: /invalid job: files: / },
+    { id: 'no-such-run', data: makeJobDocument('other-run', real, allowed, ['img0.png'], opts), reason: /run other-run was not enqueued/ },
+  ];
+  for (const f of forged) await queue.add('group', f.data, { jobId: f.id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  const worker = await startWorker(config);
+  t.teardown(() => worker.close());
+  const failed = await until('the forged jobs to fail', async () => ((await queue.getFailedCount()) === forged.length ? queue.getFailed() : undefined), 30_000);
+  for (const f of forged) {
+    const job = failed.find((j) => j.id === f.id)!;
+    t.regex(job.failedReason, f.reason, f.id);
+    t.is(job.attemptsMade, 1, `${f.id} not retried`);
+  }
+  t.false(existsSync(out) && readdirSync(out).length > 0, 'nothing written under the output folder');
+  // the failures of a real group of the run are on its records, with the reason
+  const failures = await readFailures(s.redis, runKeys(s.prefix, enq.runId));
+  t.is(failures.length, 1, 'counted once');
+  t.is(failures[0].groupId, real);
+  t.is((await readRun(s.redis, s.prefix, enq.runId))!.failed, 1);
+});
