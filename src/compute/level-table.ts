@@ -40,7 +40,8 @@ export function levelTables(original: Float32Array, normalized: Float32Array, sc
         const slot = ((original[j] * top + 0.5) | 0) * 3 + c; // level * 3 + channel
         const f = first[slot];
         if (f < 0) first[slot] = j;
-        else if (normalized[j] !== normalized[f] || scaled[j] !== scaled[f]) consistent = false;
+        // scaled is a function of normalized alone, so checking normalized covers both
+        else if (normalized[j] !== normalized[f]) consistent = false;
         counts[slot]++;
       }
     }

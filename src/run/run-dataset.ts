@@ -95,6 +95,8 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
     wallMs,
     groupsPerSecond: record.counts.done / (wallMs / 1000),
     medianMs: Object.fromEntries(Object.entries(stageTimes).map(([k, v]) => [k, median(v) ?? 0])),
+    // the whole process: main thread and every worker thread
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
   await finalizeRun(runDir, record, plan.groups);
   return { record, runDir, threadIds: [...pool.threadIds] };

@@ -19,7 +19,7 @@ export interface RunRecord {
   groupSize: number;
   versions: Record<string, string>;
   counts: { groups: number; images: number; done: number; skipped: number; failed: number; partialGroups: string[] };
-  timings?: { wallMs: number; groupsPerSecond: number; medianMs: Record<string, number> };
+  timings?: { wallMs: number; groupsPerSecond: number; medianMs: Record<string, number>; peakRssMB: number };
   backend?: string;
   threads?: number;
   failures: RunFailure[];
