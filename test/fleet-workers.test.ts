@@ -1,0 +1,190 @@
+import test, { type ExecutionContext } from 'ava';
+import { Queue } from 'bullmq';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { readRun } from '../src/fleet/run-records.js';
+import { makeCases, writePng } from './helpers/make-images.js';
+import { tempDir } from './helpers/paths.js';
+import { redisScope, until, type RedisScope } from './helpers/redis.js';
+import { runCli } from './helpers/run-cli.js';
+import { spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
+
+const FAST = ['--size', '64', '--figures', 'overview'];
+/** Slow enough groups (big images, every figure) that a signal lands while one is in hand. */
+const SLOW = ['--size', '256'];
+
+async function dataset(n: number, side = 32): Promise<string> {
+  const dir = tempDir();
+  for (let i = 0; i < n; i++) await writePng(join(dir, `img${String(i).padStart(2, '0')}.png`), side, side, i);
+  return dir;
+}
+
+function walk(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
+}
+
+async function enqueue(t: ExecutionContext, s: RedisScope, dir: string, args: string[]): Promise<{ runId: string; added: number; existing: number; groups: number }> {
+  const r = await runCli(['enqueue', dir, '--json', ...args], { env: s.env });
+  t.is(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as { runId: string; added: number; existing: number; groups: number };
+}
+
+function worker(t: ExecutionContext, s: RedisScope, dir: string, out: string, env: Record<string, string> = {}): WorkerProcess {
+  const w = spawnWorker(['--roots', dir, '--out', out, '--threads', '1'], { ...s.env, ...env });
+  t.teardown(() => { if (w.child.exitCode === null) w.child.kill('SIGKILL'); });
+  return w;
+}
+
+const finished = (s: RedisScope, runId: string) => until(`run ${runId} to finish`, async () => {
+  const run = await readRun(s.redis, s.prefix, runId);
+  return run?.finishedAt ? run : undefined;
+}, 90_000);
+
+/** Every visible file of a run is whole, and no temporary is left. */
+async function assertWhole(t: ExecutionContext, runDir: string): Promise<void> {
+  for (const f of walk(runDir)) {
+    t.false(f.includes('.tmp-') || f.includes('.old-'), `leftover ${f}`);
+    if (f.endsWith('.png')) await sharp(join(runDir, f), { failOn: 'error' }).raw().toBuffer();
+    if (f.endsWith('.json')) JSON.parse(readFileSync(join(runDir, f), 'utf8'));
+  }
+}
+
+test('enqueue and two worker processes: every group done once, counts right, outputs the same as bnviz run; enqueueing again adds nothing', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(12);
+  const outRun = tempDir();
+  const outFleet = tempDir();
+  const local = await runCli(['run', dir, '--out', outRun, '--threads', '1', ...FAST]);
+  t.is(local.code, 0, local.stderr);
+
+  const workers = [worker(t, s, dir, outFleet), worker(t, s, dir, outFleet)];
+  await Promise.all(workers.map((w) => w.ready));
+  const enq = await enqueue(t, s, dir, FAST);
+  t.like(enq, { groups: 4, added: 4, existing: 0 });
+  const run = await finished(s, enq.runId);
+  t.like(run, { total: 4, done: 4, skipped: 0, failed: 0, status: 'finished' });
+  for (const w of workers) w.child.kill('SIGTERM');
+  t.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
+  const jobs = workers.flatMap((w) => w.events.filter((e) => e.event === 'job'));
+  t.is(jobs.length, 4, 'each group handled once');
+  t.is(new Set(jobs.map((e) => e.groupId)).size, 4);
+  t.true(jobs.every((e) => e.status === 'done'));
+
+  // The same tree as bnviz run: same groups, same figures byte for byte, same numbers.
+  const a = join(outRun, enq.runId);
+  const b = join(outFleet, enq.runId);
+  t.deepEqual(walk(b).sort(), walk(a).sort());
+  for (const f of walk(a)) {
+    if (f.endsWith('.png') || f.endsWith('stats.json') || f === 'summary.csv') t.true(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), f);
+    if (f.endsWith('group.json')) {
+      const strip = (p: string) => ({ ...JSON.parse(readFileSync(p, 'utf8')), timings: undefined });
+      t.deepEqual(strip(join(b, f)), strip(join(a, f)), f);
+    }
+  }
+  const runA = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8'));
+  const runB = JSON.parse(readFileSync(join(b, 'run.json'), 'utf8'));
+  for (const key of ['runId', 'root', 'status', 'options', 'groupSize', 'counts', 'failures']) t.deepEqual(runB[key], runA[key], key);
+  await assertWhole(t, b);
+
+  const again = await enqueue(t, s, dir, FAST);
+  t.like(again, { runId: enq.runId, added: 0, existing: 4 });
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  t.is(await queue.getWaitingCount(), 0);
+  const status = await runCli(['status', enq.runId, '--json'], { env: s.env });
+  t.is(status.code, 0, status.stderr);
+  t.like(JSON.parse(status.stdout), { runId: enq.runId, status: 'finished', total: 4, done: 4, failed: 0, workers: [] });
+});
+
+test('a corrupt image fails its group once with its reason, unretried; the other groups are done', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(5);
+  const cases = await makeCases(tempDir());
+  copyFileSync(cases.corrupt, join(dir, 'img05-corrupt.png'));
+  const out = tempDir();
+  const w = worker(t, s, dir, out);
+  await w.ready;
+  const enq = await enqueue(t, s, dir, FAST);
+  const run = await finished(s, enq.runId);
+  t.like(run, { total: 2, done: 1, failed: 1 });
+  w.child.kill('SIGTERM');
+  t.is(await w.exited, 0);
+  const failedEvents = w.events.filter((e) => e.event === 'job' && e.status === 'failed');
+  t.is(failedEvents.length, 1, 'failed once');
+  t.false(failedEvents[0].retry);
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const [job] = await queue.getFailed();
+  t.is(job.attemptsMade, 1);
+  t.is(job.opts.attempts, 3, 'retries were allowed, and not used');
+  t.regex(job.failedReason, /img05-corrupt\.png: corrupt or truncated image data/);
+  const record = JSON.parse(readFileSync(join(out, enq.runId, 'run.json'), 'utf8'));
+  t.is(record.failures.length, 1);
+  t.deepEqual(record.failures[0].files, ['img03.png', 'img04.png', 'img05-corrupt.png']);
+  t.regex(record.failures[0].error.message, /img05-corrupt\.png: corrupt/);
+  const status = await runCli(['status', enq.runId], { env: s.env });
+  t.regex(status.stdout, /1 done, 0 already done, 1 failed/);
+  t.regex(status.stdout, /img05-corrupt\.png: corrupt/);
+});
+
+test('a worker SIGKILLed mid-job: another worker takes up its stalled job; every group done exactly once, no partial file', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(6, 600);
+  const out = tempDir();
+  const fastLocks = { BNVIZ_LOCK_MS: '2000' };
+  const a = worker(t, s, dir, out, fastLocks);
+  await a.ready;
+  const enq = await enqueue(t, s, dir, SLOW);
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  // Kill once a job is in hand and its thread has reported a stage.
+  const victim = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 30_000, 5);
+  a.child.kill('SIGKILL');
+  await a.exited;
+  const b = worker(t, s, dir, out, fastLocks);
+  const run = await finished(s, enq.runId);
+  t.like(run, { total: 2, done: 2, skipped: 0, failed: 0 });
+  b.child.kill('SIGTERM');
+  t.is(await b.exited, 0);
+  const took = b.events.filter((e) => e.event === 'job').map((e) => e.jobId);
+  t.true(took.includes(victim.id), 'the killed worker\'s job was finished by the other');
+  t.false(a.events.some((e) => e.event === 'job' && e.jobId === victim.id), 'the killed worker never finished it');
+  t.is((await queue.getJob(victim.id!))!.finishedOn !== undefined, true);
+  t.deepEqual(readdirSync(join(out, enq.runId, 'groups')).length, 2);
+  await assertWhole(t, join(out, enq.runId));
+});
+
+test('SIGTERM while a job is in hand: the worker finishes it, takes no more, exits 0; nothing is lost', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(12, 400);
+  const out = tempDir();
+  const a = worker(t, s, dir, out);
+  await a.ready;
+  const enq = await enqueue(t, s, dir, SLOW);
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const inHand = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 30_000, 5);
+  a.child.kill('SIGTERM');
+  t.is(await a.exited, 0, a.stderr());
+  t.deepEqual(a.events.map((e) => e.event).filter((e) => e !== 'job'), ['ready', 'stopping', 'stopped']);
+  const finishedByA = a.events.filter((e) => e.event === 'job');
+  t.true(finishedByA.some((e) => e.jobId === inHand.id && e.status === 'done'), 'the job in hand was finished');
+  const counts = await queue.getJobCounts('active', 'waiting', 'completed', 'failed');
+  t.like(counts, { active: 0, failed: 0 });
+  t.is(counts.waiting + counts.completed, 4, 'every job is either done or still waiting');
+  const before = await readRun(s.redis, s.prefix, enq.runId);
+  t.is(before!.done, finishedByA.length);
+  t.true(before!.done < 4, 'it stopped before the end');
+  const b = worker(t, s, dir, out);
+  const run = await finished(s, enq.runId);
+  t.like(run, { total: 4, done: 4, failed: 0 });
+  b.child.kill('SIGTERM');
+  t.is(await b.exited, 0);
+  await assertWhole(t, join(out, enq.runId));
+});
