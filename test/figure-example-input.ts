@@ -58,7 +58,7 @@ let cached: Promise<FigureInput> | undefined;
 /** The three example images with the reference statistics; made once per test process. */
 export function exampleInput(): Promise<FigureInput> {
   cached ??= (async () => {
-    const ref = JSON.parse(readFileSync(join(FIXTURES, 'reference-stats.json'), 'utf8')) as ReferenceStats;
+    const ref = JSON.parse(readFileSync(join(FIXTURES, '..', 'reference', 'stats.json'), 'utf8')) as ReferenceStats;
     const original = await Promise.all(ref.images.map((im) => decode(join(EXAMPLES, im.file))));
     const normalized = batchNorm(original, ref.epsilon);
     let min = Infinity, max = -Infinity;

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(process.cwd());
 export const EXAMPLES = join(ROOT, 'examples');
-export const REFERENCE = resolve(ROOT, '..', 'shared', 'reference');
+/** The reference numbers of the write-up's own stack (see its README). */
+export const REFERENCE = join(ROOT, 'test', 'fixtures', 'reference');
 export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 
 /** The reference order of the example group (stats.json's). */

@@ -1,4 +1,4 @@
-/** The reference numbers drawn by the write-up's own stack (../shared/reference/stats.json). */
+/** The reference numbers drawn by the write-up's own stack (test/fixtures/reference/stats.json). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE } from './paths.js';
