@@ -1,6 +1,7 @@
 /** The commander program: one file a command under src/cli/. */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerDashboard } from './dashboard-command.js';
 import { registerEnqueue } from './enqueue-command.js';
 import { registerInspect } from './inspect-command.js';
 import { registerRender } from './render-command.js';
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerEnqueue(program);
   registerWorker(program);
   registerStatus(program);
+  registerDashboard(program);
   return program;
 }

@@ -1,0 +1,38 @@
+/** `bnviz dashboard`: the fleet's runs, their figures and the queue in a browser, until SIGTERM or SIGINT. */
+import type { Command } from 'commander';
+import { redact } from '../fleet/connect-redis.js';
+import { startDashboard } from '../dashboard/start-dashboard.js';
+import { configFrom, withOptions } from './common-options.js';
+
+export function registerDashboard(program: Command): void {
+  const command = program
+    .command('dashboard')
+    .description('serve a dashboard of the fleet: runs with progress, rate and ETA, each run\'s figures, failures and workers, and the queue (Bull Board); 127.0.0.1 only unless a token is set')
+    .option('--json', 'print the address as one JSON line');
+  withOptions(command, ['host', 'port', 'redis', 'prefix', 'queue', 'out']);
+  command.action(async (opts: Record<string, unknown>) => {
+    const config = configFrom(opts);
+    const dashboard = await startDashboard(config);
+    const info = {
+      event: 'ready', url: `${dashboard.url}/`, queueView: `${dashboard.url}/queues`,
+      readOnly: !config.dashboard.allowActions, token: config.dashboard.token !== '',
+      redis: redact(config.redis.url), prefix: config.redis.prefix, queue: config.queue.name, out: config.out,
+    };
+    if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
+    else {
+      process.stdout.write(`bnviz dashboard on ${info.url} (queue view ${info.queueView}, ${info.readOnly ? 'read-only' : 'actions allowed'})${info.token ? '; open it once with ?token=<token>' : ''}\n`);
+      process.stderr.write(`bnviz: runs under prefix ${info.prefix} on ${info.redis}, queue ${info.queue}, figures from ${info.out}\n`);
+    }
+    // Stop taking requests, let those in flight finish, close Redis, exit 0. A second signal quits at once.
+    await new Promise<void>((resolve, reject) => {
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        dashboard.close().then(resolve, reject);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+  });
+}

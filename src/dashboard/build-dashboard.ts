@@ -1,0 +1,111 @@
+/**
+ * The dashboard as a fastify app, not yet listening (tests drive it with
+ * `inject`): the token check first, then the pages, the JSON API, the
+ * figures from the output folder, and Bull Board. It is handed its Redis
+ * connection and queue and closes neither.
+ */
+import type { Queue } from 'bullmq';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createReadStream } from 'node:fs';
+import { isSafeId } from '../dataset/group-id.js';
+import { readRunStatus, readRuns } from '../fleet/read-status.js';
+import { GroupCache, readFinishedGroups } from './finished-groups.js';
+import { mountQueueBoard } from './mount-queue-board.js';
+import { resolveGroupFile } from './output-file.js';
+import { newNonce, pagePolicy } from './page-shell.js';
+import { requireToken } from './require-token.js';
+import { runPage } from './run-page.js';
+import { runsPage } from './runs-page.js';
+import { groupView, runView, workerView, type RunDetail } from './run-view.js';
+
+export interface DashboardOptions {
+  redis: Redis;
+  prefix: string;
+  /** The fleet's queue, shown by Bull Board. */
+  queue: Queue;
+  /** The output folder (the only place files are served from). */
+  outRoot: string;
+  /** Access token; '' lets every request in (only ever on a loopback address). */
+  token: string;
+  /** Let Bull Board change the queue. */
+  allowActions: boolean;
+  /** Runs listed at most (newest first). */
+  runLimit?: number;
+  /** Failures listed at most per run. */
+  failureLimit?: number;
+  now?: () => number;
+}
+
+type Params = Record<string, string>;
+
+export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstance> {
+  const now = o.now ?? Date.now;
+  const cache = new GroupCache();
+  const app = Fastify({ logger: false });
+
+  // Every request, Bull Board's and unknown paths' included, shows the token first.
+  if (o.token) app.addHook('onRequest', requireToken(o.token));
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  const page = (reply: FastifyReply, html: (nonce: string) => string) => {
+    const nonce = newNonce();
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', pagePolicy(nonce)).header('cache-control', 'no-store').send(html(nonce));
+  };
+  const notFound = (reply: FastifyReply, what: string) => reply.code(404).type('text/plain; charset=utf-8').send(`404: ${what}\n`);
+
+  app.get('/', (_request, reply) => page(reply, (nonce) => runsPage(nonce, o.prefix)));
+
+  app.get<{ Params: Params }>('/runs/:runId', (request, reply) => {
+    const { runId } = request.params;
+    if (!isSafeId(runId)) return notFound(reply, 'no such run');
+    return page(reply, (nonce) => runPage(nonce, runId));
+  });
+
+  app.get('/api/runs', async (_request, reply) => {
+    const runs = await readRuns(o.redis, o.prefix, o.runLimit ?? 100);
+    const t = now();
+    return reply.header('cache-control', 'no-store').send({ now: new Date(t).toISOString(), runs: runs.map((r) => runView(r, t)) });
+  });
+
+  app.get<{ Params: Params }>('/api/runs/:runId', async (request, reply) => {
+    const { runId } = request.params;
+    if (!isSafeId(runId)) return reply.code(404).send({ error: `no run ${runId}` });
+    const [status, groups] = await Promise.all([
+      readRunStatus(o.redis, o.prefix, runId, o.failureLimit ?? 50),
+      readFinishedGroups(o.outRoot, runId, cache),
+    ]);
+    if (!status && groups.length === 0) return reply.code(404).send({ error: `no run ${runId} under prefix ${o.prefix} and no groups in its output folder` });
+    const t = now();
+    const detail: RunDetail = {
+      run: status ? runView(status, t) : null,
+      failures: status?.failures ?? [],
+      workers: (status?.workers ?? []).map((w) => workerView(w, t)),
+      groups: groups.map((g) => groupView(runId, g)),
+    };
+    return reply.header('cache-control', 'no-store').send(detail);
+  });
+
+  app.get<{ Params: Params }>('/runs/:runId/groups/:groupId/:file', async (request, reply) => {
+    const { runId, groupId, file } = request.params;
+    const found = await resolveGroupFile(o.outRoot, runId, groupId, file);
+    if (!found.ok) return reply.code(found.status).type('text/plain; charset=utf-8').send(`${found.status}: ${found.reason}\n`);
+    return reply
+      .type(found.type)
+      .header('content-length', String(found.size))
+      // An SVG opened on its own is a document: let it draw, never run script.
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
+      .header('cache-control', 'private, max-age=60')
+      .send(createReadStream(found.path));
+  });
+
+  app.setNotFoundHandler((_request, reply) => notFound(reply, 'nothing here'));
+  // What fails here is Redis (down, or slow to answer): say so, and the page's poll tries again.
+  app.setErrorHandler((err, _request, reply) => reply.code(503).send({ error: `cannot read the fleet's records: ${err instanceof Error ? err.message : String(err)}` }));
+
+  await mountQueueBoard(app, o.queue, o.allowActions);
+  return app;
+}

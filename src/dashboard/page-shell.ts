@@ -1,0 +1,109 @@
+/**
+ * The frame of every dashboard page: a small stylesheet, a header, and one
+ * inline script allowed by a per-response nonce (the Content-Security-Policy
+ * allows no other script). Pages are shells that their script fills from the
+ * JSON API with DOM calls and textContent, so text from Redis or the output
+ * folder is never parsed as HTML.
+ */
+import { randomBytes } from 'node:crypto';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function newNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+/** The CSP header of a page whose only script carries `nonce`. */
+export function pagePolicy(nonce: string): string {
+  return `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
+
+const STYLE = `
+body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:0;color:#222;background:#f6f6f4}
+header{background:#222;color:#eee;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:baseline}
+header a{color:#eee}
+header h1{font-size:1.1rem;margin:0}
+main{padding:1rem 1.2rem}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e4e0;vertical-align:middle}
+th{font-weight:600;font-size:.9em;color:#555}
+.bar{position:relative;width:14rem;height:1.1rem;background:#e4e4e0;border-radius:3px;overflow:hidden}
+.bar .fill{position:absolute;inset:0 auto 0 0;background:#3a7d44}
+.bar .fail{position:absolute;inset:0 auto 0 0;background:#b33}
+.bar .pct{position:relative;font-size:.8em;padding-left:.4rem;line-height:1.1rem;color:#111}
+.muted{color:#777}
+.status-finished{color:#3a7d44}.status-running{color:#1f5fa8}.status-queued{color:#777}
+.error{color:#a00}
+#banner{display:none;background:#fbe3e3;color:#700;padding:.4rem 1.2rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.8rem}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.4rem;background:#fff}
+figure img{width:100%;height:auto;display:block}
+figcaption{font-size:.85em;margin-top:.3rem}
+.unseen{background:#333;color:#fff;border-radius:3px;padding:0 .3rem}
+section{margin-bottom:1.4rem}
+h2{font-size:1rem;margin:.2rem 0 .5rem}
+.summary{display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap;margin-bottom:1rem}
+`;
+
+/** A whole page. `script` is trusted code of ours; everything else in it must be escaped by the caller. */
+export function pageShell(p: { title: string; heading: string; nonce: string; body: string; script: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(p.title)}</title><style>${STYLE}</style></head>
+<body>
+<header><h1>${escapeHtml(p.heading)}</h1><a href="/">runs</a><a href="/queues">queue</a></header>
+<div id="banner" role="alert"></div>
+<main>
+${p.body}
+</main>
+<script nonce="${p.nonce}">
+${CLIENT_COMMON}
+${p.script}
+</script>
+</body></html>
+`;
+}
+
+/**
+ * Browser code both pages share: an element builder that sets text with
+ * textContent, a progress bar, and a poll loop that waits for each answer
+ * before asking again (no pile-up when the server is slow) and shows a
+ * banner while the server cannot be reached.
+ */
+const CLIENT_COMMON = `
+function el(tag, attrs, children) {
+  var e = document.createElement(tag);
+  for (var k in attrs || {}) {
+    if (k === 'text') e.textContent = attrs[k];
+    else if (k === 'class') e.className = attrs[k];
+    else e.setAttribute(k, attrs[k]);
+  }
+  (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+  return e;
+}
+function progressBar(r) {
+  var total = r.total || 0, okShare = total ? (r.done + r.skipped) / total : 0, failShare = total ? r.failed / total : 0;
+  return el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(r.percent) }, [
+    el('div', { class: 'fill', style: 'width:' + (okShare * 100).toFixed(2) + '%' }),
+    el('div', { class: 'fail', style: 'left:' + (okShare * 100).toFixed(2) + '%;width:' + (failShare * 100).toFixed(2) + '%' }),
+    el('span', { class: 'pct', text: r.percent + '%' })
+  ]);
+}
+function poll(url, render, everyMs) {
+  var banner = document.getElementById('banner');
+  function once() {
+    fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (res) {
+        if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
+        return res.json();
+      })
+      .then(function (data) { banner.style.display = 'none'; return render(data); })
+      .catch(function (err) { banner.textContent = 'Cannot update: ' + err.message + ' (retrying)'; banner.style.display = 'block'; })
+      .then(function (stop) { if (stop !== true) setTimeout(once, everyMs); });
+  }
+  once();
+}
+function rate(r) { return r.rate.toFixed(2) + ' groups/s'; }
+`;

@@ -1,0 +1,31 @@
+/** `/`: every run with a progress bar, done/failed/total, rate and ETA, refreshed every second from `/api/runs`. */
+import { pageShell } from './page-shell.js';
+
+export function runsPage(nonce: string, prefix: string): string {
+  const body = `<p class="muted">Runs under the Redis prefix <code id="prefix"></code>, newest first; this page refreshes itself every second.</p>
+<table id="runs"><thead><tr><th>run</th><th>status</th><th>progress</th><th>groups</th><th>done</th><th>failed</th><th>rate</th><th>ETA</th><th>started</th></tr></thead><tbody></tbody></table>
+<p id="empty" class="muted" hidden>No runs yet: <code>bnviz enqueue DIR</code> adds one.</p>`;
+  const script = `
+document.getElementById('prefix').textContent = ${JSON.stringify(prefix).replace(/</g, '\\u003c')};
+poll('/api/runs', function (data) {
+  var body = document.querySelector('#runs tbody');
+  var rows = data.runs.map(function (r) {
+    var href = '/runs/' + encodeURIComponent(r.runId);
+    return el('tr', { 'data-run': r.runId }, [
+      el('td', {}, [el('a', { href: href, class: 'run-link', text: r.runId })]),
+      el('td', { class: 'status-' + r.status, text: r.status }),
+      el('td', {}, [progressBar(r)]),
+      el('td', { class: 'counts', text: r.finished + ' / ' + r.total }),
+      el('td', { text: String(r.done + r.skipped) }),
+      el('td', { class: r.failed ? 'error' : '', text: String(r.failed) }),
+      el('td', { text: rate(r) }),
+      el('td', { text: r.status === 'finished' ? 'finished' : r.eta }),
+      el('td', { class: 'muted', text: r.startedAt || ('enqueued ' + (r.enqueuedAt || '?')) })
+    ]);
+  });
+  body.replaceChildren.apply(body, rows);
+  document.getElementById('empty').hidden = rows.length > 0;
+}, 1000);
+`;
+  return pageShell({ title: 'bnviz runs', heading: 'bnviz runs', nonce, body, script });
+}
