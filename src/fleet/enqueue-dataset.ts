@@ -20,6 +20,8 @@ import { RESERVED_QUEUE_NAMES, runKeys } from './fleet-keys.js';
 import { jobIdOf, makeJobDocument } from './job-document.js';
 import { countedAlready, openRun } from './run-records.js';
 
+const IN_FLIGHT = 4;
+
 /** The fleet settings an enqueue needs (a part of BnvizConfig). */
 export type EnqueueConfig = Pick<BnvizConfig, 'redis' | 'queue' | 'force' | 'groupSize'> & Partial<BnvizConfig>;
 
@@ -70,6 +72,33 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   const k = runKeys(prefix, runId);
   const jobOpts = { attempts: config.queue.attempts, backoff: { type: 'exponential', delay: config.queue.backoffMs } };
   let added = 0;
+
+  /** Adds the chunk's jobs that are neither queued nor counted; returns how many. */
+  const addChunk = async (chunk: DatasetPlan['groups'], newRun: boolean): Promise<number> => {
+    const zadd: Array<string | number> = [];
+    for (const g of chunk) zadd.push(g.index, g.groupId);
+    // The run's group list (its total) first, so a worker never counts a group its run does not know yet.
+    const added = redis.zadd(k.groups, 'NX', ...zadd);
+    let fresh = chunk;
+    // A run enqueued before may have groups queued or counted; a new one has none (and BullMQ would refuse a duplicate id anyway).
+    if (!newRun) {
+      const [counted, queued] = await Promise.all([
+        countedAlready(redis, k, chunk.map((g) => g.groupId)),
+        redis.pipeline(chunk.map((g) => ['exists', `${prefix}:${queueName}:${jobIdOf(runId, g.groupId)}`])).exec(),
+      ]);
+      fresh = chunk.filter((_, i) => !counted[i] && queued?.[i]?.[1] !== 1);
+    }
+    await added;
+    if (fresh.length) {
+      await queue.addBulk(fresh.map((g) => ({
+        name: 'group',
+        data: makeJobDocument(runId, g.groupId, plan.root, g.files, groupOpts, config.force),
+        opts: { ...jobOpts, jobId: jobIdOf(runId, g.groupId) },
+      })));
+    }
+    return fresh.length;
+  };
+
   try {
     const newRun = await openRun(redis, prefix, runId, {
       root: plan.root,
@@ -80,28 +109,20 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
       partialGroups: plan.groups.filter((g) => g.partial).map((g) => g.groupId),
       enqueuedAt: new Date().toISOString(),
     });
+    // A few chunks in flight keep both Redis and this process busy; more would only hold more jobs in memory.
+    const inFlight = new Set<Promise<void>>();
+    let handled = 0;
     for (let start = 0; start < plan.groups.length; start += chunkSize) {
       const chunk = plan.groups.slice(start, start + chunkSize);
-      const ids = chunk.map((g) => g.groupId);
-      // The run's group list (its total) first, so a worker never counts a group its run does not know yet.
-      const zadd: Array<string | number> = [];
-      for (const g of chunk) zadd.push(g.index, g.groupId);
-      const [counted, queued] = await Promise.all([
-        countedAlready(redis, k, ids),
-        redis.pipeline(chunk.map((g) => ['exists', `${prefix}:${queueName}:${jobIdOf(runId, g.groupId)}`])).exec(),
-        redis.zadd(k.groups, 'NX', ...zadd),
-      ]);
-      const fresh = chunk.filter((_, i) => !counted[i] && queued?.[i]?.[1] !== 1);
-      if (fresh.length) {
-        await queue.addBulk(fresh.map((g) => ({
-          name: 'group',
-          data: makeJobDocument(runId, g.groupId, plan.root, g.files, groupOpts, config.force),
-          opts: { ...jobOpts, jobId: jobIdOf(runId, g.groupId) },
-        })));
-      }
-      added += fresh.length;
-      options.onProgress?.(start + chunk.length, plan.groups.length);
+      const p: Promise<void> = addChunk(chunk, newRun).then((n) => {
+        added += n;
+        handled += chunk.length;
+        options.onProgress?.(handled, plan.groups.length);
+      }).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
     return { runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: plan.groups.length - added, newRun };
   } finally {
     await queue.close();
