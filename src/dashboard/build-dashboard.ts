@@ -57,6 +57,9 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   };
   const notFound = (reply: FastifyReply, what: string) => reply.code(404).type('text/plain; charset=utf-8').send(`404: ${what}\n`);
 
+  // Browsers ask for it on every page; nothing to show, and a 404 would be noise.
+  app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
+
   app.get('/', (_request, reply) => page(reply, (nonce) => runsPage(nonce, o.prefix)));
 
   app.get<{ Params: Params }>('/runs/:runId', (request, reply) => {

@@ -1,0 +1,78 @@
+import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
+import { startDashboard } from '../src/dashboard/start-dashboard.js';
+import { launchChromium } from './helpers/browser.js';
+import { writePng } from './helpers/make-images.js';
+import { tempDir } from './helpers/paths.js';
+import { redisScope } from './helpers/redis.js';
+import { runCli } from './helpers/run-cli.js';
+import { spawnWorker } from './helpers/worker-process.js';
+
+const RUN = 'dash-e2e';
+const TOKEN = 'browser-test-token';
+
+test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to 100% on the runs page; the run page shows its groups, the failure and its reason, the worker, and a thumbnail opens the full figure', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const data = tempDir();
+  const out = tempDir();
+  for (let i = 0; i < 12; i++) await writePng(join(data, `img${String(i).padStart(2, '0')}.png`), 64, 64, i);
+  writeFileSync(join(data, 'zz-broken.png'), 'not pixels at all\n'); // a 5th group of one that fails
+  const enq = await runCli(['enqueue', data, '--run', RUN, '--size', '64', '--figures', 'overview', '--json'], { env: s.env });
+  t.is(enq.code, 0, enq.stderr);
+  t.like(JSON.parse(enq.stdout), { runId: RUN, groups: 5, added: 5 });
+
+  const config = loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, out, 'dashboard.port': 0, 'dashboard.token': TOKEN } });
+  const dashboard = await startDashboard(config);
+  t.teardown(() => dashboard.close());
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+
+  // The token once in the address: the server sets its cookie and drops the token from the URL.
+  await page.goto(`${dashboard.url}/?token=${TOKEN}`);
+  t.is(new URL(page.url()).search, '', 'token taken out of the address');
+  const row = `tr[data-run="${RUN}"]`;
+  await page.waitForSelector(row, { timeout: 10_000 });
+  t.is(await page.textContent(`${row} .pct`), '0%', 'nothing done before a worker exists');
+  t.is(await page.textContent(`${row} .counts`), '0 / 5');
+
+  const worker = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], s.env);
+  t.teardown(() => { if (worker.child.exitCode === null) worker.child.kill('SIGKILL'); });
+  await worker.ready;
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '100%', `${row} .pct`, { timeout: 90_000 });
+  t.is(await page.textContent(`${row} .counts`), '5 / 5');
+
+  await page.click(`${row} a.run-link`);
+  await page.waitForURL(`**/runs/${RUN}`);
+  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 4, undefined, { timeout: 10_000 });
+  await page.waitForSelector('#failures-section:not([hidden])');
+  const failure = await page.textContent('#failures tbody');
+  t.regex(failure ?? '', /zz-broken\.png/);
+  t.true((await page.textContent('#failures tbody td.error'))!.length > 0, 'the reason is shown');
+  t.is(await page.textContent('#worker-count'), '1', 'the worker is alive');
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 10_000 });
+
+  // Sorting by unseen share puts the largest first.
+  await page.selectOption('#sort', 'unseen-desc');
+  const shares = await page.$$eval('#gallery figure', (fs) => fs.map((f) => Number((f as HTMLElement).dataset.unseen)));
+  t.deepEqual(shares, [...shares].sort((a, b) => b - a));
+
+  const href = await page.getAttribute('#gallery figure a.thumb', 'href');
+  t.regex(href ?? '', new RegExp(`^/runs/${RUN}/groups/[^/]+/overview\\.png$`));
+  const [response] = await Promise.all([page.waitForEvent('response', (r) => r.url().endsWith('/overview.png')), page.click('#gallery figure a.thumb')]);
+  t.is(response.status(), 200);
+  t.is(response.headers()['content-type'], 'image/png');
+  await page.waitForFunction(() => document.images.length === 1 && document.images[0].complete);
+  t.is(await page.evaluate(() => document.images[0].naturalWidth), 1200, 'the full figure, 1200 px wide');
+
+  t.deepEqual(problems, [], 'no script errors or blocked requests');
+  worker.child.kill('SIGTERM');
+  t.is(await worker.exited, 0);
+});
