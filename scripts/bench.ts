@@ -19,8 +19,8 @@ import { existsSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { initBackend } from '../src/compute/backend.js';
 import { density } from '../src/compute/density.js';
-import { levelTables } from '../src/compute/level-table.js';
-import { minMaxScale } from '../src/compute/min-max.js';
+import { levelTables, mapTable, tablesRange } from '../src/compute/level-table.js';
+import { minMaxMap } from '../src/compute/min-max.js';
 import { normalize } from '../src/compute/normalize.js';
 import { scottBandwidth } from '../src/compute/scott-bandwidth.js';
 import { summarize } from '../src/compute/summarize.js';
@@ -46,9 +46,10 @@ async function benchCompute(runs = 41) {
     for (const f of files) images.push(await decodeImage(f, { size: 256, fit: 'cover', background: '#000000' }));
     const t1 = performance.now();
     const norm = await normalize(images, opts);
-    const mm = minMaxScale(norm.normalized);
     const t2 = performance.now();
-    const tables = images.flatMap((img, k) => levelTables(img.data, norm.normalized[k], mm.scaled[k], img.levels ?? 0));
+    const pairs = images.flatMap((img, k) => levelTables(img.data, norm.normalized[k], img.levels ?? 0));
+    const range = tablesRange(pairs.map(([, normalized]) => normalized));
+    const tables = pairs.map(([original, normalized]) => [original, normalized, mapTable(normalized, minMaxMap(range.min, range.max))]);
     const summaries = tables.map((channel) => channel.map((table) => summarize(table)));
     const t3 = performance.now();
     tables.forEach((channel, c) => channel.forEach((table, k) => {

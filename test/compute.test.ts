@@ -2,7 +2,7 @@ import test from 'ava';
 import { computeGroup, type ComputeOptions } from '../src/compute/compute-group.js';
 import { normalize } from '../src/compute/normalize.js';
 import { initBackend } from '../src/compute/backend.js';
-import { minMaxScale } from '../src/compute/min-max.js';
+import { minMaxMap, minMaxScale } from '../src/compute/min-max.js';
 import { scottBandwidth } from '../src/compute/scott-bandwidth.js';
 import { density } from '../src/compute/density.js';
 import { levelTables } from '../src/compute/level-table.js';
@@ -72,12 +72,13 @@ test('normalize(group) with 1 group equals layer and with 3 groups equals instan
   t.notDeepEqual(Array.from(g1.normalized[0]), Array.from(g3.normalized[0]));
 });
 
-test('minMaxScale maps the whole group to [0, 1] with one min and max', (t) => {
-  const { scaled, min, max } = minMaxScale([Float32Array.of(-2, 0, 2), Float32Array.of(6, 1, -2)]);
-  t.is(min, -2);
-  t.is(max, 6);
+test('minMaxScale maps the whole group to [0, 1] with one min and max, as minMaxMap maps one value', (t) => {
+  const scaled = minMaxScale([Float32Array.of(-2, 0, 2), Float32Array.of(6, 1, -2)], -2, 6);
   t.deepEqual(Array.from(scaled[0]), [0, 0.25, 0.5]);
   t.deepEqual(Array.from(scaled[1]), [1, 0.375, 0]);
+  const f = minMaxMap(-2, 6);
+  t.deepEqual([-2, 0, 2, 6, 1].map(f), [0, 0.25, 0.5, 1, 0.375]);
+  t.deepEqual(minMaxScale([Float32Array.of(3, 3)], 3, 3).map((a) => Array.from(a)), [[0, 0]], 'a constant group maps to 0');
 });
 
 test('scottBandwidth is the ddof-1 std times n^-1/5 times adjust', (t) => {
@@ -107,14 +108,13 @@ test('density of one repeated value is empty (no density exists) rather than a d
 test('levelTables gives the same counts as the pixels and falls back when equal inputs map to unequal outputs', (t) => {
   const original = Float32Array.from([0, 1, 0.5, 0, 1, 0.5, 1, 1, 1].map((v) => Math.round(v * 255) / 255));
   const normalized = original.map((v) => v * 2 - 1);
-  const scaled = original.map((v) => v);
-  const [r] = levelTables(original, normalized, scaled, 256);
+  const [r] = levelTables(original, normalized, 256);
   t.deepEqual(Array.from(r[0].values), [0, 1]);
   t.deepEqual(Array.from(r[0].counts), [2, 1]);
   t.deepEqual(Array.from(r[1].values), [-1, 1]);
   const broken = normalized.slice();
   broken[3] = 0.25; // pixel 2's R equals pixel 1's R in the original but not after
-  const [fallback] = levelTables(original, broken, scaled, 256);
+  const [fallback] = levelTables(original, broken, 256);
   t.is(fallback[1].values.length, 3);
   t.deepEqual(Array.from(fallback[1].values), [-1, 0.25, 1]);
 });
@@ -197,6 +197,26 @@ test('computeGroup: the min-max variant stays in [0, 1] and keeps the normalized
       t.true(Math.abs(ch.minmax.density.y[mid] - ch.normalized.density.y[mid] * k) / (ch.normalized.density.y[mid] * k) < 1e-3);
     }
   }
+});
+
+test('computeGroup: min-max statistics from the level tables equal those of the min-max pixels', async (t) => {
+  const { result } = await examples;
+  const { images } = result.stats;
+  result.arrays.minmax.forEach((img, i) => [0, 1, 2].forEach((c) => {
+    const values = channel(img.data, c);
+    const s = images[i].channels[c].minmax;
+    t.is(s.min, Math.min(...values));
+    t.is(s.max, Math.max(...values));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    t.true(Math.abs(s.mean - mean) < 1e-9);
+  }));
+});
+
+test('computeGroup with minmaxPixels false leaves the pixels out but keeps the statistics', async (t) => {
+  const { images, result } = await examples;
+  const lean = await computeGroup(images, EXAMPLE_FILES, { ...OPTIONS, minmaxPixels: false });
+  t.deepEqual(lean.arrays.minmax, []);
+  t.deepEqual(lean.stats.images, result.stats.images);
 });
 
 test('computeGroup rejects images of different sizes, naming the file', async (t) => {

@@ -6,13 +6,19 @@
 import { basename } from 'node:path';
 import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type NormOptions, type RgbImage } from '../types.js';
 import { initBackend, type BackendChoice } from './backend.js';
-import { minMaxScale } from './min-max.js';
+import { minMaxMap, minMaxScale } from './min-max.js';
 import { normalize } from './normalize.js';
-import { levelTables } from './level-table.js';
+import { levelTables, mapTable, tablesRange } from './level-table.js';
 import { valueStats } from './value-stats.js';
 
 export interface ComputeOptions extends NormOptions, DensityOptions {
   backend: BackendChoice;
+  /**
+   * Also return the min-max scaled pixels (arrays.minmax), which only the
+   * panels and compare figures draw; its statistics are computed either way.
+   * Default true.
+   */
+  minmaxPixels?: boolean;
 }
 
 export interface ComputeTimings {
@@ -41,36 +47,36 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
   const backend = await initBackend(options.backend);
   const t0 = performance.now();
   const norm = await normalize(images, options);
-  const mm = minMaxScale(norm.normalized);
   const t1 = performance.now();
+  const tables = images.map((img, i) => levelTables(img.data, norm.normalized[i], img.levels ?? 0));
+  // One min and max over the whole normalized group, as the write-up scales it.
+  const range = tablesRange(tables.flatMap((channels) => channels.map(([, normalized]) => normalized)));
+  const toMinMax = minMaxMap(range.min, range.max);
   const wrap = (data: Float32Array): RgbImage => ({ width, height, data });
   const arrays: GroupArrays = {
     original: images,
     normalized: norm.normalized.map(wrap),
-    minmax: mm.scaled.map(wrap),
+    minmax: options.minmaxPixels === false ? [] : minMaxScale(norm.normalized, range.min, range.max).map(wrap),
   };
   const stats: GroupStats = {
     epsilon: options.epsilon,
     method: options.method,
     backend,
     batch: { mean: norm.batchMean, variance: norm.batchVariance },
-    minmax: { min: mm.min, max: mm.max },
-    images: images.map((img, i) => {
-      const tables = levelTables(img.data, norm.normalized[i], mm.scaled[i], img.levels ?? 0);
-      return {
+    minmax: range,
+    images: images.map((img, i) => ({
       file: basename(files[i]),
       path: files[i],
       channels: CHANNELS.map((channel, c) => {
-        const [original, normalized, minmax] = tables[c];
+        const [original, normalized] = tables[i][c];
         return {
           channel,
           original: valueStats(original, options),
           normalized: valueStats(normalized, options),
-          minmax: valueStats(minmax, options),
+          minmax: valueStats(mapTable(normalized, toMinMax), options),
         };
       }),
-      };
-    }),
+    })),
   };
   return { stats, arrays, timings: { normalizeMs: t1 - t0, statsMs: performance.now() - t1 } };
 }

@@ -18,30 +18,35 @@ export interface LevelTable {
   n: number;
 }
 
-/** The tables of one channel: original, normalized, min-max scaled. */
-export type ChannelTables = [LevelTable, LevelTable, LevelTable];
+/** The tables of one channel: original and normalized. */
+export type ChannelTables = [LevelTable, LevelTable];
 
 /**
- * Builds the tables of each channel of an image and of two versions derived
- * from it pixel by pixel (the normalized and the min-max values), in one pass.
+ * Builds the tables of each channel of an image and of its normalized
+ * version (derived from it pixel by pixel), in one pass.
  *
  * @param levels 256 for 8-bit input, 65536 for 16-bit, 0 when not quantized
  * @returns one entry a channel (R, G, B)
  */
-export function levelTables(original: Float32Array, normalized: Float32Array, scaled: Float32Array, levels: number): ChannelTables[] {
+export function levelTables(original: Float32Array, normalized: Float32Array, levels: number): ChannelTables[] {
   if (levels > 0) {
     const top = levels - 1;
     const counts = new Float64Array(levels * 3);
     const first = new Int32Array(levels * 3).fill(-1);
+    // the normalized value of each slot, kept small and hot instead of re-read from the big array
+    const valueOf = new Float32Array(levels * 3);
     let consistent = true;
     for (let p = 0; p < original.length; p += 3) {
       for (let c = 0; c < 3; ++c) {
         const j = p + c;
         const slot = ((original[j] * top + 0.5) | 0) * 3 + c; // level * 3 + channel
-        const f = first[slot];
-        if (f < 0) first[slot] = j;
-        // scaled is a function of normalized alone, so checking normalized covers both
-        else if (normalized[j] !== normalized[f]) consistent = false;
+        const v = normalized[j];
+        if (first[slot] < 0) {
+          first[slot] = j;
+          valueOf[slot] = v;
+        } else if (v !== valueOf[slot]) {
+          consistent = false;
+        }
         counts[slot]++;
       }
     }
@@ -52,11 +57,11 @@ export function levelTables(original: Float32Array, normalized: Float32Array, sc
         for (let slot = channel; slot < counts.length; slot += 3) if (counts[slot] > 0) used.push(slot);
         const c = Float64Array.from(used, (slot) => counts[slot]);
         const table = (a: Float32Array): LevelTable => ({ values: Float64Array.from(used, (slot) => a[first[slot]]), counts: c, n });
-        return [table(original), table(normalized), table(scaled)];
+        return [table(original), table(normalized)];
       });
     }
   }
-  return [0, 1, 2].map((channel) => [pixelTable(original, channel), pixelTable(normalized, channel), pixelTable(scaled, channel)]);
+  return [0, 1, 2].map((channel) => [pixelTable(original, channel), pixelTable(normalized, channel)]);
 }
 
 /** The fallback: one entry a pixel. */
@@ -65,4 +70,22 @@ function pixelTable(a: Float32Array, channel: number): LevelTable {
   const values = new Float64Array(n);
   for (let i = 0, j = channel; i < n; ++i, j += 3) values[i] = a[j];
   return { values, counts: new Float64Array(n).fill(1), n };
+}
+
+/** The table of values mapped one by one (the same pixels, the same counts). */
+export function mapTable(table: LevelTable, f: (v: number) => number): LevelTable {
+  return { values: table.values.map(f), counts: table.counts, n: table.n };
+}
+
+/** The smallest and largest value over tables. */
+export function tablesRange(tables: Iterable<LevelTable>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of tables) {
+    for (const v of t.values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return { min, max };
 }

@@ -4,28 +4,20 @@
  * `(x - min) / (max - min)`. It fits every value into what an image can show,
  * and so hides how far normalization moved them; bnviz draws it to show that.
  */
-export interface MinMaxResult {
-  scaled: Float32Array[];
-  min: number;
-  max: number;
-}
 
-export function minMaxScale(values: Float32Array[]): MinMaxResult {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const a of values) {
-    for (let i = 0; i < a.length; ++i) {
-      const v = a[i];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
+/** The map from a normalized value to its min-max scaled value, rounded to float32 as the pixels are. */
+export function minMaxMap(min: number, max: number): (v: number) => number {
   // A constant group has no range: map it to 0 rather than divide by zero.
   const inv = max > min ? 1 / (max - min) : 0;
-  const scaled = values.map((a) => {
+  return (v) => Math.fround((v - min) * inv);
+}
+
+/** Scales every value of the group with one min and max (see minMaxMap). */
+export function minMaxScale(values: Float32Array[], min: number, max: number): Float32Array[] {
+  const inv = max > min ? 1 / (max - min) : 0;
+  return values.map((a) => {
     const out = new Float32Array(a.length);
     for (let i = 0; i < a.length; ++i) out[i] = (a[i] - min) * inv;
     return out;
   });
-  return { scaled, min, max };
 }

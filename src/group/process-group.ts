@@ -45,7 +45,9 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const images = await Promise.all(paths.map((p) => decodeImage(p, task.options)));
     const t1 = performance.now();
     onStage('normalize');
-    const { stats, arrays } = await computeGroup(images, task.files, task.options);
+    // only panels and compare draw the min-max scaled pixels
+    const minmaxPixels = task.options.figures.some((f) => f !== 'overview');
+    const { stats, arrays } = await computeGroup(images, task.files, { ...task.options, minmaxPixels });
     const t2 = performance.now();
     onStage('figure');
     const figures = await drawFigures({ stats, arrays }, task.options);
