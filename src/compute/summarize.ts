@@ -1,18 +1,8 @@
+import type { ValueStats } from '../types.js';
 import type { LevelTable } from './level-table.js';
 
-/** Summary statistics of one channel's values, in float64. */
-export interface Summary {
-  n: number;
-  min: number;
-  max: number;
-  mean: number;
-  /** Population standard deviation (ddof 0). */
-  std: number;
-  /** Share of values below 0: what an image draws black. */
-  below0: number;
-  /** Share of values above 1: what an image draws white. */
-  above1: number;
-}
+/** Summary statistics of one channel's values, in float64: ValueStats without the density, and the count. */
+export type Summary = Omit<ValueStats, 'bandwidth' | 'density'> & { n: number };
 
 /** min, max, mean, std (two-pass, ddof 0) and the shares outside [0, 1] of a channel's values. */
 export function summarize({ values, counts, n }: LevelTable): Summary {

@@ -2,28 +2,13 @@
  * The unit of work: one group, as plain data (no handles), and what comes
  * back. The same task runs in `bnviz run`'s pool and in a fleet worker.
  */
-import type { ChannelName, NormMethod } from '../types.js';
+import type { BnvizConfig } from '../config/load-config.js';
+import type { ChannelName } from '../types.js';
 
-/** Everything that decides a group's outputs, besides its files. */
-export interface GroupOptions {
-  size: number;
-  fit: 'cover' | 'contain' | 'fill';
-  background: string;
-  method: NormMethod;
-  epsilon: number;
-  gamma: number | [number, number, number];
-  beta: number | [number, number, number];
-  groups: number;
-  gridSize: number;
-  bwAdjust: number;
-  backend: 'auto' | 'wasm' | 'cpu' | 'node';
-  figures: Array<'overview' | 'panels' | 'compare'>;
-  formats: Array<'png' | 'svg'>;
-  scale: number;
-  xRange: number | 'auto';
-  markUnseen: boolean;
-  spec: boolean;
-}
+/** Everything that decides a group's outputs, besides its files: the settings of decode, compute and figures. */
+export type GroupOptions = Pick<BnvizConfig,
+  'size' | 'fit' | 'background' | 'method' | 'epsilon' | 'gamma' | 'beta' | 'groups' | 'gridSize' | 'bwAdjust' | 'backend'
+  | 'figures' | 'formats' | 'scale' | 'xRange' | 'markUnseen' | 'spec'>;
 
 export interface GroupTask {
   runId: string;
