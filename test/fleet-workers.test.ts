@@ -1,9 +1,11 @@
 import test, { type ExecutionContext } from 'ava';
 import { Queue } from 'bullmq';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { readWorkers } from '../src/fleet/read-status.js';
 import { readRun } from '../src/fleet/run-records.js';
+import { defaultRunId } from '../src/run/run-id.js';
 import { makeCases, writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { redisScope, until, type RedisScope } from './helpers/redis.js';
@@ -25,8 +27,8 @@ function walk(dir: string, prefix = ''): string[] {
     e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
 }
 
-async function enqueue(t: ExecutionContext, s: RedisScope, dir: string, args: string[]): Promise<{ runId: string; added: number; existing: number; groups: number }> {
-  const r = await runCli(['enqueue', dir, '--json', ...args], { env: s.env });
+async function enqueue(t: ExecutionContext, s: RedisScope, dir: string, args: string[], env: Record<string, string> = {}): Promise<{ runId: string; added: number; existing: number; groups: number }> {
+  const r = await runCli(['enqueue', dir, '--json', ...args], { env: { ...s.env, ...env } });
   t.is(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as { runId: string; added: number; existing: number; groups: number };
 }
@@ -51,7 +53,7 @@ async function assertWhole(t: ExecutionContext, runDir: string): Promise<void> {
   }
 }
 
-test('enqueue and two worker processes: every group done once, counts right, outputs the same as bnviz run; enqueueing again adds nothing', async (t) => {
+test.serial('enqueue and two worker processes: every group done once, counts right, outputs the same as bnviz run; enqueueing again adds nothing', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const dir = await dataset(12);
@@ -62,6 +64,9 @@ test('enqueue and two worker processes: every group done once, counts right, out
 
   const workers = [worker(t, s, dir, outFleet), worker(t, s, dir, outFleet)];
   await Promise.all(workers.map((w) => w.ready));
+  const alive = await readWorkers(s.redis, s.prefix);
+  t.deepEqual(alive.map((b) => b.pid).sort(), workers.map((w) => w.pid).sort(), 'both heartbeats');
+  t.like(alive[0], { threads: 1, active: 0, processed: 0, queue: s.queue });
   const enq = await enqueue(t, s, dir, FAST);
   t.like(enq, { groups: 4, added: 4, existing: 0 });
   const run = await finished(s, enq.runId);
@@ -94,12 +99,13 @@ test('enqueue and two worker processes: every group done once, counts right, out
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   t.is(await queue.getWaitingCount(), 0);
+  t.deepEqual(await readWorkers(s.redis, s.prefix), [], 'heartbeats removed on a clean stop');
   const status = await runCli(['status', enq.runId, '--json'], { env: s.env });
   t.is(status.code, 0, status.stderr);
   t.like(JSON.parse(status.stdout), { runId: enq.runId, status: 'finished', total: 4, done: 4, failed: 0, workers: [] });
 });
 
-test('a corrupt image fails its group once with its reason, unretried; the other groups are done', async (t) => {
+test.serial('a corrupt image fails its group once with its reason, unretried; the other groups are done', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const dir = await dataset(5);
@@ -131,7 +137,7 @@ test('a corrupt image fails its group once with its reason, unretried; the other
   t.regex(status.stdout, /img05-corrupt\.png: corrupt/);
 });
 
-test('a worker SIGKILLed mid-job: another worker takes up its stalled job; every group done exactly once, no partial file', async (t) => {
+test.serial('a worker SIGKILLed mid-job: another worker takes up its stalled job; every group done exactly once, no partial file', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const dir = await dataset(6, 600);
@@ -143,7 +149,7 @@ test('a worker SIGKILLed mid-job: another worker takes up its stalled job; every
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   // Kill once a job is in hand and its thread has reported a stage.
-  const victim = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 30_000, 5);
+  const victim = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 90_000, 5);
   a.child.kill('SIGKILL');
   await a.exited;
   const b = worker(t, s, dir, out, fastLocks);
@@ -159,7 +165,7 @@ test('a worker SIGKILLed mid-job: another worker takes up its stalled job; every
   await assertWhole(t, join(out, enq.runId));
 });
 
-test('SIGTERM while a job is in hand: the worker finishes it, takes no more, exits 0; nothing is lost', async (t) => {
+test.serial('SIGTERM while a job is in hand: the worker finishes it, takes no more, exits 0; nothing is lost', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const dir = await dataset(12, 400);
@@ -169,7 +175,7 @@ test('SIGTERM while a job is in hand: the worker finishes it, takes no more, exi
   const enq = await enqueue(t, s, dir, SLOW);
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
-  const inHand = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 30_000, 5);
+  const inHand = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 90_000, 5);
   a.child.kill('SIGTERM');
   t.is(await a.exited, 0, a.stderr());
   t.deepEqual(a.events.map((e) => e.event).filter((e) => e !== 'job'), ['ready', 'stopping', 'stopped']);
@@ -187,4 +193,30 @@ test('SIGTERM while a job is in hand: the worker finishes it, takes no more, exi
   b.child.kill('SIGTERM');
   t.is(await b.exited, 0);
   await assertWhole(t, join(out, enq.runId));
+});
+
+test.serial('a transient failure (the output folder unusable) is retried with backoff, and the group is counted once when it succeeds', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(3);
+  const out = tempDir();
+  const w = worker(t, s, dir, out);
+  await w.ready;
+  // Where the group folders go, a file: every write fails until it is removed.
+  const runId = defaultRunId(dir);
+  mkdirSync(join(out, runId), { recursive: true });
+  writeFileSync(join(out, runId, 'groups'), 'in the way');
+  await enqueue(t, s, dir, FAST, { BNVIZ_BACKOFF_MS: '1500' });
+  const failure = await until('a failed attempt', () => w.events.find((e) => e.event === 'job' && e.status === 'failed'), 90_000, 10);
+  t.true(failure.retry, 'to be retried');
+  rmSync(join(out, runId, 'groups'));
+  const run = await finished(s, runId);
+  t.like(run, { total: 1, done: 1, failed: 0 });
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const [job] = await queue.getCompleted();
+  t.true(job.attemptsMade >= 1, `attempts failed before: ${job.attemptsMade}`);
+  t.is(job.returnvalue.status, 'done');
+  w.child.kill('SIGTERM');
+  t.is(await w.exited, 0);
 });
