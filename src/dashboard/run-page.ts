@@ -68,12 +68,12 @@ poll('/api/runs/' + encodeURIComponent(runId), function (data) {
   more.textContent = 'The first ' + data.failures.length + ' of ' + failed + ' are listed (bnviz status ' + runId + ' --json has them all).';
   var fb = document.querySelector('#failures tbody');
   fb.replaceChildren.apply(fb, data.failures.map(function (f) {
-    return el('tr', {}, [el('td', { text: f.groupId }), el('td', { class: 'muted', text: f.files.join(', ') }), el('td', { class: 'error', text: f.error.message })]);
+    return el('tr', {}, [el('td', { class: 'id', text: f.groupId }), el('td', { class: 'muted', text: f.files.join(', ') }), el('td', { class: 'error', text: f.error.message })]);
   }));
   document.getElementById('worker-count').textContent = String(data.workers.length);
   var wb = document.querySelector('#workers tbody');
   wb.replaceChildren.apply(wb, data.workers.map(function (w) {
-    return el('tr', {}, [el('td', { text: w.host + ':' + w.pid }), el('td', { text: w.queue }), el('td', { text: w.active + ' / ' + w.threads }),
+    return el('tr', {}, [el('td', { class: 'id', text: w.host + ':' + w.pid }), el('td', { text: w.queue }), el('td', { text: w.active + ' / ' + w.threads }),
       el('td', { text: String(w.processed) }), el('td', { text: String(w.failed) }), el('td', { class: 'muted', text: w.secondsAgo + ' s ago' })]);
   }));
   var added = false;
