@@ -115,7 +115,9 @@ test.serial('a corrupt image fails its group once with its reason, unretried; th
   const w = worker(t, s, dir, out);
   await w.ready;
   const enq = await enqueue(t, s, dir, FAST);
-  const run = await finished(s, enq.runId);
+  const run = await finished(s, enq.runId).catch((err: Error) => {
+    throw new Error(`${err.message}; worker exit ${w.child.exitCode ?? w.child.signalCode ?? "none"}; events ${JSON.stringify(w.events)}; stderr ${w.stderr()}`);
+  });
   t.like(run, { total: 2, done: 1, failed: 1 });
   w.child.kill('SIGTERM');
   t.is(await w.exited, 0);
