@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupDir, readRecord } from '../group/process-group.js';
 import { writeFileAtomic } from '../group/write-folder.js';
@@ -17,6 +17,8 @@ export async function finalizeRun(runDir: string, run: RunRecord, groups: Iterab
   const entries: GalleryEntry[] = [];
   const csv = join(runDir, 'summary.csv');
   const temp = `${csv}.tmp-${process.pid}`;
+  // a run whose every group failed has no folder yet
+  await mkdir(runDir, { recursive: true });
   const out = createWriteStream(temp);
   try {
     const write = async (text: string) => {

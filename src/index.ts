@@ -1,0 +1,18 @@
+/**
+ * bnviz as a library: the same parts the command uses, for users' own
+ * scripts. Each takes plain data and a config from loadConfig.
+ */
+export { loadConfig, type BnvizConfig, type LoadConfigOptions } from './config/load-config.js';
+export { groupOptions, computeOptions, decodeOptions } from './config/derive-options.js';
+export { InputError, ConfigError, UsageError, isBnvizError } from './errors.js';
+export { planDataset, scanImages, readManifest, type DatasetPlan, type GroupPlan } from './dataset/index.js';
+export { decodeImage, type DecodeOptions } from './decode/decode-image.js';
+export { computeGroup, type ComputeOptions, type ComputeResult } from './compute/compute-group.js';
+export { normalize } from './compute/normalize.js';
+export { buildFigure, drawFigures, renderPng, renderSvg, type FigureKind, type FigureSpec } from './figure/index.js';
+export { processGroup } from './group/process-group.js';
+export type { GroupTask, GroupResult, GroupOptions } from './group/group-task.js';
+export { runDataset, type RunEvents, type RunOutcome } from './run/run-dataset.js';
+export type { RunRecord } from './run/run-record.js';
+export * from './fleet/index.js';
+export type * from './types.js';
