@@ -27,7 +27,7 @@ export const FLAG_KEYS = {
   markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels below 0 and above 1' },
   spec: { key: 'spec', flags: '--spec', doc: 'also write each figure spec as JSON' },
   out: { key: 'out', flags: '-o, --out <dir>', doc: 'output folder (default out)' },
-  runId: { key: 'runId', flags: '--run <id>', doc: 'run id (default: folder name and time)' },
+  runId: { key: 'runId', flags: '--run <id>', doc: 'run id (default: folder name and a hash of its path)' },
   threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads (default: every core)' },
   force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
   redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL (default redis://127.0.0.1:6379)' },

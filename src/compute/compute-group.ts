@@ -35,8 +35,9 @@ export interface ComputeResult {
 /**
  * @param images equally sized RGB images in [0, 1] (see decodeImage)
  * @param files  their paths, in the same order (names go into the statistics)
+ * @param onStage hears when the densities and statistics start, after normalization
  */
-export async function computeGroup(images: RgbImage[], files: string[], options: ComputeOptions): Promise<ComputeResult> {
+export async function computeGroup(images: RgbImage[], files: string[], options: ComputeOptions, onStage: (stage: 'density') => void = () => {}): Promise<ComputeResult> {
   if (images.length === 0) throw new RangeError('computeGroup: expected at least one image');
   const { width, height } = images[0];
   for (const [i, img] of images.entries()) {
@@ -48,6 +49,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
   const t0 = performance.now();
   const norm = await normalize(images, options);
   const t1 = performance.now();
+  onStage('density');
   const tables = images.map((img, i) => levelTables(img.data, norm.normalized[i], img.levels ?? 0));
   // One min and max over the whole normalized group, as the write-up scales it.
   const range = tablesRange(tables.flatMap((channels) => channels.map(([, normalized]) => normalized)));

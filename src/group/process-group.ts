@@ -47,7 +47,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     onStage('normalize');
     // only panels and compare draw the min-max scaled pixels
     const minmaxPixels = task.options.figures.some((f) => f !== 'overview');
-    const { stats, arrays } = await computeGroup(images, task.files, { ...task.options, minmaxPixels });
+    const { stats, arrays } = await computeGroup(images, task.files, { ...task.options, minmaxPixels }, onStage);
     const t2 = performance.now();
     onStage('figure');
     const figures = await drawFigures({ stats, arrays }, task.options);
