@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { isSafeId } from '../dataset/group-id.js';
 import { readRunStatus, readRuns } from '../fleet/read-status.js';
 import { GroupCache, readFinishedGroups } from './finished-groups.js';
-import { mountQueueBoard } from './mount-queue-board.js';
+import { mountQueueBoard, QUEUE_BOARD_PATH } from './mount-queue-board.js';
 import { resolveGroupFile } from './output-file.js';
 import { newNonce, pagePolicy } from './page-shell.js';
 import { requireToken } from './require-token.js';
@@ -46,6 +46,14 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 
   // Every request, Bull Board's and unknown paths' included, shows the token first.
   if (o.token) app.addHook('onRequest', requireToken(o.token));
+  // Bull Board waits for Redis without limit, so while Redis is away its API would hang the
+  // page; answer 503 at once instead (our own routes fail fast by the connection's retry limit).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith(`${QUEUE_BOARD_PATH}/api/`) && o.redis.status !== 'ready') {
+      return reply.code(503).send({ error: `Redis is not reachable (${o.redis.status})` });
+    }
+    return undefined;
+  });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
