@@ -4,7 +4,7 @@ import { startDashboard } from '../src/dashboard/start-dashboard.js';
 import { tempDir } from './helpers/paths.js';
 import { startRedisServer } from './helpers/redis.js';
 
-test('startDashboard with Redis gone: the API and Bull Board answer 503 at once instead of hanging, pages still load, close() still ends it', async (t) => {
+test('startDashboard with Redis gone: the API and Bull Board answer 503 within seconds instead of hanging, pages still load, close() still ends it', async (t) => {
   const server = await startRedisServer();
   t.teardown(() => server.stop());
   const config = loadConfig({ env: {}, flags: { 'redis.url': server.url, 'redis.prefix': 'bnviz-down', 'queue.name': 'groups', out: tempDir(), 'dashboard.port': 0 } });

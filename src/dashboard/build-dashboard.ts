@@ -47,9 +47,10 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   // Every request, Bull Board's and unknown paths' included, shows the token first.
   if (o.token) app.addHook('onRequest', requireToken(o.token));
   // Bull Board waits for Redis without limit, so while Redis is away its API would hang the
-  // page; answer 503 at once instead (our own routes fail fast by the connection's retry limit).
+  // page; give the connection a moment (it may be starting), then answer 503 (our own routes
+  // fail fast by the connection's retry limit).
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith(`${QUEUE_BOARD_PATH}/api/`) && o.redis.status !== 'ready') {
+    if (request.url.startsWith(`${QUEUE_BOARD_PATH}/api/`) && !(await readyWithin(o.redis, 2000))) {
       return reply.code(503).send({ error: `Redis is not reachable (${o.redis.status})` });
     }
     return undefined;
@@ -119,4 +120,19 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 
   await mountQueueBoard(app, o.queue, o.allowActions);
   return app;
+}
+
+/** True once the connection is ready, waiting at most `ms` for it. */
+function readyWithin(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.on('ready', onReady);
+  });
 }
