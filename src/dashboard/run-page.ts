@@ -39,7 +39,7 @@ function sortGallery() {
   var key = sortSelect.value;
   var items = Array.prototype.slice.call(gallery.children);
   items.sort(function (x, y) {
-    // Group ids begin with their index in the dataset, so their order is the dataset's.
+    // Group ids that bnviz makes begin with the group's index, so their order is the dataset's.
     if (key === 'order') return x.dataset.group < y.dataset.group ? -1 : x.dataset.group > y.dataset.group ? 1 : 0;
     var d = x.dataset.unseen - y.dataset.unseen;
     return key === 'unseen-asc' ? d : -d;
