@@ -32,9 +32,9 @@ th{font-weight:600;font-size:.9em;color:#555}
 .bar{position:relative;width:14rem;height:1.3rem;background:#e4e4e0;border-radius:3px;overflow:hidden}
 .bar .fill{position:absolute;inset:0 auto 0 0;background:#3a7d44}
 .bar .fail{position:absolute;inset:0 auto 0 0;background:#b33}
-.bar .pct{position:relative;display:block;font-size:.8em;padding-left:.4rem;line-height:1.3rem;color:#fff;text-shadow:0 0 2px #000}
+.bar .pct{position:relative;display:block;font-size:.8em;padding-left:.4rem;line-height:1.3rem;color:#111;text-shadow:0 0 3px #fff,0 0 1px #fff}
 .muted{color:#777}
-.id{white-space:nowrap}
+.id,#runs td:not(:last-child){white-space:nowrap}
 .status-finished{color:#3a7d44}.status-running{color:#1f5fa8}.status-queued{color:#777}
 .error{color:#a00}
 #banner{display:none;background:#fbe3e3;color:#700;padding:.4rem 1.2rem}

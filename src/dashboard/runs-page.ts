@@ -7,6 +7,7 @@ export function runsPage(nonce: string, prefix: string): string {
 <p id="empty" class="muted" hidden>No runs yet: <code>bnviz enqueue DIR</code> adds one.</p>`;
   const script = `
 document.getElementById('prefix').textContent = ${JSON.stringify(prefix).replace(/</g, '\\u003c')};
+function when(iso) { return iso ? iso.replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC') : '?'; }
 poll('/api/runs', function (data) {
   var body = document.querySelector('#runs tbody');
   var rows = data.runs.map(function (r) {
@@ -20,7 +21,7 @@ poll('/api/runs', function (data) {
       el('td', { class: r.failed ? 'error' : '', text: String(r.failed) }),
       el('td', { text: rate(r) }),
       el('td', { text: r.status === 'finished' ? 'finished' : r.eta }),
-      el('td', { class: 'muted', text: r.startedAt || ('enqueued ' + (r.enqueuedAt || '?')) })
+      el('td', { class: 'muted', text: r.startedAt ? when(r.startedAt) : 'enqueued ' + when(r.enqueuedAt) })
     ]);
   });
   body.replaceChildren.apply(body, rows);
