@@ -47,7 +47,7 @@ async function benchCompute(runs = 41) {
     const t1 = performance.now();
     const norm = await normalize(images, opts);
     const t2 = performance.now();
-    const pairs = images.flatMap((img, k) => levelTables(img.data, norm.normalized[k], img.levels ?? 0));
+    const pairs = images.flatMap((img, k) => levelTables(img.data, img.codes, norm.normalized[k]));
     const range = tablesRange(pairs.map(([, normalized]) => normalized));
     const tables = pairs.map(([original, normalized]) => [original, normalized, mapTable(normalized, minMaxMap(range.min, range.max))]);
     const summaries = tables.map((channel) => channel.map((table) => summarize(table)));

@@ -17,11 +17,11 @@ export interface RgbImage {
   height: number;
   data: Float32Array;
   /**
-   * Levels the values were quantized to (256 for 8-bit sources, 65536 for
-   * 16-bit), so that statistics can count levels instead of pixels; absent
-   * or 0 when the values are not quantized.
+   * The integer levels the values were scaled from (`data[i] === codes[i] /
+   * 255`, or / 65535 for 16-bit sources), so that statistics can count levels
+   * instead of pixels; absent when the values are not quantized.
    */
-  levels?: number;
+  codes?: Uint8Array | Uint16Array;
 }
 
 /** Which normalization to apply; see `src/compute/normalize.ts`. */

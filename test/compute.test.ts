@@ -106,17 +106,20 @@ test('density of one repeated value is empty (no density exists) rather than a d
 });
 
 test('levelTables gives the same counts as the pixels and falls back when equal inputs map to unequal outputs', (t) => {
-  const original = Float32Array.from([0, 1, 0.5, 0, 1, 0.5, 1, 1, 1].map((v) => Math.round(v * 255) / 255));
+  const codes = Uint8Array.of(0, 255, 128, 0, 255, 128, 255, 255, 255);
+  const original = Float32Array.from(codes, (v) => v / 255);
   const normalized = original.map((v) => v * 2 - 1);
-  const [r] = levelTables(original, normalized, 256);
+  const [r] = levelTables(original, codes, normalized);
   t.deepEqual(Array.from(r[0].values), [0, 1]);
   t.deepEqual(Array.from(r[0].counts), [2, 1]);
   t.deepEqual(Array.from(r[1].values), [-1, 1]);
   const broken = normalized.slice();
   broken[3] = 0.25; // pixel 2's R equals pixel 1's R in the original but not after
-  const [fallback] = levelTables(original, broken, 256);
+  const [fallback] = levelTables(original, codes, broken);
   t.is(fallback[1].values.length, 3);
   t.deepEqual(Array.from(fallback[1].values), [-1, 0.25, 1]);
+  const [unquantized] = levelTables(original, undefined, normalized);
+  t.deepEqual(Array.from(unquantized[0].counts), [1, 1, 1], 'without codes every pixel is its own entry');
 });
 
 test('computeGroup on the examples: batch mean and variance equal the reference within 1e-5 relative', async (t) => {

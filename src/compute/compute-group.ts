@@ -50,7 +50,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
   const norm = await normalize(images, options);
   const t1 = performance.now();
   onStage('density');
-  const tables = images.map((img, i) => levelTables(img.data, norm.normalized[i], img.levels ?? 0));
+  const tables = images.map((img, i) => levelTables(img.data, img.codes, norm.normalized[i]));
   // One min and max over the whole normalized group, as the write-up scales it.
   const range = tablesRange(tables.flatMap((channels) => channels.map(([, normalized]) => normalized)));
   const toMinMax = minMaxMap(range.min, range.max);

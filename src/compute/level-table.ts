@@ -25,32 +25,29 @@ export type ChannelTables = [LevelTable, LevelTable];
  * Builds the tables of each channel of an image and of its normalized
  * version (derived from it pixel by pixel), in one pass.
  *
- * @param levels 256 for 8-bit input, 65536 for 16-bit, 0 when not quantized
+ * @param codes the integer levels of `original` (see RgbImage.codes); without
+ *              them every pixel is its own entry
  * @returns one entry a channel (R, G, B)
  */
-export function levelTables(original: Float32Array, normalized: Float32Array, levels: number): ChannelTables[] {
-  if (levels > 0) {
-    const top = levels - 1;
-    const counts = new Float64Array(levels * 3);
-    const first = new Int32Array(levels * 3).fill(-1);
-    // the normalized value of each slot, kept small and hot instead of re-read from the big array
+export function levelTables(original: Float32Array, codes: Uint8Array | Uint16Array | undefined, normalized: Float32Array): ChannelTables[] {
+  if (codes && codes.length === original.length) {
+    const levels = codes instanceof Uint16Array ? 65536 : 256;
+    const counts = new Uint32Array(levels * 3);
+    const first = new Int32Array(levels * 3);
+    // the normalized value of each slot (level * 3 + channel), kept small and hot
     const valueOf = new Float32Array(levels * 3);
-    let consistent = true;
-    for (let p = 0; p < original.length; p += 3) {
+    let unequal = 0;
+    for (let j = 0; j < codes.length; j += 3) {
       for (let c = 0; c < 3; ++c) {
-        const j = p + c;
-        const slot = ((original[j] * top + 0.5) | 0) * 3 + c; // level * 3 + channel
-        const v = normalized[j];
-        if (first[slot] < 0) {
-          first[slot] = j;
+        const slot = codes[j + c] * 3 + c;
+        const v = normalized[j + c];
+        if (counts[slot]++ === 0) {
+          first[slot] = j + c;
           valueOf[slot] = v;
-        } else if (v !== valueOf[slot]) {
-          consistent = false;
-        }
-        counts[slot]++;
+        } else unequal |= +(v !== valueOf[slot]);
       }
     }
-    if (consistent) {
+    if (unequal === 0) {
       const n = original.length / 3;
       return [0, 1, 2].map((channel) => {
         const used: number[] = [];

@@ -43,21 +43,17 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
       .raw({ depth: sixteenBit ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion but got ${info.channels}`);
-    return { width: info.width, height: info.height, data: toFloat(data, sixteenBit), levels: sixteenBit ? 65536 : 256 };
+    const codes = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { width: info.width, height: info.height, data: toFloat(codes), codes };
   } catch (err) {
     throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
 }
 
-function toFloat(bytes: Buffer, sixteenBit: boolean): Float32Array {
-  if (sixteenBit) {
-    const words = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-    const out = new Float32Array(words.length);
-    for (let i = 0; i < words.length; ++i) out[i] = words[i] / 65535;
-    return out;
-  }
-  const out = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; ++i) out[i] = bytes[i] / 255;
+function toFloat(codes: Uint8Array | Uint16Array): Float32Array {
+  const scale = codes instanceof Uint16Array ? 65535 : 255;
+  const out = new Float32Array(codes.length);
+  for (let i = 0; i < codes.length; ++i) out[i] = codes[i] / scale;
   return out;
 }
 
