@@ -15,4 +15,5 @@ export type { GroupTask, GroupResult, GroupOptions } from './group/group-task.js
 export { runDataset, type RunEvents, type RunOutcome } from './run/run-dataset.js';
 export type { RunRecord } from './run/run-record.js';
 export * from './fleet/index.js';
+export { startDashboard, buildDashboard, type Dashboard } from './dashboard/index.js';
 export type * from './types.js';
