@@ -1,6 +1,7 @@
 /**
  * Generated datasets for the benchmarks: smooth random colour fields with
- * noise, 256x256 PNGs, seeded so every run makes the same images. Larger
+ * noise, 256x256, as JPEG (quality 92, what most image datasets hold) or PNG,
+ * seeded so every run makes the same images. Larger
  * datasets reuse the same files as hard links under new names (the pipeline
  * reads each as its own file; generating 6,000 PNGs would only time sharp's
  * encoder).
@@ -18,6 +19,8 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+export type BenchFormat = 'jpg' | 'png';
+
 export async function syntheticImage(file: string, seed: number, size = 256): Promise<void> {
   const rand = mulberry32(seed);
   const waves = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => [rand() * 0.05, rand() * 0.05, rand() * 6.28, rand()]));
@@ -31,23 +34,24 @@ export async function syntheticImage(file: string, seed: number, size = 256): Pr
       buf[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v * 255 + 40)));
     }
   }
-  await sharp(buf, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 1 }).toFile(file);
+  const image = sharp(buf, { raw: { width: size, height: size, channels: 3 } });
+  await (file.endsWith('.png') ? image.png() : image.jpeg({ quality: 92 })).toFile(file);
 }
 
 /** A folder of `groups` x 3 images: `distinct` generated ones, the rest hard links to them. */
-export async function benchDataset(dir: string, groups: number, distinct = 600): Promise<string> {
+export async function benchDataset(dir: string, groups: number, format: BenchFormat = 'jpg', distinct = 600): Promise<string> {
   const images = groups * 3;
   if (existsSync(dir) && readdirSync(dir).length === images) return dir;
   mkdirSync(dir, { recursive: true });
-  const source = join(dir, '..', `source-${distinct}`);
+  const source = join(dir, '..', `source-${format}-${distinct}`);
   mkdirSync(source, { recursive: true });
   for (let i = 0; i < Math.min(distinct, images); i++) {
-    const f = join(source, `s${String(i).padStart(5, '0')}.png`);
+    const f = join(source, `s${String(i).padStart(5, '0')}.${format}`);
     if (!existsSync(f)) await syntheticImage(f, i + 1);
   }
   for (let i = 0; i < images; i++) {
-    const f = join(dir, `img${String(i).padStart(6, '0')}.png`);
-    if (!existsSync(f)) linkSync(join(source, `s${String(i % distinct).padStart(5, '0')}.png`), f);
+    const f = join(dir, `img${String(i).padStart(6, '0')}.${format}`);
+    if (!existsSync(f)) linkSync(join(source, `s${String(i % distinct).padStart(5, '0')}.${format}`), f);
   }
   return dir;
 }

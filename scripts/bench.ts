@@ -15,7 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { initBackend } from '../src/compute/backend.js';
 import { density } from '../src/compute/density.js';
@@ -34,10 +34,9 @@ const WORK = join(ROOT, '.tmp', 'bench');
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
-async function benchCompute(runs = 41) {
+async function benchCompute(files: string[], runs = 41) {
   sharp.concurrency(1);
   await initBackend('wasm');
-  const files = ['astronaut.png', 'coffee.png', 'chelsea.png'].map((f) => join(ROOT, 'examples', f));
   const opts = { method: 'batch' as const, epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1 };
   const t = { decode: [] as number[], normalize: [] as number[], statistics: [] as number[], densities: [] as number[] };
   for (let i = 0; i < runs + 5; i++) {
@@ -82,7 +81,15 @@ function benchRun(dir: string, threads: number, label: string): RunEnd {
 async function main() {
   // The compute and figure sections time one thread: re-run this script pinned to one core with a libuv pool of one.
   if (process.argv[2] === '--one-core') {
-    const compute = await benchCompute();
+    const png = ['astronaut', 'coffee', 'chelsea'].map((f) => join(ROOT, 'examples', `${f}.png`));
+    // the same photos as JPEG (quality 92), the format most image datasets hold
+    mkdirSync(WORK, { recursive: true });
+    const jpg = await Promise.all(png.map(async (f, i) => {
+      const out = join(WORK, `example-${i}.jpg`);
+      await sharp(f).jpeg({ quality: 92 }).toFile(out);
+      return out;
+    }));
+    const compute = { png: await benchCompute(png), jpg: await benchCompute(jpg) };
     const figure = await benchOverview();
     process.stdout.write(JSON.stringify({ compute, figure }));
     return;
@@ -90,25 +97,28 @@ async function main() {
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0'] : [];
   const oneCore = JSON.parse(execFileSync(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), join(ROOT, 'dist', 'scripts', 'bench.js'), '--one-core'], { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: '1' } }));
   const { compute, figure } = oneCore;
-  console.log(`\ncompute core, one group of three 256x256 images, one core${pin.length ? ' (taskset -c 0)' : ''}, median of 41:`);
-  for (const k of ['decode', 'normalize', 'statistics', 'densities', 'total']) console.log(`  ${k.padEnd(11)} ${ms(compute[k])}`);
+  console.log(`\ncompute core, one group of the three 256x256 example photos, one core${pin.length ? ' (taskset -c 0)' : ''}, median of 41:`);
+  console.log(`  ${''.padEnd(11)} ${'as PNG'.padStart(9)}  ${'as JPEG'.padStart(9)}`);
+  for (const k of ['decode', 'normalize', 'statistics', 'densities', 'total']) console.log(`  ${k.padEnd(11)} ${ms(compute.png[k]).padStart(9)}  ${ms(compute.jpg[k]).padStart(9)}`);
   console.log(`\noverview figure, one core, median of ${figure.runs}:`);
   for (const k of ['layout', 'draw', 'encode', 'total']) console.log(`  ${k.padEnd(11)} ${ms(figure.medianMs[k])}`);
   console.log(`  PNG size    ${(figure.pngBytes / 1024).toFixed(0)} KiB`);
 
-  const data200 = await benchDataset(join(WORK, 'data-200'), 200);
+  const data200 = await benchDataset(join(WORK, 'data-200'), 200, 'jpg');
+  const png200 = await benchDataset(join(WORK, 'data-200-png'), 200, 'png');
   const cores = availableParallelism();
   const one = benchRun(data200, 1, 'one');
   const all = benchRun(data200, 0, 'all');
-  console.log(`\nbnviz run, 200 groups of three 256x256 images, overview only:`);
-  for (const [label, r] of [['1 thread', one], [`${cores} threads`, all]] as const) {
+  const allPng = benchRun(png200, 0, 'all-png');
+  console.log(`\nbnviz run, 200 generated groups of three 256x256 images (JPEG unless said), overview only:`);
+  for (const [label, r] of [['1 thread', one], [`${cores} threads`, all], [`${cores} thr PNG`, allPng]] as const) {
     const m = r.timings.medianMs;
     console.log(`  ${label.padEnd(10)} ${r.timings.groupsPerSecond.toFixed(1)} groups/s, ${(r.timings.wallMs / 1000).toFixed(1)} s, peak RSS ${r.timings.peakRssMB.toFixed(0)} MB; per group median decode ${ms(m.decodeMs)}, compute ${ms(m.computeMs)}, figure ${ms(m.figureMs)}, write ${ms(m.writeMs)}, total ${ms(m.totalMs)}`);
   }
   console.log(`  speed-up   ${(all.timings.groupsPerSecond / one.timings.groupsPerSecond).toFixed(2)}x with ${cores} threads over 1`);
 
   if (process.env.BENCH_MEMORY !== '0') {
-    const data2000 = await benchDataset(join(WORK, 'data-2000'), 2000);
+    const data2000 = await benchDataset(join(WORK, 'data-2000'), 2000, 'jpg');
     const big = benchRun(data2000, 0, 'big');
     console.log(`\nbnviz run, 2,000 groups, ${cores} threads: ${big.timings.groupsPerSecond.toFixed(1)} groups/s, peak RSS ${big.timings.peakRssMB.toFixed(0)} MB (200 groups: ${all.timings.peakRssMB.toFixed(0)} MB)`);
   }
