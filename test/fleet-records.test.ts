@@ -6,7 +6,7 @@ import { loadConfig, type BnvizConfig } from '../src/config/load-config.js';
 import { groupOptions } from '../src/config/derive-options.js';
 import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
-import { makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
+import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
 import { readRun, recordOutcome, readFailures } from '../src/fleet/run-records.js';
 import { startWorker } from '../src/fleet/start-worker.js';
 import { writePng } from './helpers/make-images.js';
@@ -87,6 +87,8 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
     { id: 'absolute', data: { ...makeJobDocument(enq.runId, real, allowed, ['img0.png'], opts), files: [join(secret, 'secret.png')] }, reason: /not absolute/ },
     { id: 'malformed', data: { v: 1, runId: enq.runId, groupId: real, root: allowed, files: 'img0.png' }, reason: /invalid job: files: / },
     { id: 'no-such-run', data: makeJobDocument('other-run', real, allowed, ['img0.png'], opts), reason: /run other-run was not enqueued/ },
+    // under the group's own job id (the real job was drained): this one may count the group as failed
+    { id: jobIdOf(enq.runId, real), data: makeJobDocument(enq.runId, real, allowed, ['../private/secret.png'], opts), reason: /must not contain '\.\.'/ },
   ];
   for (const f of forged) await queue.add('group', f.data, { jobId: f.id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
   const worker = await startWorker(config);
@@ -98,9 +100,11 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
     t.is(job.attemptsMade, 1, `${f.id} not retried`);
   }
   t.false(existsSync(out) && readdirSync(out).length > 0, 'nothing written under the output folder');
-  // the failures of a real group of the run are on its records, with the reason
+  // only the job under the group's own id counted it as failed, once, with its reason;
+  // forged jobs under other ids did not touch the run's records
   const failures = await readFailures(s.redis, runKeys(s.prefix, enq.runId));
   t.is(failures.length, 1, 'counted once');
   t.is(failures[0].groupId, real);
+  t.regex(failures[0].error.message, /must not contain '\.\.'/);
   t.is((await readRun(s.redis, s.prefix, enq.runId))!.failed, 1);
 });

@@ -19,7 +19,7 @@ import { resolveInside } from '../group/resolve-inside.js';
 import type { GroupPool } from '../run/group-pool.js';
 import { runKeys } from './fleet-keys.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
-import { idsOf, parseJobDocument, type JobDocument } from './job-document.js';
+import { idsOf, jobIdOf, parseJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
 import { isComplete, markStarted, recordOutcome, type Outcome } from './run-records.js';
 
@@ -103,7 +103,9 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
     if (!isBnvizError(err, 'InputError')) throw err;
     const { runId, groupId, files } = idsOf(job.data);
     const e = err as InputError;
-    if (runId && groupId) {
+    // Only the group's own job (the id enqueue gives it) may count it as failed:
+    // a job forged under another id must not fail a group it does not own.
+    if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
       await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: e.name, message: e.message, subject: e.subject } });
     }
     throw new UnrecoverableError(e.message);
