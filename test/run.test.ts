@@ -146,3 +146,27 @@ test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only w
   t.deepEqual(walk(runDir).filter((f) => f.includes('.tmp-') || f.includes('.old-')), [], 'leftovers of the killed run removed');
   t.true(statSync(join(runDir, 'summary.csv')).size > 0);
 });
+
+test('bnviz run on SIGINT finishes the groups in flight, writes the run records as interrupted and exits 130', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 90; i++) await writePng(join(dir, `i${String(i).padStart(2, '0')}.png`), 48, 48, i);
+  const out = tempDir();
+  const runDir = join(out, 'stopped');
+  const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'stopped', '--threads', '2', ...FAST], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  const done = () => (existsSync(join(runDir, 'groups')) ? readdirSync(join(runDir, 'groups')).filter((g) => !g.startsWith('.')).length : 0);
+  while (done() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  t.is(await exited, 130, stderr);
+  t.regex(stderr, /SIGINT: finishing the groups in flight/);
+  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  t.is(run.status, 'interrupted');
+  const whole = await assertWhole(t, runDir);
+  t.is(run.counts.done, whole, 'every group counted done is on disk, whole');
+  t.true(whole < 30);
+  t.deepEqual(walk(runDir).filter((f) => f.includes('.tmp-') || f.includes('.old-')), [], 'no temporaries left');
+  t.is(readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n').length, 1 + whole * 9);
+});
