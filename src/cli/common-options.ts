@@ -24,7 +24,7 @@ export const FLAG_KEYS = {
   formats: { key: 'formats', flags: '--formats <list>', doc: 'png,svg (default png)' },
   scale: { key: 'scale', flags: '--scale <s>', doc: 'PNG scale; 1 is 1200 x 600 px' },
   xRange: { key: 'xRange', flags: '--x-range <r>', doc: 'density x range +-r, or auto (default 3.5)' },
-  markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels below 0 and above 1' },
+  markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels whose every channel is below 0 or above 1' },
   spec: { key: 'spec', flags: '--spec', doc: 'also write each figure spec as JSON' },
   out: { key: 'out', flags: '-o, --out <dir>', doc: 'output folder (default out)' },
   runId: { key: 'runId', flags: '--run <id>', doc: 'run id (default: folder name and a hash of its path)' },
@@ -39,6 +39,13 @@ export const FLAG_KEYS = {
 } as const;
 
 export type FlagName = keyof typeof FLAG_KEYS;
+
+/** The flags of the compute steps (decode and normalize): what one group's numbers depend on. */
+export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
+/** The flags of the figures. */
+export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange', 'markUnseen', 'spec'];
+/** How a dataset becomes groups. */
+export const DATASET_FLAGS: FlagName[] = ['groupSize', 'manifest'];
 
 /** Adds `--config` and the named flags to a command. */
 export function withOptions(command: Command, names: FlagName[]): Command {

@@ -1,7 +1,7 @@
 /** `bnviz enqueue DIR`: one job per group on the fleet's queue; enqueueing a run again adds nothing. */
 import type { Command } from 'commander';
 import { enqueueDataset } from '../fleet/enqueue-dataset.js';
-import { configFrom, withOptions } from './common-options.js';
+import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerEnqueue(program: Command): void {
   const command = program
@@ -9,8 +9,7 @@ export function registerEnqueue(program: Command): void {
     .description('add one job per group of a folder of images to the fleet\'s queue in Redis, for `bnviz worker` processes to draw; the same run enqueued again adds nothing')
     .argument('<dir>', 'folder of images (searched recursively); workers must be able to read it at the same path')
     .option('--json', 'print the result as JSON');
-  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'out', 'force', 'groupSize', 'manifest', 'size', 'fit', 'background', 'figures', 'formats',
-    'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend', 'scale', 'xRange', 'markUnseen', 'spec']);
+  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'out', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = configFrom(opts);
     const t0 = performance.now();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { computeGroup } from '../compute/compute-group.js';
 import { computeOptions, decodeOptions } from '../config/derive-options.js';
 import { decodeImage } from '../decode/decode-image.js';
-import { configFrom, withOptions } from './common-options.js';
+import { COMPUTE_FLAGS, configFrom, withOptions } from './common-options.js';
 import { statsTable } from './stats-table.js';
 
 export function registerInspect(program: Command): void {
@@ -12,7 +12,7 @@ export function registerInspect(program: Command): void {
     .description('print one group\'s statistics: batch mean and variance, per image and channel min, max, mean, std, shares below 0 and above 1, densities (--json)')
     .argument('<files...>', 'the images of one group')
     .option('--json', 'print the stats.json document');
-  withOptions(command, ['size', 'fit', 'background', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend']);
+  withOptions(command, COMPUTE_FLAGS);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
     const config = configFrom(opts);
     const images = await Promise.all(files.map((f) => decodeImage(f, decodeOptions(config))));

@@ -3,29 +3,23 @@ import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { computeGroup } from '../compute/compute-group.js';
-import { computeOptions, decodeOptions } from '../config/derive-options.js';
+import { computeOptions, decodeOptions, groupOptions } from '../config/derive-options.js';
 import { decodeImage } from '../decode/decode-image.js';
 import { drawFigures } from '../figure/index.js';
 import { writeFileAtomic } from '../group/write-folder.js';
-import { configFrom, withOptions } from './common-options.js';
+import { COMPUTE_FLAGS, FIGURE_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerRender(program: Command): void {
   const command = program
     .command('render')
     .description('draw one group\'s figures (overview, panels, compare) and its stats.json into the output folder')
     .argument('<files...>', 'the images of one group');
-  withOptions(command, [
-    'out', 'figures', 'formats', 'scale', 'xRange', 'markUnseen', 'spec',
-    'size', 'fit', 'background', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend',
-  ]);
+  withOptions(command, ['out', ...FIGURE_FLAGS, ...COMPUTE_FLAGS]);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
     const config = configFrom(opts);
     const images = await Promise.all(files.map((f) => decodeImage(f, decodeOptions(config))));
     const { stats, arrays } = await computeGroup(images, files, computeOptions(config));
-    const outputs = await drawFigures({ stats, arrays }, {
-      figures: [...config.figures], formats: [...config.formats], spec: config.spec,
-      scale: config.scale, xRange: config.xRange, markUnseen: config.markUnseen,
-    });
+    const outputs = await drawFigures({ stats, arrays }, groupOptions(config));
     outputs.push({ name: 'stats.json', bytes: Buffer.from(JSON.stringify(stats)) });
     await mkdir(config.out, { recursive: true });
     // Each file appears whole or not at all (temporary file, then rename), so a watcher never reads half a PNG.

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
 import { runDataset } from '../run/run-dataset.js';
 import type { GroupResult } from '../group/group-task.js';
-import { configFrom, withOptions } from './common-options.js';
+import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerRun(program: Command): void {
   const command = program
@@ -15,8 +15,7 @@ export function registerRun(program: Command): void {
     .description('draw every group of a folder of images, in parallel on this machine; writes <out>/<run>/ with figures, stats.json, run.json, summary.csv and index.html')
     .argument('<dir>', 'folder of images (searched recursively)')
     .option('--json', 'print one JSON event a line instead of progress');
-  withOptions(command, ['out', 'runId', 'figures', 'formats', 'threads', 'force', 'groupSize', 'manifest', 'size', 'fit', 'background',
-    'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend', 'scale', 'xRange', 'markUnseen', 'spec']);
+  withOptions(command, ['out', 'runId', 'threads', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = configFrom(opts);
     const json = Boolean(opts.json);

@@ -159,7 +159,7 @@ export const schema = {
     format: xRange, default: 3.5 as number | string, env: 'BNVIZ_X_RANGE',
   },
   markUnseen: {
-    doc: 'Mark unseen pixels (below 0 or above 1) on the normalized half of each image, as photo editors mark clipping.',
+    doc: 'On the normalized half of each image, mark the pixels lost entirely (every channel below 0, drawn black, or above 1, drawn white), as photo editors mark clipping.',
     format: Boolean, default: false, env: 'BNVIZ_MARK_UNSEEN',
   },
   spec: {

@@ -24,7 +24,7 @@ export function galleryHtml(run: RunRecord, entries: GalleryEntry[]): string {
     const links = e.outputs.map((o) => `<a href="${href(o)}">${escape(o)}</a>`).join(' ');
     return `<figure data-order="${i}" data-unseen="${e.maxUnseen}">
   ${thumb ? `<a href="${href(thumb)}"><img loading="lazy" src="${href(thumb)}" alt="${escape(e.groupId)}"></a>` : ''}
-  <figcaption><b>${escape(e.groupId)}</b> <span class="unseen" title="largest share of values below 0 or above 1, any image and channel">${pct(e.maxUnseen)} unseen</span><br>
+  <figcaption><b>${escape(e.groupId)}</b> <span class="unseen" title="largest share of values below 0 or above 1, any image and channel">up to ${pct(e.maxUnseen)} unseen</span><br>
   <small>${e.files.map(escape).join(', ')}</small><br><small>${links}</small></figcaption>
 </figure>`;
   });
