@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load-config.js';
@@ -169,4 +169,17 @@ test('bnviz run on SIGINT finishes the groups in flight, writes the run records 
   t.true(whole < 30);
   t.deepEqual(walk(runDir).filter((f) => f.includes('.tmp-') || f.includes('.old-')), [], 'no temporaries left');
   t.is(readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n').length, 1 + whole * 9);
+});
+
+test('bnviz run follows symlinks in the user\'s own folder to images elsewhere', async (t) => {
+  const elsewhere = tempDir();
+  const dir = tempDir();
+  for (let i = 0; i < 3; i++) {
+    await writePng(join(elsewhere, `src${i}.png`), 32, 32, i);
+    symlinkSync(join(elsewhere, `src${i}.png`), join(dir, `link${i}.png`));
+  }
+  const out = tempDir();
+  const { code, stdout, stderr } = await runCli(['run', dir, '--out', out, '--run', 'links', ...FAST]);
+  t.is(code, 0, stderr);
+  t.regex(stdout, /1 done, 0 already done, 0 failed of 1 groups/);
 });

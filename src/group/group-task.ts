@@ -22,6 +22,11 @@ export interface GroupTask {
   options: GroupOptions;
   /** Redo the group even when its outputs are there with the same inputs. */
   force: boolean;
+  /**
+   * Let symlinks inside root lead out of it (a user's own folder, as
+   * `bnviz run` reads it); a fleet worker never sets it.
+   */
+  linksOut?: boolean;
 }
 
 /** One row of summary.csv: one image and channel. */

@@ -35,7 +35,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
   const dir = groupDir(task.runDir, task.groupId);
   try {
     const paths = [];
-    for (const f of task.files) paths.push(await resolveInside(task.root, f));
+    for (const f of task.files) paths.push(await resolveInside(task.root, f, { linksOut: task.linksOut }));
     const print = await fingerprint(paths, task.files, task.options);
     if (!task.force) {
       const previous = await readRecord(dir);

@@ -22,9 +22,11 @@ export function checkRelative(file: string, what = 'file'): void {
 
 /**
  * Resolves `file` (relative) under `root` and follows symlinks; throws
- * InputError when the result is outside root (or missing).
+ * InputError when the result is outside root (or missing). `linksOut` lets a
+ * symlink inside root lead elsewhere: for a user's own folder (`bnviz run`),
+ * never for a job from a queue.
  */
-export async function resolveInside(root: string, file: string): Promise<string> {
+export async function resolveInside(root: string, file: string, options: { linksOut?: boolean } = {}): Promise<string> {
   checkRelative(file);
   const base = await realpath(root).catch((err) => {
     throw new InputError(root, 'dataset root not found', { cause: err });
@@ -34,6 +36,6 @@ export async function resolveInside(root: string, file: string): Promise<string>
   const real = await realpath(joined).catch((err: NodeJS.ErrnoException) => {
     throw new InputError(joined, err.code === 'ENOENT' ? 'file not found' : err.message, { cause: err });
   });
-  if (!isInside(base, real)) throw new InputError(file, 'is a link to a place outside the dataset root');
+  if (!options.linksOut && !isInside(base, real)) throw new InputError(file, 'is a link to a place outside the dataset root');
   return real;
 }

@@ -78,7 +78,8 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
 
   try {
     await feed(plan, (g) => {
-      const task: GroupTask = { runId, groupId: g.groupId, root: plan.root, files: g.files, runDir, options, force: config.force };
+      // the user's own folder: symlinks in it may lead elsewhere, as datasets built from links do
+      const task: GroupTask = { runId, groupId: g.groupId, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true };
       return pool.run(task).catch((err): GroupResult => ({
         runId, groupId: g.groupId, files: g.files, status: 'failed', outputs: [], rows: [], maxUnseen: 0,
         error: { name: (err as Error)?.name ?? 'Error', message: messageOf(err) },
