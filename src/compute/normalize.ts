@@ -30,7 +30,10 @@ export async function normalize(images: RgbImage[], options: NormOptions): Promi
   const { width, height } = images[0];
   const n = images.length;
   const pixels = height * width * 3;
-  const flat = new Float32Array(n * pixels);
+  // The wasm backend copies the values into its heap at once, so a buffer reused
+  // from group to group is free again right after tensor4d; the cpu backend
+  // keeps the array itself, so it gets a fresh one.
+  const flat = tf.getBackend() === 'wasm' ? scratch(n * pixels) : new Float32Array(n * pixels);
   images.forEach((img, i) => flat.set(img.data, i * pixels));
 
   const x = tf.tensor4d(flat, [n, height, width, 3]);
@@ -56,6 +59,18 @@ export async function normalize(images: RgbImage[], options: NormOptions): Promi
   } finally {
     x.dispose();
   }
+}
+
+let scratchBuffer = new Float32Array(0);
+
+/**
+ * A buffer reused from group to group in this thread: a fresh 2.4 MB array a
+ * group costs page faults and garbage collection. It is filled and copied
+ * into the wasm heap synchronously, so no two calls hold it at once.
+ */
+function scratch(length: number): Float32Array {
+  if (scratchBuffer.length < length) scratchBuffer = new Float32Array(length);
+  return scratchBuffer.subarray(0, length);
 }
 
 /**
