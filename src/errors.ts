@@ -9,9 +9,12 @@ export class InputError extends Error {
   override name = 'InputError' as const;
   /** The file or key at fault. */
   readonly subject: string;
+  /** What is wrong with it. */
+  readonly reason: string;
   constructor(subject: string, reason: string, options?: ErrorOptions) {
     super(`${subject}: ${reason}`, options);
     this.subject = subject;
+    this.reason = reason;
   }
 }
 

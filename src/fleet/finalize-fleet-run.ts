@@ -34,6 +34,9 @@ export async function finalizeFleetRun(redis: Redis, prefix: string, runId: stri
     const finishedAt = new Date().toISOString();
     const record = await fleetRunRecord(redis, k, state, finishedAt, extra.backend);
     const groups = (await groupIdsInOrder(redis, k)).map((groupId) => ({ groupId }));
+    // failures in dataset order, as bnviz run lists them
+    const order = new Map(groups.map((g, i) => [g.groupId, i]));
+    record.failures.sort((a, b) => (order.get(a.groupId) ?? 0) - (order.get(b.groupId) ?? 0));
     // Leftovers of killed workers on this host; the run is complete, so nothing of it is in flight.
     // A run whose every group failed before it ran has no folder yet.
     await mkdir(runDir, { recursive: true });

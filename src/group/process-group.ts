@@ -9,8 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { computeGroup } from '../compute/compute-group.js';
-import { decodeImage } from '../decode/decode-image.js';
-import { isBnvizError } from '../errors.js';
+import { decodeImage, type DecodeOptions } from '../decode/decode-image.js';
+import { InputError, isBnvizError } from '../errors.js';
+import type { RgbImage } from '../types.js';
 import { drawFigures } from '../figure/index.js';
 import { fingerprint } from './fingerprint.js';
 import type { GroupResult, GroupTask, Stage } from './group-task.js';
@@ -42,7 +43,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       if (previous?.status === 'done' && previous.fingerprint === print) return { ...previous, status: 'skipped' };
     }
     onStage('decode');
-    const images = await Promise.all(paths.map((p) => decodeImage(p, task.options)));
+    const images = await decodeAll(paths, task.options);
     const t1 = performance.now();
     onStage('normalize');
     // only panels and compare draw the min-max scaled pixels
@@ -77,6 +78,23 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const e = err as Error & { subject?: string };
     return { ...base, status: 'failed', outputs: [], rows: [], maxUnseen: 0, error: { name: e.name, message: e.message, subject: e.subject } };
   }
+}
+
+/**
+ * Decodes every file of the group. When some cannot be read, the error names
+ * each of them, in the group's order (not whichever failed first).
+ */
+async function decodeAll(paths: string[], options: DecodeOptions): Promise<RgbImage[]> {
+  const settled = await Promise.allSettled(paths.map((p) => decodeImage(p, options)));
+  const errors = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const other = errors.find((e) => !isBnvizError(e, 'InputError'));
+  if (other) throw other;
+  if (errors.length > 0) {
+    const [first, ...rest] = errors as InputError[];
+    if (rest.length === 0) throw first;
+    throw new InputError(first.subject, [first.reason, ...rest.map((e) => e.message)].join('; '), { cause: first });
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<RgbImage>).value);
 }
 
 /** The record of a finished group, or undefined when there is none (or it cannot be read). */

@@ -90,6 +90,9 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   }
 
   const wallMs = performance.now() - t0;
+  // failures in dataset order, not in the order threads happened to finish them
+  const order = new Map(plan.groups.map((g) => [g.groupId, g.index]));
+  record.failures.sort((a, b) => order.get(a.groupId)! - order.get(b.groupId)!);
   record.status = signal?.aborted ? 'interrupted' : 'finished';
   record.finishedAt = new Date().toISOString();
   record.timings = {
