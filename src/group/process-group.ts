@@ -55,6 +55,9 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const t3 = performance.now();
     onStage('write');
     const rows = summaryRows(stats, task.files);
+    const write = performance.now();
+    const timings = { decodeMs: t1 - t0, computeMs: t2 - t1, figureMs: t3 - t2, writeMs: 0, totalMs: write - t0 };
+    // the record on disk cannot hold the time of its own writing: writeMs is 0 there
     const record: GroupRecord = {
       ...base,
       status: 'done',
@@ -63,19 +66,15 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       maxUnseen: maxUnseen(rows),
       backend: stats.backend,
       fingerprint: print,
-      timings: { decodeMs: t1 - t0, computeMs: t2 - t1, figureMs: t3 - t2, writeMs: 0, totalMs: 0 },
+      timings,
     };
-    const write = performance.now();
-    const timings = record.timings!;
-    timings.totalMs = write - t0; // the record is written before the write ends: its own time is left out
     await writeFolder(dir, [...figures, { name: 'stats.json', bytes: JSON.stringify(stats) }, { name: GROUP_RECORD, bytes: JSON.stringify(record) }]);
-    timings.writeMs = performance.now() - write;
-    timings.totalMs = performance.now() - t0;
+    const end = performance.now();
     const { fingerprint: _omit, ...result } = record;
-    return result;
+    return { ...result, timings: { ...timings, writeMs: end - write, totalMs: end - t0 } };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
-    const e = err as Error & { subject?: string };
+    const e = err as InputError;
     return { ...base, status: 'failed', outputs: [], rows: [], maxUnseen: 0, error: { name: e.name, message: e.message, subject: e.subject } };
   }
 }
