@@ -10,7 +10,7 @@ import { computeGroup } from '../src/compute/compute-group.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import { encodePng } from '../src/figure/encode-png.js';
 import { buildFigure, DEFAULT_FIGURE_OPTIONS, type FigureInput } from '../src/figure/index.js';
-import { renderRgba } from '../src/figure/render-png.js';
+import { renderRgba } from '../src/figure/render-rgba.js';
 
 const EXAMPLES = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../src/config/load-config.js';
 import { connectRedis } from '../src/fleet/connect-redis.js';
 import { enqueuePlan } from '../src/fleet/enqueue-dataset.js';
-import { readRun } from '../src/fleet/run-records.js';
+import { readRun } from '../src/fleet/run-store.js';
 import type { DatasetPlan } from '../src/dataset/plan-dataset.js';
 import { benchDataset } from './bench-data.js';
 

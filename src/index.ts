@@ -13,7 +13,7 @@ export { buildFigure, drawFigures, renderPng, renderSvg, type FigureKind, type F
 export { processGroup } from './group/process-group.js';
 export type { GroupTask, GroupResult, GroupOptions } from './group/group-task.js';
 export { runDataset, type RunEvents, type RunOutcome } from './run/run-dataset.js';
-export type { RunRecord } from './run/run-record.js';
+export type { RunRecord } from './records/run-record.js';
 export * from './fleet/index.js';
 export { startDashboard, buildDashboard, type Dashboard } from './dashboard/index.js';
 export type * from './types.js';

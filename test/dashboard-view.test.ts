@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { RunState } from '../src/fleet/run-records.js';
+import type { RunState } from '../src/fleet/run-store.js';
 import { groupView, runView, workerView } from '../src/dashboard/run-view.js';
 
 const started = '2030-01-01T00:00:00.000Z';

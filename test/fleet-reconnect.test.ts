@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { readRun } from '../src/fleet/run-records.js';
+import { readRun } from '../src/fleet/run-store.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { redisScope, startRedisServer, until } from './helpers/redis.js';

@@ -7,7 +7,7 @@ import { groupOptions } from '../src/config/derive-options.js';
 import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
 import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
-import { readRun, recordOutcome, readFailures } from '../src/fleet/run-records.js';
+import { readRun, recordOutcome, readFailures } from '../src/fleet/run-store.js';
 import { startWorker } from '../src/fleet/start-worker.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';

@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { readWorkers } from '../src/fleet/read-status.js';
-import { readRun } from '../src/fleet/run-records.js';
-import { defaultRunId } from '../src/run/run-id.js';
+import { readRun } from '../src/fleet/run-store.js';
+import { defaultRunId } from '../src/dataset/run-id.js';
 import { makeCases, writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { redisScope, until, type RedisScope } from './helpers/redis.js';

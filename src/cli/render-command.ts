@@ -6,7 +6,7 @@ import { computeGroup } from '../compute/compute-group.js';
 import { computeOptions, decodeOptions, groupOptions } from '../config/derive-options.js';
 import { decodeImage } from '../decode/decode-image.js';
 import { drawFigures } from '../figure/index.js';
-import { writeFileAtomic } from '../group/write-folder.js';
+import { writeFileAtomic } from '../records/write-atomic.js';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerRender(program: Command): void {

@@ -8,7 +8,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSafeId } from '../dataset/group-id.js';
-import { isInside } from '../group/resolve-inside.js';
+import { isInside } from '../dataset/resolve-inside.js';
 
 /** The file types the dashboard serves, and what it serves them as. */
 export const SERVED_TYPES: Readonly<Record<string, string>> = {

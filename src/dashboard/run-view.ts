@@ -3,9 +3,9 @@
  * read from Redis and the time now, with the pace (rate, ETA) computed as
  * `bnviz status` computes it.
  */
-import type { RunFailure } from '../run/run-record.js';
+import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
-import type { RunState } from '../fleet/run-records.js';
+import type { RunState } from '../fleet/run-store.js';
 import { duration, paceOf } from '../fleet/status-view.js';
 import { fileUrl, type FinishedGroup } from './finished-groups.js';
 

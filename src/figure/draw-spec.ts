@@ -5,7 +5,7 @@
  */
 import { createCanvas, Path2D, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
-import { axesTexts, placeText, project, type PlacedText } from './axes-extent.js';
+import { axesTexts, placeText, project, type PlacedText } from './place-texts.js';
 import { imageRgba } from './image-pixels.js';
 import type { AxesSpec, FigureSpec, Mark } from './spec.js';
 import { STYLE } from './style.js';

@@ -4,7 +4,7 @@
  * figure (what tight_layout does). As a gridspec, every column gap is the same
  * and so is every row gap, which keeps panels aligned.
  */
-import { axesExtent, type Extent } from './axes-extent.js';
+import { axesExtent, type Extent } from './place-texts.js';
 import type { AxesSpec, Rect } from './spec.js';
 import { STYLE } from './style.js';
 

@@ -7,7 +7,7 @@ import type { GroupArrays } from '../types.js';
 import { buildFigure } from './build-figure.js';
 import { DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureOptions } from './figure-options.js';
 import { encodePng } from './encode-png.js';
-import { renderRgba } from './render-png.js';
+import { renderRgba } from './render-rgba.js';
 import { renderSvg as drawSvg } from './render-svg.js';
 import type { FigureKind, FigureSpec } from './spec.js';
 
@@ -16,7 +16,7 @@ export type { FigureInput, FigureOptions } from './figure-options.js';
 export { DEFAULT_FIGURE_OPTIONS } from './figure-options.js';
 export { buildFigure } from './build-figure.js';
 export { formatShare } from './unseen-shares.js';
-export { axesTexts, axesExtent } from './axes-extent.js';
+export { axesTexts, axesExtent } from './place-texts.js';
 
 export const FIGURE_KINDS: readonly FigureKind[] = ['overview', 'panels', 'compare'];
 

@@ -14,11 +14,11 @@ import type { BnvizConfig } from '../config/load-config.js';
 import { groupOptions } from '../config/derive-options.js';
 import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
 import { UsageError } from '../errors.js';
-import { checkRunId, defaultRunId } from '../run/run-id.js';
+import { checkRunId, defaultRunId } from '../dataset/run-id.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, runKeys } from './fleet-keys.js';
 import { jobIdOf, makeJobDocument } from './job-document.js';
-import { countedAlready, openRun } from './run-records.js';
+import { countedAlready, openRun } from './run-store.js';
 
 const IN_FLIGHT = 4;
 

@@ -10,12 +10,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { median } from 'd3-array';
 import type { Redis } from 'ioredis';
-import { removeStale } from '../group/write-folder.js';
-import { finalizeRun } from '../run/finalize-run.js';
-import type { RunRecord } from '../run/run-record.js';
-import { versions } from '../run/versions.js';
+import { removeStale } from '../records/write-atomic.js';
+import { finalizeRun } from '../records/finalize-run.js';
+import type { RunRecord } from '../records/run-record.js';
+import { versions } from '../records/versions.js';
 import { runKeys, type RunKeys } from './fleet-keys.js';
-import { groupIdsInOrder, readFailures, readRun, readTimings, type RunState } from './run-records.js';
+import { groupIdsInOrder, readFailures, readRun, readTimings, type RunState } from './run-store.js';
 
 const LOCK_MS = 10 * 60 * 1000;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;

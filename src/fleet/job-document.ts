@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { GroupOptions } from '../group/group-task.js';
-import { checkRelative } from '../group/resolve-inside.js';
+import { checkRelative } from '../dataset/resolve-inside.js';
 
 /** The document's version: a worker refuses versions it does not know. */
 export const JOB_VERSION = 1;

@@ -9,7 +9,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { isInside } from '../group/resolve-inside.js';
+import { isInside } from '../dataset/resolve-inside.js';
 
 export interface AllowedRoots {
   /** As configured, made absolute. */

@@ -15,13 +15,13 @@ import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { isBnvizError, messageOf, InputError } from '../errors.js';
 import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/group-task.js';
-import { resolveInside } from '../group/resolve-inside.js';
-import type { GroupPool } from '../run/group-pool.js';
+import { resolveInside } from '../dataset/resolve-inside.js';
+import type { GroupPool } from '../pool/group-pool.js';
 import { runKeys } from './fleet-keys.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { idsOf, jobIdOf, parseJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
-import { isComplete, markStarted, recordOutcome, type Outcome } from './run-records.js';
+import { isComplete, markStarted, recordOutcome, type Outcome } from './run-store.js';
 
 export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */

@@ -1,9 +1,9 @@
 /** What `bnviz status` shows, read from Redis: the runs, one run's counts and failures, and the workers alive. */
 import type { Redis } from 'ioredis';
-import type { RunFailure } from '../run/run-record.js';
+import type { RunFailure } from '../records/run-record.js';
 import { runKeys, workerPattern } from './fleet-keys.js';
 import type { WorkerBeat } from './heartbeat.js';
-import { listRunIds, readFailures, readRun, type RunState } from './run-records.js';
+import { listRunIds, readFailures, readRun, type RunState } from './run-store.js';
 
 export interface RunStatus extends RunState {
   failures: RunFailure[];

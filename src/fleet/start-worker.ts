@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
-import { createGroupPool } from '../run/group-pool.js';
+import { createGroupPool } from '../pool/group-pool.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
 import { startHeartbeat, type WorkerBeat } from './heartbeat.js';

@@ -1,6 +1,6 @@
 /** `bnviz status` as text: pure functions of the status read from Redis and the time now. */
 import type { RunStatus } from './read-status.js';
-import type { RunCounts, RunState } from './run-records.js';
+import type { RunCounts, RunState } from './run-store.js';
 
 export interface Pace {
   /** Groups counted so far. */

@@ -15,9 +15,9 @@ import type { RgbImage } from '../types.js';
 import { drawFigures } from '../figure/index.js';
 import { fingerprint } from './fingerprint.js';
 import type { GroupResult, GroupTask, Stage } from './group-task.js';
-import { resolveInside } from './resolve-inside.js';
-import { maxUnseen, summaryRows } from './summary-rows.js';
-import { writeFolder } from './write-folder.js';
+import { resolveInside } from '../dataset/resolve-inside.js';
+import { maxUnseen, summaryRows } from '../records/summary-rows.js';
+import { writeFolder } from '../records/write-atomic.js';
 
 /** The small record beside a group's figures: what `run.json`, `summary.csv` and the gallery are made from. */
 export interface GroupRecord extends GroupResult {

@@ -10,12 +10,12 @@ import { groupOptions } from '../config/derive-options.js';
 import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
 import { UsageError, messageOf } from '../errors.js';
 import type { GroupResult, GroupTask } from '../group/group-task.js';
-import { removeStale, writeFileAtomic } from '../group/write-folder.js';
-import { finalizeRun } from './finalize-run.js';
-import { createGroupPool } from './group-pool.js';
-import { checkRunId, defaultRunId } from './run-id.js';
-import type { RunRecord } from './run-record.js';
-import { versions } from './versions.js';
+import { removeStale, writeFileAtomic } from '../records/write-atomic.js';
+import { finalizeRun } from '../records/finalize-run.js';
+import { createGroupPool } from '../pool/group-pool.js';
+import { checkRunId, defaultRunId } from '../dataset/run-id.js';
+import type { RunRecord } from '../records/run-record.js';
+import { versions } from '../records/versions.js';
 
 export interface RunEvents {
   /** The plan is made and the pool started. */

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { GroupError, GroupOptions, GroupTimings } from '../group/group-task.js';
-import type { RunFailure } from '../run/run-record.js';
+import type { RunFailure } from '../records/run-record.js';
 import { runKeys, runsKey, type RunKeys } from './fleet-keys.js';
 
 export interface RunMeta {

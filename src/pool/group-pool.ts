@@ -8,9 +8,9 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { GroupResult, GroupTask, Stage } from '../group/group-task.js';
-import type { WorkerTask } from '../../workers/group-worker.js';
+import type { WorkerTask } from './group-worker.js';
 
-const WORKER = new URL('../../workers/group-worker.js', import.meta.url).href;
+const WORKER = new URL('./group-worker.js', import.meta.url).href;
 
 export interface GroupPool {
   /** Runs one group; `onStage` hears its stages from the thread. */

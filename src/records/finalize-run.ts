@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupDir, readRecord } from '../group/process-group.js';
-import { writeFileAtomic } from '../group/write-folder.js';
+import { writeFileAtomic } from './write-atomic.js';
 import { galleryHtml, type GalleryEntry } from './gallery-html.js';
 import type { RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';

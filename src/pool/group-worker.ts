@@ -4,8 +4,8 @@
  * MessagePort, when it has one; only the main thread talks to Redis.
  */
 import { threadId, type MessagePort } from 'node:worker_threads';
-import type { GroupResult, GroupTask } from '../src/group/group-task.js';
-import { processGroup } from '../src/group/process-group.js';
+import type { GroupResult, GroupTask } from '../group/group-task.js';
+import { processGroup } from '../group/process-group.js';
 
 export interface WorkerTask {
   task: GroupTask;

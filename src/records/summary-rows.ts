@@ -1,5 +1,5 @@
 import type { GroupStats } from '../types.js';
-import type { SummaryRow } from './group-task.js';
+import type { SummaryRow } from '../group/group-task.js';
 
 /** summary.csv's rows for one group: one per image and channel. */
 export function summaryRows(stats: GroupStats, files: string[]): SummaryRow[] {
