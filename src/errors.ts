@@ -35,6 +35,26 @@ export function isBnvizError(err: unknown, name: BnvizErrorName): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === name;
 }
 
+/**
+ * The one shape of a validation message (sharp's): what was expected, for
+ * which key, and what came. "Expected an integer between 8 and 4096 for size
+ * but received 5000". `received` is the value, or its text already shown.
+ */
+export function expectedMessage(what: string, key: string, received: unknown, options: { shown?: boolean } = {}): string {
+  return `Expected ${what} for ${key} but received ${options.shown ? String(received) : shownValue(received)}`;
+}
+
+/** A value as a message shows it: JSON, cut short. */
+export function shownValue(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
 /** The message of anything thrown. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

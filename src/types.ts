@@ -8,6 +8,31 @@
 export const CHANNELS = ['R', 'G', 'B'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
+/*
+ * The domain's choices, each listed once: the config schema, job documents,
+ * flags' help and the steps' types all take them from here.
+ */
+
+/** How an image that is not square is resized: crop the centre, letterbox, stretch. */
+export const FITS = ['cover', 'contain', 'fill'] as const;
+export type Fit = (typeof FITS)[number];
+
+/** Which normalization to apply; see `src/compute/normalize.ts`. */
+export const METHODS = ['batch', 'instance', 'layer', 'group'] as const;
+export type NormMethod = (typeof METHODS)[number];
+
+/** tfjs backends: auto uses tfjs-node when it is installed and works, else wasm. */
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** The figures bnviz draws. */
+export const FIGURE_KINDS = ['overview', 'panels', 'compare'] as const;
+export type FigureKind = (typeof FIGURE_KINDS)[number];
+
+/** The file formats of a figure. */
+export const FIGURE_FORMATS = ['png', 'svg'] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+
 /**
  * One decoded image: RGB float32 values in [0, 1], row-major, interleaved
  * (`data[(y * width + x) * 3 + c]`), so `data.length === height * width * 3`.
@@ -23,9 +48,6 @@ export interface RgbImage {
    */
   codes?: Uint8Array | Uint16Array;
 }
-
-/** Which normalization to apply; see `src/compute/normalize.ts`. */
-export type NormMethod = 'batch' | 'instance' | 'layer' | 'group';
 
 /** Options of the normalization step (all have defaults in the config schema). */
 export interface NormOptions {

@@ -46,7 +46,7 @@ test('loadConfig: a bad value stops with the key, what was expected and what cam
   t.true(isBnvizError(err, 'ConfigError'));
   t.is(err!.message, 'Expected an integer between 1 and 1024 for groupSize but received 0');
   const enumErr = t.throws(() => loadConfig({ env: {}, flags: { fit: 'squash' } }));
-  t.is(enumErr!.message, 'Expected one of ["cover","contain","fill"] for fit but received "squash"');
+  t.is(enumErr!.message, 'Expected one of cover, contain, fill for fit but received "squash"');
   const listErr = t.throws(() => loadConfig({ env: {}, flags: { figures: 'overview,pie' } }));
   t.regex(listErr!.message, /^Expected a non-empty list of overview, panels, compare for figures but received \["overview","pie"\]$/);
 });

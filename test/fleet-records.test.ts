@@ -85,7 +85,7 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
     { id: 'dots', data: makeJobDocument(enq.runId, real, allowed, ['img0.png', '../private/secret.png'], opts), reason: /must not contain '\.\.'/ },
     { id: 'outside-root', data: makeJobDocument(enq.runId, real, secret, ['secret.png'], opts), reason: /dataset root is outside the roots this worker may read/ },
     { id: 'absolute', data: { ...makeJobDocument(enq.runId, real, allowed, ['img0.png'], opts), files: [join(secret, 'secret.png')] }, reason: /not absolute/ },
-    { id: 'malformed', data: { v: 1, runId: enq.runId, groupId: real, root: allowed, files: 'img0.png' }, reason: /invalid job: files: / },
+    { id: 'malformed', data: { v: 1, runId: enq.runId, groupId: real, root: allowed, files: 'img0.png' }, reason: /invalid job: Expected a list of 1 to 1024 files for files but received "img0.png"/ },
     { id: 'no-such-run', data: makeJobDocument('other-run', real, allowed, ['img0.png'], opts), reason: /run other-run was not enqueued/ },
     // under the group's own job id (the real job was drained): this one may count the group as failed
     { id: jobIdOf(enq.runId, real), data: makeJobDocument(enq.runId, real, allowed, ['../private/secret.png'], opts), reason: /must not contain '\.\.'/ },

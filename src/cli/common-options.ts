@@ -3,7 +3,7 @@
  * only ever another source for the one convict schema.
  */
 import { Command, Option } from 'commander';
-import { loadConfig, type BnvizConfig } from '../config/load-config.js';
+import type { BnvizConfig } from '../config/load-config.js';
 
 /** flag name -> its config key, commander flags and help */
 export const FLAG_KEYS = {
@@ -54,8 +54,9 @@ export function withOptions(command: Command, names: FlagName[]): Command {
   return command;
 }
 
-/** Loads the config with the command's flags as the last source. */
-export function configFrom(opts: Record<string, unknown>): Readonly<BnvizConfig> {
+/** Loads the config with the command's flags as the last source (convict is loaded here, when a command runs). */
+export async function configFrom(opts: Record<string, unknown>): Promise<Readonly<BnvizConfig>> {
+  const { loadConfig } = await import('../config/load-config.js');
   const flags: Record<string, unknown> = {};
   for (const { key, flags: spec } of Object.values(FLAG_KEYS)) {
     const attribute = new Option(spec).attributeName(); // what commander stores the flag under

@@ -1,7 +1,6 @@
 /** `bnviz dashboard`: the fleet's runs, their figures and the queue in a browser, until SIGTERM or SIGINT. */
 import type { Command } from 'commander';
-import { redact } from '../fleet/connect-redis.js';
-import { startDashboard } from '../dashboard/start-dashboard.js';
+import { onSignals } from '../util/on-signals.js';
 import { configFrom, withOptions } from './common-options.js';
 
 export function registerDashboard(program: Command): void {
@@ -11,7 +10,9 @@ export function registerDashboard(program: Command): void {
     .option('--json', 'print the address as one JSON line');
   withOptions(command, ['host', 'port', 'redis', 'prefix', 'queue', 'out']);
   command.action(async (opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
+    const config = await configFrom(opts);
+    const { redact } = await import('../fleet/connect-redis.js');
+    const { startDashboard } = await import('../dashboard/start-dashboard.js');
     const dashboard = await startDashboard(config);
     const info = {
       event: 'ready', url: `${dashboard.url}/`, queueView: `${dashboard.url}/queues`,
@@ -25,14 +26,9 @@ export function registerDashboard(program: Command): void {
     }
     // Stop taking requests, let those in flight finish, close Redis, exit 0. A second signal quits at once.
     await new Promise<void>((resolve, reject) => {
-      let stopping = false;
-      const onSignal = () => {
-        if (stopping) process.exit(130);
-        stopping = true;
+      onSignals(() => {
         dashboard.close().then(resolve, reject);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      });
     });
   });
 }

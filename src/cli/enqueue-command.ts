@@ -1,6 +1,5 @@
 /** `bnviz enqueue DIR`: one job per group on the fleet's queue; enqueueing a run again adds nothing. */
 import type { Command } from 'commander';
-import { enqueueDataset } from '../fleet/enqueue-dataset.js';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerEnqueue(program: Command): void {
@@ -11,7 +10,8 @@ export function registerEnqueue(program: Command): void {
     .option('--json', 'print the result as JSON');
   withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'out', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
+    const config = await configFrom(opts);
+    const { enqueueDataset } = await import('../fleet/enqueue-dataset.js');
     const t0 = performance.now();
     const result = await enqueueDataset(dir, config);
     const seconds = (performance.now() - t0) / 1000;

@@ -1,8 +1,5 @@
 /** `bnviz inspect FILE... [--json]`: one group's numbers. */
 import type { Command } from 'commander';
-import { computeGroup } from '../compute/compute-group.js';
-import { computeOptions, decodeOptions } from '../config/derive-options.js';
-import { decodeImage } from '../decode/decode-image.js';
 import { COMPUTE_FLAGS, configFrom, withOptions } from './common-options.js';
 import { statsTable } from './stats-table.js';
 
@@ -14,9 +11,10 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the stats.json document');
   withOptions(command, COMPUTE_FLAGS);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
-    const images = await Promise.all(files.map((f) => decodeImage(f, decodeOptions(config))));
-    const { stats } = await computeGroup(images, files, computeOptions(config));
+    const config = await configFrom(opts);
+    const { computeFiles } = await import('../group/compute-files.js');
+    const { computeOptions, decodeOptions } = await import('../config/derive-options.js');
+    const { stats } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config), minmaxPixels: false });
     process.stdout.write(opts.json ? `${JSON.stringify(stats)}\n` : `${statsTable(stats)}\n`);
   });
 }

@@ -2,11 +2,6 @@
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { computeGroup } from '../compute/compute-group.js';
-import { computeOptions, decodeOptions, groupOptions } from '../config/derive-options.js';
-import { decodeImage } from '../decode/decode-image.js';
-import { drawFigures } from '../figure/index.js';
-import { writeFileAtomic } from '../records/write-atomic.js';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerRender(program: Command): void {
@@ -16,9 +11,12 @@ export function registerRender(program: Command): void {
     .argument('<files...>', 'the images of one group');
   withOptions(command, ['out', ...FIGURE_FLAGS, ...COMPUTE_FLAGS]);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
-    const images = await Promise.all(files.map((f) => decodeImage(f, decodeOptions(config))));
-    const { stats, arrays } = await computeGroup(images, files, computeOptions(config));
+    const config = await configFrom(opts);
+    const { computeFiles } = await import('../group/compute-files.js');
+    const { computeOptions, decodeOptions, groupOptions } = await import('../config/derive-options.js');
+    const { drawFigures } = await import('../figure/index.js');
+    const { writeFileAtomic } = await import('../records/write-atomic.js');
+    const { stats, arrays } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config) });
     const outputs = await drawFigures({ stats, arrays }, groupOptions(config));
     outputs.push({ name: 'stats.json', bytes: Buffer.from(JSON.stringify(stats)) });
     await mkdir(config.out, { recursive: true });

@@ -1,12 +1,11 @@
 /** `bnviz run DIR`: a whole dataset to figures on disk, on this machine, with no server. */
-import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
 
 /** A path as the user would type it: relative to here when below here, else absolute. */
 const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
-import { runDataset } from '../run/run-dataset.js';
 import type { GroupResult } from '../group/group-task.js';
+import { onSignals } from '../util/on-signals.js';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerRun(program: Command): void {
@@ -17,7 +16,9 @@ export function registerRun(program: Command): void {
     .option('--json', 'print one JSON event a line instead of progress');
   withOptions(command, ['out', 'runId', 'threads', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
+    const config = await configFrom(opts);
+    const { SingleBar, Presets } = await import('cli-progress');
+    const { runDataset } = await import('../run/run-dataset.js');
     const json = Boolean(opts.json);
     const tty = !json && process.stderr.isTTY;
     const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -26,14 +27,11 @@ export function registerRun(program: Command): void {
 
     // Ctrl-C: stop taking groups, finish those in flight, write the run's records. A second one quits at once.
     const abort = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (abort.signal.aborted) process.exit(130);
+    const offSignals = onSignals((signal) => {
       abort.abort();
       bar?.stop();
       process.stderr.write(`\nbnviz: ${signal}: finishing the groups in flight (again to quit now)\n`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    });
     let failed = 0;
     const line = (r: GroupResult, finished: number, total: number) => {
       const what = r.status === 'failed' ? `failed: ${r.error?.message}` : r.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(r.timings?.totalMs ?? 0)} ms, up to ${(r.maxUnseen * 100).toFixed(1)}% unseen`;
@@ -67,8 +65,7 @@ export function registerRun(program: Command): void {
       }
       process.exitCode = record.status === 'interrupted' ? 130 : c.failed > 0 ? 1 : 0;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      offSignals();
     }
   });
 }

@@ -1,8 +1,5 @@
 /** `bnviz status [RUN]`: the fleet's runs, or one run's progress, failures and the workers alive. */
 import type { Command } from 'commander';
-import { connectRedis } from '../fleet/connect-redis.js';
-import { readRunStatus, readRuns } from '../fleet/read-status.js';
-import { formatRun, formatRunList, paceOf } from '../fleet/status-view.js';
 import { UsageError } from '../errors.js';
 import { configFrom, withOptions } from './common-options.js';
 
@@ -15,7 +12,10 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON');
   withOptions(command, ['redis', 'prefix']);
   command.action(async (runId: string | undefined, opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
+    const config = await configFrom(opts);
+    const { connectRedis } = await import('../fleet/connect-redis.js');
+    const { readRunStatus, readRuns } = await import('../fleet/read-status.js');
+    const { formatRun, formatRunList, paceOf } = await import('../fleet/status-view.js');
     const prefix = config.redis.prefix;
     const redis = connectRedis(config.redis.url);
     // A status command should say when Redis is not there, not wait for it forever.

@@ -1,8 +1,7 @@
 /** `bnviz worker`: a headless fleet member that draws the groups it takes from the queue until told to stop. */
 import type { Command } from 'commander';
-import { redact } from '../fleet/connect-redis.js';
-import { startWorker } from '../fleet/start-worker.js';
 import { messageOf } from '../errors.js';
+import { onSignals } from '../util/on-signals.js';
 import { configFrom, withOptions } from './common-options.js';
 
 export function registerWorker(program: Command): void {
@@ -12,7 +11,9 @@ export function registerWorker(program: Command): void {
     .option('--json', 'print one JSON event a line');
   withOptions(command, ['redis', 'prefix', 'queue', 'roots', 'out', 'threads']);
   command.action(async (opts: Record<string, unknown>) => {
-    const config = configFrom(opts);
+    const config = await configFrom(opts);
+    const { redact } = await import('../fleet/connect-redis.js');
+    const { startWorker } = await import('../fleet/start-worker.js');
     const json = Boolean(opts.json);
     const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
     const worker = await startWorker(config, {
@@ -33,16 +34,11 @@ export function registerWorker(program: Command): void {
     // First signal: take no new jobs, finish the ones in hand, close, exit 0. A second one quits at once
     // (the jobs in hand then stall, and another worker takes them up once their locks lapse).
     await new Promise<void>((resolve, reject) => {
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) process.exit(130);
-        stopping = true;
+      onSignals((signal) => {
         if (json) emit({ event: 'stopping', signal });
         else process.stderr.write(`bnviz: worker: ${signal}: finishing the jobs in hand (again to quit now)\n`);
         worker.close().then(resolve, reject);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      });
     });
     if (json) emit({ event: 'stopped' });
     else process.stderr.write('bnviz: worker stopped\n');

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
 
-export type BackendChoice = 'auto' | 'wasm' | 'cpu' | 'node';
+export type { BackendChoice } from '../types.js';
+import type { BackendChoice } from '../types.js';
 
 let started: { choice: BackendChoice; name: Promise<string> } | undefined;
 

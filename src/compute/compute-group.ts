@@ -21,15 +21,9 @@ export interface ComputeOptions extends NormOptions, DensityOptions {
   minmaxPixels?: boolean;
 }
 
-export interface ComputeTimings {
-  normalizeMs: number;
-  statsMs: number;
-}
-
 export interface ComputeResult {
   stats: GroupStats;
   arrays: GroupArrays;
-  timings: ComputeTimings;
 }
 
 /**
@@ -46,9 +40,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
     }
   }
   const backend = await initBackend(options.backend);
-  const t0 = performance.now();
   const norm = await normalize(images, options);
-  const t1 = performance.now();
   onStage('density');
   const tables = images.map((img, i) => levelTables(img.data, img.codes, norm.normalized[i]));
   // One min and max over the whole normalized group, as the write-up scales it.
@@ -80,5 +72,5 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
       }),
     })),
   };
-  return { stats, arrays, timings: { normalizeMs: t1 - t0, statsMs: performance.now() - t1 } };
+  return { stats, arrays };
 }

@@ -1,7 +1,7 @@
 /** The option objects that the compute, decode and figure steps take, cut from the config. */
 import type { ComputeOptions } from '../compute/compute-group.js';
 import type { DecodeOptions } from '../decode/decode-image.js';
-import type { GroupOptions } from '../group/group-task.js';
+import { groupOptionRules, type GroupOptions } from './rules.js';
 import type { BnvizConfig } from './load-config.js';
 
 export function decodeOptions(config: Readonly<BnvizConfig>): DecodeOptions {
@@ -21,16 +21,9 @@ export function computeOptions(config: Readonly<BnvizConfig>): ComputeOptions {
   };
 }
 
-/** Everything a group's outputs depend on besides its files: what a GroupTask carries. */
+/** Everything a group's outputs depend on besides its files (the keys of the group option rules): what a GroupTask carries. */
 export function groupOptions(config: Readonly<BnvizConfig>): GroupOptions {
-  return {
-    ...decodeOptions(config),
-    ...computeOptions(config),
-    figures: [...config.figures],
-    formats: [...config.formats],
-    scale: config.scale,
-    xRange: config.xRange,
-    markUnseen: config.markUnseen,
-    spec: config.spec,
-  };
+  const keys = Object.keys(groupOptionRules) as Array<keyof GroupOptions>;
+  // structuredClone: the config is frozen, a task's options are the caller's to change
+  return structuredClone(Object.fromEntries(keys.map((k) => [k, config[k]]))) as GroupOptions;
 }

@@ -5,29 +5,14 @@
  */
 import convict from 'convict';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, expectedMessage } from '../errors.js';
+import type { GroupOptions } from './rules.js';
 import { schema } from './schema.js';
 
-export interface BnvizConfig {
+/** Every setting, as loadConfig returns it (deep-frozen). The group options' types come from their rules. */
+export interface BnvizConfig extends GroupOptions {
   groupSize: number;
   manifest: string;
-  size: number;
-  fit: 'cover' | 'contain' | 'fill';
-  background: string;
-  method: 'batch' | 'instance' | 'layer' | 'group';
-  epsilon: number;
-  gamma: number | [number, number, number];
-  beta: number | [number, number, number];
-  groups: number;
-  gridSize: number;
-  bwAdjust: number;
-  backend: 'auto' | 'wasm' | 'cpu' | 'node';
-  figures: Array<'overview' | 'panels' | 'compare'>;
-  formats: Array<'png' | 'svg'>;
-  scale: number;
-  xRange: number | 'auto';
-  markUnseen: boolean;
-  spec: boolean;
   out: string;
   runId: string;
   threads: number;
@@ -81,7 +66,7 @@ export function formatConvictMessage(message: string, file?: string): string {
       const m = /^([\w.]+): (.*?): value was (.*?)(?:: value was .*)?$/s.exec(line);
       if (m) {
         const expected = m[2].replace(/^must be of type /, 'a ').replace(/^must be one of the possible values: /, 'one of ');
-        return `Expected ${expected} for ${m[1]} but received ${m[3]}`;
+        return expectedMessage(expected, m[1], m[3], { shown: true });
       }
       const undeclared = /configuration param '(.+)' not declared in the schema/.exec(line);
       if (undeclared) return `Unknown setting ${undeclared[1]}${file ? ` in ${file}` : ''}`;

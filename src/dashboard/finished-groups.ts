@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSafeId } from '../dataset/group-id.js';
-import { GROUP_RECORD, type GroupRecord } from '../group/process-group.js';
+import { GROUP_RECORD, type GroupRecord } from '../records/group-record.js';
 import { realInside, realOutRoot, servedType } from './output-file.js';
 
 export interface FinishedGroup {

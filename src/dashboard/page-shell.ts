@@ -6,10 +6,8 @@
  * folder is never parsed as HTML.
  */
 import { randomBytes } from 'node:crypto';
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { html, trusted, type Html } from '../util/html.js';
+import { SORT_CARDS_SCRIPT } from '../util/sort-cards-script.js';
 
 export function newNonce(): string {
   return randomBytes(16).toString('base64');
@@ -48,23 +46,24 @@ h2{font-size:1rem;margin:.2rem 0 .5rem}
 .summary{display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap;margin-bottom:1rem}
 `;
 
-/** A whole page. `script` is trusted code of ours; everything else in it must be escaped by the caller. */
-export function pageShell(p: { title: string; heading: string; nonce: string; body: string; script: string }): string {
-  return `<!doctype html>
+/** A whole page. `body` is HTML made with `html`; `script` is trusted code of ours. */
+export function pageShell(p: { title: string; heading: string; nonce: string; body: Html; script: string }): string {
+  return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(p.title)}</title><style>${STYLE}</style></head>
+<title>${p.title}</title><style>${trusted(STYLE)}</style></head>
 <body>
-<header><h1>${escapeHtml(p.heading)}</h1><a href="/">runs</a><a href="/queues">queue</a></header>
+<header><h1>${p.heading}</h1><a href="/">runs</a><a href="/queues">queue</a></header>
 <div id="banner" role="alert"></div>
 <main>
 ${p.body}
 </main>
 <script nonce="${p.nonce}">
-${CLIENT_COMMON}
-${p.script}
+${trusted(CLIENT_COMMON)}
+${trusted(SORT_CARDS_SCRIPT)}
+${trusted(p.script)}
 </script>
 </body></html>
-`;
+`.text;
 }
 
 /**

@@ -5,10 +5,11 @@
  * second from `/api/runs/:runId`. Cards are added as groups finish and never
  * rebuilt, so images already loaded stay put.
  */
-import { escapeHtml, pageShell } from './page-shell.js';
+import { html } from '../util/html.js';
+import { pageShell } from './page-shell.js';
 
 export function runPage(nonce: string, runId: string): string {
-  const body = `<section class="summary" id="summary"><span class="muted">loading ${escapeHtml(runId)}...</span></section>
+  const body = html`<section class="summary" id="summary"><span class="muted">loading ${runId}...</span></section>
 <section id="failures-section" hidden><h2>Failed groups (<span id="failed-count">0</span>)</h2>
 <table id="failures"><thead><tr><th>group</th><th>files</th><th>reason</th></tr></thead><tbody></tbody></table>
 <p id="failures-more" class="muted" hidden></p></section>
@@ -33,19 +34,9 @@ function card(g) {
   ]);
   g.links.forEach(function (l) { caption.appendChild(el('a', { href: l.url, text: l.name })); caption.appendChild(document.createTextNode(' ')); });
   var thumb = g.thumbnail ? el('a', { href: g.thumbnail, class: 'thumb', title: 'open the full figure' }, [el('img', { src: g.thumbnail, alt: 'figure of group ' + g.groupId, loading: 'lazy' })]) : null;
-  return el('figure', { 'data-group': g.groupId, 'data-unseen': String(g.maxUnseen) }, [thumb, caption]);
+  return el('figure', { 'data-group': g.groupId, 'data-order': g.groupId, 'data-unseen': String(g.maxUnseen) }, [thumb, caption]);
 }
-function sortGallery() {
-  var key = sortSelect.value;
-  var items = Array.prototype.slice.call(gallery.children);
-  items.sort(function (x, y) {
-    // Group ids that bnviz makes begin with the group's index, so their order is the dataset's.
-    if (key === 'order') return x.dataset.group < y.dataset.group ? -1 : x.dataset.group > y.dataset.group ? 1 : 0;
-    var d = x.dataset.unseen - y.dataset.unseen;
-    return key === 'unseen-asc' ? d : -d;
-  });
-  items.forEach(function (e) { gallery.appendChild(e); });
-}
+function sortGallery() { sortCards(gallery, sortSelect.value); }
 sortSelect.addEventListener('change', sortGallery);
 function summary(r) {
   if (!r) return [el('span', { class: 'muted', text: 'No record of this run in Redis; showing its output folder.' })];

@@ -3,6 +3,7 @@
  * read from Redis and the time now, with the pace (rate, ETA) computed as
  * `bnviz status` computes it.
  */
+import { thumbnailOf } from '../records/group-record.js';
 import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
@@ -80,8 +81,7 @@ export interface RunDetail {
 }
 
 export function groupView(runId: string, g: FinishedGroup): GroupView {
-  const pngs = g.outputs.filter((o) => o.endsWith('.png'));
-  const thumb = pngs.includes('overview.png') ? 'overview.png' : pngs[0];
+  const thumb = thumbnailOf(g.outputs);
   return { ...g, thumbnail: thumb ? fileUrl(runId, g.groupId, thumb) : null, links: g.outputs.map((name) => ({ name, url: fileUrl(runId, g.groupId, name) })) };
 }
 

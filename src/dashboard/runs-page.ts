@@ -1,8 +1,9 @@
 /** `/`: every run with a progress bar, done/failed/total, rate and ETA, refreshed every second from `/api/runs`. */
+import { html } from '../util/html.js';
 import { pageShell } from './page-shell.js';
 
 export function runsPage(nonce: string, prefix: string): string {
-  const body = `<p class="muted">Runs under the Redis prefix <code id="prefix"></code>, newest first; this page refreshes itself every second.</p>
+  const body = html`<p class="muted">Runs under the Redis prefix <code id="prefix"></code>, newest first; this page refreshes itself every second.</p>
 <table id="runs"><thead><tr><th>run</th><th>status</th><th>progress</th><th>groups</th><th>done</th><th>failed</th><th>rate</th><th>ETA</th><th>started</th></tr></thead><tbody></tbody></table>
 <p id="empty" class="muted" hidden>No runs yet: <code>bnviz enqueue DIR</code> adds one.</p>`;
   const script = `

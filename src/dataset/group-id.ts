@@ -10,7 +10,7 @@ export function groupId(index: number, files: string[]): string {
   return `${String(index + 1).padStart(4, '0')}-${hash}`;
 }
 
-/** A group id that a user chose (manifest), checked to be safe as a folder name and job id. */
+/** An id (a run's, or a group's from a manifest) safe as a folder name and in a BullMQ job id (no ':'). */
 export function isSafeId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id);
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { groupId, isSafeId } from './group-id.js';
 import { readManifest } from './read-manifest.js';
-import { scanImages } from './scan-images.js';
+import { IMAGE_EXTENSIONS, scanImages } from './scan-images.js';
 
 export interface GroupPlan {
   groupId: string;
@@ -38,7 +38,7 @@ export async function planDataset(dir: string, options: PlanOptions): Promise<Da
   if (options.manifest) return fromManifest(root, options.manifest);
   const files = await scanImages(root, { exclude: options.exclude });
   if (files.length === 0) {
-    throw new InputError(dir, 'no images found (looked for .jpg .jpeg .png .webp .tif .tiff .gif .avif, in subfolders too)');
+    throw new InputError(dir, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
   }
   const groups: GroupPlan[] = [];
   for (let start = 0, index = 0; start < files.length; start += options.groupSize, ++index) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { isSafeId } from './group-id.js';
 
 /**
  * The default run id of a dataset folder: its name and a short hash of its
@@ -14,5 +15,5 @@ export function defaultRunId(root: string): string {
 
 /** Run ids become folder names and parts of job ids: letters, digits, '.', '_', '-'. */
 export function checkRunId(id: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id) ? undefined : `run id ${JSON.stringify(id)} must be letters, digits, '.', '_' or '-' (at most 100), starting with a letter or digit`;
+  return isSafeId(id) ? undefined : `run id ${JSON.stringify(id)} must be letters, digits, '.', '_' or '-' (at most 100), starting with a letter or digit`;
 }

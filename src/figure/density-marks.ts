@@ -3,12 +3,11 @@
  * kdeplot(fill=True, cut=0) draws it, and the unseen spans (x < 0 shows black,
  * x > 1 white) of normalized data.
  */
-import type { ValueStats } from '../types.js';
+import { CHANNELS, type ValueStats } from '../types.js';
 
 import type { Mark } from './spec.js';
 import { CHANNEL_COLORS, STYLE } from './style.js';
 
-const CHANNEL_NAMES = ['R', 'G', 'B'] as const;
 
 /**
  * One area a channel, coordinates rounded to 5 significant digits to keep
@@ -22,7 +21,7 @@ export function densityMarks(channels: ValueStats[]): Mark[] {
     color: CHANNEL_COLORS[c]!,
     fillAlpha: STYLE.densityFillAlpha,
     lineWidth: STYLE.densityLineWidth,
-    channel: CHANNEL_NAMES[c]!,
+    channel: CHANNELS[c]!,
   }));
 }
 

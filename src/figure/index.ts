@@ -9,7 +9,8 @@ import { DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureOptions } from './
 import { encodePng } from './encode-png.js';
 import { renderRgba } from './render-rgba.js';
 import { renderSvg as drawSvg } from './render-svg.js';
-import type { FigureKind, FigureSpec } from './spec.js';
+import type { FigureFormat, FigureKind } from '../types.js';
+import type { FigureSpec } from './spec.js';
 
 export type { FigureKind, FigureSpec, AxesSpec, Mark, TextMark, Rect, Tick, AxisSpec, ImageSource } from './spec.js';
 export type { FigureInput, FigureOptions } from './figure-options.js';
@@ -18,21 +19,17 @@ export { buildFigure } from './build-figure.js';
 export { formatShare } from './unseen-shares.js';
 export { axesTexts, axesExtent } from './place-texts.js';
 
-export const FIGURE_KINDS: readonly FigureKind[] = ['overview', 'panels', 'compare'];
-
 /** PNG bytes of a spec, at `options.scale` pixels per figure unit. */
 export async function renderPng(spec: FigureSpec, arrays: GroupArrays, options: Pick<FigureOptions, 'scale'> = DEFAULT_FIGURE_OPTIONS): Promise<Buffer> {
   return encodePng(renderRgba(spec, arrays, { scale: options.scale }));
 }
 
 /** SVG bytes of a spec (vector; scale does not apply). */
-export function renderSvg(spec: FigureSpec, arrays: GroupArrays, _options?: Pick<FigureOptions, 'scale'>): Buffer {
-  return drawSvg(spec, arrays);
-}
+export const renderSvg: (spec: FigureSpec, arrays: GroupArrays) => Buffer = drawSvg;
 
 export interface DrawFiguresOptions extends FigureOptions {
-  figures: FigureKind[];
-  formats: Array<'png' | 'svg'>;
+  figures: readonly FigureKind[];
+  formats: readonly FigureFormat[];
   /** Also return each figure's spec as `<kind>.spec.json`. */
   spec: boolean;
 }

@@ -6,7 +6,8 @@
  * axes fractions, as matplotlib's `transData` and `transAxes` do.
  */
 
-export type FigureKind = 'overview' | 'panels' | 'compare';
+export type { FigureKind } from '../types.js';
+import type { FigureKind } from '../types.js';
 
 /** A rectangle in figure units, y down from the figure's top edge. */
 export interface Rect {

@@ -3,12 +3,11 @@
  * top-left corner (inside the x < 0 span) lists per channel the share below
  * 0, the top-right corner (inside the x > 1 span) the share above 1.
  */
-import type { ValueStats } from '../types.js';
+import { CHANNELS, type ValueStats } from '../types.js';
 import type { Mark, TextMark } from './spec.js';
 import { CHANNEL_COLORS, STYLE } from './style.js';
 import { LINE_SPACING, textBlock } from './text-width.js';
 
-const NAMES = ['R', 'G', 'B'] as const;
 
 /** A share as a percentage people read at a glance: 0%, <0.1%, 4.3%, 23%. */
 export function formatShare(share: number): string {
@@ -35,7 +34,7 @@ export function unseenShares(channels: ValueStats[], w: number, h: number, top =
   const inset = 4;
   const step = (LINE_SPACING * size) / h;
   // The corner says which side: left is below 0, right above 1 (the figure's caption or labels say so).
-  const block = (key: 'below0' | 'above1') => channels.map((s, c) => `${NAMES[c]} ${formatShare(s[key])}`);
+  const block = (key: 'below0' | 'above1') => channels.map((s, c) => `${CHANNELS[c]} ${formatShare(s[key])}`);
   const out: ShareBlock = { marks: [], texts: [], regions: [] };
   for (const key of ['below0', 'above1'] as const) {
     const lines = block(key);
@@ -50,7 +49,7 @@ export function unseenShares(channels: ValueStats[], w: number, h: number, top =
       out.texts.push({
         type: 'text', x: fx, y: fy - c * step, lines: [line], size, color: CHANNEL_COLORS[c]!,
         align: key === 'below0' ? 'left' : 'right', valign: 'top',
-        meta: { share: key, channel: NAMES[c]!, value: channels[c]![key] },
+        meta: { share: key, channel: CHANNELS[c]!, value: channels[c]![key] },
       }),
     );
     out.regions.push({ x0, x1, y0 });

@@ -15,15 +15,13 @@ import { groupOptions } from '../config/derive-options.js';
 import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
 import { UsageError } from '../errors.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
+import { forEachBounded } from '../util/bounded.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, runKeys } from './fleet-keys.js';
 import { jobIdOf, makeJobDocument } from './job-document.js';
 import { countedAlready, openRun } from './run-store.js';
 
 const IN_FLIGHT = 4;
-
-/** The fleet settings an enqueue needs (a part of BnvizConfig). */
-export type EnqueueConfig = Pick<BnvizConfig, 'redis' | 'queue' | 'force' | 'groupSize'> & Partial<BnvizConfig>;
 
 export interface EnqueueOptions {
   /** A connection to use (left open); by default one is made from config.redis.url and closed after. */
@@ -110,22 +108,19 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
       enqueuedAt: new Date().toISOString(),
     });
     // A few chunks in flight keep both Redis and this process busy; more would only hold more jobs in memory.
-    const inFlight = new Set<Promise<void>>();
     let handled = 0;
-    for (let start = 0; start < plan.groups.length; start += chunkSize) {
-      const chunk = plan.groups.slice(start, start + chunkSize);
-      const p: Promise<void> = addChunk(chunk, newRun).then((n) => {
-        added += n;
-        handled += chunk.length;
-        options.onProgress?.(handled, plan.groups.length);
-      }).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+    await forEachBounded(chunksOf(plan.groups, chunkSize), IN_FLIGHT, (chunk) => addChunk(chunk, newRun), (n, chunk) => {
+      added += n;
+      handled += chunk.length;
+      options.onProgress?.(handled, plan.groups.length);
+    });
     return { runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: plan.groups.length - added, newRun };
   } finally {
     await queue.close();
     if (!options.redis) await redis.quit();
   }
+}
+
+function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }

@@ -14,6 +14,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { isBnvizError, messageOf, InputError } from '../errors.js';
+import { groupErrorOf } from '../group/failed-result.js';
 import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/group-task.js';
 import { resolveInside } from '../dataset/resolve-inside.js';
 import type { GroupPool } from '../pool/group-pool.js';
@@ -72,8 +73,7 @@ export function makeProcessor(ctx: JobContext): (job: Job) => Promise<JobReturn>
       result = await ctx.pool.run(task, onStage);
     } catch (err) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        const e = err as Error;
-        await count(ctx, doc.runId, { groupId: doc.groupId, status: 'failed', files: doc.files, error: { name: e?.name ?? 'Error', message: messageOf(err) } });
+        await count(ctx, doc.runId, { groupId: doc.groupId, status: 'failed', files: doc.files, error: groupErrorOf(err) });
       }
       throw err;
     }
@@ -102,13 +102,12 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
     const { runId, groupId, files } = idsOf(job.data);
-    const e = err as InputError;
     // Only the group's own job (the id enqueue gives it) may count it as failed:
     // a job forged under another id must not fail a group it does not own.
     if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
-      await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: e.name, message: e.message, subject: e.subject } });
+      await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: groupErrorOf(err) });
     }
-    throw new UnrecoverableError(e.message);
+    throw new UnrecoverableError(messageOf(err));
   }
 }
 

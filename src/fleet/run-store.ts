@@ -146,11 +146,13 @@ export async function listRunIds(redis: Redis, prefix: string, limit = 50): Prom
   return redis.zrange(runsKey(prefix), 0, String(limit - 1), 'REV');
 }
 
-/** The run's failures in dataset order; at most `limit`. */
+/** The run's failures in dataset order (by each group's index in the run's group list); at most `limit`. */
 export async function readFailures(redis: Redis, k: RunKeys, limit = Infinity): Promise<RunFailure[]> {
-  const all = await redis.hgetall(k.failures);
-  const failures = Object.values(all).map((v) => JSON.parse(v) as RunFailure).sort((a, b) => a.groupId.localeCompare(b.groupId));
-  return failures.slice(0, limit);
+  const all = Object.values(await redis.hgetall(k.failures)).map((v) => JSON.parse(v) as RunFailure);
+  if (all.length === 0) return [];
+  const scores = await redis.zmscore(k.groups, ...all.map((f) => f.groupId));
+  const rank = (i: number) => (scores[i] === null ? Number.MAX_SAFE_INTEGER : Number(scores[i]));
+  return all.map((f, i) => ({ f, r: rank(i) })).sort((a, b) => a.r - b.r).slice(0, limit).map(({ f }) => f);
 }
 
 /** Every group id of the run, in dataset order. */

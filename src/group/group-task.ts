@@ -2,13 +2,10 @@
  * The unit of work: one group, as plain data (no handles), and what comes
  * back. The same task runs in `bnviz run`'s pool and in a fleet worker.
  */
-import type { BnvizConfig } from '../config/load-config.js';
+import type { GroupOptions } from '../config/rules.js';
 import type { ChannelName } from '../types.js';
 
-/** Everything that decides a group's outputs, besides its files: the settings of decode, compute and figures. */
-export type GroupOptions = Pick<BnvizConfig,
-  'size' | 'fit' | 'background' | 'method' | 'epsilon' | 'gamma' | 'beta' | 'groups' | 'gridSize' | 'bwAdjust' | 'backend'
-  | 'figures' | 'formats' | 'scale' | 'xRange' | 'markUnseen' | 'spec'>;
+export type { GroupOptions };
 
 export interface GroupTask {
   runId: string;
@@ -41,13 +38,9 @@ export interface SummaryRow {
 export type Stage = 'decode' | 'normalize' | 'density' | 'figure' | 'write';
 export const STAGES: readonly Stage[] = ['decode', 'normalize', 'density', 'figure', 'write'];
 
-export interface GroupTimings {
-  decodeMs: number;
-  computeMs: number;
-  figureMs: number;
-  writeMs: number;
-  totalMs: number;
-}
+/** Each stage's time in milliseconds, as run.json's medians name them. */
+export const TIMING_KEYS = ['decodeMs', 'computeMs', 'figureMs', 'writeMs', 'totalMs'] as const;
+export type GroupTimings = Record<(typeof TIMING_KEYS)[number], number>;
 
 export interface GroupError {
   name: string;

@@ -7,24 +7,22 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { GroupResult, GroupTask, Stage } from '../group/group-task.js';
-import type { WorkerTask } from './group-worker.js';
+import type { GroupTask, Stage } from '../group/group-task.js';
+import type { PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
 
 const WORKER = new URL('./group-worker.js', import.meta.url).href;
 
 export interface GroupPool {
   /** Runs one group; `onStage` hears its stages from the thread. */
-  run(task: GroupTask, onStage?: (stage: Stage) => void, signal?: AbortSignal): Promise<GroupResult>;
+  run(task: GroupTask, onStage?: (stage: Stage) => void, signal?: AbortSignal): Promise<PoolResult>;
   readonly threads: number;
-  /** Threads that have run a task so far, by thread id (to show that work spreads). */
-  readonly threadIds: ReadonlySet<number>;
   close(options?: { force?: boolean }): Promise<void>;
 }
 
 /** @param threads 0 means every core */
 export function createGroupPool(threads = 0): GroupPool {
   const n = threads > 0 ? threads : availableParallelism();
-  const pool = new Piscina<WorkerTask, GroupResult>({
+  const pool = new Piscina<PoolTask, PoolResult>({
     filename: WORKER,
     minThreads: n,
     maxThreads: n,
@@ -32,15 +30,12 @@ export function createGroupPool(threads = 0): GroupPool {
     // Callers feed the pool with backpressure; a queue here would only hide it.
     maxQueue: 'auto',
   });
-  const threadIds = new Set<number>();
   return {
     threads: n,
-    threadIds,
     async run(task, onStage, signal) {
       const { port1, port2 } = new MessageChannel();
-      port1.on('message', (m: { stage?: Stage; threadId?: number }) => {
-        if (m.stage && onStage) onStage(m.stage);
-        if (m.threadId !== undefined) threadIds.add(m.threadId);
+      port1.on('message', (m: ThreadMessage) => {
+        if (m.kind === 'stage') onStage?.(m.stage);
       });
       try {
         return await pool.run({ task, port: port2 }, { transferList: [port2], signal });

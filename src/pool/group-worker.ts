@@ -3,20 +3,13 @@
  * returns its small result. Stage progress goes back through the task's
  * MessagePort, when it has one; only the main thread talks to Redis.
  */
-import { threadId, type MessagePort } from 'node:worker_threads';
-import type { GroupResult, GroupTask } from '../group/group-task.js';
 import { processGroup } from '../group/process-group.js';
+import type { PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
 
-export interface WorkerTask {
-  task: GroupTask;
-  /** Receives `{ stage }` messages while the group runs. */
-  port?: MessagePort;
-}
-
-export default async function run({ task, port }: WorkerTask): Promise<GroupResult> {
-  port?.postMessage({ threadId });
+export default async function run({ task, port }: PoolTask): Promise<PoolResult> {
+  const send = (message: ThreadMessage) => port?.postMessage(message);
   try {
-    return await processGroup(task, (stage) => port?.postMessage({ stage }));
+    return await processGroup(task, (stage) => send({ kind: 'stage', stage }));
   } finally {
     port?.close();
   }

@@ -3,6 +3,9 @@
  * figure as a thumbnail (a click opens it), sortable by unseen share, and the
  * failures with their reasons.
  */
+import { html, trusted, type Html } from '../util/html.js';
+import { SORT_CARDS_SCRIPT } from '../util/sort-cards-script.js';
+import { thumbnailOf } from './group-record.js';
 import type { RunRecord } from './run-record.js';
 
 export interface GalleryEntry {
@@ -13,26 +16,26 @@ export interface GalleryEntry {
   outputs: string[];
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-export function galleryHtml(run: RunRecord, entries: GalleryEntry[]): string {
-  const cards = entries.map((e, i) => {
-    const images = e.outputs.filter((o) => o.endsWith('.png'));
-    const thumb = images.includes('overview.png') ? 'overview.png' : images[0];
-    const href = (name: string) => `groups/${encodeURIComponent(e.groupId)}/${encodeURIComponent(name)}`;
-    const links = e.outputs.map((o) => `<a href="${href(o)}">${escape(o)}</a>`).join(' ');
-    return `<figure data-order="${i}" data-unseen="${e.maxUnseen}">
-  ${thumb ? `<a href="${href(thumb)}"><img loading="lazy" src="${href(thumb)}" alt="${escape(e.groupId)}"></a>` : ''}
-  <figcaption><b>${escape(e.groupId)}</b> <span class="unseen" title="largest share of values below 0 or above 1, any image and channel">up to ${pct(e.maxUnseen)} unseen</span><br>
-  <small>${e.files.map(escape).join(', ')}</small><br><small>${links}</small></figcaption>
+function card(e: GalleryEntry, i: number): Html {
+  const thumb = thumbnailOf(e.outputs);
+  const href = (name: string) => `groups/${encodeURIComponent(e.groupId)}/${encodeURIComponent(name)}`;
+  const links = e.outputs.map((o, j) => html`${j ? ' ' : ''}<a href="${href(o)}">${o}</a>`);
+  return html`<figure data-order="${i}" data-unseen="${e.maxUnseen}">
+  ${thumb ? html`<a href="${href(thumb)}"><img loading="lazy" src="${href(thumb)}" alt="${e.groupId}"></a>` : ''}
+  <figcaption><b>${e.groupId}</b> <span class="unseen" title="largest share of values below 0 or above 1, any image and channel">up to ${pct(e.maxUnseen)} unseen</span><br>
+  <small>${e.files.join(', ')}</small><br><small>${links}</small></figcaption>
 </figure>`;
-  });
-  const failures = run.failures.map((f) => `<li><b>${escape(f.groupId)}</b> (${f.files.map(escape).join(', ')}): ${escape(f.error.message)}</li>`);
+}
+
+export function galleryHtml(run: RunRecord, entries: GalleryEntry[]): string {
+  const cards = entries.map((e, i) => html`${i ? '\n' : ''}${card(e, i)}`);
+  const failures = run.failures.map((f, i) => html`${i ? '\n' : ''}<li><b>${f.groupId}</b> (${f.files.join(', ')}): ${f.error.message}</li>`);
   const c = run.counts;
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>bnviz: ${escape(run.runId)}</title>
+<title>bnviz: ${run.runId}</title>
 <style>
 body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:1.5rem;color:#222}
 header p{margin:.2rem 0}
@@ -43,30 +46,21 @@ figure img{width:100%;height:auto;display:block}
 .failures{color:#a00}
 button{margin-right:.4rem}
 </style></head><body>
-<header><h1>bnviz run ${escape(run.runId)}</h1>
-<p>${escape(run.root)}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${run.options.method} normalization, epsilon ${run.options.epsilon}.</p>
+<header><h1>bnviz run ${run.runId}</h1>
+<p>${run.root}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${run.options.method} normalization, epsilon ${run.options.epsilon}.</p>
 <p>${c.done + c.skipped} done${c.skipped ? ` (${c.skipped} from an earlier run)` : ''}, ${c.failed} failed. Status: ${run.status}.</p>
 <p>Unseen: values below 0 (drawn black) or above 1 (drawn white), which no image can show.</p>
 <p>Sort: <button data-sort="unseen-desc">most unseen first</button><button data-sort="unseen-asc">least unseen first</button><button data-sort="order">dataset order</button></p>
 </header>
-${failures.length ? `<section class="failures"><h2>Failed groups (${failures.length})</h2><ul>\n${failures.join('\n')}\n</ul></section>` : ''}
+${failures.length ? html`<section class="failures"><h2>Failed groups (${failures.length})</h2><ul>\n${failures}\n</ul></section>` : ''}
 <main class="grid" id="gallery">
-${cards.join('\n')}
+${cards}
 </main>
-<script>
+<script>${trusted(SORT_CARDS_SCRIPT)}
 document.querySelectorAll('button[data-sort]').forEach(function (b) {
-  b.addEventListener('click', function () {
-    var key = b.dataset.sort, grid = document.getElementById('gallery');
-    var items = Array.prototype.slice.call(grid.children);
-    items.sort(function (x, y) {
-      if (key === 'order') return x.dataset.order - y.dataset.order;
-      var d = x.dataset.unseen - y.dataset.unseen;
-      return key === 'unseen-asc' ? d : -d;
-    });
-    items.forEach(function (el) { grid.appendChild(el); });
-  });
+  b.addEventListener('click', function () { sortCards(document.getElementById('gallery'), b.dataset.sort); });
 });
 </script>
 </body></html>
-`;
+`.text;
 }

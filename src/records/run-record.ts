@@ -1,10 +1,33 @@
-/** run.json: what a run was asked, what it did, and what failed. */
-import type { GroupError, GroupOptions } from '../group/group-task.js';
+/**
+ * run.json: what a run was asked, what it did, and what failed; and the one
+ * function that builds it, for `bnviz run` and for the fleet alike.
+ */
+import { median } from 'd3-array';
+import { TIMING_KEYS, type GroupError, type GroupOptions, type GroupTimings } from '../group/group-task.js';
+import { versions } from './versions.js';
 
 export interface RunFailure {
   groupId: string;
   files: string[];
   error: GroupError;
+}
+
+export interface RunCounts {
+  groups: number;
+  images: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  partialGroups: string[];
+}
+
+export interface RunTimings {
+  wallMs: number;
+  groupsPerSecond: number;
+  /** Median of each stage over the groups done (`decodeMs`, ..., `totalMs`). */
+  medianMs: Record<string, number>;
+  /** Peak memory of the process that wrote the record (for `bnviz run`: every thread of the run). */
+  peakRssMB: number;
 }
 
 export interface RunRecord {
@@ -18,9 +41,57 @@ export interface RunRecord {
   /** Group size asked for; partial groups are listed by id. */
   groupSize: number;
   versions: Record<string, string>;
-  counts: { groups: number; images: number; done: number; skipped: number; failed: number; partialGroups: string[] };
-  timings?: { wallMs: number; groupsPerSecond: number; medianMs: Record<string, number>; peakRssMB: number };
+  counts: RunCounts;
+  timings?: RunTimings;
   backend?: string;
   threads?: number;
   failures: RunFailure[];
+}
+
+/** What a driver knows of a run; buildRunRecord derives the rest. */
+export interface RunFacts {
+  runId: string;
+  root: string;
+  status: RunRecord['status'];
+  startedAt: string;
+  finishedAt?: string;
+  options: GroupOptions;
+  groupSize: number;
+  counts: RunCounts;
+  failures: RunFailure[];
+  /** A group's index in the dataset, so failures are listed in dataset order (not in the order they happened). */
+  indexOf(groupId: string): number | undefined;
+  /** Timings of groups done: every one, or the latest ones kept (their medians go into the record). */
+  timings?: GroupTimings[];
+  /** Wall time of the run; with it the record gets its timings. */
+  wallMs?: number;
+  backend?: string;
+  threads?: number;
+}
+
+export function buildRunRecord(f: RunFacts): RunRecord {
+  const rank = (id: string) => f.indexOf(id) ?? Number.MAX_SAFE_INTEGER;
+  const failures = [...f.failures].sort((a, b) => rank(a.groupId) - rank(b.groupId) || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  return {
+    runId: f.runId,
+    root: f.root,
+    status: f.status,
+    startedAt: f.startedAt,
+    ...(f.finishedAt ? { finishedAt: f.finishedAt } : {}),
+    options: f.options,
+    groupSize: f.groupSize,
+    versions: versions(),
+    counts: f.counts,
+    ...(f.wallMs === undefined ? {} : {
+      timings: {
+        wallMs: f.wallMs,
+        groupsPerSecond: f.wallMs > 0 ? f.counts.done / (f.wallMs / 1000) : 0,
+        medianMs: Object.fromEntries(TIMING_KEYS.map((k) => [k, median(f.timings ?? [], (t) => t[k]) ?? 0])),
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
+      },
+    }),
+    ...(f.backend ? { backend: f.backend } : {}),
+    ...(f.threads ? { threads: f.threads } : {}),
+    failures,
+  };
 }

@@ -6,17 +6,26 @@
  * (`.tmp-*`, `.old-*`) and removed by `removeStale`.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 const HOST = hostname().replace(/[^A-Za-z0-9_]/g, '_');
 
+/** Temporary names start with this: hidden, and never a group or run id. */
+export const TEMP_PREFIX = '.tmp-';
+
+/** A hidden temporary name beside `target`, unique to this host, process and call. */
+function tempName(target: string): string {
+  return join(dirname(target), `${TEMP_PREFIX}${basename(target)}-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
 export async function writeFolder(target: string, files: Array<{ name: string; bytes: Buffer | string }>): Promise<void> {
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
-  const tag = `${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = join(parent, `.tmp-${basename(target)}-${tag}`);
+  const temp = tempName(target);
   await mkdir(temp);
   try {
     for (const f of files) await writeFile(join(temp, f.name), f.bytes);
@@ -25,7 +34,7 @@ export async function writeFolder(target: string, files: Array<{ name: string; b
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      const old = join(parent, `.old-${basename(target)}-${tag}`);
+      const old = join(parent, `.old-${basename(temp).slice(TEMP_PREFIX.length)}`);
       await rename(target, old);
       await rename(temp, target);
       await rm(old, { recursive: true, force: true });
@@ -39,11 +48,34 @@ export async function writeFolder(target: string, files: Array<{ name: string; b
 /** Writes one file atomically: a temporary file beside it, then a rename. */
 export async function writeFileAtomic(file: string, bytes: Buffer | string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.tmp-${basename(file)}-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = tempName(file);
   try {
     await writeFile(temp, bytes);
     await rename(temp, file);
   } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes one file atomically from a stream of text (memory stays flat
+ * however long the file): `fill` calls `write` for each piece, which waits
+ * when the stream is full; then the file is renamed into place.
+ */
+export async function writeStreamAtomic(file: string, fill: (write: (text: string) => Promise<void>) => Promise<void>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = tempName(file);
+  const out = createWriteStream(temp);
+  try {
+    await fill(async (text) => {
+      if (!out.write(text)) await once(out, 'drain');
+    });
+    out.end();
+    await once(out, 'finish');
+    await rename(temp, file);
+  } catch (err) {
+    out.destroy();
     await rm(temp, { force: true });
     throw err;
   }

@@ -1,21 +1,21 @@
 /**
- * `bnviz run DIR`, as a library call: scan and group a folder, run every
- * group through the thread pool with backpressure, and write the run's
- * records. No server needed.
+ * `bnviz run DIR`, as a library call: the local driver. Scan and group a
+ * folder, run every group through the thread pool with backpressure, and
+ * write the run's records. No server needed.
  */
-import { median } from 'd3-array';
 import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { groupOptions } from '../config/derive-options.js';
-import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
-import { UsageError, messageOf } from '../errors.js';
-import type { GroupResult, GroupTask } from '../group/group-task.js';
-import { removeStale, writeFileAtomic } from '../records/write-atomic.js';
-import { finalizeRun } from '../records/finalize-run.js';
-import { createGroupPool } from '../pool/group-pool.js';
+import { planDataset } from '../dataset/plan-dataset.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
-import type { RunRecord } from '../records/run-record.js';
-import { versions } from '../records/versions.js';
+import { UsageError } from '../errors.js';
+import { failedResult } from '../group/failed-result.js';
+import type { GroupResult, GroupTask, GroupTimings } from '../group/group-task.js';
+import { createGroupPool } from '../pool/group-pool.js';
+import { finalizeRun } from '../records/finalize-run.js';
+import { buildRunRecord, type RunFacts, type RunRecord } from '../records/run-record.js';
+import { removeStale, writeFileAtomic } from '../records/write-atomic.js';
+import { forEachBounded } from '../util/bounded.js';
 
 export interface RunEvents {
   /** The plan is made and the pool started. */
@@ -27,8 +27,6 @@ export interface RunEvents {
 export interface RunOutcome {
   record: RunRecord;
   runDir: string;
-  /** Thread ids that ran groups. */
-  threadIds: number[];
 }
 
 export async function runDataset(dir: string, config: Readonly<BnvizConfig>, events: RunEvents = {}, signal?: AbortSignal): Promise<RunOutcome> {
@@ -43,81 +41,59 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
 
   const options = groupOptions(config);
   const partialGroups = plan.groups.filter((g) => g.partial).map((g) => g.groupId);
-  const record: RunRecord = {
+  const index = new Map(plan.groups.map((g) => [g.groupId, g.index]));
+  const facts: RunFacts = {
     runId,
     root: plan.root,
     status: 'running',
     startedAt: new Date().toISOString(),
     options,
     groupSize: config.groupSize,
-    versions: versions(),
     counts: { groups: plan.groups.length, images: plan.images, done: 0, skipped: 0, failed: 0, partialGroups },
     failures: [],
+    indexOf: (id) => index.get(id),
+    timings: [],
   };
-  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(buildRunRecord(facts), null, 2)}\n`);
 
   const pool = createGroupPool(config.threads);
-  record.threads = pool.threads;
+  facts.threads = pool.threads;
   events.start?.({ runId, runDir, groups: plan.groups.length, images: plan.images, threads: pool.threads, partialGroups });
   const t0 = performance.now();
-  const stageTimes: Record<string, number[]> = { decodeMs: [], computeMs: [], figureMs: [], writeMs: [], totalMs: [] };
+  const timings: GroupTimings[] = [];
   let finished = 0;
 
   const onResult = (result: GroupResult) => {
     finished++;
     if (result.status === 'failed') {
-      record.counts.failed++;
-      record.failures.push({ groupId: result.groupId, files: result.files, error: result.error! });
+      facts.counts.failed++;
+      facts.failures.push({ groupId: result.groupId, files: result.files, error: result.error! });
     } else {
-      record.counts[result.status]++;
-      if (result.backend) record.backend = result.backend;
-      if (result.status === 'done' && result.timings) for (const [k, v] of Object.entries(result.timings)) stageTimes[k]?.push(v);
+      facts.counts[result.status]++;
+      if (result.backend) facts.backend = result.backend;
+      if (result.status === 'done' && result.timings) timings.push(result.timings);
     }
     events.group?.(result, { finished, total: plan.groups.length });
   };
 
   try {
-    await feed(plan, (g) => {
+    // at most two groups a thread in flight: the threads never wait, memory stays bounded
+    await forEachBounded(plan.groups, pool.threads * 2, (g) => {
       // the user's own folder: symlinks in it may lead elsewhere, as datasets built from links do
       const task: GroupTask = { runId, groupId: g.groupId, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true };
-      return pool.run(task).catch((err): GroupResult => ({
-        runId, groupId: g.groupId, files: g.files, status: 'failed', outputs: [], rows: [], maxUnseen: 0,
-        error: { name: (err as Error)?.name ?? 'Error', message: messageOf(err) },
-      }));
-    }, onResult, pool.threads * 2, signal);
+      return pool.run(task).catch((err) => failedResult(task, err));
+    }, onResult, signal);
   } finally {
     await pool.close();
   }
 
-  const wallMs = performance.now() - t0;
-  // failures in dataset order, not in the order threads happened to finish them
-  const order = new Map(plan.groups.map((g) => [g.groupId, g.index]));
-  record.failures.sort((a, b) => order.get(a.groupId)! - order.get(b.groupId)!);
-  record.status = signal?.aborted ? 'interrupted' : 'finished';
-  record.finishedAt = new Date().toISOString();
-  record.timings = {
-    wallMs,
-    groupsPerSecond: record.counts.done / (wallMs / 1000),
-    medianMs: Object.fromEntries(Object.entries(stageTimes).map(([k, v]) => [k, median(v) ?? 0])),
-    // the whole process: main thread and every worker thread
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
-  };
+  const record = buildRunRecord({
+    ...facts,
+    status: signal?.aborted ? 'interrupted' : 'finished',
+    finishedAt: new Date().toISOString(),
+    timings,
+    wallMs: performance.now() - t0,
+  });
   await finalizeRun(runDir, record, plan.groups);
-  return { record, runDir, threadIds: [...pool.threadIds] };
-}
-
-/**
- * Submits groups with at most `window` in flight, so memory stays bounded
- * whatever the dataset's size; stops submitting when `signal` aborts and
- * waits for what is in flight.
- */
-async function feed<T>(plan: DatasetPlan, start: (g: DatasetPlan['groups'][number]) => Promise<T>, done: (r: T) => void, window: number, signal?: AbortSignal): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
-  for (const g of plan.groups) {
-    if (signal?.aborted) break;
-    const p: Promise<void> = start(g).then(done).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= window) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+  return { record, runDir };
 }
