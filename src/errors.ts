@@ -28,7 +28,16 @@ export class UsageError extends Error {
   override name = 'UsageError' as const;
 }
 
-export type BnvizErrorName = 'InputError' | 'ConfigError' | 'UsageError';
+/**
+ * A fleet worker cannot serve a job (its roots do not cover the job's
+ * dataset root, its output folder is not writable): nothing is wrong with the
+ * group, so the job goes back to the queue for another worker.
+ */
+export class ServeError extends Error {
+  override name = 'ServeError' as const;
+}
+
+export type BnvizErrorName = 'InputError' | 'ConfigError' | 'UsageError' | 'ServeError';
 
 /** True when `err` is (or was, before crossing a thread) a bnviz error of that name. */
 export function isBnvizError(err: unknown, name: BnvizErrorName): boolean {

@@ -30,6 +30,7 @@ export const FLAG_KEYS = {
   runId: { key: 'runId', flags: '--run <id>', doc: 'run id (default: folder name and a hash of its path)' },
   threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads (default: every core)' },
   force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
+  maxPixels: { key: 'maxPixels', flags: '--max-pixels <n>', doc: 'memory budget of a fleet job: files x size x size (default 8388608)' },
   redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL (default redis://127.0.0.1:6379)' },
   prefix: { key: 'redis.prefix', flags: '--prefix <p>', doc: 'Redis key prefix (default bnviz)' },
   queue: { key: 'queue.name', flags: '--queue <name>', doc: 'queue name (default groups)' },

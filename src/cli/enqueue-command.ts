@@ -8,18 +8,35 @@ export function registerEnqueue(program: Command): void {
     .description('add one job per group of a folder of images to the fleet\'s queue in Redis, for `bnviz worker` processes to draw; the same run enqueued again adds nothing')
     .argument('<dir>', 'folder of images (searched recursively); workers must be able to read it at the same path')
     .option('--json', 'print the result as JSON');
-  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'out', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'out', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { enqueueDataset } = await import('../fleet/enqueue-dataset.js');
+    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
-    const result = await enqueueDataset(dir, config);
+    // Connected first: an unreachable Redis is one line within seconds, before the dataset is scanned.
+    const redis = await connectForCommand(config.redis.url, 'bnviz-enqueue');
+    let result: Awaited<ReturnType<typeof enqueueDataset>>;
+    try {
+      result = await enqueueDataset(dir, config, { redis });
+    } catch (err) {
+      throw explainRedisError(err, config.redis.url, redis);
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);
       return;
     }
-    process.stdout.write(`bnviz: run ${result.runId}: ${result.added} jobs added, ${result.existing} of ${result.groups} groups queued or counted already (queue ${result.queue}, ${seconds.toFixed(1)} s)\n`);
+    const c = result.counts;
+    if (!result.newRun) {
+      // An existing run: say what it holds, and how to redo its failures.
+      const queued = result.existing - c.done - c.skipped - c.failed;
+      process.stdout.write(`bnviz: run ${result.runId}: ${c.done + c.skipped} done, ${c.failed} failed${queued > 0 ? `, ${queued} queued` : ''}; ${result.added ? `${result.added} jobs added (groups that had no job)` : 'nothing added'}${c.failed ? `; use bnviz retry ${result.runId} to run the failed groups again` : ''}\n`);
+    } else {
+      process.stdout.write(`bnviz: run ${result.runId}: ${result.added} jobs added (queue ${result.queue}, ${seconds.toFixed(1)} s)\n`);
+    }
     process.stdout.write(`bnviz: follow it with: bnviz status ${result.runId} --watch\n`);
   });
 }

@@ -9,7 +9,7 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('take groups from the fleet\'s queue in Redis and draw them on this machine\'s threads, until SIGTERM or SIGINT (which finish the jobs in hand first)')
     .option('--json', 'print one JSON event a line');
-  withOptions(command, ['redis', 'prefix', 'queue', 'roots', 'out', 'threads']);
+  withOptions(command, ['redis', 'prefix', 'queue', 'roots', 'out', 'threads', 'maxPixels']);
   command.action(async (opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { redact } = await import('../fleet/connect-redis.js');
@@ -21,6 +21,14 @@ export function registerWorker(program: Command): void {
         if (json) emit({ event: 'job', ...info });
         else if (info.status === 'failed') process.stdout.write(`${info.groupId ?? info.jobId} failed${info.retry ? ' (will retry)' : ''}: ${info.error}\n`);
         else process.stdout.write(`${info.groupId} ${info.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(info.ms ?? 0)} ms`}\n`);
+      },
+      handBack({ reason }) {
+        if (json) emit({ event: 'hand-back', reason });
+        else process.stderr.write(`bnviz: worker: cannot serve some jobs, handing them back to the queue for other workers: ${reason}\n`);
+      },
+      redis({ state, address, reason }) {
+        if (json) emit({ event: `redis-${state}`, address, ...(reason ? { reason } : {}) });
+        else process.stderr.write(state === 'away' ? `bnviz: worker: Redis at ${address} is away (${reason}); waiting for it\n` : `bnviz: worker: Redis at ${address} is back\n`);
       },
       error(err) {
         if (json) emit({ event: 'error', message: messageOf(err) });

@@ -16,9 +16,11 @@ export interface BnvizConfig extends GroupOptions {
   out: string;
   runId: string;
   threads: number;
+  maxPixels: number;
   force: boolean;
   redis: { url: string; prefix: string };
-  queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; lockMs: number };
+  queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; handBacks: number; lockMs: number };
+  retentionDays: number;
   roots: string[];
   dashboard: { host: string; port: number; token: string; allowActions: boolean };
 }

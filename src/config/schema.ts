@@ -6,7 +6,7 @@
  */
 import convict from 'convict';
 import type { z } from 'zod';
-import { flag, groupOptionRules as rules, intBetween } from './rules.js';
+import { flag, groupOptionRules as rules, intBetween, numberBetween } from './rules.js';
 
 /** Custom formats, registered with convict once under their names. */
 const formats: Record<string, convict.Format> = {};
@@ -124,6 +124,10 @@ export const schema = {
     doc: 'Worker threads; 0 uses every core.',
     format: rule('threads', intBetween(0, 256), toNumber), default: 0, env: 'BNVIZ_THREADS',
   },
+  maxPixels: {
+    doc: 'Memory budget of one fleet job, in pixels: files x size x size (about 100 bytes each in memory). Checked by enqueue and again by each worker; the default keeps a job well under 2 GB.',
+    format: rule('max-pixels', intBetween(1, 2 ** 40), toNumber), default: 2 ** 23, env: 'BNVIZ_MAX_PIXELS',
+  },
   force: {
     doc: 'Redo groups whose outputs already exist.',
     format: rule('force', flag(), toBoolean), default: false, env: 'BNVIZ_FORCE',
@@ -159,10 +163,18 @@ export const schema = {
       doc: 'Failed jobs kept in Redis (the newest).',
       format: rule('keep-failed', intBetween(0, 1000000), toNumber), default: 5000, env: 'BNVIZ_KEEP_FAILED',
     },
+    handBacks: {
+      doc: 'Times a job that a worker cannot serve (its roots or output folder) goes back to the queue for another worker before it fails.',
+      format: rule('hand-backs', intBetween(0, 1000), toNumber), default: 20, env: 'BNVIZ_HAND_BACKS',
+    },
     lockMs: {
       doc: 'Job lock in milliseconds: a worker renews it while it works; a killed worker\'s job goes to another after it lapses (checked as often).',
       format: rule('lock-ms', intBetween(1000, 3600000), toNumber), default: 30000, env: 'BNVIZ_LOCK_MS',
     },
+  },
+  retentionDays: {
+    doc: 'Days a finished run\'s records stay in Redis (its outputs on disk are kept); 0 keeps them until bnviz clean.',
+    format: rule('retention-days', numberBetween(0, 36500), toNumber), default: 30, env: 'BNVIZ_RETENTION_DAYS',
   },
   roots: {
     doc: 'Dataset roots a worker may read (comma-separated); empty: the current folder.',

@@ -16,6 +16,7 @@ import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
 import { UsageError } from '../errors.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
 import { forEachBounded } from '../util/bounded.js';
+import { checkPixelBudget } from './pixel-budget.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, runKeys } from './fleet-keys.js';
 import { jobIdOf, makeJobDocument } from './job-document.js';
@@ -45,6 +46,8 @@ export interface EnqueueResult {
   existing: number;
   /** Whether this enqueue made the run's records (false: the run was enqueued before). */
   newRun: boolean;
+  /** What the run's records counted when this enqueue ended. */
+  counts: { done: number; skipped: number; failed: number };
 }
 
 /** Plans DIR as `bnviz run` would and enqueues its groups; the run id is config.runId or the folder's default. */
@@ -58,6 +61,12 @@ export async function enqueueDataset(dir: string, config: Readonly<BnvizConfig>,
 export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Readonly<BnvizConfig>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);
+  const largest = plan.groups.reduce((m, g) => Math.max(m, g.files.length), 0);
+  try {
+    checkPixelBudget(largest, config.size, config.maxPixels, `run ${runId}`, 'maxPixels (--max-pixels, BNVIZ_MAX_PIXELS) here and on the workers');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const queueName = config.queue.name;
   if (RESERVED_QUEUE_NAMES.includes(queueName) || !/^[A-Za-z0-9._-]+$/.test(queueName)) {
     throw new UsageError(`Expected a queue name of letters, digits, '.', '_' or '-', not ${RESERVED_QUEUE_NAMES.join(', ')}, but received ${JSON.stringify(queueName)}`);
@@ -114,7 +123,10 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
       handled += chunk.length;
       options.onProgress?.(handled, plan.groups.length);
     });
-    return { runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: plan.groups.length - added, newRun };
+    // From now on a group of this run with no job was removed, not yet to be added (see reconcile-run.ts).
+    await redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());
+    const [done, skipped, failed] = await Promise.all([redis.scard(k.done), redis.scard(k.skipped), redis.scard(k.failed)]);
+    return { runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: plan.groups.length - added, newRun, counts: { done, skipped, failed } };
   } finally {
     await queue.close();
     if (!options.redis) await redis.quit();

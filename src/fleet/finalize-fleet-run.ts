@@ -1,31 +1,44 @@
 /**
  * When a run's last group is counted, one worker writes the run's records
  * (run.json, summary.csv, index.html) exactly as `bnviz run` does, from the
- * groups' records on the shared output storage. One worker only: it takes a
- * lock (SET NX with an expiry, in case it dies). A worker that fails half-way
- * gives the lock back, and its job's retry tries again.
+ * groups' records on the shared output storage. One worker only: it holds a
+ * lock that lives one lock period and is renewed while it writes, so if the
+ * writer dies, the lock lapses and the next worker that looks (the
+ * reconciliation every worker runs) writes them instead. Temporaries the dead
+ * writer left are removed then (finalizeRun).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { removeStale } from '../records/write-atomic.js';
 import { finalizeRun } from '../records/finalize-run.js';
 import { buildRunRecord, type RunRecord } from '../records/run-record.js';
+import { removeStale } from '../records/write-atomic.js';
 import { runKeys } from './fleet-keys.js';
-import { groupIdsInOrder, readFailures, readRun, readTimings } from './run-store.js';
+import { expireRunRecords, groupIdsInOrder, readFailures, readRun, readTimings } from './run-store.js';
 
-const LOCK_MS = 10 * 60 * 1000;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
+export interface FinalizeOptions {
+  /** How long the lock lives unless renewed (the queue's lock time). */
+  lockMs: number;
+  /** Seconds a finished run's records stay in Redis; 0 keeps them. */
+  retentionSeconds?: number;
+  backend?: string;
+}
 
 /**
  * Writes the run's records when the run is complete and not finalized yet,
  * and this caller wins the lock. Returns the record written, or undefined.
  */
-export async function finalizeFleetRun(redis: Redis, prefix: string, runId: string, runDir: string, extra: { backend?: string } = {}): Promise<RunRecord | undefined> {
+export async function finalizeFleetRun(redis: Redis, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
   const k = runKeys(prefix, runId);
   const token = randomBytes(8).toString('hex');
-  if ((await redis.set(k.finalize, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return undefined;
+  if ((await redis.set(k.finalize, token, 'PX', options.lockMs, 'NX')) !== 'OK') return undefined;
+  const renew = setInterval(() => {
+    redis.eval(RENEW, 1, k.finalize, token, options.lockMs).catch(() => {});
+  }, Math.max(250, Math.floor(options.lockMs / 3)));
+  renew.unref();
   try {
     const state = await readRun(redis, prefix, runId);
     if (!state?.meta || state.finishedAt || state.done + state.skipped + state.failed < state.total) return undefined;
@@ -47,16 +60,19 @@ export async function finalizeFleetRun(redis: Redis, prefix: string, runId: stri
       indexOf: (id) => index.get(id),
       timings,
       wallMs: Date.parse(finishedAt) - Date.parse(startedAt),
-      backend: extra.backend,
+      backend: options.backend,
     });
     // Leftovers of killed workers on this host; the run is complete, so nothing of it is in flight.
-    // A run whose every group failed before it ran has no folder yet.
-    await mkdir(runDir, { recursive: true });
     await removeStale(join(runDir, 'groups'));
     await finalizeRun(runDir, record, groupIds.map((groupId) => ({ groupId })));
+    // Finished only if no retry reopened it meanwhile (its counts would have changed).
+    const after = await readRun(redis, prefix, runId);
+    if (!after || after.done !== state.done || after.skipped !== state.skipped || after.failed !== state.failed) return undefined;
     await redis.hset(k.meta, 'finishedAt', finishedAt);
+    if (options.retentionSeconds) await expireRunRecords(redis, k, options.retentionSeconds);
     return record;
   } finally {
-    await redis.eval(RELEASE, 1, k.finalize, token);
+    clearInterval(renew);
+    await redis.eval(RELEASE, 1, k.finalize, token).catch(() => {});
   }
 }

@@ -9,7 +9,8 @@
  *   <prefix>:run:<runId>:done|skipped|failed   sets  groupIds counted, each in one set only
  *   <prefix>:run:<runId>:failures      hash  groupId -> {groupId, files, error} JSON
  *   <prefix>:run:<runId>:timings       list  the latest group timings (JSON), capped
- *   <prefix>:run:<runId>:finalize      string  lock of the worker writing the run's records
+ *   <prefix>:run:<runId>:finalize      string  lock of the worker writing the run's records (expires: lockMs, renewed)
+ *   <prefix>:run:<runId>:reconcile     string  a worker checked the run's uncounted jobs lately (expires)
  *   <prefix>:worker:<host>:<pid>       string  heartbeat JSON, expires when the worker stops beating
  */
 export interface RunKeys {
@@ -21,6 +22,12 @@ export interface RunKeys {
   failures: string;
   timings: string;
   finalize: string;
+  reconcile: string;
+}
+
+/** Every key of a run's records (what `bnviz clean` removes and retention expires). */
+export function allRunKeys(k: RunKeys): string[] {
+  return Object.values(k);
 }
 
 export function runsKey(prefix: string): string {
@@ -29,7 +36,7 @@ export function runsKey(prefix: string): string {
 
 export function runKeys(prefix: string, runId: string): RunKeys {
   const k = (name: string) => `${prefix}:run:${runId}:${name}`;
-  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finalize: k('finalize') };
+  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finalize: k('finalize'), reconcile: k('reconcile') };
 }
 
 export function workerKey(prefix: string, host: string, pid: number): string {

@@ -5,23 +5,31 @@
  * the run's last group is counted. It computes nothing itself, so the event
  * loop stays free and BullMQ keeps renewing the job locks.
  *
- * Failures: bad input (a corrupt image, an invalid job) fails the job at once
- * with BullMQ's UnrecoverableError, and counts the group as failed; anything
- * else is thrown as it is, so BullMQ retries it with backoff, and the group is
- * counted as failed only when its last attempt fails.
+ * How a job ends:
+ * - bad input of the group's own (a corrupt image, an invalid job, a group
+ *   over the pixel budget) fails the job at once with BullMQ's
+ *   UnrecoverableError and counts the group as failed;
+ * - a job this worker cannot serve (its roots do not cover the job's root,
+ *   its output folder is not writable) goes back to the queue, delayed, for
+ *   another worker, without using an attempt; after `handBacks` hand-backs
+ *   it fails, counted, saying no worker could serve it;
+ * - anything else is thrown as it is, so BullMQ retries it with backoff, and
+ *   the group is counted as failed only when its last attempt fails.
  */
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isBnvizError, messageOf, InputError } from '../errors.js';
+import { resolveInside } from '../dataset/resolve-inside.js';
+import { InputError, ServeError, isBnvizError, messageOf } from '../errors.js';
 import { groupErrorOf } from '../group/failed-result.js';
 import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/group-task.js';
-import { resolveInside } from '../dataset/resolve-inside.js';
 import type { GroupPool } from '../pool/group-pool.js';
-import { runKeys } from './fleet-keys.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
+import { runKeys } from './fleet-keys.js';
 import { idsOf, jobIdOf, parseJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
+import { checkPixelBudget } from './pixel-budget.js';
 import { isComplete, markStarted, recordOutcome, type Outcome } from './run-store.js';
 
 export interface JobContext {
@@ -32,6 +40,16 @@ export interface JobContext {
   roots: AllowedRoots;
   /** Absolute output folder: a run writes only under `<out>/<runId>/`. */
   outRoot: string;
+  /** The queue's lock time (the run's finalization lock lives as long). */
+  lockMs: number;
+  /** Largest job this worker takes: files x size x size pixels. */
+  maxPixels: number;
+  /** Times a job may be handed back before it fails as unservable. */
+  handBacks: number;
+  /** Seconds a finished run's records stay in Redis; 0 keeps them. */
+  retentionSeconds: number;
+  /** Told once per distinct reason when this worker hands a job back. */
+  onHandBack?(reason: string, jobId: string): void;
 }
 
 /** What a job returns (kept small: BullMQ stores it with the job). */
@@ -50,9 +68,16 @@ export interface JobProgressDoc {
   of: number;
 }
 
-export function makeProcessor(ctx: JobContext): (job: Job) => Promise<JobReturn> {
-  return async (job) => {
-    const { doc, root } = await checkJob(ctx, job);
+export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Promise<JobReturn> {
+  return async (job, token) => {
+    let checked: { doc: JobDocument; root: string };
+    try {
+      checked = await checkJob(ctx, job);
+    } catch (err) {
+      if (!isBnvizError(err, 'ServeError')) throw err;
+      return handBack(ctx, job, token, err as ServeError);
+    }
+    const { doc, root } = checked;
     const k = runKeys(ctx.prefix, doc.runId);
     await markStarted(ctx.redis, k);
     const task: GroupTask = {
@@ -85,19 +110,23 @@ export function makeProcessor(ctx: JobContext): (job: Job) => Promise<JobReturn>
 
 /**
  * Trusts nothing in the job: a valid document, a root inside the worker's
- * roots, every file inside that root (symlinks followed), and a run and group
- * that were enqueued under this prefix. Throws UnrecoverableError naming the
- * reason, after counting the group as failed when the job names a real one.
+ * roots, every file inside that root (symlinks followed), a run and group
+ * that were enqueued under this prefix, and a size within the pixel budget.
+ * Throws ServeError when this worker cannot serve the job (nothing is wrong
+ * with the group); UnrecoverableError naming the reason for bad input, after
+ * counting the group as failed when the job is the group's own.
  */
 async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string }> {
   try {
     const doc = parseJobDocument(job.data, `job ${job.id}`);
-    const root = await mapJobRoot(doc.root, ctx.roots);
-    for (const file of doc.files) await resolveInside(root, file);
     const k = runKeys(ctx.prefix, doc.runId);
     const [known, member] = await Promise.all([ctx.redis.hexists(k.meta, 'root'), ctx.redis.zscore(k.groups, doc.groupId)]);
     if (!known) throw new InputError(`job ${job.id}`, `run ${doc.runId} was not enqueued (no records under prefix ${ctx.prefix})`);
     if (member === null) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not a group of run ${doc.runId}`);
+    checkPixelBudget(doc.files.length, doc.options.size, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    const root = await mapJobRoot(doc.root, ctx.roots);
+    await checkWritable(join(ctx.outRoot, doc.runId));
+    for (const file of doc.files) await resolveInside(root, file);
     return { doc, root };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
@@ -111,10 +140,43 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
   }
 }
 
+/** The run's folder can be made and written here; ServeError otherwise. */
+async function checkWritable(runDir: string): Promise<void> {
+  try {
+    await mkdir(runDir, { recursive: true });
+    await access(runDir, constants.W_OK);
+  } catch (err) {
+    throw new ServeError(`cannot write the output folder ${runDir} (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`, { cause: err });
+  }
+}
+
+/**
+ * Puts the job back in the queue, delayed (1 s, doubling, at most 60 s),
+ * without using an attempt (BullMQ's DelayedError). After `handBacks` times
+ * the job fails: no worker could serve it, and the group is counted failed.
+ */
+async function handBack(ctx: JobContext, job: Job, token: string | undefined, err: ServeError): Promise<never> {
+  // attemptsStarted counts every time a worker took the job; attemptsMade only real attempts
+  const times = Math.max(0, (job.attemptsStarted ?? 1) - (job.attemptsMade ?? 0) - 1);
+  if (times >= ctx.handBacks) {
+    const message = `no worker could serve this job after ${times} hand-backs: ${err.message}; fix the workers' roots or output folder, then bnviz retry`;
+    const { runId, groupId, files } = idsOf(job.data);
+    if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
+      await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
+    }
+    throw new UnrecoverableError(message);
+  }
+  ctx.onHandBack?.(err.message, job.id ?? '');
+  await job.moveToDelayed(Date.now() + Math.min(60_000, 1000 * 2 ** times), token);
+  throw new DelayedError();
+}
+
 /** Counts a group once, and writes the run's files when that completes the run. */
 async function count(ctx: JobContext, runId: string, outcome: Outcome, backend?: string): Promise<void> {
   const runDir = join(ctx.outRoot, runId);
   const recorded = await recordOutcome(ctx.redis, runKeys(ctx.prefix, runId), outcome);
   // Also when the group was counted before: a worker that died while finalizing leaves the run to the next one here.
-  if (recorded.effect !== 'unknown' && isComplete(recorded)) await finalizeFleetRun(ctx.redis, ctx.prefix, runId, runDir, { backend });
+  if (recorded.effect !== 'unknown' && isComplete(recorded)) {
+    await finalizeFleetRun(ctx.redis, ctx.prefix, runId, runDir, { lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds, backend });
+  }
 }

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { GroupError, GroupOptions, GroupTimings } from '../group/group-task.js';
 import type { RunFailure } from '../records/run-record.js';
-import { runKeys, runsKey, type RunKeys } from './fleet-keys.js';
+import { allRunKeys, runKeys, runsKey, type RunKeys } from './fleet-keys.js';
 
 export interface RunMeta {
   root: string;
@@ -32,7 +32,12 @@ export interface RunState extends RunCounts {
   meta?: RunMeta;
   startedAt?: string;
   finishedAt?: string;
-  status: 'queued' | 'running' | 'finished';
+  /** 'damaged': the run's records are malformed (`damaged` says how); its counts are still read. */
+  status: 'queued' | 'running' | 'finished' | 'damaged';
+  /** What is malformed in the run's records (`meta.options is not JSON`); `meta` is then undefined. */
+  damaged?: string;
+  /** With `damaged`: the meta fields that could be read. */
+  partialMeta?: Partial<RunMeta>;
 }
 
 /** Writes a run's meta the first time it is enqueued (later enqueues keep the first). True when the run is new. */
@@ -70,11 +75,20 @@ export async function markStarted(redis: Redis, k: RunKeys, at = new Date().toIS
   await redis.hsetnx(k.meta, 'startedAt', at);
 }
 
+/*
+ * Counts a group once. A group counted failed that later ends done or skipped
+ * (a retry, from `bnviz retry` or Bull Board) moves to that set, loses its
+ * failure, and reopens the run (its records are written again); a failed
+ * group failing again keeps its latest reason.
+ * KEYS: done skipped failed groups failures timings meta; ARGV: id status failureJSON timingsJSON
+ */
 const RECORD = `
 local id = ARGV[1]
 if not redis.call('ZSCORE', KEYS[4], id) then return {-1, 0, 0, 0, 0} end
 local added = 0
-if redis.call('SISMEMBER', KEYS[1], id) == 0 and redis.call('SISMEMBER', KEYS[2], id) == 0 and redis.call('SISMEMBER', KEYS[3], id) == 0 then
+local inDone = redis.call('SISMEMBER', KEYS[1], id) == 1 or redis.call('SISMEMBER', KEYS[2], id) == 1
+local inFailed = redis.call('SISMEMBER', KEYS[3], id) == 1
+if not inDone and not inFailed then
   local target = KEYS[1]
   if ARGV[2] == 'skipped' then target = KEYS[2] elseif ARGV[2] == 'failed' then target = KEYS[3] end
   redis.call('SADD', target, id)
@@ -84,6 +98,14 @@ if redis.call('SISMEMBER', KEYS[1], id) == 0 and redis.call('SISMEMBER', KEYS[2]
     redis.call('LTRIM', KEYS[6], 0, 999)
   end
   added = 1
+elseif inFailed and ARGV[2] ~= 'failed' then
+  redis.call('SREM', KEYS[3], id)
+  redis.call('HDEL', KEYS[5], id)
+  redis.call('SADD', ARGV[2] == 'skipped' and KEYS[2] or KEYS[1], id)
+  redis.call('HDEL', KEYS[7], 'finishedAt')
+  added = 1
+elseif inFailed and ARGV[2] == 'failed' then
+  redis.call('HSET', KEYS[5], id, ARGV[3])
 end
 return {added, redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]), redis.call('SCARD', KEYS[3]), redis.call('ZCARD', KEYS[4])}
 `;
@@ -104,7 +126,7 @@ export interface Recorded extends RunCounts {
 /** Counts a group's outcome once, and returns the run's counts after it. */
 export async function recordOutcome(redis: Redis, k: RunKeys, o: Outcome): Promise<Recorded> {
   const failure: RunFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
-  const r = (await redis.eval(RECORD, 6, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings,
+  const r = (await redis.eval(RECORD, 7, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta,
     o.groupId, o.status, failure ? JSON.stringify(failure) : '', o.status === 'done' && o.timings ? JSON.stringify(o.timings) : '')) as number[];
   return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', done: r[1], skipped: r[2], failed: r[3], total: r[4] };
 }
@@ -113,32 +135,91 @@ export function isComplete(c: RunCounts): boolean {
   return c.total > 0 && c.done + c.skipped + c.failed >= c.total;
 }
 
-/** A run's counts and meta; undefined when Redis holds no such run. */
+/**
+ * A run's counts and meta; undefined when Redis holds no such run. Never
+ * throws for malformed records (a field that is not JSON or not a number, a
+ * key of the wrong type): the run comes back with status 'damaged', the
+ * reason in `damaged`, no `meta`, and what could be read in `partialMeta`.
+ */
 export async function readRun(redis: Redis, prefix: string, runId: string): Promise<RunState | undefined> {
   const k = runKeys(prefix, runId);
-  const replies = await redis.pipeline().hgetall(k.meta).zcard(k.groups).scard(k.done).scard(k.skipped).scard(k.failed).exec();
-  const [meta, total, done, skipped, failed] = (replies ?? []).map(([err, v]) => {
-    if (err) throw err;
-    return v;
-  }) as [Record<string, string>, number, number, number, number];
-  if (!meta || Object.keys(meta).length === 0) return undefined;
-  const counts = { total, done, skipped, failed };
-  return {
-    runId,
-    ...counts,
-    meta: meta.root ? {
-      root: meta.root,
-      options: JSON.parse(meta.options ?? '{}') as GroupOptions,
-      groupSize: Number(meta.groupSize),
-      images: Number(meta.images),
-      queue: meta.queue,
-      partialGroups: JSON.parse(meta.partialGroups ?? '[]') as string[],
-      enqueuedAt: meta.enqueuedAt,
-    } : undefined,
-    startedAt: meta.startedAt,
-    finishedAt: meta.finishedAt,
-    status: meta.finishedAt ? 'finished' : meta.startedAt ? 'running' : 'queued',
+  const replies = (await redis.pipeline().hgetall(k.meta).zcard(k.groups).scard(k.done).scard(k.skipped).scard(k.failed).exec()) ?? [];
+  const problems: string[] = [];
+  const reply = <T>(i: number, key: string, type: string, empty: T): T => {
+    const [err, v] = replies[i] ?? [null, empty];
+    if (!err) return (v ?? empty) as T;
+    // A key of another type is a malformed record; anything else (the connection) is the caller's to see.
+    if (!/^WRONGTYPE\b/.test(err.message)) throw err;
+    problems.push(`${key} is not a ${type}`);
+    return empty;
   };
+  const fields = reply<Record<string, string>>(0, 'meta', 'hash', {});
+  const counts = { total: reply(1, 'groups', 'sorted set', 0), done: reply(2, 'done', 'set', 0), skipped: reply(3, 'skipped', 'set', 0), failed: reply(4, 'failed', 'set', 0) };
+  if (problems.length === 0 && Object.keys(fields).length === 0) return undefined;
+  const { meta, partial, damaged } = parseRunMeta(fields);
+  problems.push(...damaged);
+  const startedAt = dateField(fields, 'startedAt', problems);
+  const finishedAt = dateField(fields, 'finishedAt', problems);
+  if (problems.length) {
+    return { runId, ...counts, partialMeta: partial, startedAt, finishedAt, status: 'damaged', damaged: problems.join('; ') };
+  }
+  return { runId, ...counts, meta, startedAt, finishedAt, status: finishedAt ? 'finished' : startedAt ? 'running' : 'queued' };
+}
+
+/** A run's meta hash read field by field: the meta when every field is sound, what could be read, and what is wrong. */
+function parseRunMeta(f: Record<string, string>): { meta?: RunMeta; partial: Partial<RunMeta>; damaged: string[] } {
+  const damaged: string[] = [];
+  const partial: Partial<RunMeta> = {};
+  const text = (key: 'root' | 'queue') => {
+    if (f[key] === undefined || f[key] === '') damaged.push(`meta.${key} is missing`);
+    else partial[key] = f[key];
+  };
+  const json = (key: string): unknown => {
+    if (f[key] === undefined) {
+      damaged.push(`meta.${key} is missing`);
+      return undefined;
+    }
+    try {
+      return JSON.parse(f[key]) as unknown;
+    } catch {
+      damaged.push(`meta.${key} is not JSON`);
+      return undefined;
+    }
+  };
+  const count = (key: 'groupSize' | 'images', min: number) => {
+    const n = f[key] === undefined || f[key].trim() === '' ? NaN : Number(f[key]);
+    if (Number.isInteger(n) && n >= min) partial[key] = n;
+    else damaged.push(f[key] === undefined ? `meta.${key} is missing` : `meta.${key} is not a whole number of at least ${min} (${JSON.stringify(f[key].slice(0, 40))})`);
+  };
+  text('root');
+  const options = json('options');
+  if (options !== undefined) {
+    if (typeof options === 'object' && options !== null && !Array.isArray(options)) partial.options = options as GroupOptions;
+    else damaged.push('meta.options is not a JSON object');
+  }
+  count('groupSize', 1);
+  count('images', 0);
+  text('queue');
+  const partialGroups = json('partialGroups');
+  if (partialGroups !== undefined) {
+    if (Array.isArray(partialGroups) && partialGroups.every((g) => typeof g === 'string')) partial.partialGroups = partialGroups as string[];
+    else damaged.push('meta.partialGroups is not a JSON array of group ids');
+  }
+  const enqueuedAt = dateField(f, 'enqueuedAt', damaged);
+  if (enqueuedAt === undefined && f.enqueuedAt === undefined) damaged.push('meta.enqueuedAt is missing');
+  if (enqueuedAt !== undefined) partial.enqueuedAt = enqueuedAt;
+  return { meta: damaged.length ? undefined : (partial as RunMeta), partial, damaged };
+}
+
+/** A date field of the meta hash; a value that is no date adds a problem and reads as undefined. */
+function dateField(f: Record<string, string>, key: string, problems: string[]): string | undefined {
+  const v = f[key];
+  if (v === undefined) return undefined;
+  if (Number.isNaN(Date.parse(v))) {
+    problems.push(`meta.${key} is not a date (${JSON.stringify(v.slice(0, 40))})`);
+    return undefined;
+  }
+  return v;
 }
 
 /** Run ids, newest first. */
@@ -162,4 +243,105 @@ export async function groupIdsInOrder(redis: Redis, k: RunKeys): Promise<string[
 
 export async function readTimings(redis: Redis, k: RunKeys): Promise<GroupTimings[]> {
   return (await redis.lrange(k.timings, 0, -1)).map((t) => JSON.parse(t) as GroupTimings);
+}
+
+/*
+ * Takes failed groups out of the counts so they can run again, and reopens
+ * the run. KEYS: failed failures meta; ARGV: group ids. Returns the ids taken.
+ */
+const UNCOUNT = `
+local taken = {}
+for _, id in ipairs(ARGV) do
+  if redis.call('SREM', KEYS[1], id) == 1 then
+    redis.call('HDEL', KEYS[2], id)
+    table.insert(taken, id)
+  end
+end
+if #taken > 0 then redis.call('HDEL', KEYS[3], 'finishedAt') end
+return taken
+`;
+
+/** Uncounts these failed groups (ids not counted failed are left alone) and reopens the run; returns the ids uncounted. */
+export async function uncountFailed(redis: Redis, k: RunKeys, groupIds: string[]): Promise<string[]> {
+  if (groupIds.length === 0) return [];
+  return (await redis.eval(UNCOUNT, 3, k.failed, k.failures, k.meta, ...groupIds)) as string[];
+}
+
+/** The ids of the groups counted failed (any order). */
+export async function failedGroupIds(redis: Redis, k: RunKeys): Promise<string[]> {
+  return redis.smembers(k.failed);
+}
+
+/*
+ * One slice of the run's group list (by index), with what became of the job
+ * of each group not counted yet: 'missing' (no job: removed by hand, or never
+ * added), 'failed', 'completed', or '' (waiting, delayed or running: not
+ * ended). KEYS: groups done skipped failed; ARGV: start stop jobKeyPrefix runId
+ */
+const UNCOUNTED = `
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
+local out = {}
+for _, id in ipairs(ids) do
+  if redis.call('SISMEMBER', KEYS[2], id) == 0 and redis.call('SISMEMBER', KEYS[3], id) == 0 and redis.call('SISMEMBER', KEYS[4], id) == 0 then
+    local jobKey = ARGV[3] .. ARGV[4] .. '.' .. id
+    local state = ''
+    if redis.call('EXISTS', jobKey) == 0 then
+      state = 'missing'
+    elseif redis.call('ZSCORE', ARGV[3] .. 'failed', ARGV[4] .. '.' .. id) then
+      state = 'failed'
+    elseif redis.call('ZSCORE', ARGV[3] .. 'completed', ARGV[4] .. '.' .. id) then
+      state = 'completed'
+    end
+    table.insert(out, id)
+    table.insert(out, state)
+  end
+end
+return out
+`;
+
+export interface Uncounted {
+  groupId: string;
+  /** What became of its job; '' while it is waiting, delayed or running. */
+  state: '' | 'missing' | 'failed' | 'completed';
+}
+
+/**
+ * The groups of a run not counted yet, with the state of their jobs, read a
+ * slice of `chunk` groups a call so Redis is never blocked for long.
+ * `queueKey` is BullMQ's key prefix of the queue (`<prefix>:<queue>:`).
+ */
+export async function* uncountedGroups(redis: Redis, k: RunKeys, runId: string, queueKey: string, chunk = 500): AsyncGenerator<Uncounted> {
+  const total = await redis.zcard(k.groups);
+  for (let start = 0; start < total; start += chunk) {
+    const flat = (await redis.eval(UNCOUNTED, 4, k.groups, k.done, k.skipped, k.failed, start, start + chunk - 1, queueKey, runId)) as string[];
+    for (let i = 0; i < flat.length; i += 2) yield { groupId: flat[i], state: flat[i + 1] as Uncounted['state'] };
+  }
+}
+
+/** Runs whose records say they are not finished (at most `limit`, newest first). */
+export async function unfinishedRunIds(redis: Redis, prefix: string, limit = 1000): Promise<string[]> {
+  const ids = await listRunIds(redis, prefix, limit);
+  if (ids.length === 0) return [];
+  const replies = await redis.pipeline(ids.map((id) => ['hmget', runKeys(prefix, id).meta, 'root', 'finishedAt'])).exec();
+  const gone: string[] = [];
+  const open = ids.filter((id, i) => {
+    const [root, finishedAt] = (replies?.[i]?.[1] ?? []) as Array<string | null>;
+    if (!root && !finishedAt) gone.push(id);
+    return root && !finishedAt;
+  });
+  // runs whose records expired (retention) or were removed leave the list
+  if (gone.length) await redis.zrem(runsKey(prefix), ...gone);
+  return open;
+}
+
+/** Removes every record of a run (the run list entry included). */
+export async function deleteRunRecords(redis: Redis, prefix: string, runId: string): Promise<void> {
+  await redis.multi().del(...allRunKeys(runKeys(prefix, runId))).zrem(runsKey(prefix), runId).exec();
+}
+
+/** Makes a finished run's records expire after `seconds` (the run list entry is pruned when read). */
+export async function expireRunRecords(redis: Redis, k: RunKeys, seconds: number): Promise<void> {
+  const tx = redis.multi();
+  for (const key of [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings]) tx.expire(key, seconds);
+  await tx.exec();
 }

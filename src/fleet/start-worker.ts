@@ -1,25 +1,34 @@
 /**
  * `bnviz worker`, as a library call: a BullMQ Worker on the group queue whose
  * handler hands each job to the thread pool, as many jobs at once as the pool
- * has threads; a heartbeat in Redis; and a graceful close (no new jobs, the
- * active ones finished, the pool and connections closed).
+ * has threads; a heartbeat in Redis; the reconciliation that counts jobs
+ * ended outside the handler (reconcile-run.ts); and a graceful close (no new
+ * jobs, the active ones finished, the pool and connections closed), bounded
+ * in time when Redis is away.
  */
-import { Worker } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
-import { connectRedis } from './connect-redis.js';
+import { connectRedis, redact } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
 import { startHeartbeat, type WorkerBeat } from './heartbeat.js';
 import { resolveRoots } from './map-root.js';
 import { makeProcessor, type JobReturn } from './process-job.js';
+import { reconcileRun, reconcileRuns, type ReconcileContext } from './reconcile-run.js';
 
 export interface WorkerEvents {
   /** A job ended: done, skipped (already done), or failed (`error` says why; `retry` when BullMQ will try again). */
   job?(info: { jobId: string; groupId?: string; status: 'done' | 'skipped' | 'failed'; error?: string; retry?: boolean; ms?: number }): void;
-  /** A connection or internal error the worker lives through (it reconnects by itself). */
+  /** This worker cannot serve some jobs and hands them back (once per distinct reason). */
+  handBack?(info: { reason: string; jobId: string }): void;
+  /** Redis went away (once, however long it stays away) or came back. */
+  redis?(info: { state: 'away' | 'back'; address: string; reason?: string }): void;
+  /** An internal error the worker lives through. */
   error?(err: Error): void;
 }
 
@@ -29,29 +38,46 @@ export interface FleetWorker {
   readonly threads: number;
   readonly roots: string[];
   readonly outRoot: string;
-  /** Takes no new jobs, waits for the active ones, closes the pool and the connections. */
-  close(): Promise<void>;
+  /**
+   * Takes no new jobs, waits for the active ones, closes the pool and the
+   * connections. While Redis is away it waits at most `graceMs` (default 5 s),
+   * then stops anyway: the jobs in hand go back to the queue when their locks lapse.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerEvents = {}): Promise<FleetWorker> {
   if (RESERVED_QUEUE_NAMES.includes(config.queue.name)) throw new UsageError(`queue name ${config.queue.name} is reserved for the run records`);
   const roots = await resolveRoots(config.roots);
   const outRoot = resolve(config.out);
+  await checkOutputFolder(outRoot);
   const prefix = config.redis.prefix;
   const host = hostname();
+  const address = hostOf(config.redis.url);
   const redis = connectRedis(config.redis.url);
   const queueConnection = connectRedis(config.redis.url);
-  // Connection errors are lived through (ioredis reconnects); they are reported, never thrown.
-  for (const c of [redis, queueConnection]) c.on('error', (err: Error) => events.error?.(err));
+  // Redis away: said once when it goes, once when it is back (ioredis retries every few hundred ms meanwhile).
+  let away = false;
+  watchConnection([redis, queueConnection], address, events);
   const pool = createGroupPool(config.threads);
   const state: Omit<WorkerBeat, 'lastSeen'> = {
     host, pid: process.pid, queue: config.queue.name, threads: pool.threads, active: 0, processed: 0, failed: 0, startedAt: new Date().toISOString(),
   };
-  const processor = makeProcessor({ redis, prefix, pool, roots, outRoot });
-  const worker = new Worker<unknown, JobReturn>(config.queue.name, async (job) => {
+  const retentionSeconds = Math.round(config.retentionDays * 86400);
+  const handBackReasons = new Set<string>();
+  const processor = makeProcessor({
+    redis, prefix, pool, roots, outRoot,
+    lockMs: config.queue.lockMs, maxPixels: config.maxPixels, handBacks: config.queue.handBacks, retentionSeconds,
+    onHandBack(reason, jobId) {
+      if (handBackReasons.has(reason)) return;
+      handBackReasons.add(reason);
+      events.handBack?.({ reason, jobId });
+    },
+  });
+  const worker = new Worker<unknown, JobReturn>(config.queue.name, async (job, token) => {
     state.active++;
     try {
-      return await processor(job);
+      return await processor(job, token);
     } finally {
       state.active--;
     }
@@ -59,19 +85,23 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     connection: queueConnection,
     prefix,
     concurrency: pool.threads,
-    // A killed worker's job is handed to another once its lock lapses (lockMs), checked every lockMs.
+    // A killed worker's job is handed to another once its lock lapses (lockMs), checked every lockMs;
+    // a job stalled more than once (maxStalledCount 1) fails, and the reconciliation counts it.
     lockDuration: config.queue.lockMs,
     stalledInterval: config.queue.lockMs,
+    maxStalledCount: 1,
     removeOnComplete: { count: config.queue.keepCompleted },
     removeOnFail: { count: config.queue.keepFailed },
   });
-  worker.on('error', (err) => events.error?.(err));
+  worker.on('error', (err) => {
+    if (!away) events.error?.(err);
+  });
   worker.on('completed', (job, ret) => {
     state.processed++;
     events.job?.({ jobId: job.id ?? '', groupId: ret.groupId, status: ret.status, ms: ret.totalMs });
   });
   worker.on('failed', (job, err) => {
-    if (!job) return;
+    if (!job || err.name === 'DelayedError') return;
     const retry = err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1);
     if (!retry) {
       state.processed++;
@@ -79,9 +109,45 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     }
     events.job?.({ jobId: job.id ?? '', groupId: (job.data as { groupId?: string } | undefined)?.groupId, status: 'failed', error: err.message, retry });
   });
+
+  // Jobs ended outside the handler (stalled out, removed by hand) are counted here.
+  const queue = new Queue(config.queue.name, { connection: redis, prefix });
+  queue.on('error', () => {});
+  const reconcileCtx: ReconcileContext = { redis, prefix, queue, outRoot, lockMs: config.queue.lockMs, retentionSeconds };
+  worker.on('stalled', (jobId) => {
+    // The stalled check has just moved the job back to wait, or failed it; a failed one is counted now.
+    void (async () => {
+      const job = await Job.fromId(queue, jobId);
+      const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
+      if (typeof runId === 'string') await reconcileRun(reconcileCtx, runId, true);
+    })().catch((err: unknown) => events.error?.(err as Error));
+  });
+  let reconciling = false;
+  const reconcileTimer = setInterval(() => {
+    if (reconciling || away) return;
+    reconciling = true;
+    reconcileRuns(reconcileCtx).catch((err: unknown) => events.error?.(err as Error)).finally(() => { reconciling = false; });
+  }, config.queue.lockMs + Math.floor(Math.random() * 1000));
+  reconcileTimer.unref();
+
   const heartbeat = startHeartbeat(redis, workerKey(prefix, host, process.pid), () => state);
   await worker.waitUntilReady();
   await heartbeat.beat();
+
+  function watchConnection(connections: Array<ReturnType<typeof connectRedis>>, shown: string, ev: WorkerEvents): void {
+    for (const c of connections) {
+      c.on('error', (err: Error) => {
+        if (away) return;
+        away = true;
+        ev.redis?.({ state: 'away', address: shown, reason: reasonOf(err) });
+      });
+      c.on('ready', () => {
+        if (!away || connections.some((o) => o.status !== 'ready')) return;
+        away = false;
+        ev.redis?.({ state: 'back', address: shown });
+      });
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -89,14 +155,59 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     threads: pool.threads,
     roots: roots.given,
     outRoot,
-    close() {
+    close(graceMs = 5000) {
       closing ??= (async () => {
-        await worker.close();
-        await heartbeat.stop().catch(() => {});
-        await pool.close();
-        await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {});
+        clearInterval(reconcileTimer);
+        const gentle = (async () => {
+          await worker.close();
+          await heartbeat.stop().catch(() => {});
+          await pool.close();
+          await queue.close().catch(() => {});
+          await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {});
+        })();
+        // While Redis is away, closing gently would wait for it: give it a moment, then stop.
+        const ended = await Promise.race([gentle.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(away ? false : true), graceMs).unref())]);
+        if (!ended || away) {
+          await worker.close(true).catch(() => {});
+          await pool.close({ force: true }).catch(() => {});
+          redis.disconnect();
+          queueConnection.disconnect();
+        } else {
+          await gentle;
+        }
       })();
       return closing;
     },
   };
+}
+
+/** The output folder exists or can be made, and this process can write in it; ConfigError (exit 2) otherwise. */
+async function checkOutputFolder(outRoot: string): Promise<void> {
+  const probe = join(outRoot, `.tmp-write-check-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(outRoot, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (err) {
+    throw new ConfigError(`Expected a writable folder for out but received ${JSON.stringify(outRoot)} (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`);
+  }
+}
+
+/** A connection error as a few words: "connection refused", "host not found". */
+function reasonOf(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection lost';
+  if (code === 'ETIMEDOUT') return 'timed out';
+  return messageOf(err).split('\n')[0];
+}
+
+/** host:port of a Redis URL (never its password). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || redact(url);
+  } catch {
+    return redact(url);
+  }
 }
