@@ -13,14 +13,13 @@ export function registerStatus(program: Command): void {
   withOptions(command, ['redis', 'prefix']);
   command.action(async (runId: string | undefined, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
-    const { connectRedis } = await import('../fleet/connect-redis.js');
+    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
     const { readRunStatus, readRuns } = await import('../fleet/read-status.js');
+    const { isComplete } = await import('../fleet/run-store.js');
     const { formatRun, formatRunList, paceOf } = await import('../fleet/status-view.js');
     const prefix = config.redis.prefix;
-    const redis = connectRedis(config.redis.url);
-    // A status command should say when Redis is not there, not wait for it forever.
-    redis.options.maxRetriesPerRequest = 2;
-    redis.on('error', () => {});
+    // A status command says when Redis is not there (one line), never waits for it forever.
+    const redis = await connectForCommand(config.redis.url, 'bnviz-status');
     const tty = process.stdout.isTTY;
     let stop = false;
     const onSignal = () => { stop = true; };
@@ -34,7 +33,8 @@ export function registerStatus(program: Command): void {
         if (runId) {
           const status = await readRunStatus(redis, prefix, runId);
           if (!status) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
-          finished = status.status === 'finished';
+          // A damaged run is never finalized: watching ends once its groups are all counted.
+          finished = status.status === 'finished' || (status.status === 'damaged' && (status.finishedAt !== undefined || isComplete(status)));
           text = opts.json ? `${JSON.stringify({ ...status, pace: paceOf(status, now) })}\n` : formatRun(status, now);
         } else {
           const runs = await readRuns(redis, prefix);
@@ -50,6 +50,8 @@ export function registerStatus(program: Command): void {
         await new Promise((r) => setTimeout(r, 1000));
         if (stop) break;
       }
+    } catch (err) {
+      throw explainRedisError(err, config.redis.url, redis);
     } finally {
       process.off('SIGINT', onSignal);
       redis.disconnect();

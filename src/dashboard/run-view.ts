@@ -7,12 +7,14 @@ import { thumbnailOf } from '../records/group-record.js';
 import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
-import { duration, paceOf } from '../fleet/status-view.js';
+import { duration, metaOf, paceOf } from '../fleet/status-view.js';
 import { fileUrl, type FinishedGroup } from './finished-groups.js';
 
 export interface RunView {
   runId: string;
   status: RunState['status'];
+  /** With status 'damaged': what is malformed in the run's records. */
+  damaged?: string;
   total: number;
   done: number;
   skipped: number;
@@ -38,9 +40,11 @@ export interface RunView {
 
 export function runView(run: RunState, now: number): RunView {
   const p = paceOf(run, now);
+  const meta = metaOf(run);
   return {
     runId: run.runId,
     status: run.status,
+    ...(run.status === 'damaged' ? { damaged: run.damaged ?? 'unknown' } : {}),
     total: run.total,
     done: run.done,
     skipped: run.skipped,
@@ -50,11 +54,11 @@ export function runView(run: RunState, now: number): RunView {
     rate: p.rate,
     etaSeconds: p.etaSeconds ?? null,
     elapsedSeconds: p.elapsedSeconds,
-    eta: run.status === 'finished' ? '0s' : duration(p.etaSeconds),
+    eta: run.finishedAt ? '0s' : duration(p.etaSeconds),
     elapsed: duration(p.elapsedSeconds),
-    root: run.meta?.root,
-    queue: run.meta?.queue,
-    enqueuedAt: run.meta?.enqueuedAt,
+    root: meta?.root,
+    queue: meta?.queue,
+    enqueuedAt: meta?.enqueuedAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
   };

@@ -15,13 +15,15 @@ poll('/api/runs', function (data) {
     var href = '/runs/' + encodeURIComponent(r.runId);
     return el('tr', { 'data-run': r.runId }, [
       el('td', {}, [el('a', { href: href, class: 'run-link', text: r.runId })]),
-      el('td', { class: 'status-' + r.status, text: r.status }),
+      r.status === 'damaged'
+        ? el('td', { class: 'status-damaged error', title: r.damaged, text: 'damaged (' + r.damaged + ')' })
+        : el('td', { class: 'status-' + r.status, text: r.status }),
       el('td', {}, [progressBar(r)]),
       el('td', { class: 'counts', text: r.finished + ' / ' + r.total }),
       el('td', { text: String(r.done + r.skipped) }),
       el('td', { class: r.failed ? 'error' : '', text: String(r.failed) }),
       el('td', { text: rate(r) }),
-      el('td', { text: r.status === 'finished' ? 'finished' : r.eta }),
+      el('td', { text: r.finishedAt ? 'finished' : r.status === 'damaged' ? '?' : r.eta }),
       el('td', { class: 'muted', text: r.startedAt ? when(r.startedAt) : 'enqueued ' + when(r.enqueuedAt) })
     ]);
   });

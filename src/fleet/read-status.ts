@@ -1,5 +1,12 @@
-/** What `bnviz status` shows, read from Redis: the runs, one run's counts and failures, and the workers alive. */
+/**
+ * What `bnviz status` shows, read from Redis: the runs, one run's counts and
+ * failures, and the workers alive. A malformed record (a run's meta, a
+ * failure entry, a heartbeat) is reported where it is, never lets the others
+ * go unread: the run shows as 'damaged' with its reason, a bad heartbeat is
+ * left out. Errors of Redis itself (its connection) still throw.
+ */
 import type { Redis } from 'ioredis';
+import { messageOf } from '../errors.js';
 import type { RunFailure } from '../records/run-record.js';
 import { runKeys, workerPattern } from './fleet-keys.js';
 import type { WorkerBeat } from './heartbeat.js';
@@ -13,18 +20,32 @@ export interface RunStatus extends RunState {
 
 export async function readRuns(redis: Redis, prefix: string, limit = 50): Promise<RunState[]> {
   const ids = await listRunIds(redis, prefix, limit);
-  const states = await Promise.all(ids.map((id) => readRun(redis, prefix, id)));
+  const states = await Promise.all(ids.map((id) => readRun(redis, prefix, id).catch((err: unknown) => damagedRun(id, err))));
   return states.filter((s): s is RunState => s !== undefined);
 }
 
 export async function readRunStatus(redis: Redis, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
-  const state = await readRun(redis, prefix, runId);
+  const state = await readRun(redis, prefix, runId).catch((err: unknown) => damagedRun(runId, err));
   if (!state) return undefined;
-  const [failures, workers] = await Promise.all([readFailures(redis, runKeys(prefix, runId), failureLimit), readWorkers(redis, prefix)]);
-  return { ...state, failures, workers };
+  const [read, workers] = await Promise.all([
+    readFailures(redis, runKeys(prefix, runId), failureLimit).then(
+      (failures) => ({ failures, problem: undefined as string | undefined }),
+      (err: unknown) => ({ failures: [] as RunFailure[], problem: `failures unreadable: ${malformation(err)}` }),
+    ),
+    readWorkers(redis, prefix),
+  ]);
+  const failures = read.failures.filter(isFailure);
+  const problems = [
+    state.damaged,
+    read.problem,
+    failures.length < read.failures.length ? `${read.failures.length - failures.length} failure entries are malformed` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  if (problems.length === 0) return { ...state, failures, workers };
+  const { meta, ...rest } = state;
+  return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, workers };
 }
 
-/** The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large). */
+/** The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large); malformed ones are left out. */
 export async function readWorkers(redis: Redis, prefix: string): Promise<WorkerBeat[]> {
   const keys: string[] = [];
   let cursor = '0';
@@ -34,6 +55,49 @@ export async function readWorkers(redis: Redis, prefix: string): Promise<WorkerB
     cursor = next;
   } while (cursor !== '0');
   if (keys.length === 0) return [];
-  const values = await redis.mget(...keys);
-  return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as WorkerBeat).sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
+  // One GET each (not MGET): a key of another type fails alone.
+  const replies = (await redis.pipeline(keys.map((key) => ['get', key])).exec()) ?? [];
+  const beats: WorkerBeat[] = [];
+  for (const [err, v] of replies) {
+    if (err && !/^WRONGTYPE\b/.test(err.message)) throw err;
+    if (typeof v !== 'string') continue;
+    try {
+      const beat = JSON.parse(v) as unknown;
+      if (isBeat(beat)) beats.push(beat);
+    } catch {
+      // not JSON: not a heartbeat to show
+    }
+  }
+  return beats.sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
+}
+
+/**
+ * A run whose records could not be read for a reason of their own (a parse
+ * or type error); errors of Redis itself (its connection, its replies) throw.
+ */
+function damagedRun(runId: string, err: unknown): RunState {
+  if (!isMalformation(err)) throw err;
+  return { runId, total: 0, done: 0, skipped: 0, failed: 0, status: 'damaged', damaged: `records unreadable: ${malformation(err)}` };
+}
+
+function isMalformation(err: unknown): boolean {
+  return err instanceof SyntaxError || err instanceof TypeError || err instanceof RangeError || (err instanceof Error && /^WRONGTYPE\b/.test(err.message));
+}
+
+function malformation(err: unknown): string {
+  if (!isMalformation(err)) throw err;
+  if (err instanceof SyntaxError) return 'an entry is not JSON';
+  if (err instanceof Error && /^WRONGTYPE\b/.test(err.message)) return 'a key is of the wrong type';
+  return messageOf(err);
+}
+
+function isFailure(f: unknown): f is RunFailure {
+  const o = f as Partial<RunFailure> | null;
+  return typeof o === 'object' && o !== null && typeof o.groupId === 'string' && Array.isArray(o.files) && o.files.every((x) => typeof x === 'string')
+    && typeof o.error === 'object' && o.error !== null && typeof o.error.message === 'string';
+}
+
+function isBeat(b: unknown): b is WorkerBeat {
+  const o = b as Partial<WorkerBeat> | null;
+  return typeof o === 'object' && o !== null && typeof o.host === 'string' && typeof o.pid === 'number' && typeof o.lastSeen === 'string';
 }

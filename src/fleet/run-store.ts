@@ -156,7 +156,8 @@ export async function readRun(redis: Redis, prefix: string, runId: string): Prom
   const fields = reply<Record<string, string>>(0, 'meta', 'hash', {});
   const counts = { total: reply(1, 'groups', 'sorted set', 0), done: reply(2, 'done', 'set', 0), skipped: reply(3, 'skipped', 'set', 0), failed: reply(4, 'failed', 'set', 0) };
   if (problems.length === 0 && Object.keys(fields).length === 0) return undefined;
-  const { meta, partial, damaged } = parseRunMeta(fields);
+  // A meta that is not a hash has no fields to find fault with.
+  const { meta, partial, damaged } = problems.includes('meta is not a hash') ? { meta: undefined, partial: {}, damaged: [] } : parseRunMeta(fields);
   problems.push(...damaged);
   const startedAt = dateField(fields, 'startedAt', problems);
   const finishedAt = dateField(fields, 'finishedAt', problems);
@@ -169,14 +170,15 @@ export async function readRun(redis: Redis, prefix: string, runId: string): Prom
 /** A run's meta hash read field by field: the meta when every field is sound, what could be read, and what is wrong. */
 function parseRunMeta(f: Record<string, string>): { meta?: RunMeta; partial: Partial<RunMeta>; damaged: string[] } {
   const damaged: string[] = [];
+  const missing: string[] = [];
   const partial: Partial<RunMeta> = {};
   const text = (key: 'root' | 'queue') => {
-    if (f[key] === undefined || f[key] === '') damaged.push(`meta.${key} is missing`);
+    if (f[key] === undefined || f[key] === '') missing.push(key);
     else partial[key] = f[key];
   };
   const json = (key: string): unknown => {
     if (f[key] === undefined) {
-      damaged.push(`meta.${key} is missing`);
+      missing.push(key);
       return undefined;
     }
     try {
@@ -189,7 +191,8 @@ function parseRunMeta(f: Record<string, string>): { meta?: RunMeta; partial: Par
   const count = (key: 'groupSize' | 'images', min: number) => {
     const n = f[key] === undefined || f[key].trim() === '' ? NaN : Number(f[key]);
     if (Number.isInteger(n) && n >= min) partial[key] = n;
-    else damaged.push(f[key] === undefined ? `meta.${key} is missing` : `meta.${key} is not a whole number of at least ${min} (${JSON.stringify(f[key].slice(0, 40))})`);
+    else if (f[key] === undefined) missing.push(key);
+    else damaged.push(`meta.${key} is not a whole number of at least ${min} (${JSON.stringify(f[key].slice(0, 40))})`);
   };
   text('root');
   const options = json('options');
@@ -206,8 +209,9 @@ function parseRunMeta(f: Record<string, string>): { meta?: RunMeta; partial: Par
     else damaged.push('meta.partialGroups is not a JSON array of group ids');
   }
   const enqueuedAt = dateField(f, 'enqueuedAt', damaged);
-  if (enqueuedAt === undefined && f.enqueuedAt === undefined) damaged.push('meta.enqueuedAt is missing');
+  if (f.enqueuedAt === undefined) missing.push('enqueuedAt');
   if (enqueuedAt !== undefined) partial.enqueuedAt = enqueuedAt;
+  if (missing.length) damaged.unshift(`meta lacks ${missing.join(', ')}`);
   return { meta: damaged.length ? undefined : (partial as RunMeta), partial, damaged };
 }
 

@@ -1,6 +1,6 @@
 /** `bnviz status` as text: pure functions of the status read from Redis and the time now. */
 import type { RunStatus } from './read-status.js';
-import type { RunCounts, RunState } from './run-store.js';
+import type { RunCounts, RunMeta, RunState } from './run-store.js';
 
 export interface Pace {
   /** Groups counted so far. */
@@ -42,18 +42,23 @@ export function formatRunList(runs: RunState[], now: number): string {
   if (runs.length === 0) return 'no runs under this prefix\n';
   const lines = runs.map((r) => {
     const p = paceOf(r, now);
-    return `${r.runId}  ${r.status.padEnd(8)} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${r.startedAt}` : `enqueued ${r.meta?.enqueuedAt ?? '?'}`}`;
+    const status = r.status === 'damaged' ? `damaged (${r.damaged ?? 'unknown'})` : r.status.padEnd(8);
+    return `${r.runId}  ${status} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${r.startedAt}` : `enqueued ${metaOf(r)?.enqueuedAt ?? '?'}`}`;
   });
   return `${lines.join('\n')}\n`;
 }
 
 export function formatRun(s: RunStatus, now: number): string {
   const p = paceOf(s, now);
+  const meta = metaOf(s);
   const out = [
-    `run ${s.runId} (${s.status})${s.meta ? ` from ${s.meta.root}, queue ${s.meta.queue}` : ''}`,
-    `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
-    `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.status === 'finished' ? `, finished ${s.finishedAt}` : `, ETA ${duration(p.etaSeconds)}`}`,
+    `run ${s.runId} (${s.status})${meta?.root !== undefined ? ` from ${meta.root}` : ''}${meta?.queue !== undefined ? `, queue ${meta.queue}` : ''}`,
   ];
+  if (s.status === 'damaged') out.push(`damaged: ${s.damaged ?? 'unknown'}`);
+  out.push(
+    `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
+    `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.finishedAt ? `, finished ${s.finishedAt}` : `, ETA ${duration(p.etaSeconds)}`}`,
+  );
   if (s.failures.length) {
     out.push(`failures${s.failed > s.failures.length ? ` (first ${s.failures.length} of ${s.failed})` : ''}:`);
     for (const f of s.failures) out.push(`  ${f.groupId} (${f.files.join(', ')}): ${f.error.message}`);
@@ -64,4 +69,9 @@ export function formatRun(s: RunStatus, now: number): string {
     out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active}/${w.threads} active, ${w.processed} processed (${w.failed} failed), seen ${duration(ago)} ago`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The run's meta, or for a damaged run the fields that could be read. */
+export function metaOf(run: RunState): Partial<RunMeta> | undefined {
+  return run.meta ?? run.partialMeta;
 }
