@@ -30,6 +30,9 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await browser.newPage();
+  // Every wait below is on the page's own events; this limit, far above what a busy machine needs,
+  // only turns a page that never gets there into a failure naming what it waited for.
+  page.setDefaultTimeout(120_000);
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(e.message));
@@ -39,25 +42,25 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   await page.goto(`${dashboard.url}/?token=${TOKEN}`);
   t.is(new URL(page.url()).search, '', 'token taken out of the address');
   const row = `tr[data-run="${RUN}"]`;
-  await page.waitForSelector(row, { timeout: 10_000 });
+  await page.waitForSelector(row);
   t.is(await page.textContent(`${row} .pct`), '0%', 'nothing done before a worker exists');
   t.is(await page.textContent(`${row} .counts`), '0 / 5');
 
   const worker = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], s.env);
   t.teardown(() => { if (worker.child.exitCode === null) worker.child.kill('SIGKILL'); });
   await worker.ready;
-  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '100%', `${row} .pct`, { timeout: 90_000 });
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '100%', `${row} .pct`);
   t.is(await page.textContent(`${row} .counts`), '5 / 5');
 
   await page.click(`${row} a.run-link`);
   await page.waitForURL(`**/runs/${RUN}`);
-  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 4, undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 4);
   await page.waitForSelector('#failures-section:not([hidden])');
   const failure = await page.textContent('#failures tbody');
   t.regex(failure ?? '', /zz-broken\.png/);
   t.true((await page.textContent('#failures tbody td.error'))!.length > 0, 'the reason is shown');
   t.is(await page.textContent('#worker-count'), '1', 'the worker is alive');
-  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0));
 
   // Sorting by unseen share puts the largest first.
   await page.selectOption('#sort', 'unseen-desc');

@@ -4,14 +4,21 @@
  * were drawn by this renderer once and checked by eye beside the write-up's
  * reference figures. On a mismatch the new picture is written beside the
  * fixture as `<name>-changed.png`. BNVIZ_UPDATE_FIGURES=1 rewrites the fixtures.
+ *
+ * Beside each PNG, the figure's spec (buildFigure's serializable layout) is
+ * kept as `<name>.spec.json`, pretty-printed so that a change reads as a diff,
+ * and compared exactly. On a mismatch the new spec is written beside the
+ * fixture as `<name>.spec-changed.json`; BNVIZ_UPDATE_SNAPSHOTS=1 rewrites
+ * the spec fixtures, to accept a change on purpose.
  */
 import test from 'ava';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import sharp from 'sharp';
 import { ssim } from 'ssim.js';
-import { buildFigure, drawFigures, renderPng, renderSvg, type FigureKind } from '../src/figure/index.js';
-import { exampleInput, FIXTURES } from './figure-example-input.js';
+import { buildFigure, drawFigures, renderPng, renderSvg, type FigureKind, type FigureOptions, type FigureSpec } from '../src/figure/index.js';
+import { exampleInput, FIXTURES } from './helpers/figure-example-input.js';
 
 /** Below this mean SSIM a figure reads differently (text moved, a curve or span lost); font hinting noise stays above 0.99. */
 const THRESHOLD = 0.985;
@@ -42,6 +49,47 @@ async function assertSimilar(t: import('ava').ExecutionContext, name: string, pn
   if (mssim < THRESHOLD) writeFileSync(changed, png);
   else rmSync(changed, { force: true });
   t.true(mssim >= THRESHOLD, `${name}: SSIM ${mssim.toFixed(4)} < ${THRESHOLD}; see ${changed}`);
+}
+
+/** A spec as its JSON file holds it: pretty-printed, 2-space indent, a final newline. */
+const specText = (spec: FigureSpec) => `${JSON.stringify(spec, null, 2)}\n`;
+
+function assertSpecSnapshot(t: import('ava').ExecutionContext, name: string, spec: FigureSpec): void {
+  const fixture = join(FIXTURES, `${name}.spec.json`);
+  const changed = join(FIXTURES, `${name}.spec-changed.json`);
+  const text = specText(spec);
+  if (process.env.BNVIZ_UPDATE_SNAPSHOTS === '1') {
+    writeFileSync(fixture, text);
+    rmSync(changed, { force: true });
+    t.log(`wrote ${fixture}`);
+  }
+  const accept = `if the change is meant, accept it: run the tests with BNVIZ_UPDATE_SNAPSHOTS=1, which writes ${fixture}`;
+  if (!existsSync(fixture)) {
+    writeFileSync(changed, text);
+    t.fail(`no fixture ${fixture}; the spec is in ${changed}; ${accept}`);
+    return;
+  }
+  const actual = JSON.parse(text) as unknown;
+  const expected = JSON.parse(readFileSync(fixture, 'utf8')) as unknown;
+  if (isDeepStrictEqual(actual, expected)) rmSync(changed, { force: true });
+  else writeFileSync(changed, text);
+  t.deepEqual(actual, expected, `${name}: the spec differs from ${fixture}; the new one is in ${changed} (diff the two files); ${accept}`);
+}
+
+const SNAPSHOTS: Array<{ name: string; kind: FigureKind; options: FigureOptions }> = [
+  { name: 'overview', kind: 'overview', options: OPTIONS },
+  { name: 'panels', kind: 'panels', options: OPTIONS },
+  { name: 'compare', kind: 'compare', options: OPTIONS },
+  { name: 'overview-marked', kind: 'overview', options: { ...OPTIONS, markUnseen: true } },
+];
+
+for (const { name, kind, options } of SNAPSHOTS) {
+  test(`buildFigure('${kind}'${options.markUnseen ? ', markUnseen' : ''}) for the examples: the same spec each time, equal to ${name}.spec.json`, async (t) => {
+    const input = await exampleInput();
+    const spec = buildFigure(kind, input, options);
+    t.is(specText(buildFigure(kind, input, options)), specText(spec), 'the same input gives the same spec');
+    assertSpecSnapshot(t, name, spec);
+  });
 }
 
 for (const kind of ['overview', 'panels', 'compare'] as FigureKind[]) {

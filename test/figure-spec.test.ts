@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { axesTexts, buildFigure, formatShare, type AxesSpec, type FigureKind, type FigureSpec, type Rect } from '../src/figure/index.js';
-import { exampleInput, exampleInputOf } from './figure-example-input.js';
+import { exampleInput, exampleInputOf } from './helpers/figure-example-input.js';
 
 const OPTIONS = { xRange: 3.5, markUnseen: false, scale: 1 } as const;
 const KINDS: FigureKind[] = ['overview', 'panels', 'compare'];

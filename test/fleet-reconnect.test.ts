@@ -22,20 +22,20 @@ test('the worker\'s Redis connections killed (CLIENT KILL) while it works: it re
   const enq = await runCli(['enqueue', dir, '--json', '--size', '128', '--figures', 'overview'], { env: s.env });
   t.is(enq.code, 0, enq.stderr);
   const { runId } = JSON.parse(enq.stdout) as { runId: string };
-  const doneCount = async () => (await readRun(s.redis, s.prefix, runId))?.done ?? 0;
   const clientIds = async () => String(await s.redis.call('CLIENT', 'LIST', 'TYPE', 'normal')).split('\n').map((l) => Number(/id=(\d+)/.exec(l)?.[1])).filter(Number.isFinite);
   let lastKilledBelow = 0;
   // Twice: once after the first group, once later, each while the next job is in hand.
   for (const after of [1, 3]) {
     lastKilledBelow = Math.max(...(await clientIds())) + 1;
-    await until(`${after} groups done`, async () => (await doneCount()) >= after, 60_000, 10);
+    await w.waitFor(`${after} groups done`, (e) => e.event === 'job' && e.status === 'done', after);
     const killed = Number(await s.redis.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
     t.true(killed >= 2, `connections killed: ${killed}`);
   }
+  // the run's record (Redis state, polled) says finished; hopeless once the worker has exited
   const run = await until('the run to finish', async () => {
     const r = await readRun(s.redis, s.prefix, runId);
     return r?.finishedAt ? r : undefined;
-  }, 90_000);
+  }, { unless: w.exited.then((code) => `the worker exited (${code}): ${w.stderr()}`) });
   t.like(run, { total: 6, done: 6, failed: 0 });
   t.true((await clientIds()).filter((id) => id >= lastKilledBelow).length >= 2, 'the worker connected again');
   const jobs = w.events.filter((e) => e.event === 'job');

@@ -11,7 +11,7 @@ import { readRun, recordOutcome, readFailures } from '../src/fleet/run-store.js'
 import { startWorker } from '../src/fleet/start-worker.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
-import { redisScope, until, type RedisScope } from './helpers/redis.js';
+import { redisScope, type RedisScope } from './helpers/redis.js';
 
 async function dataset(n: number): Promise<string> {
   const dir = tempDir();
@@ -91,9 +91,15 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
     { id: jobIdOf(enq.runId, real), data: makeJobDocument(enq.runId, real, allowed, ['../private/secret.png'], opts), reason: /must not contain '\.\.'/ },
   ];
   for (const f of forged) await queue.add('group', f.data, { jobId: f.id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
-  const worker = await startWorker(config);
+  // The worker tells of each job it ends, once the job is stored as failed.
+  let ended = 0;
+  let allEnded!: () => void;
+  const allFailed = new Promise<void>((resolve) => { allEnded = resolve; });
+  const worker = await startWorker(config, { job: () => { if (++ended === forged.length) allEnded(); } });
   t.teardown(() => worker.close());
-  const failed = await until('the forged jobs to fail', async () => ((await queue.getFailedCount()) === forged.length ? queue.getFailed() : undefined), 30_000);
+  await allFailed;
+  const failed = await queue.getFailed();
+  t.is(failed.length, forged.length);
   for (const f of forged) {
     const job = failed.find((j) => j.id === f.id)!;
     t.regex(job.failedReason, f.reason, f.id);

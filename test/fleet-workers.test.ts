@@ -2,12 +2,13 @@ import test, { type ExecutionContext } from 'ava';
 import { Queue } from 'bullmq';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { readWorkers } from '../src/fleet/read-status.js';
 import { readRun } from '../src/fleet/run-store.js';
 import { defaultRunId } from '../src/dataset/run-id.js';
 import { makeCases, writePng } from './helpers/make-images.js';
+import { assertWhole, walk } from './helpers/output-tree.js';
 import { tempDir } from './helpers/paths.js';
+import { firstProgress, queueEvents } from './helpers/queue-events.js';
 import { redisScope, until, type RedisScope } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
@@ -22,11 +23,6 @@ async function dataset(n: number, side = 32): Promise<string> {
   return dir;
 }
 
-function walk(dir: string, prefix = ''): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
-}
-
 async function enqueue(t: ExecutionContext, s: RedisScope, dir: string, args: string[], env: Record<string, string> = {}): Promise<{ runId: string; added: number; existing: number; groups: number }> {
   const r = await runCli(['enqueue', dir, '--json', ...args], { env: { ...s.env, ...env } });
   t.is(r.code, 0, r.stderr);
@@ -39,19 +35,15 @@ function worker(t: ExecutionContext, s: RedisScope, dir: string, out: string, en
   return w;
 }
 
-const finished = (s: RedisScope, runId: string) => until(`run ${runId} to finish`, async () => {
+/** Why waiting on the run is hopeless: every worker that could finish it has exited. */
+const allExited = (workers: WorkerProcess[]) => Promise.all(workers.map((w) => w.exited)).then((codes) =>
+  `every worker exited (${codes.join(', ')}); stderr: ${workers.map((w) => w.stderr().trim() || '(empty)').join(' | ')}`);
+
+/** The run's record once it says finished (Redis state: polled, with no time limit), while any of `workers` lives. */
+const finished = (s: RedisScope, runId: string, workers: WorkerProcess[]) => until(`run ${runId} to finish`, async () => {
   const run = await readRun(s.redis, s.prefix, runId);
   return run?.finishedAt ? run : undefined;
-}, 90_000);
-
-/** Every visible file of a run is whole, and no temporary is left. */
-async function assertWhole(t: ExecutionContext, runDir: string): Promise<void> {
-  for (const f of walk(runDir)) {
-    t.false(f.includes('.tmp-') || f.includes('.old-'), `leftover ${f}`);
-    if (f.endsWith('.png')) await sharp(join(runDir, f), { failOn: 'error' }).raw().toBuffer();
-    if (f.endsWith('.json')) JSON.parse(readFileSync(join(runDir, f), 'utf8'));
-  }
-}
+}, { unless: allExited(workers) });
 
 test.serial('enqueue and two worker processes: every group done once, counts right, outputs the same as bnviz run; enqueueing again adds nothing', async (t) => {
   const s = await redisScope();
@@ -69,7 +61,7 @@ test.serial('enqueue and two worker processes: every group done once, counts rig
   t.like(alive[0], { threads: 1, active: 0, processed: 0, queue: s.queue });
   const enq = await enqueue(t, s, dir, FAST);
   t.like(enq, { groups: 4, added: 4, existing: 0 });
-  const run = await finished(s, enq.runId);
+  const run = await finished(s, enq.runId, workers);
   t.like(run, { total: 4, done: 4, skipped: 0, failed: 0, status: 'finished' });
   for (const w of workers) w.child.kill('SIGTERM');
   t.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
@@ -92,7 +84,7 @@ test.serial('enqueue and two worker processes: every group done once, counts rig
   const runA = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8'));
   const runB = JSON.parse(readFileSync(join(b, 'run.json'), 'utf8'));
   for (const key of ['runId', 'root', 'status', 'options', 'groupSize', 'counts', 'failures']) t.deepEqual(runB[key], runA[key], key);
-  await assertWhole(t, b);
+  t.is(await assertWhole(t, b), 4);
 
   const again = await enqueue(t, s, dir, FAST);
   t.like(again, { runId: enq.runId, added: 0, existing: 4 });
@@ -115,8 +107,8 @@ test.serial('a corrupt image fails its group once with its reason, unretried; th
   const w = worker(t, s, dir, out);
   await w.ready;
   const enq = await enqueue(t, s, dir, FAST);
-  const run = await finished(s, enq.runId).catch((err: Error) => {
-    throw new Error(`${err.message}; worker exit ${w.child.exitCode ?? w.child.signalCode ?? "none"}; events ${JSON.stringify(w.events)}; stderr ${w.stderr()}`);
+  const run = await finished(s, enq.runId, [w]).catch((err: Error) => {
+    throw new Error(`${err.message}; events ${JSON.stringify(w.events)}`);
   });
   t.like(run, { total: 2, done: 1, failed: 1 });
   w.child.kill('SIGTERM');
@@ -147,24 +139,25 @@ test.serial('a worker SIGKILLed mid-job: another worker takes up its stalled job
   const fastLocks = { BNVIZ_LOCK_MS: '2000' };
   const a = worker(t, s, dir, out, fastLocks);
   await a.ready;
+  const events = queueEvents(t, s);
   const enq = await enqueue(t, s, dir, SLOW);
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   // Kill once a job is in hand and its thread has reported a stage.
-  const victim = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 90_000, 5);
+  const victim = await firstProgress(events, allExited([a]));
   a.child.kill('SIGKILL');
   await a.exited;
   const b = worker(t, s, dir, out, fastLocks);
-  const run = await finished(s, enq.runId);
+  const run = await finished(s, enq.runId, [b]);
   t.like(run, { total: 2, done: 2, skipped: 0, failed: 0 });
   b.child.kill('SIGTERM');
   t.is(await b.exited, 0);
   const took = b.events.filter((e) => e.event === 'job').map((e) => e.jobId);
-  t.true(took.includes(victim.id), 'the killed worker\'s job was finished by the other');
-  t.false(a.events.some((e) => e.event === 'job' && e.jobId === victim.id), 'the killed worker never finished it');
-  t.is((await queue.getJob(victim.id!))!.finishedOn !== undefined, true);
+  t.true(took.includes(victim), 'the killed worker\'s job was finished by the other');
+  t.false(a.events.some((e) => e.event === 'job' && e.jobId === victim), 'the killed worker never finished it');
+  t.is((await queue.getJob(victim))!.finishedOn !== undefined, true);
   t.deepEqual(readdirSync(join(out, enq.runId, 'groups')).length, 2);
-  await assertWhole(t, join(out, enq.runId));
+  t.is(await assertWhole(t, join(out, enq.runId)), 2);
 });
 
 test.serial('SIGTERM while a job is in hand: the worker finishes it, takes no more, exits 0; nothing is lost', async (t) => {
@@ -174,15 +167,16 @@ test.serial('SIGTERM while a job is in hand: the worker finishes it, takes no mo
   const out = tempDir();
   const a = worker(t, s, dir, out);
   await a.ready;
+  const events = queueEvents(t, s);
   const enq = await enqueue(t, s, dir, SLOW);
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
-  const inHand = await until('a job in progress', async () => (await queue.getActive()).find((j) => typeof j.progress === 'object'), 90_000, 5);
+  const inHand = await firstProgress(events, allExited([a]));
   a.child.kill('SIGTERM');
   t.is(await a.exited, 0, a.stderr());
   t.deepEqual(a.events.map((e) => e.event).filter((e) => e !== 'job'), ['ready', 'stopping', 'stopped']);
   const finishedByA = a.events.filter((e) => e.event === 'job');
-  t.true(finishedByA.some((e) => e.jobId === inHand.id && e.status === 'done'), 'the job in hand was finished');
+  t.true(finishedByA.some((e) => e.jobId === inHand && e.status === 'done'), 'the job in hand was finished');
   const counts = await queue.getJobCounts('active', 'waiting', 'completed', 'failed');
   t.like(counts, { active: 0, failed: 0 });
   t.is(counts.waiting + counts.completed, 4, 'every job is either done or still waiting');
@@ -190,11 +184,11 @@ test.serial('SIGTERM while a job is in hand: the worker finishes it, takes no mo
   t.is(before!.done, finishedByA.length);
   t.true(before!.done < 4, 'it stopped before the end');
   const b = worker(t, s, dir, out);
-  const run = await finished(s, enq.runId);
+  const run = await finished(s, enq.runId, [b]);
   t.like(run, { total: 4, done: 4, failed: 0 });
   b.child.kill('SIGTERM');
   t.is(await b.exited, 0);
-  await assertWhole(t, join(out, enq.runId));
+  t.is(await assertWhole(t, join(out, enq.runId)), 4);
 });
 
 test.serial('a transient failure (the output folder unusable) is retried with backoff, and the group is counted once when it succeeds', async (t) => {
@@ -209,10 +203,10 @@ test.serial('a transient failure (the output folder unusable) is retried with ba
   mkdirSync(join(out, runId), { recursive: true });
   writeFileSync(join(out, runId, 'groups'), 'in the way');
   await enqueue(t, s, dir, FAST, { BNVIZ_BACKOFF_MS: '1500' });
-  const failure = await until('a failed attempt', () => w.events.find((e) => e.event === 'job' && e.status === 'failed'), 90_000, 10);
+  const failure = await w.waitFor('a failed attempt', (e) => e.event === 'job' && e.status === 'failed');
   t.true(failure.retry, 'to be retried');
   rmSync(join(out, runId, 'groups'));
-  const run = await finished(s, runId);
+  const run = await finished(s, runId, [w]);
   t.like(run, { total: 1, done: 1, failed: 0 });
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());

@@ -1,42 +1,22 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { loadConfig } from '../src/config/load-config.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { createGroupPool } from '../src/pool/group-pool.js';
 import { groupOptions } from '../src/config/derive-options.js';
 import type { GroupTask } from '../src/group/group-task.js';
+import { watchChild } from './helpers/child-output.js';
 import { makeCases, writePng } from './helpers/make-images.js';
+import { assertWhole, walk } from './helpers/output-tree.js';
 import { CLI, EXAMPLES, tempDir } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
 
 const FAST = ['--size', '64', '--figures', 'overview'];
 
-/** Every file under dir, relative, hidden ones included. */
-function walk(dir: string, prefix = ''): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
-}
-
-/** Checks that every visible output file is whole: PNGs decode fully, JSON parses. */
-async function assertWhole(t: import('ava').ExecutionContext, runDir: string): Promise<number> {
-  let groups = 0;
-  const groupsDir = join(runDir, 'groups');
-  for (const g of existsSync(groupsDir) ? readdirSync(groupsDir) : []) {
-    if (g.startsWith('.')) continue;
-    groups++;
-    const dir = join(groupsDir, g);
-    const record = JSON.parse(readFileSync(join(dir, 'group.json'), 'utf8'));
-    t.is(record.status, 'done');
-    for (const o of record.outputs as string[]) {
-      if (o.endsWith('.png')) await sharp(join(dir, o), { failOn: 'error' }).raw().toBuffer();
-      if (o.endsWith('.json')) JSON.parse(readFileSync(join(dir, o), 'utf8'));
-    }
-  }
-  return groups;
-}
+/** A line `bnviz run` prints (without --json, stdout not a terminal) once a group is done and on disk. */
+const groupDone = (line: string) => /^\[\d+\/\d+\] \S+ done in /.test(line);
 
 test('bnviz run on examples, generated and bad files: outputs, stats.json equal to inspect, failures with reasons, exit 1', async (t) => {
   const dir = tempDir();
@@ -144,15 +124,13 @@ test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only w
   for (let i = 0; i < 90; i++) await writePng(join(dir, `i${String(i).padStart(2, '0')}.png`), 48, 48, i);
   const out = tempDir();
   const runDir = join(out, 'killed');
-  const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'killed', '--threads', '2', ...FAST], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'killed', '--threads', '2', ...FAST], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = watchChild(child);
   // kill once a few groups are written, well before all 30 are
-  const deadline = Date.now() + 60_000;
-  const done = () => (existsSync(join(runDir, 'groups')) ? readdirSync(join(runDir, 'groups')).filter((g) => !g.startsWith('.')).length : 0);
-  while (done() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await run.waitForLine('the 3rd group done', groupDone, 3);
   child.kill('SIGKILL');
-  await exited;
-  const before = await assertWhole(t, runDir);
+  await run.exited;
+  const before = await assertWhole(t, runDir, { temporaries: true });
   t.true(before >= 3 && before < 30, `groups done before the kill: ${before}`);
   // nothing visible is partial: only whole group folders, and leftovers are hidden temporaries
   for (const f of walk(runDir)) t.true(/^(run\.json|groups\/[^./][^/]*\/[^/]+|groups\/\.tmp-[^/]+(\/[^/]+)?|\.tmp-.*)$/.test(f), f);
@@ -173,19 +151,16 @@ test('bnviz run on SIGINT finishes the groups in flight, writes the run records 
   const out = tempDir();
   const runDir = join(out, 'stopped');
   const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'stopped', '--threads', '2', ...FAST], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  const done = () => (existsSync(join(runDir, 'groups')) ? readdirSync(join(runDir, 'groups')).filter((g) => !g.startsWith('.')).length : 0);
-  while (done() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const run = watchChild(child);
+  await run.waitForLine('the 2nd group done', groupDone, 2);
   child.kill('SIGINT');
-  t.is(await exited, 130, stderr);
+  t.is(await run.exited, 130, run.stderr());
+  const stderr = run.stderr();
   t.regex(stderr, /SIGINT: finishing the groups in flight/);
-  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
-  t.is(run.status, 'interrupted');
+  const record = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  t.is(record.status, 'interrupted');
   const whole = await assertWhole(t, runDir);
-  t.is(run.counts.done, whole, 'every group counted done is on disk, whole');
+  t.is(record.counts.done, whole, 'every group counted done is on disk, whole');
   t.true(whole < 30);
   t.deepEqual(walk(runDir).filter((f) => f.includes('.tmp-') || f.includes('.old-')), [], 'no temporaries left');
   t.is(readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n').length, 1 + whole * 9);

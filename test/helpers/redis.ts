@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { watchChild } from './child-output.js';
 
 export const REDIS_URL = process.env.BNVIZ_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -61,44 +62,47 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A redis-server of the test's own (nothing kept on disk); `stop()` ends it. */
+/**
+ * A redis-server of the test's own (nothing kept on disk); `stop()` ends it.
+ * Ready when it says so on stdout; one that exits first (its port taken, say)
+ * fails with what it printed.
+ */
 export async function startRedisServer(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = watchChild(child);
+  // Kept reading for the server's life, so its log never fills the pipe.
+  await server.waitForLine(`redis-server on port ${port} to be ready`, (line) => line.includes('Ready to accept connections'));
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  probe.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
-      probe.disconnect();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  probe.disconnect();
   return {
     url, port,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        await once(child, 'exit');
+        await server.exited;
       }
     },
   };
 }
 
-/** Polls `check` until it returns a truthy value, or throws with `what` after the deadline. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `check` (Redis state, which sends no event) until it returns a truthy
+ * value. There is no wall-clock limit, so a slow machine only makes it slower;
+ * ava's timeout ends a test that never gets there. `unless` settles with a
+ * reason to give up at once (a worker that exited, say).
+ */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { everyMs?: number; unless?: Promise<string> } = {},
+): Promise<T> {
+  const everyMs = options.everyMs ?? 25;
+  let gaveUp: string | undefined;
+  void options.unless?.then((reason) => { gaveUp = reason; }, (err: unknown) => { gaveUp = String(err); });
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (gaveUp !== undefined) throw new Error(`gave up waiting for ${what}: ${gaveUp}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import type { FigureInput } from '../src/figure/index.js';
-import type { GroupStats, RgbImage, ValueStats } from '../src/types.js';
+import type { FigureInput } from '../../src/figure/index.js';
+import type { GroupStats, RgbImage, ValueStats } from '../../src/types.js';
 
 /** Tests run from the package root. */
 export const FIXTURES = resolve('test', 'fixtures', 'figures');
