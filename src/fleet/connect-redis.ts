@@ -127,12 +127,14 @@ export function explainRedisError(err: unknown, url: string, redis?: Redis): unk
 
 /** A Redis URL fit to print: the password (in the user part, or a `password=` parameter) replaced. */
 export function redact(url: string): string {
-  return url
-    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)@/, (_m, scheme: string, userinfo: string) => {
+  const userinfoMasked = !URL.canParse(url)
+    // Not a URL: where its password would be is not known, so everything before the last '@' goes.
+    ? (url.includes('@') ? `***${url.slice(url.lastIndexOf('@'))}` : url)
+    : url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)@/, (_m, scheme: string, userinfo: string) => {
       const colon = userinfo.indexOf(':');
       return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
-    })
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+    });
+  return userinfoMasked.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** `host:port` of a Redis URL as messages show it (IPv6 hosts in brackets). */
