@@ -54,7 +54,7 @@ test('mapJobRoot accepts a root equal to or inside an allowed root, refuses one 
   t.is(await mapJobRoot(allowed, roots), roots.real[0]);
   t.is(await mapJobRoot(join(allowed, 'set1'), roots), join(roots.real[0], 'set1'));
   const out = await t.throwsAsync(mapJobRoot(outside, roots));
-  t.is(out.name, 'InputError');
+  t.is(out.name, 'ServeError');
   t.regex(out.message, /outside the roots this worker may read/);
   t.regex((await t.throwsAsync(mapJobRoot(join(allowed, '..', 'private'), roots))).message, /outside the roots/);
   t.regex((await t.throwsAsync(mapJobRoot(join(allowed, 'escape'), roots))).message, /outside the roots/);

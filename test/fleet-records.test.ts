@@ -73,7 +73,8 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
   mkdirSync(secret);
   await writePng(join(secret, 'secret.png'), 32, 32, 9);
   const out = join(base, 'out');
-  const config = configOf(s, { out, roots: allowed });
+  // no hand-backs: a job no worker here can serve fails at once (by default it would go back to the queue for other workers)
+  const config = configOf(s, { out, roots: allowed, 'queue.handBacks': 0 });
   const enq = await enqueueDataset(allowed, config, { redis: s.redis });
   // Wait with the real job: only forged ones are in the queue while the worker runs.
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });

@@ -8,6 +8,8 @@ import { registerRender } from './render-command.js';
 import { registerRun } from './run-command.js';
 import { registerStatus } from './status-command.js';
 import { registerWorker } from './worker-command.js';
+import { registerRetry } from './retry-command.js';
+import { registerClean } from './clean-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerEnqueue(program);
   registerWorker(program);
   registerStatus(program);
+  registerRetry(program);
+  registerClean(program);
   registerDashboard(program);
   return program;
 }

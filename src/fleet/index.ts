@@ -5,3 +5,5 @@ export { readRuns, readRunStatus, readWorkers, type RunStatus } from './read-sta
 export { connectRedis } from './connect-redis.js';
 export { jobIdOf, makeJobDocument, parseJobDocument, JOB_VERSION, type JobDocument } from './job-document.js';
 export { runKeys, runsKey, workerKey } from './fleet-keys.js';
+export { retryRun, type RetryResult } from './retry-run.js';
+export { cleanRun, type CleanResult } from './clean-run.js';

@@ -8,7 +8,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, ServeError } from '../errors.js';
 import { isInside } from '../dataset/resolve-inside.js';
 
 export interface AllowedRoots {
@@ -27,14 +27,18 @@ export async function resolveRoots(roots: readonly string[], cwd = process.cwd()
   return { given, real };
 }
 
-/** The real dataset root of a job; InputError when it lies outside the allowed roots or is missing. */
+/**
+ * The real dataset root of a job; ServeError when it lies outside the allowed
+ * roots or is missing here (another worker may have it mounted: the job is
+ * handed back, nothing is wrong with the group).
+ */
 export async function mapJobRoot(jobRoot: string, allowed: AllowedRoots): Promise<string> {
   const root = resolve(jobRoot);
   const inside = (p: string) => allowed.given.some((r) => isInside(r, p)) || allowed.real.some((r) => isInside(r, p));
-  const outside = () => new InputError(jobRoot, `dataset root is outside the roots this worker may read (${allowed.given.join(', ')})`);
+  const outside = () => new ServeError(`${jobRoot}: dataset root is outside the roots this worker may read (${allowed.given.join(', ')})`);
   if (!inside(root)) throw outside();
   const real = await realpath(root).catch((err) => {
-    throw new InputError(jobRoot, 'dataset root not found', { cause: err });
+    throw new ServeError(`${jobRoot}: dataset root not found on this worker`, { cause: err });
   });
   if (!allowed.real.some((r) => isInside(r, real))) throw outside();
   return real;

@@ -1,0 +1,28 @@
+/** `bnviz clean RUN [--outputs]`: a run's jobs and records out of Redis. */
+import type { Command } from 'commander';
+import { configFrom, withOptions } from './common-options.js';
+
+export function registerClean(program: Command): void {
+  const command = program
+    .command('clean')
+    .description('remove a fleet run\'s jobs and records from Redis; its figures on disk stay unless --outputs')
+    .argument('<run>', 'run id (bnviz status lists them)')
+    .option('--outputs', 'also delete the run\'s output folder (<out>/<run>)')
+    .option('--json', 'print the result as JSON');
+  withOptions(command, ['redis', 'prefix', 'queue', 'out']);
+  command.action(async (runId: string, opts: Record<string, unknown>) => {
+    const config = await configFrom(opts);
+    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
+    const { cleanRun } = await import('../fleet/clean-run.js');
+    const redis = await connectForCommand(config.redis.url, 'bnviz-clean');
+    try {
+      const result = await cleanRun(redis, config, runId, { outputs: Boolean(opts.outputs) });
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(`bnviz: run ${runId}: ${result.jobs} jobs and its records removed from Redis${result.removedOutputs ? `; ${result.removedOutputs} deleted` : ''}\n`);
+    } catch (err) {
+      throw explainRedisError(err, config.redis.url, redis);
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
+  });
+}
