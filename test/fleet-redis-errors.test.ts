@@ -6,7 +6,6 @@
 import test from 'ava';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { runKeys, runsKey } from '../src/fleet/fleet-keys.js';
@@ -15,7 +14,7 @@ import { openRun, readRun } from '../src/fleet/run-store.js';
 import { testDashboard } from './helpers/dashboard-app.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, tempDir } from './helpers/paths.js';
-import { redisScope } from './helpers/redis.js';
+import { freePort, redisScope } from './helpers/redis.js';
 
 const PASSWORD = 's3cret-pw';
 const WRONG = 'wrong-pw-7f3a';
@@ -33,16 +32,6 @@ function bnviz(args: string[], env: Record<string, string> = {}): Promise<Result
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr, ms: Date.now() - started });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** A redis-server of the test's own that requires PASSWORD; stopped in teardown. */

@@ -52,7 +52,8 @@ export async function deleteUnder(redis: Redis, prefix: string): Promise<number>
   return n;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on now (the system's choice). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
