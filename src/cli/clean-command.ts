@@ -12,17 +12,10 @@ export function registerClean(program: Command): void {
   withOptions(command, ['redis', 'prefix', 'queue', 'out']);
   command.action(async (runId: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
-    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
+    const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const { cleanRun } = await import('../fleet/clean-run.js');
-    const redis = await connectForCommand(config.redis.url, 'bnviz-clean');
-    try {
-      const result = await cleanRun(redis, config, runId, { outputs: Boolean(opts.outputs) });
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(`bnviz: run ${runId}: ${result.jobs} jobs and its records removed from Redis${result.removedOutputs ? `; ${result.removedOutputs} deleted` : ''}\n`);
-    } catch (err) {
-      throw explainRedisError(err, config.redis.url, redis);
-    } finally {
-      await redis.quit().catch(() => redis.disconnect());
-    }
+    const result = await withCommandRedis(config.redis.url, 'bnviz-clean', (redis) => cleanRun(redis, config, runId, { outputs: Boolean(opts.outputs) }));
+    if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else process.stdout.write(`bnviz: run ${runId}: ${result.jobs} jobs and its records removed from Redis${result.removedOutputs ? `; ${result.removedOutputs} deleted` : ''}\n`);
   });
 }

@@ -12,18 +12,10 @@ export function registerEnqueue(program: Command): void {
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { enqueueDataset } = await import('../fleet/enqueue-dataset.js');
-    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
+    const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
     // Connected first: an unreachable Redis is one line within seconds, before the dataset is scanned.
-    const redis = await connectForCommand(config.redis.url, 'bnviz-enqueue');
-    let result: Awaited<ReturnType<typeof enqueueDataset>>;
-    try {
-      result = await enqueueDataset(dir, config, { redis });
-    } catch (err) {
-      throw explainRedisError(err, config.redis.url, redis);
-    } finally {
-      await redis.quit().catch(() => redis.disconnect());
-    }
+    const result = await withCommandRedis(config.redis.url, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, { redis }));
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);

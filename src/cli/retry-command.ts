@@ -12,20 +12,13 @@ export function registerRetry(program: Command): void {
   withOptions(command, ['redis', 'prefix', 'queue']);
   command.action(async (runId: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
-    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
+    const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const { retryRun } = await import('../fleet/retry-run.js');
-    const redis = await connectForCommand(config.redis.url, 'bnviz-retry');
-    try {
-      const result = await retryRun(redis, config, runId, (opts.group as string[] | undefined) ?? []);
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else {
-        process.stdout.write(`bnviz: run ${runId}: ${result.retried.length} failed groups back in the queue${result.notFailed.length ? `; not failed, left alone: ${result.notFailed.join(', ')}` : ''}\n`);
-        if (result.retried.length) process.stdout.write(`bnviz: follow it with: bnviz status ${runId} --watch\n`);
-      }
-    } catch (err) {
-      throw explainRedisError(err, config.redis.url, redis);
-    } finally {
-      await redis.quit().catch(() => redis.disconnect());
+    const result = await withCommandRedis(config.redis.url, 'bnviz-retry', (redis) => retryRun(redis, config, runId, (opts.group as string[] | undefined) ?? []));
+    if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`bnviz: run ${runId}: ${result.retried.length} failed groups back in the queue${result.notFailed.length ? `; not failed, left alone: ${result.notFailed.join(', ')}` : ''}\n`);
+      if (result.retried.length) process.stdout.write(`bnviz: follow it with: bnviz status ${runId} --watch\n`);
     }
   });
 }

@@ -13,48 +13,46 @@ export function registerStatus(program: Command): void {
   withOptions(command, ['redis', 'prefix']);
   command.action(async (runId: string | undefined, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
-    const { connectForCommand, explainRedisError } = await import('../fleet/connect-redis.js');
+    const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const { readRunStatus, readRuns } = await import('../fleet/read-status.js');
     const { isComplete } = await import('../fleet/run-store.js');
     const { formatRun, formatRunList, paceOf } = await import('../fleet/status-view.js');
     const prefix = config.redis.prefix;
     // A status command says when Redis is not there (one line), never waits for it forever.
-    const redis = await connectForCommand(config.redis.url, 'bnviz-status');
     const tty = process.stdout.isTTY;
     let stop = false;
     const onSignal = () => { stop = true; };
     process.on('SIGINT', onSignal);
     try {
-      let last = '';
-      for (;;) {
-        const now = Date.now();
-        let text: string;
-        let finished = false;
-        if (runId) {
-          const status = await readRunStatus(redis, prefix, runId);
-          if (!status) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
-          // A damaged run is never finalized: watching ends once its groups are all counted.
-          finished = status.status === 'finished' || (status.status === 'damaged' && (status.finishedAt !== undefined || isComplete(status)));
-          text = opts.json ? `${JSON.stringify({ ...status, pace: paceOf(status, now) })}\n` : formatRun(status, now);
-        } else {
-          const runs = await readRuns(redis, prefix);
-          text = opts.json ? `${JSON.stringify(runs.map((r) => ({ ...r, pace: paceOf(r, now) })))}\n` : formatRunList(runs, now);
+      await withCommandRedis(config.redis.url, 'bnviz-status', async (redis) => {
+        let last = '';
+        for (;;) {
+          const now = Date.now();
+          let text: string;
+          let finished = false;
+          if (runId) {
+            const status = await readRunStatus(redis, prefix, runId);
+            if (!status) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
+            // A damaged run is never finalized: watching ends once its groups are all counted.
+            finished = status.status === 'finished' || (status.status === 'damaged' && (status.finishedAt !== undefined || isComplete(status)));
+            text = opts.json ? `${JSON.stringify({ ...status, pace: paceOf(status, now) })}\n` : formatRun(status, now);
+          } else {
+            const runs = await readRuns(redis, prefix);
+            text = opts.json ? `${JSON.stringify(runs.map((r) => ({ ...r, pace: paceOf(r, now) })))}\n` : formatRunList(runs, now);
+          }
+          if (!opts.watch) {
+            process.stdout.write(text);
+            break;
+          }
+          if (text !== last) process.stdout.write(tty && !opts.json ? `\x1b[2J\x1b[H${text}` : text);
+          last = text;
+          if (finished || stop) break;
+          await new Promise((r) => setTimeout(r, 1000));
+          if (stop) break;
         }
-        if (!opts.watch) {
-          process.stdout.write(text);
-          break;
-        }
-        if (text !== last) process.stdout.write(tty && !opts.json ? `\x1b[2J\x1b[H${text}` : text);
-        last = text;
-        if (finished || stop) break;
-        await new Promise((r) => setTimeout(r, 1000));
-        if (stop) break;
-      }
-    } catch (err) {
-      throw explainRedisError(err, config.redis.url, redis);
+      });
     } finally {
       process.off('SIGINT', onSignal);
-      redis.disconnect();
     }
   });
 }

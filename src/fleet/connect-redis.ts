@@ -241,3 +241,19 @@ function oneLine(text: string): string {
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
+
+/**
+ * A command's use of Redis: connects (connectForCommand), runs `use`, turns a
+ * Redis failure on the way into one line (explainRedisError), and closes the
+ * connection whatever happens.
+ */
+export async function withCommandRedis<T>(url: string, name: string, use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = await connectForCommand(url, name);
+  try {
+    return await use(redis);
+  } catch (err) {
+    throw explainRedisError(err, url, redis);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}

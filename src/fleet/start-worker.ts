@@ -166,7 +166,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
           await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {});
         })();
         // While Redis is away, closing gently would wait for it: give it a moment, then stop.
-        const ended = await Promise.race([gentle.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(away ? false : true), graceMs).unref())]);
+        const ended = await Promise.race([gentle.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(!away), graceMs).unref())]);
         if (!ended || away) {
           await worker.close(true).catch(() => {});
           await pool.close({ force: true }).catch(() => {});
