@@ -8,6 +8,7 @@
  * writer left are removed then (finalizeRun).
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { finalizeRun } from '../records/finalize-run.js';
@@ -33,7 +34,8 @@ export interface FinalizeOptions {
  */
 export async function finalizeFleetRun(redis: Redis, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
   const k = runKeys(prefix, runId);
-  const token = randomBytes(8).toString('hex');
+  // names its holder (<host>:<pid>:<random>), so an operator can tell which worker is writing
+  const token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
   if ((await redis.set(k.finalize, token, 'PX', options.lockMs, 'NX')) !== 'OK') return undefined;
   const renew = setInterval(() => {
     redis.eval(RENEW, 1, k.finalize, token, options.lockMs).catch(() => {});

@@ -84,6 +84,8 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   }, {
     connection: queueConnection,
     prefix,
+    // BullMQ records it on each job it takes (processedBy), so Bull Board and `bnviz status` can say who holds a job
+    name: `${host}:${process.pid}`,
     concurrency: pool.threads,
     // A killed worker's job is handed to another once its lock lapses (lockMs), checked every lockMs;
     // a job stalled more than once (maxStalledCount 1) fails, and the reconciliation counts it.

@@ -13,30 +13,47 @@ export function walk(dir: string, prefix = ''): string[] {
 /** A path with a hidden part: where writes are staged (`.tmp-...`) and old outputs set aside (`.old-...`). */
 const isHidden = (file: string) => file.split('/').some((part) => part.startsWith('.'));
 
+/** A staged write or a set-aside output, wherever it is. */
+export const isTemporary = (file: string) => file.includes('.tmp-') || file.includes('.old-');
+
 /**
- * Checks that every visible file of a run is whole: every PNG decodes fully,
- * every JSON parses, and each visible group folder holds a group.json of a
- * done group whose listed outputs are all there. Temporaries (`.tmp-`,
- * `.old-`) fail the check, unless `temporaries` allows them (a run killed
- * mid-write leaves them, hidden); hidden files are never read, as a reader
- * of the outputs never would. Returns the number of visible group folders.
+ * What is wrong with a run's folder, as sentences (none when it is whole):
+ * every PNG decodes fully, every JSON parses, and each visible group folder
+ * holds a group.json of a done group whose listed outputs are all there.
+ * Temporaries (`.tmp-`, `.old-`) are wrong, unless `temporaries` allows them
+ * (a run killed mid-write leaves them, hidden); hidden files are never read,
+ * as a reader of the outputs never would. `groups` names the visible group folders.
  */
-export async function assertWhole(t: ExecutionContext, runDir: string, options: { temporaries?: boolean } = {}): Promise<number> {
+export async function runFolderProblems(runDir: string, options: { temporaries?: boolean } = {}): Promise<{ problems: string[]; groups: string[] }> {
+  const problems: string[] = [];
   const files = walk(runDir);
-  if (!options.temporaries) for (const f of files) t.false(f.includes('.tmp-') || f.includes('.old-'), `leftover ${f}`);
+  if (!options.temporaries) for (const f of files) if (isTemporary(f)) problems.push(`leftover ${f}`);
   const visible = new Set(files.filter((f) => !isHidden(f)));
   for (const f of visible) {
-    if (f.endsWith('.png')) await sharp(join(runDir, f), { failOn: 'error' }).raw().toBuffer();
-    if (f.endsWith('.json')) JSON.parse(readFileSync(join(runDir, f), 'utf8'));
+    try {
+      if (f.endsWith('.png')) await sharp(join(runDir, f), { failOn: 'error' }).raw().toBuffer();
+      if (f.endsWith('.json')) JSON.parse(readFileSync(join(runDir, f), 'utf8'));
+    } catch (err) {
+      problems.push(`${f} is not whole: ${(err as Error).message}`);
+    }
   }
-  let groups = 0;
   const groupsDir = join(runDir, 'groups');
-  for (const g of existsSync(groupsDir) ? readdirSync(groupsDir) : []) {
-    if (g.startsWith('.')) continue;
-    groups++;
+  const groups = (existsSync(groupsDir) ? readdirSync(groupsDir) : []).filter((g) => !g.startsWith('.'));
+  for (const g of groups) {
+    if (!visible.has(`groups/${g}/group.json`)) {
+      problems.push(`groups/${g} has no group.json`);
+      continue;
+    }
     const record = JSON.parse(readFileSync(join(groupsDir, g, 'group.json'), 'utf8')) as { status: string; outputs: string[] };
-    t.is(record.status, 'done', `groups/${g}`);
-    for (const o of record.outputs) t.true(visible.has(`groups/${g}/${o}`), `groups/${g}/${o} listed in group.json is missing`);
+    if (record.status !== 'done') problems.push(`groups/${g}: status ${record.status}, not done`);
+    for (const o of record.outputs) if (!visible.has(`groups/${g}/${o}`)) problems.push(`groups/${g}/${o} listed in group.json is missing`);
   }
-  return groups;
+  return { problems, groups };
+}
+
+/** runFolderProblems as a test's assertion; returns the number of visible group folders. */
+export async function assertWhole(t: ExecutionContext, runDir: string, options: { temporaries?: boolean } = {}): Promise<number> {
+  const { problems, groups } = await runFolderProblems(runDir, options);
+  t.deepEqual(problems, [], runDir);
+  return groups.length;
 }
