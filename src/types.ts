@@ -17,6 +17,14 @@ export type ChannelName = (typeof CHANNELS)[number];
 export const FITS = ['cover', 'contain', 'fill'] as const;
 export type Fit = (typeof FITS)[number];
 
+/**
+ * What decode does with an embedded ICC profile: ignore it and read the
+ * stored values (what tf.io.decode_*, PIL and torchvision give a model), or
+ * convert to sRGB (what a colour-managed viewer shows).
+ */
+export const COLOR_PROFILES = ['ignore', 'convert'] as const;
+export type ColorProfile = (typeof COLOR_PROFILES)[number];
+
 /** Which normalization to apply; see `src/compute/normalize.ts`. */
 export const METHODS = ['batch', 'instance', 'layer', 'group'] as const;
 export type NormMethod = (typeof METHODS)[number];

@@ -12,6 +12,7 @@ export const FLAG_KEYS = {
   size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size (default 256)' },
   fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill (default cover)' },
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
+  colorProfile: { key: 'colorProfile', flags: '--color-profile <p>', doc: 'ignore (the stored values, as a model reads them) or convert (to sRGB); default ignore' },
   method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer or group (default batch)' },
   epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance (default 1e-3)' },
   gamma: { key: 'gamma', flags: '--gamma <g>', doc: 'scale: one number or R,G,B (default 1)' },
@@ -42,7 +43,7 @@ export const FLAG_KEYS = {
 export type FlagName = keyof typeof FLAG_KEYS;
 
 /** The flags of the compute steps (decode and normalize): what one group's numbers depend on. */
-export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
+export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
 /** The flags of the figures. */
 export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange', 'markUnseen', 'spec'];
 /** How a dataset becomes groups. */

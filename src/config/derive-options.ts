@@ -5,7 +5,7 @@ import { groupOptionRules, type GroupOptions } from './rules.js';
 import type { BnvizConfig } from './load-config.js';
 
 export function decodeOptions(config: Readonly<BnvizConfig>): DecodeOptions {
-  return { size: config.size, fit: config.fit, background: config.background };
+  return { size: config.size, fit: config.fit, background: config.background, colorProfile: config.colorProfile };
 }
 
 export function computeOptions(config: Readonly<BnvizConfig>): ComputeOptions {

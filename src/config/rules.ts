@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { expectedMessage } from '../errors.js';
-import { BACKENDS, FIGURE_FORMATS, FIGURE_KINDS, FITS, METHODS } from '../types.js';
+import { BACKENDS, COLOR_PROFILES, FIGURE_FORMATS, FIGURE_KINDS, FITS, METHODS } from '../types.js';
 
 export const intBetween = (min: number, max: number) => z.number().int().min(min).max(max).describe(`an integer between ${min} and ${max}`);
 export const numberBetween = (min: number, max: number) => z.number().min(min).max(max).describe(`a number between ${min} and ${max}`);
@@ -28,6 +28,7 @@ export const groupOptionRules = {
   size: intBetween(8, 4096),
   fit: oneOf(FITS),
   background: z.string().regex(/^#[0-9a-fA-F]{6}$/).describe('a colour as #rrggbb'),
+  colorProfile: oneOf(COLOR_PROFILES),
   method: oneOf(METHODS),
   epsilon: numberBetween(0, 1),
   gamma: perChannel,

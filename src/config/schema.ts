@@ -56,6 +56,10 @@ export const schema = {
     doc: 'Colour that transparent pixels are flattened onto, and that contain fills the letterbox with.',
     format: rule('colour', rules.background), default: '#000000', env: 'BNVIZ_BACKGROUND',
   },
+  colorProfile: {
+    doc: 'An image\'s embedded colour profile (ICC): ignore reads the values the file stores, as tf.io.decode_png/decode_jpeg, PIL and torchvision give them to a model; convert converts them to sRGB, as a colour-managed viewer shows them.',
+    format: rule('color-profile', rules.colorProfile), default: 'ignore', env: 'BNVIZ_COLOR_PROFILE',
+  },
   method: {
     doc: 'Normalization: batch (per channel over N,H,W, as Keras BatchNormalization in training mode), instance (per image and channel over H,W), layer (per image over H,W,C), group (per image over H,W and each group of channels).',
     format: rule('method', rules.method), default: 'batch', env: 'BNVIZ_METHOD',

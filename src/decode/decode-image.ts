@@ -5,13 +5,19 @@
  * to three channels; alpha is flattened onto `background`; 16-bit images are
  * scaled by 65535 (not 255); palette images are expanded; animated images give
  * their first frame; CMYK and other colour spaces are converted to sRGB.
+ *
+ * The values are the ones the file stores, as a model's input pipeline reads
+ * them: tf.io.decode_png/decode_jpeg, PIL's Image.open and torchvision's
+ * read_image apply no colour profile. An embedded ICC profile (Display P3 from
+ * phones, Adobe RGB from cameras) is ignored unless `colorProfile` is
+ * 'convert', which converts to sRGB as a colour-managed viewer shows it.
  * Anything sharp cannot read fully (corrupt, truncated, empty, not an image)
  * throws an InputError that names the file and the reason.
  */
 import { stat } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { InputError } from '../errors.js';
-import type { RgbImage } from '../types.js';
+import type { ColorProfile, RgbImage } from '../types.js';
 
 export interface DecodeOptions {
   /** Output is size x size pixels. */
@@ -20,6 +26,8 @@ export interface DecodeOptions {
   fit: 'cover' | 'contain' | 'fill';
   /** #rrggbb behind transparent pixels and letterboxes. */
   background: string;
+  /** 'ignore' reads the stored values (default); 'convert' applies an embedded ICC profile, to sRGB. */
+  colorProfile?: ColorProfile;
 }
 
 export async function decodeImage(file: string, options: DecodeOptions): Promise<RgbImage> {
@@ -27,7 +35,8 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
   let sixteenBit: boolean;
   try {
     // failOn 'error': a truncated or corrupt file is an error, not a grey band.
-    input = sharp(file, { failOn: 'error', pages: 1 });
+    // ignoreIcc: no transform from the embedded profile to sRGB (CMYK still converts, with sharp's own profile)
+    input = sharp(file, { failOn: 'error', pages: 1, ignoreIcc: (options.colorProfile ?? 'ignore') === 'ignore' });
     const meta = await input.metadata();
     sixteenBit = meta.depth === 'ushort';
   } catch (err) {
