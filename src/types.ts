@@ -122,14 +122,50 @@ export interface ImageStats {
  * extra keys.
  */
 export interface GroupStats {
+  /** The bnviz version that made the numbers. */
+  version: string;
+  /** Every option the numbers depend on (decode, normalization, densities). */
+  options: NumberOptions;
   epsilon: number;
   method: NormMethod;
   backend: string;
-  /** Batch statistics per channel (batch normalization; for other methods, over the whole group too). */
-  batch: { mean: number[]; variance: number[] };
+  /** The moments the normalization used, one entry a set of values normalized together. */
+  moments: Moment[];
+  /** Batch statistics per channel, as in the reference stats.json; only for batch normalization, the one method that uses them. */
+  batch?: { mean: number[]; variance: number[] };
   /** The min and max over the whole group used by the min-max variant. */
   minmax: { min: number; max: number };
   images: ImageStats[];
+}
+
+/** The options that shape a group's numbers, as stats.json states them. */
+export interface NumberOptions {
+  size: number;
+  fit: Fit;
+  background: string;
+  colorProfile: ColorProfile;
+  method: NormMethod;
+  epsilon: number;
+  gamma: number | [number, number, number];
+  beta: number | [number, number, number];
+  groups: number;
+  gridSize: number;
+  bwAdjust: number;
+}
+
+/**
+ * One mean and biased variance a normalization used: batch uses one per
+ * channel over N, H, W; instance one per image and channel over H, W; layer
+ * one per image over H, W, C; group one per image and channel group.
+ */
+export interface Moment {
+  /** The image (its path as the group names it); absent for batch moments, taken over every image. */
+  image?: string;
+  channels: ChannelName[];
+  /** The axes the moment is taken over: 'N,H,W', 'H,W' or 'H,W,C'. */
+  over: string;
+  mean: number;
+  variance: number;
 }
 
 /** The arrays the figures draw, next to the statistics. */

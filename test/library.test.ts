@@ -68,8 +68,8 @@ test('computeFiles on the examples: statistics and arrays of every image, channe
   t.true(decodeMs >= 0);
   t.like(stats, { epsilon: 0.001, method: 'batch', backend: 'wasm' });
   t.deepEqual(stats.images.map((i) => i.file), EXAMPLE_FILES.map((f) => basename(f)));
-  t.is(stats.batch.mean.length, 3);
-  t.is(stats.batch.variance.length, 3);
+  t.is(stats.batch!.mean.length, 3);
+  t.is(stats.batch!.variance.length, 3);
   t.true(stats.minmax.min < stats.minmax.max);
   for (const img of stats.images) {
     t.deepEqual(img.channels.map((c) => c.channel), [...CHANNELS]);
@@ -100,8 +100,8 @@ test('computeFiles on the examples: batch mean and variance equal the reference 
   const { stats } = await examples;
   t.is(stats.epsilon, reference!.epsilon);
   for (let c = 0; c < 3; c++) {
-    t.true(rel(stats.batch.mean[c]!, reference!.batch.mean[c]!) < 1e-5, `mean ${CHANNELS[c]}: ${stats.batch.mean[c]} vs ${reference!.batch.mean[c]}`);
-    t.true(rel(stats.batch.variance[c]!, reference!.batch.variance[c]!) < 1e-5, `variance ${CHANNELS[c]}: ${stats.batch.variance[c]} vs ${reference!.batch.variance[c]}`);
+    t.true(rel(stats.batch!.mean[c]!, reference!.batch.mean[c]!) < 1e-5, `mean ${CHANNELS[c]}: ${stats.batch!.mean[c]} vs ${reference!.batch.mean[c]}`);
+    t.true(rel(stats.batch!.variance[c]!, reference!.batch.variance[c]!) < 1e-5, `variance ${CHANNELS[c]}: ${stats.batch!.variance[c]} vs ${reference!.batch.variance[c]}`);
   }
 });
 

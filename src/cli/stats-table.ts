@@ -6,9 +6,13 @@ const num = (v: number) => v.toFixed(4).padStart(8);
 
 export function statsTable(stats: GroupStats): string {
   const lines: string[] = [];
-  lines.push(`${stats.method} normalization, epsilon ${stats.epsilon}, backend ${stats.backend}`);
-  lines.push(`batch mean     R ${num(stats.batch.mean[0])}  G ${num(stats.batch.mean[1])}  B ${num(stats.batch.mean[2])}`);
-  lines.push(`batch variance R ${num(stats.batch.variance[0])}  G ${num(stats.batch.variance[1])}  B ${num(stats.batch.variance[2])}`);
+  lines.push(`${stats.method} normalization, epsilon ${stats.epsilon}, backend ${stats.backend}, bnviz ${stats.version}`);
+  if (stats.batch) {
+    lines.push(`batch mean     R ${num(stats.batch.mean[0])}  G ${num(stats.batch.mean[1])}  B ${num(stats.batch.mean[2])}`);
+    lines.push(`batch variance R ${num(stats.batch.variance[0])}  G ${num(stats.batch.variance[1])}  B ${num(stats.batch.variance[2])}`);
+  } else {
+    for (const m of stats.moments) lines.push(`${m.image} ${m.channels.join('')} over ${m.over}: mean ${num(m.mean)}  variance ${num(m.variance)}`);
+  }
   const header = ['image', 'ch', 'values', 'min', 'max', 'mean', 'std', '< 0', '> 1'];
   const rows: string[][] = [];
   for (const image of stats.images) {

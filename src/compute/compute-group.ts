@@ -4,15 +4,21 @@
  * data out; the caller decodes and writes.
  */
 import { basename } from 'node:path';
-import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type NormOptions, type RgbImage } from '../types.js';
+import { VERSION } from '../version.js';
+import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type Moment, type NormOptions, type NumberOptions, type RgbImage } from '../types.js';
 import { initBackend, type BackendChoice } from './backend.js';
 import { minMaxMap, minMaxScale } from './min-max.js';
-import { normalize } from './normalize.js';
+import { channelGroups, normalize, type NormResult } from './normalize.js';
 import { levelTables, mapTable, tablesRange } from './level-table.js';
 import { valueStats } from './value-stats.js';
 
 export interface ComputeOptions extends NormOptions, DensityOptions {
   backend: BackendChoice;
+  /**
+   * How the images were decoded, for stats.json to state (computeFiles
+   * passes them); absent when the caller decoded the images itself.
+   */
+  decoded?: Pick<NumberOptions, 'size' | 'fit' | 'background' | 'colorProfile'>;
   /**
    * Also return the min-max scaled pixels (arrays.minmax), which only the
    * panels and compare figures draw; its statistics are computed either way.
@@ -52,11 +58,15 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
     normalized: norm.normalized.map(wrap),
     minmax: options.minmaxPixels === false ? [] : minMaxScale(norm.normalized, range.min, range.max).map(wrap),
   };
+  const { method, epsilon, gamma, beta, groups, gridSize, bwAdjust } = options;
   const stats: GroupStats = {
-    epsilon: options.epsilon,
-    method: options.method,
+    version: VERSION,
+    options: { ...options.decoded, method, epsilon, gamma, beta, groups, gridSize, bwAdjust } as NumberOptions,
+    epsilon,
+    method,
     backend,
-    batch: { mean: norm.batchMean, variance: norm.batchVariance },
+    moments: momentsOf(norm, options, files),
+    ...(method === 'batch' ? { batch: { mean: norm.batchMean, variance: norm.batchVariance } } : {}),
     minmax: range,
     images: images.map((img, i) => ({
       file: basename(files[i]),
@@ -73,4 +83,23 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
     })),
   };
   return { stats, arrays };
+}
+
+/** The moments the method used, named by what they were taken over. */
+function momentsOf(norm: NormResult, options: NormOptions, files: string[]): Moment[] {
+  if (options.method === 'batch') {
+    return CHANNELS.map((channel, c) => ({ channels: [channel], over: 'N,H,W', mean: norm.mean[c], variance: norm.variance[c] }));
+  }
+  const groups = channelGroups(options);
+  const per = 3 / groups;
+  return norm.mean.map((mean, k) => {
+    const g = k % groups;
+    return {
+      image: files[Math.floor(k / groups)],
+      channels: CHANNELS.slice(g * per, (g + 1) * per),
+      over: per === 1 ? 'H,W' : 'H,W,C',
+      mean,
+      variance: norm.variance[k],
+    };
+  });
 }

@@ -20,7 +20,15 @@ import type { NormOptions, RgbImage } from '../types.js';
 export interface NormResult {
   /** One normalized image per input, same shape. */
   normalized: Float32Array[];
-  /** Per channel mean and biased variance over N, H, W (what batch norm uses). */
+  /**
+   * The means and biased variances the method used, one per set of values
+   * normalized together: for batch, one per channel (over N, H, W); for the
+   * others, per image (image-major) one per channel group (instance: 3,
+   * layer: 1, group: `groups`), over H, W and the group's channels.
+   */
+  mean: number[];
+  variance: number[];
+  /** Per channel mean and biased variance over N, H, W, whichever the method (what batch norm uses). */
   batchMean: number[];
   batchVariance: number[];
 }
@@ -38,27 +46,38 @@ export async function normalize(images: RgbImage[], options: NormOptions): Promi
 
   const x = tf.tensor4d(flat, [n, height, width, 3]);
   try {
+    const gamma = perChannel(options.gamma);
+    const beta = perChannel(options.beta);
     const { mean: batchMean, variance: batchVariance } = await batchMoments(x);
-    const out = tf.tidy(() => {
-      const gamma = tf.tensor1d(perChannel(options.gamma));
-      const beta = tf.tensor1d(perChannel(options.beta));
-      if (options.method === 'batch') {
-        return tf.batchNorm(x, tf.tensor1d(batchMean), tf.tensor1d(batchVariance), beta, gamma, options.epsilon);
-      }
-      const groups = options.method === 'instance' ? 3 : options.method === 'layer' ? 1 : options.groups;
+    if (options.method === 'batch') {
+      const out = tf.tidy(() => tf.batchNorm(x, tf.tensor1d(batchMean), tf.tensor1d(batchVariance), tf.tensor1d(beta), tf.tensor1d(gamma), options.epsilon));
+      return { normalized: await imagesOf(out, n, pixels), mean: batchMean, variance: batchVariance, batchMean, batchVariance };
+    }
+    const groups = channelGroups(options);
+    const [out, m, v] = tf.tidy(() => {
       const g = tf.reshape(x, [n, height, width, groups, 3 / groups]);
       const m = moments(g, [1, 2, 4]);
       const z = tf.mul(tf.sub(g, m.mean), tf.rsqrt(tf.add(m.variance, options.epsilon)));
-      return tf.add(tf.mul(tf.reshape(z, [n, height, width, 3]), gamma), beta);
+      return [tf.add(tf.mul(tf.reshape(z, [n, height, width, 3]), tf.tensor1d(gamma)), tf.tensor1d(beta)), m.mean, m.variance];
     });
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    // views into one buffer: no copy per image
-    const normalized = images.map((_, i) => data.subarray(i * pixels, (i + 1) * pixels));
-    return { normalized, batchMean, batchVariance };
+    const [mean, variance] = [Array.from(await m.data()), Array.from(await v.data())];
+    tf.dispose([m, v]);
+    return { normalized: await imagesOf(out, n, pixels), mean, variance, batchMean, batchVariance };
   } finally {
     x.dispose();
   }
+}
+
+/** The channel groups a method normalizes together, per image (batch: one set per channel over the whole batch). */
+export function channelGroups(options: Pick<NormOptions, 'method' | 'groups'>): number {
+  return options.method === 'instance' || options.method === 'batch' ? 3 : options.method === 'layer' ? 1 : options.groups;
+}
+
+/** The images of a normalized batch, as views into one buffer (no copy per image); disposes the tensor. */
+async function imagesOf(out: tf.Tensor, n: number, pixels: number): Promise<Float32Array[]> {
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return Array.from({ length: n }, (_, i) => data.subarray(i * pixels, (i + 1) * pixels));
 }
 
 let scratchBuffer = new Float32Array(0);

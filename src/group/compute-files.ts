@@ -27,7 +27,8 @@ export async function computeFiles(
   const images = await decodeAll(paths, options);
   const decodeMs = performance.now() - t0;
   onStage('normalize');
-  return { ...(await computeGroup(images, names, options, onStage)), decodeMs };
+  const { size, fit, background, colorProfile = 'ignore' } = options;
+  return { ...(await computeGroup(images, names, { ...options, decoded: { size, fit, background, colorProfile } }, onStage)), decodeMs };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Versions of bnviz and the libraries behind its numbers and pictures, for run.json. */
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
+import { VERSION } from '../version.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +15,7 @@ function versionOf(pkg: string): string {
 
 export function versions(): Record<string, string> {
   return {
-    bnviz: (require('../../../package.json') as { version: string }).version,
+    bnviz: VERSION,
     node: process.versions.node,
     sharp: sharp.versions.sharp ?? versionOf('sharp'),
     libvips: sharp.versions.vips,

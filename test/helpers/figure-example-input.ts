@@ -16,7 +16,7 @@ import type { GroupStats, RgbImage, ValueStats } from '../../src/types.js';
 export const FIXTURES = resolve('test', 'fixtures', 'figures');
 const EXAMPLES = resolve('examples');
 
-type ReferenceStats = Omit<GroupStats, 'method' | 'backend' | 'minmax' | 'images'> & {
+type ReferenceStats = Pick<GroupStats, 'epsilon'> & { batch: NonNullable<GroupStats['batch']> } & {
   images: Array<{ file: string; channels: Array<{ channel: 'R' | 'G' | 'B'; original: ValueStats; normalized: ValueStats }> }>;
 };
 
@@ -66,6 +66,9 @@ export function exampleInput(): Promise<FigureInput> {
     const b = 1 / (max - min), a = -min * b;
     const minmax = normalized.map((img) => ({ ...img, data: img.data.map((v) => a + b * v) }));
     const stats: GroupStats = {
+      version: 'reference',
+      options: { size: 256, fit: 'cover', background: '#000000', colorProfile: 'ignore', method: 'batch', epsilon: ref.epsilon, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1 },
+      moments: [],
       epsilon: ref.epsilon, method: 'batch', backend: 'reference', batch: ref.batch, minmax: { min, max },
       images: ref.images.map((im) => ({ file: im.file, channels: im.channels.map((c) => ({ ...c, minmax: affine(c.normalized, a, b) })) })),
     };
