@@ -113,11 +113,11 @@ test('a writer killed while writing the run\'s records: another worker writes th
   const leftover = join(out, runId, '.tmp-summary.csv-otherhost-4242-deadbeef');
   writeFileSync(leftover, 'group,file\n');
   const w2 = worker(t, s, ['--roots', dir, '--out', out]);
-  await until('run.json written again', () => existsSync(join(out, runId, 'run.json')), { unless: w2.exited.then((c) => `worker exited ${c}`) });
+  // the files are written first, then the run is marked finished in Redis
+  await until('run.json written again and the run marked finished', async () => existsSync(join(out, runId, 'run.json')) && (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w2.exited.then((c) => `worker exited ${c}`) });
   t.is(runJson(out, runId).counts.done, 2);
   t.false(existsSync(leftover), 'the dead writer\'s temporary removed');
   t.deepEqual(readdirSync(join(out, runId)).filter((f) => f.startsWith('.')), []);
-  t.is((await readRun(s.redis, s.prefix, runId))?.status, 'finished');
 });
 
 test('a worker that cannot serve a job hands it back once, loudly; a worker that can does it; nothing is counted failed', async (t) => {
