@@ -22,7 +22,7 @@ export interface BnvizConfig extends GroupOptions {
   queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; handBacks: number; lockMs: number };
   retentionDays: number;
   roots: string[];
-  dashboard: { host: string; port: number; token: string; allowActions: boolean };
+  dashboard: { host: string; port: number; token: string; hostNames: string[]; allowActions: boolean };
 }
 
 export interface LoadConfigOptions {

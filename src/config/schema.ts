@@ -197,6 +197,10 @@ export const schema = {
       doc: 'Access token the dashboard checks on every request (Authorization: Bearer, or ?token=).',
       format: String, default: '', env: 'BNVIZ_DASHBOARD_TOKEN', sensitive: true,
     },
+    hostNames: {
+      doc: 'Without a token the dashboard answers only requests addressed to localhost, 127.0.0.1 or [::1] (against DNS rebinding); other Host names to answer (comma-separated), such as a local proxy\'s.',
+      format: Array, default: [] as string[], env: 'BNVIZ_DASHBOARD_HOSTNAMES',
+    },
     allowActions: {
       doc: 'Let the queue view (Bull Board) retry, clean or remove jobs; read-only otherwise.',
       format: rule('allow-actions', flag(), toBoolean), default: false, env: 'BNVIZ_DASHBOARD_ACTIONS',

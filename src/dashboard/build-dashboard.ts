@@ -14,6 +14,7 @@ import { GroupCache, readFinishedGroups } from './finished-groups.js';
 import { mountQueueBoard, QUEUE_BOARD_PATH } from './mount-queue-board.js';
 import { resolveGroupFile } from './output-file.js';
 import { newNonce, pagePolicy } from './page-shell.js';
+import { requireLocalHost } from './check-host.js';
 import { requireToken } from './require-token.js';
 import { runPage } from './run-page.js';
 import { runsPage } from './runs-page.js';
@@ -28,6 +29,8 @@ export interface DashboardOptions {
   outRoot: string;
   /** Access token; '' lets every request in (only ever on a loopback address). */
   token: string;
+  /** Host names answered without a token besides localhost, 127.0.0.1 and [::1]. */
+  hostNames?: readonly string[];
   /** Let Bull Board change the queue. */
   allowActions: boolean;
   /** Runs listed at most (newest first). */
@@ -46,6 +49,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 
   // Every request, Bull Board's and unknown paths' included, shows the token first.
   if (o.token) app.addHook('onRequest', requireToken(o.token));
+  else app.addHook('onRequest', requireLocalHost(o.hostNames));
   // Bull Board waits for Redis without limit, so while Redis is away its API would hang the
   // page; give the connection a moment (it may be starting), then answer 503 (our own routes
   // fail fast by the connection's retry limit).

@@ -32,14 +32,21 @@ function queryToken(url: string): string | undefined {
   return new URLSearchParams(url.slice(q + 1)).get('token') ?? undefined;
 }
 
-/** The URL without its `token` parameter, for the redirect that takes the token out of the address bar. */
+/**
+ * The URL without its `token` parameter, for the redirect that takes the
+ * token out of the address bar. Always a path on this server: leading
+ * slashes and backslashes become one slash, since a Location of
+ * `//evil.example/` (or `/\evil.example/`) would send the browser to
+ * another host.
+ */
 export function withoutToken(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  const path = `/${(q < 0 ? url : url.slice(0, q)).replace(/^[/\\]+/, '')}`;
+  if (q < 0) return path;
   const params = new URLSearchParams(url.slice(q + 1));
   params.delete('token');
   const rest = params.toString();
-  return `${url.slice(0, q)}${rest ? `?${rest}` : ''}`;
+  return `${path}${rest ? `?${rest}` : ''}`;
 }
 
 export function requireToken(token: string) {

@@ -29,7 +29,7 @@ export function checkExposure(host: string, token: string): void {
 }
 
 export async function startDashboard(config: Readonly<DashboardConfig>): Promise<Dashboard> {
-  const { host, port, token, allowActions } = config.dashboard;
+  const { host, port, token, allowActions, hostNames } = config.dashboard;
   checkExposure(host, token);
   const redis = connectRedis(config.redis.url, 'bnviz-dashboard');
   // A page should say that Redis is away, not hang until it is back.
@@ -37,7 +37,7 @@ export async function startDashboard(config: Readonly<DashboardConfig>): Promise
   redis.on('error', () => {}); // reported per request (503) instead
   const queue = new Queue(config.queue.name, { connection: redis, prefix: config.redis.prefix });
   queue.on('error', () => {});
-  const app = await buildDashboard({ redis, prefix: config.redis.prefix, queue, outRoot: resolve(config.out), token, allowActions });
+  const app = await buildDashboard({ redis, prefix: config.redis.prefix, queue, outRoot: resolve(config.out), token, hostNames, allowActions });
   try {
     await app.listen({ host, port });
   } catch (err) {

@@ -9,7 +9,17 @@ export const SUMMARY_HEADER = stringify([SUMMARY_COLUMNS]);
 /** 8 significant digits; empty for a value that is not a number. */
 const n = (v: number) => (Number.isFinite(v) ? String(+v.toPrecision(8)) : '');
 
+/**
+ * A text cell a spreadsheet will not take for a formula: one that starts with
+ * = + - @, a tab or a carriage return gets a leading single quote, as OWASP's
+ * "CSV Injection" page advises. Only for text columns: numbers such as -0.5
+ * stay numbers.
+ */
+export function spreadsheetSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 /** One group's lines, each ending in a newline. */
 export function summaryLines(groupId: string, rows: SummaryRow[]): string {
-  return stringify(rows.map((r) => [groupId, r.file, r.channel, n(r.min), n(r.max), n(r.mean), n(r.std), n(r.normMin), n(r.normMax), n(r.normMean), n(r.normStd), n(r.below0), n(r.above1), n(r.below0 + r.above1)]));
+  return stringify(rows.map((r) => [spreadsheetSafe(groupId), spreadsheetSafe(r.file), r.channel, n(r.min), n(r.max), n(r.mean), n(r.std), n(r.normMin), n(r.normMax), n(r.normMean), n(r.normStd), n(r.below0), n(r.above1), n(r.below0 + r.above1)]));
 }

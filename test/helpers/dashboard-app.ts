@@ -13,13 +13,13 @@ export interface TestDashboard {
   out: string;
 }
 
-export async function testDashboard(t: ExecutionContext, options: { token?: string; allowActions?: boolean; out?: string } = {}): Promise<TestDashboard> {
+export async function testDashboard(t: ExecutionContext, options: { token?: string; hostNames?: string[]; allowActions?: boolean; out?: string } = {}): Promise<TestDashboard> {
   const scope = await redisScope();
   t.teardown(() => scope.cleanup());
   const queue = new Queue(scope.queue, { connection: scope.redis, prefix: scope.prefix });
   t.teardown(() => queue.close());
   const out = options.out ?? tempDir();
-  const app = await buildDashboard({ redis: scope.redis, prefix: scope.prefix, queue, outRoot: out, token: options.token ?? '', allowActions: options.allowActions ?? false });
+  const app = await buildDashboard({ redis: scope.redis, prefix: scope.prefix, queue, outRoot: out, token: options.token ?? '', hostNames: options.hostNames, allowActions: options.allowActions ?? false });
   t.teardown(() => app.close());
   await app.ready();
   return { app, scope, queue, out };
