@@ -84,7 +84,7 @@ test('?token= sets an HttpOnly cookie (not the token itself) that lets the brows
   t.regex(setCookie, /^bnviz_dashboard=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/);
   t.false(setCookie.includes(TOKEN));
   const cookie = setCookie.split(';')[0];
-  const page = await d.app.inject({ url: '/runs/r1', headers: { cookie } });
+  const page = await d.app.inject({ url: '/', headers: { cookie } });
   t.is(page.statusCode, 200);
   const api = await d.app.inject({ url: '/api/runs', headers: { cookie: `other=1; ${cookie}` } });
   t.is(api.statusCode, 200);

@@ -13,7 +13,7 @@ import { spawnWorker } from './helpers/worker-process.js';
 const RUN = 'dash-e2e';
 const TOKEN = 'browser-test-token';
 
-test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to 100% on the runs page; the run page shows its groups, the failure and its reason, the worker, and a thumbnail opens the full figure', async (t) => {
+test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to 100% on the runs page; the run page shows its groups, the failure and its reason, the worker, and a thumbnail opens the viewer with the full figure; Bull Board stays on this server', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const data = tempDir();
@@ -54,26 +54,39 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
 
   await page.click(`${row} a.run-link`);
   await page.waitForURL(`**/runs/${RUN}`);
-  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 4);
+  // The failed group is in the gallery too (marked failed, without a picture).
+  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 5);
   await page.waitForSelector('#failures-section:not([hidden])');
   const failure = await page.textContent('#failures tbody');
   t.regex(failure ?? '', /zz-broken\.png/);
   t.true((await page.textContent('#failures tbody td.error'))!.length > 0, 'the reason is shown');
   t.is(await page.textContent('#worker-count'), '1', 'the worker is alive');
-  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0));
+  await page.waitForFunction(() => document.querySelectorAll<HTMLImageElement>('#gallery img').length === 4
+    && Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0));
 
   // Sorting by unseen share puts the largest first.
   await page.selectOption('#sort', 'unseen-desc');
-  const shares = await page.$$eval('#gallery figure', (fs) => fs.map((f) => Number((f as HTMLElement).dataset.unseen)));
-  t.deepEqual(shares, [...shares].sort((a, b) => b - a));
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'unseen-desc');
+  await page.waitForFunction(() => {
+    const shares = Array.from(document.querySelectorAll<HTMLElement>('#gallery figure')).map((f) => Number(f.dataset.unseen));
+    return shares.length === 5 && shares.every((s, i) => i === 0 || shares[i - 1] >= s);
+  });
 
+  // A thumbnail opens the group's viewer: its full figure and its numbers.
   const href = await page.getAttribute('#gallery figure a.thumb', 'href');
-  t.regex(href ?? '', new RegExp(`^/runs/${RUN}/groups/[^/]+/overview\\.png$`));
+  t.regex(href ?? '', new RegExp(`^/runs/${RUN}/groups/[^/?]+\\?sort=unseen-desc$`));
   const [response] = await Promise.all([page.waitForEvent('response', (r) => r.url().endsWith('/overview.png')), page.click('#gallery figure a.thumb')]);
   t.is(response.status(), 200);
   t.is(response.headers()['content-type'], 'image/png');
-  await page.waitForFunction(() => document.images.length === 1 && document.images[0].complete);
-  t.is(await page.evaluate(() => document.images[0].naturalWidth), 1200, 'the full figure, 1200 px wide');
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#figures img')).some((i) => i.complete && i.naturalWidth === 1200));
+  t.is(await page.locator('#numbers tbody tr').count(), 3 * 3, 'a row per image and channel');
+
+  // Bull Board's page draws the queue with nothing fetched from another host.
+  const hosts = new Set<string>();
+  page.on('request', (r) => { hosts.add(new URL(r.url()).host); });
+  await page.goto(`${dashboard.url}/queues`);
+  await page.waitForFunction((q) => document.body.textContent?.includes(q), s.queue);
+  t.deepEqual([...hosts], [new URL(dashboard.url).host], 'every request of Bull Board stays on this server');
 
   t.deepEqual(problems, [], 'no script errors or blocked requests');
   worker.child.kill('SIGTERM');

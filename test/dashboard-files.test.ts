@@ -130,19 +130,28 @@ test('over real HTTP, raw traversal paths answer 403 or 404 and never the file',
   t.is((await get('/runs/r1/groups/0001-aaaaaaaa/overview.png')).status, 200);
 });
 
-test('/api/runs/:runId lists the groups whose records are inside the output folder, with figure URLs and maxUnseen; a run linked from outside is unknown', async (t) => {
+test("/api/runs/:runId/groups lists the groups whose records are inside the output folder, with thumbnail URLs and maxUnseen; each group's figures; a run linked from outside is unknown", async (t) => {
   const tree = await outputTree();
   const d = await testDashboard(t, { out: tree.out });
   const r = await d.app.inject({ url: '/api/runs/r1' });
   t.is(r.statusCode, 200);
-  const detail = JSON.parse(r.body) as { run: unknown; groups: Array<{ groupId: string; maxUnseen: number; thumbnail: string; links: Array<{ name: string; url: string }> }> };
-  t.is(detail.run, null, 'no record in Redis: the folder alone');
-  t.deepEqual(detail.groups.map((g) => g.groupId), ['0001-aaaaaaaa', '0002-linkfile']);
-  t.like(detail.groups[0], { maxUnseen: 0.25, thumbnail: '/runs/r1/groups/0001-aaaaaaaa/overview.png' });
-  t.deepEqual(detail.groups[0].links.map((l) => l.name), ['overview.png', 'stats.json']);
-  t.is((await d.app.inject({ url: '/api/runs/r2' })).statusCode, 404);
-  t.is((await d.app.inject({ url: '/api/runs/..' })).statusCode, 404);
-  t.is((await d.app.inject({ url: '/api/runs/%2e%2e%2fr1' })).statusCode, 404);
+  const summary = JSON.parse(r.body) as { run: unknown; groups: number };
+  t.is(summary.run, null, 'no record in Redis: the folder alone');
+  t.is(summary.groups, 2);
+  const page = JSON.parse((await d.app.inject({ url: '/api/runs/r1/groups' })).body) as { total: number; groups: Array<{ groupId: string; maxUnseen: number; thumbnail: string }> };
+  t.is(page.total, 2);
+  t.deepEqual(page.groups.map((g) => g.groupId), ['0001-aaaaaaaa', '0002-linkfile']);
+  t.like(page.groups[0], { maxUnseen: 0.25, thumbnail: '/runs/r1/groups/0001-aaaaaaaa/overview.png' });
+  const one = JSON.parse((await d.app.inject({ url: '/api/runs/r1/groups/0001-aaaaaaaa' })).body) as { figures: Array<{ name: string; url: string }>; next: string };
+  t.deepEqual(one.figures.map((l) => l.name), ['overview.png', 'stats.json']);
+  t.is(one.next, '/runs/r1/groups/0002-linkfile');
+  for (const url of ['/api/runs/r2', '/api/runs/r2/groups', '/api/runs/..', '/api/runs/%2e%2e%2fr1', '/api/runs/r1/groups/0009-none', '/api/runs/r1/groups/..']) {
+    t.is((await d.app.inject({ url })).statusCode, 404, url);
+  }
+  const unknownPage = await d.app.inject({ url: '/runs/r2' });
+  t.is(unknownPage.statusCode, 404);
+  t.regex(unknownPage.body, /No run <code>r2<\/code>/);
+  t.is((await d.app.inject({ url: '/runs/r1' })).statusCode, 200);
 });
 
 test('resolveGroupFile checks the names before the file system: unsafe ids and types are 404 even when the file exists', async (t) => {

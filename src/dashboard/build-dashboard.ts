@@ -4,21 +4,20 @@
  * figures from the output folder, and Bull Board. It is handed its Redis
  * connection and queue and closes neither.
  */
+import compress from '@fastify/compress';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createReadStream } from 'node:fs';
-import { isSafeId } from '../dataset/group-id.js';
-import { readRunStatus, readRuns } from '../fleet/read-status.js';
-import { GroupCache, readFinishedGroups } from './finished-groups.js';
+import { readRuns } from '../fleet/read-status.js';
 import { mountQueueBoard, QUEUE_BOARD_PATH } from './mount-queue-board.js';
 import { resolveGroupFile } from './output-file.js';
 import { newNonce, pagePolicy } from './page-shell.js';
 import { requireLocalHost } from './check-host.js';
 import { requireToken } from './require-token.js';
-import { runPage } from './run-page.js';
+import { registerRunRoutes } from './run-routes.js';
 import { runsPage } from './runs-page.js';
-import { groupView, runView, workerView, type RunDetail } from './run-view.js';
+import { runView } from './run-view.js';
 
 export interface DashboardOptions {
   redis: Redis;
@@ -44,8 +43,9 @@ type Params = Record<string, string>;
 
 export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstance> {
   const now = o.now ?? Date.now;
-  const cache = new GroupCache();
   const app = Fastify({ logger: false });
+  // JSON, pages and Bull Board's scripts go out compressed when the browser takes it (figures are PNG already).
+  await app.register(compress, { threshold: 1024 });
 
   // Every request, Bull Board's and unknown paths' included, shows the token first.
   if (o.token) app.addHook('onRequest', requireToken(o.token));
@@ -64,9 +64,9 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     reply.header('referrer-policy', 'no-referrer');
   });
 
-  const page = (reply: FastifyReply, html: (nonce: string) => string) => {
+  const page = (reply: FastifyReply, html: (nonce: string) => string, code = 200) => {
     const nonce = newNonce();
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', pagePolicy(nonce)).header('cache-control', 'no-store').send(html(nonce));
+    return reply.code(code).type('text/html; charset=utf-8').header('content-security-policy', pagePolicy(nonce)).header('cache-control', 'no-store').send(html(nonce));
   };
   const notFound = (reply: FastifyReply, what: string) => reply.code(404).type('text/plain; charset=utf-8').send(`404: ${what}\n`);
 
@@ -75,35 +75,13 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 
   app.get('/', (_request, reply) => page(reply, (nonce) => runsPage(nonce, o.prefix)));
 
-  app.get<{ Params: Params }>('/runs/:runId', (request, reply) => {
-    const { runId } = request.params;
-    if (!isSafeId(runId)) return notFound(reply, 'no such run');
-    return page(reply, (nonce) => runPage(nonce, runId));
-  });
-
   app.get('/api/runs', async (_request, reply) => {
     const runs = await readRuns(o.redis, o.prefix, o.runLimit ?? 100);
     const t = now();
     return reply.header('cache-control', 'no-store').send({ now: new Date(t).toISOString(), runs: runs.map((r) => runView(r, t)) });
   });
 
-  app.get<{ Params: Params }>('/api/runs/:runId', async (request, reply) => {
-    const { runId } = request.params;
-    if (!isSafeId(runId)) return reply.code(404).send({ error: `no run ${runId}` });
-    const [status, groups] = await Promise.all([
-      readRunStatus(o.redis, o.prefix, runId, o.failureLimit ?? 50),
-      readFinishedGroups(o.outRoot, runId, cache),
-    ]);
-    if (!status && groups.length === 0) return reply.code(404).send({ error: `no run ${runId} under prefix ${o.prefix} and no groups in its output folder` });
-    const t = now();
-    const detail: RunDetail = {
-      run: status ? runView(status, t) : null,
-      failures: status?.failures ?? [],
-      workers: (status?.workers ?? []).map((w) => workerView(w, t)),
-      groups: groups.map((g) => groupView(runId, g)),
-    };
-    return reply.header('cache-control', 'no-store').send(detail);
-  });
+  registerRunRoutes(app, { redis: o.redis, prefix: o.prefix, outRoot: o.outRoot, failureLimit: o.failureLimit ?? 50, now, page });
 
   app.get<{ Params: Params }>('/runs/:runId/groups/:groupId/:file', async (request, reply) => {
     const { runId, groupId, file } = request.params;

@@ -15,6 +15,7 @@ export const SERVED_TYPES: Readonly<Record<string, string>> = {
   png: 'image/png',
   svg: 'image/svg+xml',
   json: 'application/json; charset=utf-8',
+  webp: 'image/webp',
 };
 
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.([a-z]+)$/;

@@ -44,6 +44,13 @@ figcaption{font-size:.85em;margin-top:.3rem}
 section{margin-bottom:1.4rem}
 h2{font-size:1rem;margin:.2rem 0 .5rem}
 .summary{display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap;margin-bottom:1rem}
+.glance{display:flex;gap:2rem;flex-wrap:wrap}
+.chart{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.4rem;min-height:2rem}
+.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:center;margin-bottom:.4rem;font-size:.9em}
+.filters input[type=number]{width:4.5rem}
+.pager{margin:.5rem 0;display:flex;gap:.8rem;align-items:center}
+figure.full{margin-bottom:1rem}
+figure.full img{max-width:100%;width:auto}
 `;
 
 /** A whole page. `body` is HTML made with `html`; `script` is trusted code of ours. */
@@ -70,7 +77,8 @@ ${trusted(p.script)}
  * Browser code both pages share: an element builder that sets text with
  * textContent, a progress bar, and a poll loop that waits for each answer
  * before asking again (no pile-up when the server is slow) and shows a
- * banner while the server cannot be reached.
+ * banner while the server cannot be reached (`url` may be a function, asked
+ * before each request).
  */
 const CLIENT_COMMON = `
 function el(tag, attrs, children) {
@@ -94,7 +102,7 @@ function progressBar(r) {
 function poll(url, render, everyMs) {
   var banner = document.getElementById('banner');
   function once() {
-    fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+    fetch(typeof url === 'function' ? url() : url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
       .then(function (res) {
         if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
         return res.json();

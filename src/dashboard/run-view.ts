@@ -8,7 +8,12 @@ import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
 import { duration, metaOf, paceOf } from '../fleet/status-view.js';
-import { fileUrl, type FinishedGroup } from './finished-groups.js';
+import { fileUrl } from './finished-groups.js';
+import type { Histogram, RateSeries } from './run-glance.js';
+import type { IndexedGroup } from './run-index.js';
+
+/** Thumbnails a group writes for galleries, in the order they are looked for. */
+export const THUMBNAILS = ['thumb.webp', 'thumb.png'];
 
 export interface RunView {
   runId: string;
@@ -67,28 +72,53 @@ export function runView(run: RunState, now: number): RunView {
 export interface WorkerView extends WorkerBeat {
   /** Seconds since its last heartbeat. */
   secondsAgo: number;
+  /** Groups it finished per second since it started. */
+  rate: number;
 }
 
-export interface GroupView extends FinishedGroup {
-  /** The figure shown as the thumbnail (overview when there is one), or null. */
+/** One group as a gallery shows it. */
+export interface GroupCard {
+  groupId: string;
+  index: number;
+  status: IndexedGroup['status'];
+  files: string[];
+  maxUnseen: number;
+  /** The small picture shown for the group, or null. */
   thumbnail: string | null;
-  /** Every output by name, with its URL. */
-  links: Array<{ name: string; url: string }>;
+  /** Its viewer page (with the gallery's filter and sort, so previous/next follow them). */
+  viewer: string;
 }
 
-export interface RunDetail {
+/** What the run page polls: small whatever the run's size. */
+export interface RunSummary {
   /** Null when Redis holds no record of the run (its folder alone is known). */
   run: RunView | null;
   failures: RunFailure[];
   workers: WorkerView[];
-  groups: GroupView[];
+  /** Moves whenever a group is added or changes: a page asks for its groups again only then. */
+  version: number;
+  /** Groups finished and known to the dashboard. */
+  groups: number;
+  /** Sent when the version moved since the poll's `since`. */
+  histogram?: Histogram;
+  rate?: RateSeries;
 }
 
-export function groupView(runId: string, g: FinishedGroup): GroupView {
-  const thumb = thumbnailOf(g.outputs);
-  return { ...g, thumbnail: thumb ? fileUrl(runId, g.groupId, thumb) : null, links: g.outputs.map((name) => ({ name, url: fileUrl(runId, g.groupId, name) })) };
+/** The picture a gallery shows for a group: its thumbnail, else its overview, else its first PNG. */
+export function thumbnailName(outputs: readonly string[]): string | undefined {
+  return THUMBNAILS.find((t) => outputs.includes(t)) ?? thumbnailOf(outputs);
+}
+
+export function groupCard(runId: string, g: IndexedGroup, outputs: readonly string[], query = ''): GroupCard {
+  const thumb = thumbnailName(outputs);
+  return {
+    groupId: g.groupId, index: g.index, status: g.status, files: g.files, maxUnseen: g.maxUnseen,
+    thumbnail: thumb ? fileUrl(runId, g.groupId, thumb) : null,
+    viewer: `/runs/${encodeURIComponent(runId)}/groups/${encodeURIComponent(g.groupId)}${query}`,
+  };
 }
 
 export function workerView(w: WorkerBeat, now: number): WorkerView {
-  return { ...w, secondsAgo: Math.max(0, Math.round((now - Date.parse(w.lastSeen)) / 1000)) };
+  const seconds = (Date.parse(w.lastSeen) - Date.parse(w.startedAt)) / 1000;
+  return { ...w, secondsAgo: Math.max(0, Math.round((now - Date.parse(w.lastSeen)) / 1000)), rate: seconds > 0 ? w.processed / seconds : 0 };
 }

@@ -9,6 +9,7 @@
  *   <prefix>:run:<runId>:done|skipped|failed   sets  groupIds counted, each in one set only
  *   <prefix>:run:<runId>:failures      hash  groupId -> {groupId, files, error} JSON
  *   <prefix>:run:<runId>:timings       list  the latest group timings (JSON), capped
+ *   <prefix>:run:<runId>:finished      list  "<index>|<FinishedEntry JSON>" each time a group is counted, in that order
  *   <prefix>:run:<runId>:finalize      string  lock of the worker writing the run's records (expires: lockMs, renewed)
  *   <prefix>:run:<runId>:reconcile     string  a worker checked the run's uncounted jobs lately (expires)
  *   <prefix>:worker:<host>:<pid>       string  heartbeat JSON, expires when the worker stops beating
@@ -21,6 +22,7 @@ export interface RunKeys {
   failed: string;
   failures: string;
   timings: string;
+  finished: string;
   finalize: string;
   reconcile: string;
 }
@@ -36,7 +38,7 @@ export function runsKey(prefix: string): string {
 
 export function runKeys(prefix: string, runId: string): RunKeys {
   const k = (name: string) => `${prefix}:run:${runId}:${name}`;
-  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finalize: k('finalize'), reconcile: k('reconcile') };
+  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finished: k('finished'), finalize: k('finalize'), reconcile: k('reconcile') };
 }
 
 export function workerKey(prefix: string, host: string, pid: number): string {

@@ -102,7 +102,7 @@ export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Pr
       }
       throw err;
     }
-    await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings }, result.backend);
+    await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen }, result.backend);
     if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
     return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
   };

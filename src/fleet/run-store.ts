@@ -80,11 +80,15 @@ export async function markStarted(redis: Redis, k: RunKeys, at = new Date().toIS
  * (a retry, from `bnviz retry` or Bull Board) moves to that set, loses its
  * failure, and reopens the run (its records are written again); a failed
  * group failing again keeps its latest reason.
- * KEYS: done skipped failed groups failures timings meta; ARGV: id status failureJSON timingsJSON
+ * Each time a group is counted (or recounted) its entry is appended to the
+ * finished log, prefixed with its index, so a reader can follow the run from
+ * where it last read.
+ * KEYS: done skipped failed groups failures timings meta finished; ARGV: id status failureJSON timingsJSON entryJSON
  */
 const RECORD = `
 local id = ARGV[1]
-if not redis.call('ZSCORE', KEYS[4], id) then return {-1, 0, 0, 0, 0} end
+local index = redis.call('ZSCORE', KEYS[4], id)
+if not index then return {-1, 0, 0, 0, 0} end
 local added = 0
 local inDone = redis.call('SISMEMBER', KEYS[1], id) == 1 or redis.call('SISMEMBER', KEYS[2], id) == 1
 local inFailed = redis.call('SISMEMBER', KEYS[3], id) == 1
@@ -107,6 +111,7 @@ elseif inFailed and ARGV[2] ~= 'failed' then
 elseif inFailed and ARGV[2] == 'failed' then
   redis.call('HSET', KEYS[5], id, ARGV[3])
 end
+if added == 1 then redis.call('RPUSH', KEYS[8], index .. '|' .. ARGV[5]) end
 return {added, redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]), redis.call('SCARD', KEYS[3]), redis.call('ZCARD', KEYS[4])}
 `;
 
@@ -116,6 +121,21 @@ export interface Outcome {
   files: string[];
   error?: GroupError;
   timings?: GroupTimings;
+  /** Largest unseen share of the group's images and channels (0..1), when it was computed. */
+  maxUnseen?: number;
+}
+
+/** What the finished log says of one counted group. */
+export interface FinishedEntry {
+  groupId: string;
+  /** Its index in the dataset (0-based). */
+  index: number;
+  status: Outcome['status'];
+  files: string[];
+  /** Largest unseen share, 0..1 (0 when not computed: a failed group). */
+  maxUnseen: number;
+  /** When it was counted (ms since the epoch). */
+  at: number;
 }
 
 export interface Recorded extends RunCounts {
@@ -126,8 +146,9 @@ export interface Recorded extends RunCounts {
 /** Counts a group's outcome once, and returns the run's counts after it. */
 export async function recordOutcome(redis: Redis, k: RunKeys, o: Outcome): Promise<Recorded> {
   const failure: RunFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
-  const r = (await redis.eval(RECORD, 7, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta,
-    o.groupId, o.status, failure ? JSON.stringify(failure) : '', o.status === 'done' && o.timings ? JSON.stringify(o.timings) : '')) as number[];
+  const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now() };
+  const r = (await redis.eval(RECORD, 8, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta, k.finished,
+    o.groupId, o.status, failure ? JSON.stringify(failure) : '', o.status === 'done' && o.timings ? JSON.stringify(o.timings) : '', JSON.stringify(entry))) as number[];
   return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', done: r[1], skipped: r[2], failed: r[3], total: r[4] };
 }
 
@@ -245,6 +266,25 @@ export async function groupIdsInOrder(redis: Redis, k: RunKeys): Promise<string[
   return redis.zrange(k.groups, 0, '-1');
 }
 
+/**
+ * The finished log from entry `from` on, at most `max` entries; `next` is
+ * where to read from next time. Entries that cannot be read are skipped.
+ */
+export async function readFinishedSince(redis: Redis, k: RunKeys, from: number, max = 10_000): Promise<{ entries: FinishedEntry[]; next: number }> {
+  const raw = await redis.lrange(k.finished, from, from + max - 1);
+  const entries: FinishedEntry[] = [];
+  for (const line of raw) {
+    const bar = line.indexOf('|');
+    try {
+      const e = JSON.parse(line.slice(bar + 1)) as Omit<FinishedEntry, 'index'>;
+      entries.push({ groupId: String(e.groupId), index: Number(line.slice(0, bar)), status: e.status, files: Array.isArray(e.files) ? e.files.map(String) : [], maxUnseen: Number(e.maxUnseen) || 0, at: Number(e.at) || 0 });
+    } catch {
+      // not an entry of ours: left out
+    }
+  }
+  return { entries, next: from + raw.length };
+}
+
 export async function readTimings(redis: Redis, k: RunKeys): Promise<GroupTimings[]> {
   return (await redis.lrange(k.timings, 0, -1)).map((t) => JSON.parse(t) as GroupTimings);
 }
@@ -346,6 +386,6 @@ export async function deleteRunRecords(redis: Redis, prefix: string, runId: stri
 /** Makes a finished run's records expire after `seconds` (the run list entry is pruned when read). */
 export async function expireRunRecords(redis: Redis, k: RunKeys, seconds: number): Promise<void> {
   const tx = redis.multi();
-  for (const key of [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings]) tx.expire(key, seconds);
+  for (const key of [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings, k.finished]) tx.expire(key, seconds);
   await tx.exec();
 }

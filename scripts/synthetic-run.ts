@@ -1,0 +1,73 @@
+/**
+ * A run of many groups made without computing any: its records written into
+ * Redis with the fleet's own calls (openRun, the run's group list, and
+ * recordOutcome for each group, as a worker counts it), and optionally each
+ * group's folder with a group.json record and a small thumb.png, as a worker
+ * leaves them. For measuring and testing the dashboard at dataset scale.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import sharp from 'sharp';
+import { groupId as makeGroupId } from '../src/dataset/group-id.js';
+import { runKeys } from '../src/fleet/fleet-keys.js';
+import { openRun, recordOutcome, type Outcome } from '../src/fleet/run-store.js';
+import { groupDir, GROUP_RECORD } from '../src/records/group-record.js';
+
+export interface SyntheticRun {
+  redis: Redis;
+  prefix: string;
+  runId: string;
+  groups: number;
+  /** Groups counted (default: all), in dataset order. */
+  counted?: number;
+  /** Every `failEvery`th group fails (0: none). */
+  failEvery?: number;
+  /** Output folder: when set, each counted group gets its folder there. */
+  out?: string;
+}
+
+/** The unseen share of synthetic group i: spread over 0..0.6, not in dataset order. */
+export const syntheticUnseen = (i: number): number => ((i * 7919) % 1000) / 1000 * 0.6;
+
+export const syntheticFiles = (i: number): string[] => [0, 1, 2].map((j) => `shard-${String(Math.floor(i / 1000)).padStart(3, '0')}/img-${String(i * 3 + j).padStart(7, '0')}.png`);
+
+/** Writes the run; returns its group ids in dataset order. */
+export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
+  const k = runKeys(o.prefix, o.runId);
+  const ids = Array.from({ length: o.groups }, (_, i) => makeGroupId(i, syntheticFiles(i)));
+  await openRun(o.redis, o.prefix, o.runId, {
+    root: '/data/synthetic', options: { size: 64 } as never, groupSize: 3, images: o.groups * 3, queue: 'groups', partialGroups: [], enqueuedAt: new Date().toISOString(),
+  });
+  for (let start = 0; start < ids.length; start += 5000) {
+    const chunk = ids.slice(start, start + 5000).flatMap((id, j) => [start + j, id]);
+    await o.redis.zadd(k.groups, ...chunk);
+  }
+  await o.redis.hset(k.meta, 'startedAt', new Date().toISOString());
+  const thumb = o.out ? await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).png().toBuffer() : undefined;
+  const counted = o.counted ?? o.groups;
+  for (let start = 0; start < counted; start += 1000) {
+    const batch: Array<Promise<unknown>> = [];
+    for (let i = start; i < Math.min(counted, start + 1000); i++) {
+      const failed = (o.failEvery ?? 0) > 0 && i % (o.failEvery ?? 1) === (o.failEvery ?? 1) - 1;
+      const outcome: Outcome = failed
+        ? { groupId: ids[i], status: 'failed', files: syntheticFiles(i), error: { name: 'InputError', message: `${syntheticFiles(i)[0]}: not an image` } }
+        : { groupId: ids[i], status: 'done', files: syntheticFiles(i), maxUnseen: syntheticUnseen(i) };
+      if (o.out && thumb && !failed) writeGroupFolder(join(o.out, o.runId), ids[i], outcome, thumb);
+      batch.push(recordOutcome(o.redis, k, outcome));
+    }
+    await Promise.all(batch);
+  }
+  return ids;
+}
+
+function writeGroupFolder(runDir: string, id: string, o: Outcome, thumb: Buffer): void {
+  const dir = groupDir(runDir, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'thumb.png'), thumb);
+  const rows = (o.files).flatMap((file, f) => ['R', 'G', 'B'].map((channel, c) => {
+    const share = (o.maxUnseen ?? 0) * (f === 0 && c === 0 ? 1 : 0.5);
+    return { file, channel, min: 0, max: 1, mean: 0.5, std: 0.2, normMin: -2, normMax: 2, normMean: 0, normStd: 1, below0: share / 2, above1: share / 2 };
+  }));
+  writeFileSync(join(dir, GROUP_RECORD), JSON.stringify({ runId: 'synthetic', groupId: id, files: o.files, status: o.status, outputs: ['thumb.png'], rows, maxUnseen: o.maxUnseen, fingerprint: 'synthetic' }));
+}

@@ -1,0 +1,155 @@
+/**
+ * The dashboard at dataset scale, in a real Chromium: a run of 2,000 groups
+ * (records written with the fleet's own calls, group folders with records
+ * and thumbnails), paged, filtered, sorted, viewed one group at a time; and
+ * its API's paging, filters and bounds.
+ */
+import test from 'ava';
+import { Queue } from 'bullmq';
+import { buildDashboard } from '../src/dashboard/build-dashboard.js';
+import { MAX_LIMIT, queryGroups, GroupQuery } from '../src/dashboard/query-groups.js';
+import { rateSeries, unseenHistogram } from '../src/dashboard/run-glance.js';
+import { synthesizeRun, syntheticUnseen } from '../scripts/synthetic-run.js';
+import { launchChromium } from './helpers/browser.js';
+import { tempDir } from './helpers/paths.js';
+import { redisScope } from './helpers/redis.js';
+
+const GROUPS = 2000;
+/** A poll of the run page (summary) whatever the run's size, at most (plain JSON, 50 failures listed). */
+const POLL_BOUND = 16 * 1024;
+
+async function bigRun(t: import('ava').ExecutionContext, counted = GROUPS) {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const out = tempDir();
+  const ids = await synthesizeRun({ redis: s.redis, prefix: s.prefix, runId: 'big', groups: GROUPS, counted, failEvery: 50, out });
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const app = await buildDashboard({ redis: s.redis, prefix: s.prefix, queue, outRoot: out, token: '', allowActions: false });
+  t.teardown(() => app.close());
+  return { s, out, ids, app };
+}
+
+const g = (i: number, over: Partial<{ status: 'done' | 'failed'; maxUnseen: number; files: string[] }> = {}) => ({ groupId: `${String(i + 1).padStart(4, '0')}-x`, index: i, status: 'done' as const, files: [`f${i}.png`], maxUnseen: i / 10, ...over });
+
+test('queryGroups pages, filters by status, unseen range and name, sorts stably, and counts the matches', (t) => {
+  const all = [g(0), g(1, { status: 'failed', maxUnseen: 0 }), g(2), g(3, { files: ['cat.png'] }), g(4, { maxUnseen: 0.1 })];
+  const q = (over: Record<string, string>) => GroupQuery.parse(over);
+  t.deepEqual(queryGroups(all, q({ limit: '2', offset: '2' })), { total: 5, offset: 2, limit: 2, groups: [all[2], all[3]] });
+  t.deepEqual(queryGroups(all, q({ status: 'failed' })).groups.map((x) => x.index), [1]);
+  t.deepEqual(queryGroups(all, q({ minUnseen: '0.1', maxUnseen: '0.25' })).groups.map((x) => x.index), [1, 2, 4].filter((i) => i !== 1));
+  t.deepEqual(queryGroups(all, q({ q: 'CAT' })).groups.map((x) => x.index), [3]);
+  t.deepEqual(queryGroups(all, q({ sort: 'unseen-desc' })).groups.map((x) => x.index), [3, 2, 4, 0, 1].sort((a, b) => all[b].maxUnseen - all[a].maxUnseen || a - b));
+  t.is(queryGroups(all, q({ q: 'nothing' })).total, 0);
+  t.false(GroupQuery.safeParse({ limit: String(MAX_LIMIT + 1) }).success, 'a page is bounded');
+  t.false(GroupQuery.safeParse({ status: 'done,bogus' }).success);
+  t.false(GroupQuery.safeParse({ minUnseen: '2' }).success);
+});
+
+test('unseenHistogram counts every counted group once; rateSeries counts groups per slice', (t) => {
+  const h = unseenHistogram([g(0, { maxUnseen: 0 }), g(1, { maxUnseen: 0.05 }), g(2, { maxUnseen: 0.5 }), g(3, { maxUnseen: 1 }), g(4, { status: 'failed' })], 10);
+  t.is(h.edges.length, 11);
+  t.is(h.edges[10], 1);
+  t.deepEqual(h.counts, [2, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const r = rateSeries([{ ...g(0), at: 10_000 }, { ...g(1), at: 10_500 }, { ...g(2), at: 12_100 }], 60);
+  t.deepEqual(r, { start: 10_000, sliceMs: 1000, counts: [2, 0, 1] });
+});
+
+test('the groups API on 2,000 groups: pages, totals, filters, sort, 400 for a bad query, 404 for an unknown run; a poll with nothing new stays small', async (t) => {
+  const { app, ids } = await bigRun(t);
+  const json = async (url: string) => {
+    const r = await app.inject({ url });
+    return { code: r.statusCode, body: JSON.parse(r.body) as Record<string, unknown> & { total: number; groups: Array<{ groupId: string; maxUnseen: number; status: string; thumbnail: string | null }> } };
+  };
+  const first = await json('/api/runs/big/groups?limit=50');
+  t.is(first.code, 200);
+  t.is(first.body.total, GROUPS);
+  t.deepEqual(first.body.groups.map((x) => x.groupId), ids.slice(0, 50));
+  t.regex(first.body.groups[0].thumbnail ?? '', /\/thumb\.png$/);
+  t.deepEqual((await json('/api/runs/big/groups?limit=50&offset=1950')).body.groups.map((x) => x.groupId), ids.slice(1950));
+  t.is((await json('/api/runs/big/groups?status=failed')).body.total, GROUPS / 50);
+  const top = (await json('/api/runs/big/groups?sort=unseen-desc&limit=10')).body.groups.map((x) => x.maxUnseen);
+  t.is(top[0], Math.max(...ids.map((_, i) => (i % 50 === 49 ? 0 : syntheticUnseen(i)))));
+  const band = await json('/api/runs/big/groups?minUnseen=0.3&maxUnseen=0.31&limit=500');
+  t.true(band.body.groups.every((x) => x.maxUnseen >= 0.3 && x.maxUnseen <= 0.31));
+  t.is(band.body.total, ids.filter((_, i) => i % 50 !== 49 && syntheticUnseen(i) >= 0.3 && syntheticUnseen(i) <= 0.31).length);
+  t.is((await json('/api/runs/big/groups?q=img-0000004')).body.total, 1, 'a file name substring');
+  t.is((await json('/api/runs/big/groups?limit=100000')).code, 400);
+  t.is((await json('/api/runs/nope/groups')).code, 404);
+  t.is((await app.inject({ url: '/runs/nope' })).statusCode, 404);
+
+  const summary = await app.inject({ url: '/api/runs/big' });
+  const version = (JSON.parse(summary.body) as { version: number }).version;
+  const again = await app.inject({ url: `/api/runs/big?since=${version}` });
+  t.true(again.rawPayload.length < POLL_BOUND, `a poll is ${again.rawPayload.length} bytes`);
+  t.false('histogram' in JSON.parse(again.body), 'unchanged: the spread is not sent again');
+  const gz = await app.inject({ url: '/api/runs/big/groups?limit=60', headers: { 'accept-encoding': 'gzip' } });
+  t.is(gz.headers['content-encoding'], 'gzip');
+});
+
+test('the run page in Chromium at 2,000 groups: first view, paging, filtering, the viewer with previous/next and keys; each poll is small', async (t) => {
+  const { app, s, ids } = await bigRun(t, GROUPS - 100);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  page.setDefaultTimeout(120_000);
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  const polls: number[] = [];
+  page.on('response', (r) => {
+    if (/\/api\/runs\/big(\?since=\d+)?$/.test(r.url())) r.body().then((b) => polls.push(b.length), () => {});
+  });
+
+  await page.goto(`${base}/runs/big`);
+  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 60);
+  t.is(await page.textContent('#range'), `1-60 of ${GROUPS - 100}`);
+  t.deepEqual(await page.$$eval('#gallery figure', (fs) => fs.map((f) => (f as HTMLElement).dataset.group)), ids.slice(0, 60));
+
+  // More groups finish: the page learns it from its poll.
+  await synthesizeRun({ redis: s.redis, prefix: s.prefix, runId: 'big', groups: GROUPS, failEvery: 50 });
+  await page.waitForFunction((n) => document.getElementById('range')?.textContent === `1-60 of ${n}`, GROUPS);
+
+  await page.click('#next');
+  await page.waitForFunction((n) => document.getElementById('range')?.textContent === `61-120 of ${n}`, GROUPS);
+  t.is(await page.getAttribute('#gallery figure', 'data-group'), ids[60]);
+
+  await page.fill('#q', 'img-0000004');
+  await page.waitForFunction(() => document.getElementById('range')?.textContent === '1-1 of 1');
+  await page.fill('#q', '');
+  await page.selectOption('#status-filter', 'failed');
+  await page.waitForFunction((n) => document.getElementById('range')?.textContent === `1-${n} of ${n}`, GROUPS / 50);
+  await page.selectOption('#status-filter', '');
+  await page.fill('#min', '50');
+  await page.selectOption('#sort', 'unseen-desc');
+  const expected = ids.map((id, i) => ({ id, share: i % 50 === 49 ? 0 : syntheticUnseen(i) })).filter((x) => x.share >= 0.5);
+  await page.waitForFunction((n) => document.getElementById('range')?.textContent === `1-60 of ${n}` && new URL(location.href).searchParams.get('sort') === 'unseen-desc', expected.length);
+  await page.waitForFunction(() => {
+    const shares = Array.from(document.querySelectorAll<HTMLElement>('#gallery figure')).map((f) => Number(f.dataset.unseen));
+    return shares.length === 60 && shares.every((x, i) => x >= 0.5 && (i === 0 || shares[i - 1] >= x));
+  });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).slice(0, 4).every((i) => i.complete && i.naturalWidth === 160));
+
+  // The viewer: numbers, the figure, previous/next in the gallery's order, and keys.
+  const firstTwo = await page.$$eval('#gallery figure', (fs) => fs.slice(0, 2).map((f) => (f as HTMLElement).dataset.group));
+  await page.click('#gallery figure a.thumb');
+  await page.waitForFunction(() => document.getElementById('position')?.textContent?.startsWith('1 of '));
+  t.is(await page.locator('#numbers tbody tr').count(), 3 * 3);
+  t.true(await page.isHidden('#prev'));
+  await page.keyboard.press('ArrowRight');
+  await page.waitForURL(`**/groups/${firstTwo[1]}?*`);
+  await page.waitForFunction(() => document.getElementById('position')?.textContent?.startsWith('2 of '));
+  await page.click('#prev');
+  await page.waitForURL(`**/groups/${firstTwo[0]}?*`);
+  await page.waitForFunction(() => document.getElementById('position')?.textContent?.startsWith('1 of '));
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 60);
+  t.is(new URL(page.url()).searchParams.get('sort'), 'unseen-desc', 'back to the run with the same filter');
+
+  t.true(polls.length > 2);
+  t.true(Math.max(...polls) < POLL_BOUND, `polls of ${Math.min(...polls)}-${Math.max(...polls)} bytes`);
+  t.log(`summary polls: ${Math.min(...polls)}-${Math.max(...polls)} bytes (plain JSON)`);
+  t.deepEqual(problems, []);
+});
