@@ -106,6 +106,14 @@ test("renderPng(buildFigure('overview', markUnseen)) marks lost pixels and looks
   await assertSimilar(t, 'overview-marked', await renderPng(buildFigure('overview', input, options), input.arrays, options));
 });
 
+/** The PNG's pHYs chunk: pixels per metre in x and y, and the unit (1: metre). */
+function physOf(png: Buffer): [number, number, number] | undefined {
+  for (let o = 8; o < png.length; o += 12 + png.readUInt32BE(o)) {
+    if (png.toString('latin1', o + 4, o + 8) === 'pHYs') return [png.readUInt32BE(o + 8), png.readUInt32BE(o + 12), png[o + 16]!];
+  }
+  return undefined;
+}
+
 test('renderPng at scale 2 doubles the pixels: 2400 x 1200 for the overview', async (t) => {
   const input = await exampleInput();
   const png = await renderPng(buildFigure('overview', input, OPTIONS), input.arrays, { scale: 2 });
@@ -113,14 +121,30 @@ test('renderPng at scale 2 doubles the pixels: 2400 x 1200 for the overview', as
   t.deepEqual([meta.width, meta.height, meta.format], [2400, 1200, 'png']);
 });
 
-test('renderSvg gives an SVG of the figure size with text drawn as paths and the images embedded', async (t) => {
+test('renderPng states 100 dpi times the scale (pHYs 3937 px/m at scale 1), so the figure prints at 12 x 6 inches', async (t) => {
+  const input = await exampleInput();
+  const spec = buildFigure('overview', input, OPTIONS);
+  for (const [scale, perMetre, dpi] of [[1, 3937, 100], [2, 7874, 200], [0.5, 1969, 50]] as const) {
+    const png = await renderPng(spec, input.arrays, { scale });
+    t.deepEqual(physOf(png), [perMetre, perMetre, 1], `scale ${scale}`);
+    const meta = await sharp(png).metadata();
+    t.is(meta.density, dpi);
+    t.is(meta.width! / meta.density!, 12, 'inches wide');
+  }
+});
+
+test('renderSvg gives an SVG with a viewBox in figure units, a size in inches, real text and the images embedded', async (t) => {
   const input = await exampleInput();
   const svg = renderSvg(buildFigure('overview', input, OPTIONS), input.arrays).toString('utf8');
   t.regex(svg, /^<\?xml|^<svg/);
-  t.regex(svg, /width="1200"/);
-  t.regex(svg, /height="600"/);
+  t.regex(svg, /<svg [^>]*width="12in" height="6in" viewBox="0 0 1200 600"/);
   t.regex(svg, /<image|data:image\/png/);
-  t.notRegex(svg, /<text/);
+  // the labels are text a reader can search and select, in the figure's font
+  t.regex(svg, /<text [^>]*font-family="[^"]*DejaVu Sans[^"]*"[^>]*>Density<\/text>/);
+  t.regex(svg, />original<\/text>/);
+  // librsvg renders at 72 dpi: 12 x 6 inches
+  const meta = await sharp(Buffer.from(svg)).metadata();
+  t.deepEqual([meta.width, meta.height], [12 * 72, 6 * 72]);
 });
 
 test('drawFigures returns the named files of each figure and format, with the specs as JSON', async (t) => {

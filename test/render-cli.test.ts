@@ -14,7 +14,7 @@ test('bnviz render writes the chosen figures as PNG and SVG, their specs and sta
   t.is(stdout.trim().split('\n').length, expected.length);
   const meta = await sharp(join(out, 'overview.png')).metadata();
   t.deepEqual([meta.width, meta.height], [1200, 600]);
-  t.regex(readFileSync(join(out, 'overview.svg'), 'utf8').slice(0, 300), /<svg[^>]*width="1200"/);
+  t.regex(readFileSync(join(out, 'overview.svg'), 'utf8').slice(0, 300), /<svg[^>]*width="12in" height="6in" viewBox="0 0 1200 600"/);
   const spec = JSON.parse(readFileSync(join(out, 'overview.spec.json'), 'utf8'));
   t.is(typeof spec, 'object');
   const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8'));

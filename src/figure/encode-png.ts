@@ -19,9 +19,18 @@ import sharp from 'sharp';
 /** Compression level of the PNG (zlib 0-9); 1 is the measured best trade of time for size. */
 export const PNG_COMPRESSION_LEVEL = 1;
 
-export function encodePng(rgba: { width: number; height: number; data: Buffer }): Promise<Buffer> {
+/**
+ * A figure unit is 1/100 inch (the write-up's 12 x 6 inch figure at
+ * matplotlib's 100 dpi), so a PNG drawn at `scale` pixels per unit has
+ * 100 x scale pixels per inch. Written as the PNG's pHYs (3937 px/m at
+ * scale 1), so LaTeX and word processors size the figure at 12 x 6 inches.
+ */
+export const DPI_AT_SCALE_1 = 100;
+
+export function encodePng(rgba: { width: number; height: number; data: Buffer }, scale = 1): Promise<Buffer> {
   return sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } })
     .removeAlpha()
+    .withDensity(DPI_AT_SCALE_1 * scale)
     .png({ compressionLevel: PNG_COMPRESSION_LEVEL, adaptiveFiltering: false })
     .toBuffer();
 }

@@ -21,7 +21,7 @@ export { axesTexts, axesExtent } from './place-texts.js';
 
 /** PNG bytes of a spec, at `options.scale` pixels per figure unit. */
 export async function renderPng(spec: FigureSpec, arrays: GroupArrays, options: Pick<FigureOptions, 'scale'> = DEFAULT_FIGURE_OPTIONS): Promise<Buffer> {
-  return encodePng(renderRgba(spec, arrays, { scale: options.scale }));
+  return encodePng(renderRgba(spec, arrays, { scale: options.scale }), options.scale);
 }
 
 /** SVG bytes of a spec (vector; scale does not apply). */

@@ -1,17 +1,33 @@
 /**
- * Draws a spec on Skia's SVG canvas. Text becomes paths, so the SVG looks the
- * same without the font installed; images are embedded as PNG data.
+ * Draws a spec on Skia's SVG canvas. Text stays text (`<text>` in the
+ * figure's font, DejaVu Sans), so it can be searched, selected and edited;
+ * images are embedded as PNG data. The root element gets a viewBox in figure
+ * units (1/100 inch) and a size in inches, so the SVG scales and prints at
+ * the PNG's size at 100 dpi.
  */
 import { createCanvas, SvgExportFlag } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { drawSpec } from './draw-spec.js';
+import { DPI_AT_SCALE_1 } from './encode-png.js';
 import { ensureFonts } from './fonts.js';
+import { FONT_FAMILY } from './text-width.js';
 import type { FigureSpec } from './spec.js';
 
 /** SVG text of the figure, in figure units (1/100 inch) as its user units. */
 export function renderSvg(spec: FigureSpec, arrays: GroupArrays): Buffer {
   ensureFonts();
-  const canvas = createCanvas(Math.round(spec.width), Math.round(spec.height), SvgExportFlag.ConvertTextToPaths);
+  const width = Math.round(spec.width);
+  const height = Math.round(spec.height);
+  // Any flag but ConvertTextToPaths keeps text as text (one flag only: the binding takes no combination).
+  // Without pretty printing, a text element holds its string alone, no indentation around it.
+  const canvas = createCanvas(width, height, SvgExportFlag.NoPrettyXML);
   drawSpec(canvas.getContext('2d'), spec, arrays);
-  return canvas.getContent();
+  const svg = canvas.getContent().toString('utf8');
+  const root = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}">`;
+  if (!svg.includes(root)) throw new Error('renderSvg: Skia\'s SVG root element is not the one expected');
+  const inches = (v: number) => `${+(v / DPI_AT_SCALE_1).toFixed(4)}in`;
+  return Buffer.from(svg
+    .replace(root, root.replace(`width="${width}" height="${height}"`, `width="${inches(width)}" height="${inches(height)}" viewBox="0 0 ${width} ${height}"`))
+    // where DejaVu Sans is not installed: Bitstream Vera Sans (its parent, same metrics), then Verdana or any sans-serif
+    .replaceAll(`font-family="${FONT_FAMILY}"`, `font-family="${FONT_FAMILY}, Bitstream Vera Sans, Verdana, sans-serif"`));
 }
