@@ -55,6 +55,12 @@ export interface RgbImage {
    * instead of pixels; absent when the values are not quantized.
    */
   codes?: Uint8Array | Uint16Array;
+  /**
+   * One byte a pixel (`mask[y * width + x]`): 1 for the image's own pixels,
+   * 0 for letterbox bars (`fit: contain`), which are drawn but are not data:
+   * no moment, statistic or density counts them. Absent: every pixel counts.
+   */
+  mask?: Uint8Array;
 }
 
 /** Options of the normalization step (all have defaults in the config schema). */

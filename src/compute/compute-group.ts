@@ -48,16 +48,19 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
   const backend = await initBackend(options.backend);
   const norm = await normalize(images, options);
   onStage('density');
-  const tables = images.map((img, i) => levelTables(img.data, img.codes, norm.normalized[i]));
+  const tables = images.map((img, i) => levelTables(img.data, img.codes, norm.normalized[i], img.mask));
   // One min and max over the whole normalized group, as the write-up scales it.
   const range = tablesRange(tables.flatMap((channels) => channels.map(([, normalized]) => normalized)));
   const toMinMax = minMaxMap(range.min, range.max);
-  const wrap = (data: Float32Array): RgbImage => ({ width, height, data });
-  const arrays: GroupArrays = {
-    original: images,
-    normalized: norm.normalized.map(wrap),
-    minmax: options.minmaxPixels === false ? [] : minMaxScale(norm.normalized, range.min, range.max).map(wrap),
-  };
+  const minmax = options.minmaxPixels === false ? [] : minMaxScale(norm.normalized, range.min, range.max);
+  // letterbox bars are drawn as they are, unnormalized, on every half and panel
+  images.forEach((img, i) => {
+    if (!img.mask) return;
+    keepBars(img, norm.normalized[i]);
+    if (minmax[i]) keepBars(img, minmax[i]);
+  });
+  const wrap = (data: Float32Array, i: number): RgbImage => ({ width, height, data, ...(images[i].mask ? { mask: images[i].mask } : {}) });
+  const arrays: GroupArrays = { original: images, normalized: norm.normalized.map(wrap), minmax: minmax.map(wrap) };
   const { method, epsilon, gamma, beta, groups, gridSize, bwAdjust } = options;
   const stats: GroupStats = {
     version: VERSION,
@@ -102,4 +105,12 @@ function momentsOf(norm: NormResult, options: NormOptions, files: string[]): Mom
       variance: norm.variance[k],
     };
   });
+}
+
+/** Copies the original values of the letterbox bars (mask 0) into `values`. */
+function keepBars(img: RgbImage, values: Float32Array): void {
+  const mask = img.mask!;
+  for (let p = 0; p < mask.length; ++p) {
+    if (!mask[p]) values.set(img.data.subarray(p * 3, p * 3 + 3), p * 3);
+  }
 }

@@ -29,7 +29,8 @@ export type ChannelTables = [LevelTable, LevelTable];
  *              them every pixel is its own entry
  * @returns one entry a channel (R, G, B)
  */
-export function levelTables(original: Float32Array, codes: Uint8Array | Uint16Array | undefined, normalized: Float32Array): ChannelTables[] {
+export function levelTables(original: Float32Array, codes: Uint8Array | Uint16Array | undefined, normalized: Float32Array, mask?: Uint8Array): ChannelTables[] {
+  if (mask) return maskedTables(original, codes, normalized, mask);
   if (codes && codes.length === original.length) {
     const levels = codes instanceof Uint16Array ? 65536 : 256;
     const counts = new Uint32Array(levels * 3);
@@ -69,6 +70,26 @@ function countLevels(codes: Uint8Array | Uint16Array, normalized: Float32Array, 
     }
   }
   return unequal;
+}
+
+/**
+ * The tables of the pixels whose mask is 1 (letterbox bars left out): the
+ * same tables, built from those pixels alone.
+ */
+function maskedTables(original: Float32Array, codes: Uint8Array | Uint16Array | undefined, normalized: Float32Array, mask: Uint8Array): ChannelTables[] {
+  let kept = 0;
+  for (const m of mask) kept += m;
+  const pick = <T extends Float32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const out = make(kept * 3);
+    for (let p = 0, k = 0; p < mask.length; ++p) {
+      if (mask[p]) out.set(a.subarray(p * 3, p * 3 + 3), 3 * k++);
+    }
+    return out;
+  };
+  const keptCodes = codes && codes.length === original.length
+    ? pick(codes, (n) => (codes instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n)) as typeof codes)
+    : undefined;
+  return levelTables(pick(original, (n) => new Float32Array(n)), keptCodes, pick(normalized, (n) => new Float32Array(n)));
 }
 
 /** The fallback: one entry a pixel. */

@@ -45,10 +45,12 @@ export async function normalize(images: RgbImage[], options: NormOptions): Promi
   images.forEach((img, i) => flat.set(img.data, i * pixels));
 
   const x = tf.tensor4d(flat, [n, height, width, 3]);
+  // letterbox bars (RgbImage.mask) are normalized with the rest but count in no moment
+  const weights = images.some((img) => img.mask) ? maskWeights(images) : undefined;
   try {
     const gamma = perChannel(options.gamma);
     const beta = perChannel(options.beta);
-    const { mean: batchMean, variance: batchVariance } = await batchMoments(x);
+    const { mean: batchMean, variance: batchVariance } = await batchMoments(x, weights);
     if (options.method === 'batch') {
       const out = tf.tidy(() => tf.batchNorm(x, tf.tensor1d(batchMean), tf.tensor1d(batchVariance), tf.tensor1d(beta), tf.tensor1d(gamma), options.epsilon));
       return { normalized: await imagesOf(out, n, pixels), mean: batchMean, variance: batchVariance, batchMean, batchVariance };
@@ -56,7 +58,7 @@ export async function normalize(images: RgbImage[], options: NormOptions): Promi
     const groups = channelGroups(options);
     const [out, m, v] = tf.tidy(() => {
       const g = tf.reshape(x, [n, height, width, groups, 3 / groups]);
-      const m = moments(g, [1, 2, 4]);
+      const m = weights ? weightedMoments(g, tf.tensor5d(weights, [n, height, width, 1, 1])) : moments(g, [1, 2, 4]);
       const z = tf.mul(tf.sub(g, m.mean), tf.rsqrt(tf.add(m.variance, options.epsilon)));
       return [tf.add(tf.mul(tf.reshape(z, [n, height, width, 3]), tf.tensor1d(gamma)), tf.tensor1d(beta)), m.mean, m.variance];
     });
@@ -103,16 +105,17 @@ function scratch(length: number): Float32Array {
  * var = E[x^2] - mean^2 is formed in float64; for pixel data (values in
  * [0, 1]) it agrees with the two-pass float64 variance to ~1e-6 relative.
  */
-async function batchMoments(x: tf.Tensor4D): Promise<{ mean: number[]; variance: number[] }> {
+async function batchMoments(x: tf.Tensor4D, weights?: Float32Array): Promise<{ mean: number[]; variance: number[] }> {
   const [n, height, width] = x.shape;
   const [s1, s2] = tf.tidy(() => {
     const rows = tf.reshape(x, [n * height, width, 3]);
-    const ones = tf.ones([n * height, 1, width]);
+    // a row of weights: ones, or the mask (0 leaves a letterbox pixel out of the sums)
+    const ones = weights ? tf.tensor3d(weights, [n * height, 1, width]) : tf.ones([n * height, 1, width]);
     return [tf.matMul(ones, rows), tf.matMul(ones, tf.square(rows))];
   });
   const [sums, squares] = [(await s1.data()) as Float32Array, (await s2.data()) as Float32Array];
   tf.dispose([s1, s2]);
-  const count = n * height * width;
+  const count = weights ? weights.reduce((a, b) => a + b, 0) : n * height * width;
   const mean = [0, 0, 0];
   const meanSq = [0, 0, 0];
   for (let i = 0; i < sums.length; ++i) {
@@ -136,6 +139,29 @@ function moments(x: tf.Tensor, axes: number[]): { mean: tf.Tensor; variance: tf.
   const mean = stagedMean(x, axes);
   const variance = stagedMean(tf.squaredDifference(x, mean), axes);
   return { mean, variance };
+}
+
+/**
+ * Mean and biased variance of `g` ([n, h, w, groups, channels a group]) per
+ * image and group over the pixels whose weight `m` ([n, h, w, 1, 1]) is 1;
+ * staged over W first, as stagedMean.
+ */
+function weightedMoments(g: tf.Tensor, m: tf.Tensor): { mean: tf.Tensor; variance: tf.Tensor } {
+  const sum = (t: tf.Tensor) => tf.sum(tf.sum(t, 2, true), [1, 4], true);
+  const count = tf.mul(tf.sum(m, [1, 2], true), g.shape[4]!);
+  const mean = tf.div(sum(tf.mul(g, m)), count);
+  const variance = tf.div(sum(tf.mul(tf.squaredDifference(g, mean), m)), count);
+  return { mean, variance };
+}
+
+/** One weight a pixel of the batch: an image's mask, or 1 for an image without one. */
+function maskWeights(images: RgbImage[]): Float32Array {
+  const pixels = images[0].width * images[0].height;
+  const out = new Float32Array(images.length * pixels).fill(1);
+  images.forEach((img, i) => {
+    if (img.mask) out.set(img.mask, i * pixels);
+  });
+  return out;
 }
 
 function stagedMean(x: tf.Tensor, axes: number[]): tf.Tensor {

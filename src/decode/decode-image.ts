@@ -22,7 +22,7 @@ import type { ColorProfile, RgbImage } from '../types.js';
 export interface DecodeOptions {
   /** Output is size x size pixels. */
   size: number;
-  /** cover crops the centre, contain letterboxes on `background`, fill stretches. */
+  /** cover crops the centre, contain letterboxes on `background` (and masks the bars: RgbImage.mask), fill stretches. */
   fit: 'cover' | 'contain' | 'fill';
   /** #rrggbb behind transparent pixels and letterboxes. */
   background: string;
@@ -43,20 +43,45 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
     throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
   try {
+    // contain: resized inside the square here, letterboxed below, so the bars are known pixel by pixel
+    const contain = options.fit === 'contain';
     const { data, info } = await input
       .rotate() // EXIF orientation
       .flatten({ background: options.background })
-      .resize(options.size, options.size, { fit: options.fit, background: options.background })
+      .resize(options.size, options.size, { fit: contain ? 'inside' : options.fit })
       .toColourspace(sixteenBit ? 'rgb16' : 'srgb')
       .removeAlpha()
       .raw({ depth: sixteenBit ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion but got ${info.channels}`);
     const codes = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (contain && (info.width !== options.size || info.height !== options.size)) {
+      return letterbox(codes, info.width, info.height, options.size, options.background);
+    }
     return { width: info.width, height: info.height, data: toFloat(codes), codes };
   } catch (err) {
     throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
+}
+
+/**
+ * The image centred on a size x size square of `background` (sharp's
+ * contain), with a mask that marks its own pixels: the bars are not data.
+ */
+function letterbox(codes: Uint8Array | Uint16Array, width: number, height: number, size: number, background: string): RgbImage {
+  const deep = codes instanceof Uint16Array;
+  const out = deep ? new Uint16Array(size * size * 3) : new Uint8Array(size * size * 3);
+  const fill = [1, 3, 5].map((i) => parseInt(background.slice(i, i + 2), 16) * (deep ? 257 : 1));
+  for (let i = 0; i < size * size; i++) out.set(fill, i * 3);
+  const mask = new Uint8Array(size * size);
+  const left = Math.floor((size - width) / 2);
+  const top = Math.floor((size - height) / 2);
+  for (let y = 0; y < height; y++) {
+    const row = (top + y) * size + left;
+    out.set(codes.subarray(y * width * 3, (y + 1) * width * 3), row * 3);
+    mask.fill(1, row, row + width);
+  }
+  return { width: size, height: size, data: toFloat(out), codes: out, mask };
 }
 
 function toFloat(codes: Uint8Array | Uint16Array): Float32Array {
