@@ -49,7 +49,7 @@ export const schema = {
     format: rule('size', rules.size, toNumber), default: 256, env: 'BNVIZ_SIZE',
   },
   fit: {
-    doc: 'How an image that is not square is resized: cover (crop the centre), contain (letterbox on the background) or fill (stretch).',
+    doc: 'How an image that is not square is resized: cover (crop the centre), contain (letterbox on the background; the bars are left out of every number) or fill (stretch).',
     format: rule('fit', rules.fit), default: 'cover', env: 'BNVIZ_FIT',
   },
   background: {
@@ -101,7 +101,7 @@ export const schema = {
     format: rule('formats', rules.formats, toList), default: ['png'] as string[], env: 'BNVIZ_FORMATS',
   },
   scale: {
-    doc: 'PNG pixels per figure point: 1 gives the write-up\'s 12 x 6 inch figure at 100 dpi (1200 x 600 px).',
+    doc: 'PNG pixels per figure point: 1 gives the write-up\'s 12 x 6 inch figure at 100 dpi (1200 x 600 px); the PNG states 100 dpi times the scale, so it prints at 12 x 6 inches.',
     format: rule('scale', rules.scale, toNumber), default: 1, env: 'BNVIZ_SCALE',
   },
   xRange: {

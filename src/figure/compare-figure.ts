@@ -5,7 +5,7 @@
  * sharex/sharey subplots, all panels share both ranges.
  */
 import type { ValueStats } from '../types.js';
-import { densityMax } from './density-marks.js';
+import { densityMax, isSpike } from './density-marks.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { fitAspect, layoutGrid, type GridCell } from './grid-layout.js';
 import { clearTop, densityAxes, headingAxes, imageAxes } from './panel-axes.js';
@@ -52,7 +52,7 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
         build: (box) => {
           const main = densityAxes({
             id: `density-${row.key}-${i}`, channels: channels[r]![i]!, xDomain, yTop,
-            xTickLabels: r === rows.length - 1, yTickLabels: i === 0,
+            xTickLabels: r === rows.length - 1, yTickLabels: i === 0, sharedY: !all.every(isSpike),
             ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad } } : {}),
             ...(r === 0 && i === n - 1 ? legend : {}),
           }, box);

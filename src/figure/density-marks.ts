@@ -13,16 +13,31 @@ import { CHANNEL_COLORS, STYLE } from './style.js';
  * One area a channel, coordinates rounded to 5 significant digits to keep
  * specs small and stable. Memoized per statistics object: the grid layout
  * builds each panel several times while it settles.
+ *
+ * A channel with one value only (a constant image, all black, all white, a
+ * saturated colour) has no density: it is drawn as a spike at its value, a
+ * solid line over the panel's height. Spikes of channels that share a value
+ * narrow from R to B, so each stays visible.
  */
 export function densityMarks(channels: ValueStats[]): Mark[] {
-  return channels.map((s, c) => ({
-    type: 'area' as const,
-    ...roundedCurve(s),
-    color: CHANNEL_COLORS[c]!,
-    fillAlpha: STYLE.densityFillAlpha,
-    lineWidth: STYLE.densityLineWidth,
-    channel: CHANNELS[c]!,
-  }));
+  const curves: Mark[] = [];
+  const spikes: Mark[] = [];
+  channels.forEach((s, c) => {
+    if (isSpike(s)) {
+      spikes.push({ type: 'vline', x: round5(s.min), color: CHANNEL_COLORS[c]!, lineWidth: (3 - c) * STYLE.densityLineWidth, dash: [], channel: CHANNELS[c]! });
+    } else {
+      curves.push({
+        type: 'area' as const, ...roundedCurve(s), color: CHANNEL_COLORS[c]!,
+        fillAlpha: STYLE.densityFillAlpha, lineWidth: STYLE.densityLineWidth, channel: CHANNELS[c]!,
+      });
+    }
+  });
+  return [...curves, ...spikes];
+}
+
+/** A channel drawn as a spike: one value, so no density curve. */
+export function isSpike(s: ValueStats): boolean {
+  return s.density.x.length === 0;
 }
 
 /** Shaded spans over the values no image can show, from the domain's edge to 0 and from 1 to the other edge. */
@@ -48,11 +63,15 @@ export function densityMaxWithin(channels: ValueStats[], x0: number, x1: number)
   return max;
 }
 
-/** The largest density value of all channels of all panels. */
+/**
+ * The largest density value of all channels of all panels; 1 when no channel
+ * has a curve (spikes only), so the y range stays a plain [0, 1.05] instead
+ * of a sliver whose ticks read 0.0000000010.
+ */
 export function densityMax(panels: ValueStats[][]): number {
   let max = 0;
   for (const s of panels.flat()) for (const v of s.density.y) if (v > max) max = v;
-  return Math.max(max, 1e-9);
+  return max > 0 ? max : 1;
 }
 
 /** The half-width of a symmetric x range that holds every curve, with matplotlib's 5 % margin. */

@@ -4,7 +4,7 @@
  */
 import type { ValueStats } from '../types.js';
 import { axisTicks } from './axis-ticks.js';
-import { densityMarks, densityMaxWithin } from './density-marks.js';
+import { densityMarks, densityMaxWithin, isSpike } from './density-marks.js';
 import type { AxesSpec, ImageSource, Mark, Rect, TextMark } from './spec.js';
 import { STYLE } from './style.js';
 import { textWidth } from './text-width.js';
@@ -22,6 +22,8 @@ export interface DensityPanel {
   /** Marks over the densities (spans, backing patches). */
   above?: Mark[];
   texts?: TextMark[];
+  /** The y range is shared with panels that have curves (compare): keep its ticks even for spikes alone. */
+  sharedY?: boolean;
   /** Text regions (axes fractions) the curves must stay below: the y range grows to keep them clear. */
   keepClear?: Array<{ x0: number; x1: number; y0: number }>;
 }
@@ -43,14 +45,16 @@ export function clearTop(channels: ValueStats[], xDomain: [number, number], yTop
 
 export function densityAxes(p: DensityPanel, box: Rect): AxesSpec {
   const yDomain: [number, number] = [0, clearTop(p.channels, p.xDomain, p.yTop, p.keepClear)];
+  // spikes alone have no density values to read off the y axis
+  const curves = p.sharedY === true || !p.channels.every(isSpike);
   return {
     id: p.id,
     box,
     x: { domain: p.xDomain, ticks: axisTicks(p.xDomain, box.w), tickLabels: p.xTickLabels ?? true },
     y: {
       domain: yDomain,
-      ticks: axisTicks(yDomain, box.h, 'y'),
-      tickLabels: p.yTickLabels ?? true,
+      ticks: curves ? axisTicks(yDomain, box.h, 'y') : [],
+      tickLabels: (p.yTickLabels ?? true) && curves,
       ...(p.yLabel ? { label: p.yLabel.text, labelSize: p.yLabel.size, labelPad: p.yLabel.pad } : {}),
     },
     frame: true,

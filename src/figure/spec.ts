@@ -48,7 +48,8 @@ export type Mark =
   | { type: 'area'; x: number[]; y: number[]; color: string; fillAlpha: number; lineWidth: number; channel?: string }
   /** A vertical band from x0 to x1 over the whole height (matplotlib's axvspan). */
   | { type: 'span'; x0: number; x1: number; color: string; alpha: number; role?: 'unseen-below' | 'unseen-above' }
-  | { type: 'vline'; x: number; color: string; lineWidth: number; dash: number[] }
+  /** A vertical line over the whole height: the seam of a split image, or the spike of a channel with one value (`channel` set). */
+  | { type: 'vline'; x: number; color: string; lineWidth: number; dash: number[]; channel?: string }
   /** An image filling the data rectangle [x0, x1] x [y0, y1] (pixel edges, as imshow's extent). */
   | { type: 'image'; source: ImageSource; x0: number; x1: number; y0: number; y1: number }
   | TextMark

@@ -9,11 +9,17 @@ import { CHANNEL_COLORS, STYLE } from './style.js';
 import { LINE_SPACING, textBlock } from './text-width.js';
 
 
-/** A share as a percentage people read at a glance: 0%, <0.1%, 4.3%, 23%. */
+/**
+ * A share as a percentage people read at a glance: 0%, <0.1%, 4.3%, 23%,
+ * 99.6%, >99.9%, 100%. Only a share of exactly 0 or 1 reads "0%" or "100%":
+ * a rounded one would hide that some values are (or are not) there.
+ */
 export function formatShare(share: number): string {
   if (share <= 0) return '0%';
+  if (share >= 1) return '100%';
   if (share < 0.001) return '<0.1%';
-  if (share < 0.1) return `${(share * 100).toFixed(1)}%`;
+  if (share > 0.999) return '>99.9%';
+  if (share < 0.1 || share > 0.9) return `${(share * 100).toFixed(1)}%`;
   return `${Math.round(share * 100)}%`;
 }
 
@@ -36,15 +42,19 @@ export function unseenShares(channels: ValueStats[], w: number, h: number, top =
   // The corner says which side: left is below 0, right above 1 (the figure's caption or labels say so).
   const block = (key: 'below0' | 'above1') => channels.map((s, c) => `${CHANNELS[c]} ${formatShare(s[key])}`);
   const out: ShareBlock = { marks: [], texts: [], regions: [] };
+  // In a panel too narrow for both corners side by side, the right block hangs below the left one.
+  const widths = (['below0', 'above1'] as const).map((key) => textBlock(block(key), size).w + 2 * inset);
+  const stacked = widths[0]! + widths[1]! > w;
+  let blockTop = top;
   for (const key of ['below0', 'above1'] as const) {
     const lines = block(key);
     const { w: bw, h: bh } = textBlock(lines, size);
     const fx = key === 'below0' ? inset / w : 1 - inset / w;
-    const fy = top - inset / h;
+    const fy = blockTop - inset / h;
     const x0 = key === 'below0' ? 0 : 1 - (bw + 2 * inset) / w;
     const x1 = key === 'below0' ? (bw + 2 * inset) / w : 1;
     const y0 = fy - (bh + inset) / h;
-    out.marks.push({ type: 'patch', x: x0, y: y0, w: x1 - x0, h: top - y0, color: '#ffffff', alpha: 0.55 });
+    out.marks.push({ type: 'patch', x: x0, y: y0, w: x1 - x0, h: blockTop - y0, color: '#ffffff', alpha: 0.55 });
     lines.forEach((line, c) =>
       out.texts.push({
         type: 'text', x: fx, y: fy - c * step, lines: [line], size, color: CHANNEL_COLORS[c]!,
@@ -53,6 +63,7 @@ export function unseenShares(channels: ValueStats[], w: number, h: number, top =
       }),
     );
     out.regions.push({ x0, x1, y0 });
+    if (stacked) blockTop = y0;
   }
   return out;
 }

@@ -1,0 +1,122 @@
+/**
+ * Figures of awkward groups stay whole: constant, all-black, all-white and
+ * saturated images, alone and next to ordinary ones. Constant channels are
+ * drawn as spikes at their value, ticks stay readable, panels keep their
+ * room, and no text overlaps another or leaves the figure.
+ */
+import test from 'ava';
+import { computeGroup } from '../src/compute/compute-group.js';
+import { axesTexts, buildFigure, formatShare, type FigureInput, type FigureKind, type FigureSpec, type Rect } from '../src/figure/index.js';
+import type { RgbImage } from '../src/types.js';
+
+const OPTIONS = { xRange: 3.5, markUnseen: false, scale: 1 } as const;
+const KINDS: FigureKind[] = ['overview', 'panels', 'compare'];
+const W = 24;
+
+function image(pixel: (x: number, y: number) => [number, number, number]): RgbImage {
+  const codes = new Uint8Array(W * W * 3);
+  for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) codes.set(pixel(x, y), (y * W + x) * 3);
+  return { width: W, height: W, data: Float32Array.from(codes, (v) => v / 255), codes };
+}
+
+const IMAGES: Record<string, RgbImage> = {
+  normal: image((x, y) => [(x * 255) / (W - 1), (y * 255) / (W - 1), ((x + y) * 5) % 256]),
+  constant: image(() => [128, 90, 200]),
+  black: image(() => [0, 0, 0]),
+  white: image(() => [255, 255, 255]),
+  saturated: image(() => [255, 0, 0]),
+  // mostly clipped highlights: 99.8% of the values at 255
+  clipped: image((x, y) => (x === 0 && y === 0 ? [10, 20, 30] : [255, 255, 255])),
+};
+
+const GROUPS: Record<string, string[]> = {
+  'constant alone': ['constant'],
+  'black alone': ['black'],
+  'white alone': ['white'],
+  'saturated alone': ['saturated'],
+  'black and white': ['black', 'white'],
+  'black next to a normal image': ['black', 'normal'],
+  'white next to a normal image': ['normal', 'white'],
+  'saturated next to a normal image': ['saturated', 'normal'],
+  'clipped next to a normal image': ['clipped', 'normal'],
+  'every kind': ['normal', 'constant', 'black', 'white', 'saturated', 'clipped'],
+};
+
+async function input(names: string[], method: 'batch' | 'instance' = 'batch'): Promise<FigureInput> {
+  const options = { method, epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 100, bwAdjust: 1, backend: 'cpu' as const };
+  return computeGroup(names.map((n) => IMAGES[n]!), names.map((n) => `${n}.png`), options);
+}
+
+function overlap(a: Rect, b: Rect, slack = 0.5): boolean {
+  return a.x + slack < b.x + b.w && b.x + slack < a.x + a.w && a.y + slack < b.y + b.h && b.y + slack < a.y + a.h;
+}
+
+function inside(r: Rect, box: { width: number; height: number }): boolean {
+  return r.x >= -1e-6 && r.y >= -1e-6 && r.x + r.w <= box.width + 1e-6 && r.y + r.h <= box.height + 1e-6;
+}
+
+/** Every text of the figure, overlays included, placed. */
+function textsOf(spec: FigureSpec) {
+  return spec.axes.flatMap((a) => axesTexts(a).map((p) => ({ owner: a.id, role: p.role, rect: p.rect, text: p.lines.join(' ') })));
+}
+
+for (const [name, names] of Object.entries(GROUPS)) {
+  for (const kind of KINDS) {
+    test(`buildFigure('${kind}') of ${name}: readable ticks, panels keep their room, no text overlaps another or leaves the figure`, async (t) => {
+      const spec = buildFigure(kind, await input(names), OPTIONS);
+      const reference = buildFigure(kind, await input(names.map(() => 'normal')), OPTIONS);
+      for (const a of spec.axes.filter((x) => x.id.startsWith('density-'))) {
+        const same = reference.axes.find((x) => x.id === a.id)!;
+        t.true(a.box.w >= 0.85 * same.box.w && a.box.h >= 0.85 * same.box.h, `${a.id} is ${a.box.w.toFixed(0)} x ${a.box.h.toFixed(0)}, an ordinary group's ${same.box.w.toFixed(0)} x ${same.box.h.toFixed(0)}`);
+        for (const tk of [...a.x.ticks, ...a.y.ticks]) t.true(tk.label.length <= 6, `${a.id} tick "${tk.label}"`);
+      }
+      const texts = textsOf(spec);
+      for (const x of texts) t.true(inside(x.rect, spec), `${x.owner} "${x.text}" leaves the figure`);
+      for (let i = 0; i < texts.length; i++) {
+        for (let j = i + 1; j < texts.length; j++) {
+          const [x, y] = [texts[i]!, texts[j]!];
+          t.false(overlap(x.rect, y.rect), `${x.owner} "${x.text}" overlaps ${y.owner} "${y.text}"`);
+        }
+      }
+      // overlays of a panel (the shares, the unseen labels) stay inside it
+      for (const a of spec.axes.filter((x) => x.frame)) {
+        for (const x of axesTexts(a).filter((p) => p.role === 'overlay')) {
+          t.true(inside({ ...x.rect, x: x.rect.x - a.box.x, y: x.rect.y - a.box.y }, { width: a.box.w, height: a.box.h }), `${a.id} "${x.lines.join(' ')}" leaves its panel`);
+        }
+      }
+    });
+  }
+}
+
+test("buildFigure('overview') draws a constant channel as a spike at its value, in the channel's colour", async (t) => {
+  const spec = buildFigure('overview', await input(['constant', 'normal']), OPTIONS);
+  const original = spec.axes.find((a) => a.id === 'density-original-0')!;
+  const spikes = original.marks.filter((m) => m.type === 'vline');
+  t.deepEqual(spikes.map((m) => [m.channel, m.x, m.color]), [['R', +(128 / 255).toPrecision(5), '#ff0000'], ['G', +(90 / 255).toPrecision(5), '#008000'], ['B', +(200 / 255).toPrecision(5), '#0000ff']]);
+  t.is(original.marks.filter((m) => m.type === 'area').length, 0);
+  t.deepEqual(original.y.ticks, [], 'spikes alone: no density values to read');
+  t.deepEqual(original.y.domain, [0, 1.05]);
+  // the normal image keeps its curves and its ticks
+  const other = spec.axes.find((a) => a.id === 'density-original-1')!;
+  t.is(other.marks.filter((m) => m.type === 'area').length, 3);
+  t.true(other.y.ticks.length >= 2);
+});
+
+test("buildFigure('overview') of a black image: three spikes at 0 narrowing from R to B, so each shows", async (t) => {
+  const spec = buildFigure('overview', await input(['black']), OPTIONS);
+  const spikes = spec.axes.find((a) => a.id === 'density-original-0')!.marks.filter((m) => m.type === 'vline');
+  t.deepEqual(spikes.map((m) => m.x), [0, 0, 0]);
+  const widths = spikes.map((m) => (m.type === 'vline' ? m.lineWidth : 0));
+  t.true(widths[0]! > widths[1]! && widths[1]! > widths[2]!);
+});
+
+test('formatShare never rounds a share to 0% or 100% that is not exactly that', (t) => {
+  t.is(formatShare(0), '0%');
+  t.is(formatShare(1e-9), '<0.1%');
+  t.is(formatShare(0.996), '99.6%');
+  t.is(formatShare(0.9995), '>99.9%');
+  t.is(formatShare(1 - 1e-9), '>99.9%');
+  t.is(formatShare(1), '100%');
+  t.is(formatShare(0.5), '50%');
+  t.is(formatShare(0.95), '95.0%');
+});
