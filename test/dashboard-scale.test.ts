@@ -153,3 +153,51 @@ test('the run page in Chromium at 2,000 groups: first view, paging, filtering, t
   t.log(`summary polls: ${Math.min(...polls)}-${Math.max(...polls)} bytes (plain JSON)`);
   t.deepEqual(problems, []);
 });
+
+/** A Prometheus text exposition, line by line: HELP and TYPE comments, then `name{labels} value` samples. */
+function parsePrometheus(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
+  const samples: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/.test(line)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.]+(?:e[+-]?\d+)?|NaN|[+-]Inf)$/.exec(line);
+    if (!m) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    samples.push({ name: m[1], labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
+  }
+  return samples;
+}
+
+test('/metrics is Prometheus text: groups per run and state, queue jobs by state, workers alive, stage histograms of each computed group counted once', async (t) => {
+  const { app } = await bigRun(t, 500);
+  const r = await app.inject({ url: '/metrics' });
+  t.is(r.statusCode, 200);
+  t.regex(String(r.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  const samples = parsePrometheus(r.body);
+  const value = (name: string, labels: Record<string, string>) => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+  t.is(value('bnviz_run_groups', { run: 'big', state: 'total' }), GROUPS);
+  t.is(value('bnviz_run_groups', { run: 'big', state: 'failed' }), 10);
+  t.is(value('bnviz_run_groups', { run: 'big', state: 'done' }), 490);
+  t.is(value('bnviz_queue_jobs', { state: 'waiting' }), 0);
+  t.is(value('bnviz_workers_alive', {}), 0);
+  t.is(value('bnviz_stage_duration_seconds_count', { stage: 'total' }), 490);
+  t.is(value('bnviz_stage_duration_seconds_bucket', { stage: 'figure', le: '0.1' }), 0);
+  t.is(value('bnviz_stage_duration_seconds_bucket', { stage: 'figure', le: '0.25' }), 490);
+  t.true(samples.every((s) => s.name.startsWith('bnviz_')), 'every metric is named bnviz_...');
+  // A second scrape observes nothing twice.
+  const again = parsePrometheus((await app.inject({ url: '/metrics' })).body);
+  t.is(again.find((s) => s.name === 'bnviz_stage_duration_seconds_count' && s.labels.stage === 'total')?.value, 490);
+});
+
+test('/healthz answers 200 while Redis answers, even with a token set and none given', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const app = await buildDashboard({ redis: s.redis, prefix: s.prefix, queue, outRoot: tempDir(), token: 'tok', allowActions: false });
+  t.teardown(() => app.close());
+  const r = await app.inject({ url: '/healthz' });
+  t.is(r.statusCode, 200);
+  t.deepEqual(JSON.parse(r.body), { status: 'ok', redis: 'up' });
+  t.is((await app.inject({ url: '/metrics' })).statusCode, 401, '/metrics needs the token');
+});

@@ -15,6 +15,7 @@ import { resolveGroupFile } from './output-file.js';
 import { newNonce, pagePolicy } from './page-shell.js';
 import { requireLocalHost } from './check-host.js';
 import { requireToken } from './require-token.js';
+import { fleetMetrics, METRICS_CONTENT_TYPE } from './fleet-metrics.js';
 import { registerRunRoutes } from './run-routes.js';
 import { runsPage } from './runs-page.js';
 import { runView } from './run-view.js';
@@ -41,14 +42,18 @@ export interface DashboardOptions {
 
 type Params = Record<string, string>;
 
+/** 200 while Redis answers, 503 otherwise; open without the token. */
+export const HEALTH_PATH = '/healthz';
+
 export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstance> {
   const now = o.now ?? Date.now;
   const app = Fastify({ logger: false });
   // JSON, pages and Bull Board's scripts go out compressed when the browser takes it (figures are PNG already).
   await app.register(compress, { threshold: 1024 });
 
-  // Every request, Bull Board's and unknown paths' included, shows the token first.
-  if (o.token) app.addHook('onRequest', requireToken(o.token));
+  // Every request, Bull Board's and unknown paths' included, shows the token first (but the
+  // health check, which says nothing but whether Redis answers, for a container's or a load balancer's probe).
+  if (o.token) app.addHook('onRequest', requireToken(o.token, [HEALTH_PATH]));
   else app.addHook('onRequest', requireLocalHost(o.hostNames));
   // Bull Board waits for Redis without limit, so while Redis is away its API would hang the
   // page; give the connection a moment (it may be starting), then answer 503 (our own routes
@@ -81,6 +86,14 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     return reply.header('cache-control', 'no-store').send({ now: new Date(t).toISOString(), runs: runs.map((r) => runView(r, t)) });
   });
 
+  app.get(HEALTH_PATH, async (_request, reply) => {
+    const up = await pingWithin(o.redis, 2000);
+    return reply.code(up ? 200 : 503).header('cache-control', 'no-store').send(up ? { status: 'ok', redis: 'up' } : { status: 'unavailable', redis: o.redis.status });
+  });
+
+  const metrics = fleetMetrics({ redis: o.redis, prefix: o.prefix, queue: o.queue, runLimit: o.runLimit });
+  app.get('/metrics', async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await metrics.render()));
+
   registerRunRoutes(app, { redis: o.redis, prefix: o.prefix, outRoot: o.outRoot, failureLimit: o.failureLimit ?? 50, now, page });
 
   app.get<{ Params: Params }>('/runs/:runId/groups/:groupId/:file', async (request, reply) => {
@@ -102,6 +115,18 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 
   await mountQueueBoard(app, o.queue, o.allowActions);
   return app;
+}
+
+/** True when Redis answers a PING within `ms`. */
+async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
+  if (!(await readyWithin(redis, ms))) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([redis.ping().then((r) => r === 'PONG', () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True once the connection is ready, waiting at most `ms` for it. */

@@ -49,9 +49,11 @@ export function withoutToken(url: string): string {
   return `${path}${rest ? `?${rest}` : ''}`;
 }
 
-export function requireToken(token: string) {
+/** @param open paths answered without the token (exact, no query) */
+export function requireToken(token: string, open: readonly string[] = []) {
   const cookie = cookieValue(token);
   return async function checkToken(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (request.method === 'GET' && open.includes(request.url)) return undefined;
     if (tokenMatches(bearer(request.headers.authorization), token)) return undefined;
     if (tokenMatches(readCookie(request.headers.cookie, TOKEN_COOKIE), cookie)) return undefined;
     if (tokenMatches(queryToken(request.url), token)) {

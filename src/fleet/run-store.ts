@@ -136,6 +136,8 @@ export interface FinishedEntry {
   maxUnseen: number;
   /** When it was counted (ms since the epoch). */
   at: number;
+  /** Its stage times, for a group computed now (not for one skipped or failed). */
+  timings?: GroupTimings;
 }
 
 export interface Recorded extends RunCounts {
@@ -146,7 +148,7 @@ export interface Recorded extends RunCounts {
 /** Counts a group's outcome once, and returns the run's counts after it. */
 export async function recordOutcome(redis: Redis, k: RunKeys, o: Outcome): Promise<Recorded> {
   const failure: RunFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
-  const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now() };
+  const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now(), ...(o.status === 'done' && o.timings ? { timings: o.timings } : {}) };
   const r = (await redis.eval(RECORD, 8, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta, k.finished,
     o.groupId, o.status, failure ? JSON.stringify(failure) : '', o.status === 'done' && o.timings ? JSON.stringify(o.timings) : '', JSON.stringify(entry))) as number[];
   return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', done: r[1], skipped: r[2], failed: r[3], total: r[4] };
@@ -277,7 +279,7 @@ export async function readFinishedSince(redis: Redis, k: RunKeys, from: number, 
     const bar = line.indexOf('|');
     try {
       const e = JSON.parse(line.slice(bar + 1)) as Omit<FinishedEntry, 'index'>;
-      entries.push({ groupId: String(e.groupId), index: Number(line.slice(0, bar)), status: e.status, files: Array.isArray(e.files) ? e.files.map(String) : [], maxUnseen: Number(e.maxUnseen) || 0, at: Number(e.at) || 0 });
+      entries.push({ groupId: String(e.groupId), index: Number(line.slice(0, bar)), status: e.status, files: Array.isArray(e.files) ? e.files.map(String) : [], maxUnseen: Number(e.maxUnseen) || 0, at: Number(e.at) || 0, ...(e.timings && typeof e.timings === 'object' ? { timings: e.timings } : {}) });
     } catch {
       // not an entry of ours: left out
     }
