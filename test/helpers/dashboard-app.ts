@@ -18,6 +18,8 @@ export async function testDashboard(t: ExecutionContext, options: { token?: stri
   t.teardown(() => scope.cleanup());
   const queue = new Queue(scope.queue, { connection: scope.redis, prefix: scope.prefix });
   t.teardown(() => queue.close());
+  // Connected before the first request: Bull Board's routes answer 503 when Redis is not ready within a moment.
+  await scope.redis.ping();
   const out = options.out ?? tempDir();
   const app = await buildDashboard({ redis: scope.redis, prefix: scope.prefix, queue, outRoot: out, token: options.token ?? '', hostNames: options.hostNames, allowActions: options.allowActions ?? false });
   t.teardown(() => app.close());
