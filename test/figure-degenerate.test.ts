@@ -120,3 +120,51 @@ test('formatShare never rounds a share to 0% or 100% that is not exactly that', 
   t.is(formatShare(0.5), '50%');
   t.is(formatShare(0.95), '95.0%');
 });
+
+test("buildFigure('overview') notes at the edge what lies beyond a fixed x range, with its share; auto range needs no note", async (t) => {
+  // one white pixel among 575 black: instance normalization puts it at (1 - m) / sqrt(v + eps), about 23, far beyond 3.5
+  const star = image((x, y) => (x === 3 && y === 5 ? [255, 255, 255] : [0, 0, 0]));
+  IMAGES.star = star;
+  const data = await input(['star', 'normal'], 'instance');
+  const spec = buildFigure('overview', data, OPTIONS);
+  const panel = spec.axes.find((a) => a.id === 'density-normalized-0')!;
+  const notes = (panel.overlays ?? []).filter((o) => o.meta?.beyond);
+  t.is(notes.length, 1, 'one note, on the right edge, where the values leave');
+  t.like(notes[0]!, { lines: ['0.2% \u2192'], align: 'right', meta: { beyond: 'above', edge: 3.5, value: 1 / (W * W), R: 1 / (W * W), G: 1 / (W * W), B: 1 / (W * W) } });
+  t.true(notes[0]!.x > 0.5);
+  // and on the left edge for values below the range: one black pixel among white ones
+  IMAGES.hole = image((x, y) => (x === 3 && y === 5 ? [0, 0, 0] : [255, 255, 255]));
+  const left = buildFigure('overview', await input(['hole'], 'instance'), OPTIONS).axes.find((a) => a.id === 'density-normalized-0')!;
+  t.deepEqual((left.overlays ?? []).filter((o) => o.meta?.beyond).map((o) => [o.lines[0], o.align, o.meta!.edge]), [['\u2190 0.2%', 'left', -3.5]]);
+  // the normal image's values stay inside: no note there, nor on any original panel
+  t.is((spec.axes.find((a) => a.id === 'density-normalized-1')!.overlays ?? []).filter((o) => o.meta?.beyond).length, 0);
+  t.is((spec.axes.find((a) => a.id === 'density-original-0')!.overlays ?? []).length, 0);
+  const auto = buildFigure('overview', data, { ...OPTIONS, xRange: 'auto' });
+  t.is(auto.axes.flatMap((a) => (a.overlays ?? []).filter((o) => o.meta?.beyond)).length, 0);
+  // and nothing overlaps
+  const texts = textsOf(spec);
+  for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) t.false(overlap(texts[i]!.rect, texts[j]!.rect), `${texts[i]!.text} overlaps ${texts[j]!.text}`);
+});
+
+test("buildFigure('overview') and ('panels') name each image under it by its path, shortened to the image's width", async (t) => {
+  const long = 'holidays/2024/a-rather-long-folder-name/IMG_20240812_183012_with_a_long_suffix.png';
+  const files = ['cats/x.png', 'dogs/x.png', long];
+  const data = await computeGroup(files.map(() => IMAGES.normal!), files, { method: 'batch', epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 50, bwAdjust: 1, backend: 'cpu' });
+  for (const [kind, id] of [['overview', (i: number) => `image-${i}`], ['panels', (i: number) => `image-original-${i}`]] as const) {
+    const spec = buildFigure(kind, data, OPTIONS);
+    const labels = files.map((_, i) => spec.axes.find((a) => a.id === id(i))!.x.label);
+    t.deepEqual(labels.slice(0, 2), ['cats/x.png', 'dogs/x.png'], `${kind}: two x.png of different folders told apart`);
+    t.regex(labels[2]!, /^\u2026\/.*with_a_long_suffix\.png$|\u2026.*\.png$/, `${kind}: ${labels[2]}`);
+    const a = spec.axes.find((x) => x.id === id(2))!;
+    const placed = axesTexts(a).find((p) => p.role === 'label')!;
+    t.true(placed.rect.w <= a.box.w + 1e-6, `${kind}: the name fits under its image`);
+  }
+});
+
+for (const n of [1, 2, 3]) {
+  test(`buildFigure('compare') for a group of ${n}: the before and after headings have one size`, async (t) => {
+    const spec = buildFigure('compare', await input(Array.from({ length: n }, () => 'normal')), OPTIONS);
+    const size = (id: string) => spec.axes.find((a) => a.id === id)!.overlays![0]!.size;
+    t.is(size('heading-original'), size('heading-minmax'));
+  });
+}

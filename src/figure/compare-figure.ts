@@ -44,7 +44,7 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
 
   const cells: GridCell[] = [];
   rows.forEach((row, r) => {
-    cells.push({ row: 2 * r, col: 0, colSpan: n, build: (box) => [headingAxes(`heading-${row.key}`, row.heading, box)] });
+    cells.push({ row: 2 * r, col: 0, colSpan: n, build: (box) => [headingAxes(`heading-${row.key}`, row.heading, box, rows.map((x) => x.heading))] });
     for (let i = 0; i < n; i++) {
       const img = arrays[row.key][i]!;
       cells.push({

@@ -1,5 +1,5 @@
 /** What every figure builder takes. */
-import type { GroupArrays, GroupStats, NormMethod } from '../types.js';
+import type { GroupArrays, GroupStats, ImageStats, NormMethod } from '../types.js';
 
 export interface FigureOptions {
   /** Half-width of the density panels' symmetric x range, or 'auto' to fit the data (default 3.5, the write-up's). */
@@ -22,4 +22,9 @@ export interface FigureInput {
 export function methodNames(method: NormMethod | undefined): { short: string; long: string; noun: string } {
   const m = method ?? 'batch';
   return { short: `${m} norm.`, long: `${m} normalized`, noun: `${m} normalization` };
+}
+
+/** What a figure calls an image: its path in the group (so two x.png of different folders differ), else its file name. */
+export function nameOf(image: ImageStats): string {
+  return image.path ?? image.file;
 }

@@ -4,9 +4,10 @@
  * normalized values, the latter with the unseen spans shaded and the unseen
  * shares stated; below, each image drawn half original, half normalized.
  */
+import { edgeNotes } from './beyond-range.js';
 import { autoRange, densityMax, unseenSpans } from './density-marks.js';
 import { figureFooter, type LegendItem } from './figure-footer.js';
-import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
+import { methodNames, nameOf, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
 import { densityAxes, imageAxes } from './panel-axes.js';
 import type { FigureSpec } from './spec.js';
@@ -44,23 +45,28 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
   for (let i = 0; i < n; i++) {
     cells.push({
       row: 0, col: 2 * i,
-      build: (box) => [
-        densityAxes({
-          id: `density-original-${i}`, channels: original[i]!, xDomain, yTop: originalTop[i]!,
-          title: { text: 'original', size: STYLE.titleSize, pad: STYLE.titlePad },
-          ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.titleSize, pad: STYLE.titlePad } } : {}),
-        }, box),
-      ],
+      build: (box) => {
+        const notes = edgeNotes(original[i]!, arrays.original[i], xDomain, box.w, box.h, STYLE.shareSize);
+        return [
+          densityAxes({
+            id: `density-original-${i}`, channels: original[i]!, xDomain, yTop: originalTop[i]!,
+            title: { text: 'original', size: STYLE.titleSize, pad: STYLE.titlePad },
+            ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.titleSize, pad: STYLE.titlePad } } : {}),
+            above: notes.marks, texts: notes.texts,
+          }, box),
+        ];
+      },
     });
     cells.push({
       row: 0, col: 2 * i + 1,
       build: (box) => {
         const shares = unseenShares(normalized[i]!, box.w, box.h);
+        const notes = edgeNotes(normalized[i]!, arrays.normalized[i], xDomain, box.w, box.h, STYLE.shareSize);
         return [
           densityAxes({
             id: `density-normalized-${i}`, channels: normalized[i]!, xDomain, yTop: normalizedTop[i]!,
             title: { text: names.short, size: STYLE.titleSize, pad: STYLE.titlePad },
-            above: [...unseenSpans(xDomain, 0.2), ...shares.marks], texts: shares.texts, keepClear: shares.regions,
+            above: [...unseenSpans(xDomain, 0.2), ...shares.marks, ...notes.marks], texts: [...shares.texts, ...notes.texts], keepClear: shares.regions,
           }, box),
         ];
       },
@@ -72,7 +78,7 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
       build: (box) => [
         imageAxes({
           id: `image-${i}`, source: { kind: 'split', index: i, markUnseen: options.markUnseen },
-          width: img.width, height: img.height, ticks: true,
+          width: img.width, height: img.height, ticks: true, caption: nameOf(stats.images[i]!),
           // The seam between the halves: pixel columns half - 1 and half meet at half - 0.5.
           marks: [{ type: 'vline', x: half - 0.5, color: '#000000', lineWidth: STYLE.dashWidth, dash: [...STYLE.dash] }],
         }, box),

@@ -7,7 +7,7 @@ import { axisTicks } from './axis-ticks.js';
 import { densityMarks, densityMaxWithin, isSpike } from './density-marks.js';
 import type { AxesSpec, ImageSource, Mark, Rect, TextMark } from './spec.js';
 import { STYLE } from './style.js';
-import { textWidth } from './text-width.js';
+import { fitText, textWidth } from './text-width.js';
 
 export interface DensityPanel {
   id: string;
@@ -74,6 +74,8 @@ export interface ImagePanel {
   ticks: boolean;
   marks?: Mark[];
   title?: { text: string; size: number; pad: number };
+  /** The file's name, under the image, shortened to its width (see fitText). */
+  caption?: string;
 }
 
 /** An image in pixel coordinates: x from -0.5 to width - 0.5, y downwards (imshow's extent). */
@@ -83,7 +85,10 @@ export function imageAxes(p: ImagePanel, box: Rect): AxesSpec {
   return {
     id: p.id,
     box,
-    x: { domain: xDomain, ticks: p.ticks ? axisTicks(xDomain, box.w) : [], tickLabels: p.ticks },
+    x: {
+      domain: xDomain, ticks: p.ticks ? axisTicks(xDomain, box.w) : [], tickLabels: p.ticks,
+      ...(p.caption ? { label: fitText(p.caption, STYLE.tickLabelSize, box.w), labelSize: STYLE.tickLabelSize, labelPad: STYLE.axisLabelPad } : {}),
+    },
     y: { domain: yDomain, ticks: p.ticks ? axisTicks(yDomain, box.h, 'y') : [], tickLabels: p.ticks },
     frame: true,
     ticks: p.ticks,
@@ -92,10 +97,13 @@ export function imageAxes(p: ImagePanel, box: Rect): AxesSpec {
   };
 }
 
-/** A frameless axes that only holds a centred heading (the write-up's suptitle and row titles). */
-export function headingAxes(id: string, text: string, box: Rect): AxesSpec {
-  // A heading wider than the figure shrinks to fit it.
-  const size = Math.min(STYLE.headingSize, (0.98 * box.w) / textWidth(text, 1));
+/**
+ * A frameless axes that only holds a centred heading (the write-up's suptitle
+ * and row titles). A heading wider than the figure shrinks to fit it, and
+ * with it its `peers` (the figure's other headings), so all keep one size.
+ */
+export function headingAxes(id: string, text: string, box: Rect, peers: string[] = [text]): AxesSpec {
+  const size = Math.min(STYLE.headingSize, ...[text, ...peers].map((t) => (0.98 * box.w) / textWidth(t, 1)));
   return {
     id,
     box,

@@ -6,8 +6,9 @@
  * "unseen (white)" as the write-up does, and states the unseen shares.
  */
 import type { ValueStats } from '../types.js';
+import { edgeNotes } from './beyond-range.js';
 import { autoRange, densityMax, unseenSpans } from './density-marks.js';
-import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
+import { methodNames, nameOf, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
 import { densityAxes, headingAxes, imageAxes } from './panel-axes.js';
 import type { FigureSpec, TextMark } from './spec.js';
@@ -36,20 +37,24 @@ export function panelsFigure({ stats, arrays }: FigureInput, options: FigureOpti
     // As the write-up's plot(xlim=None): one symmetric range that holds the block's curves.
     const r = options.xRange === 'auto' ? autoRange(channels) : options.xRange;
     const xDomain: [number, number] = [-r, r];
-    cells.push({ row: 3 * b, col: 0, colSpan: n, build: (box) => [headingAxes(`heading-${block}`, headings[block], box)] });
+    cells.push({ row: 3 * b, col: 0, colSpan: n, build: (box) => [headingAxes(`heading-${block}`, headings[block], box, Object.values(headings))] });
     for (let i = 0; i < n; i++) {
       const img = arrays[block][i]!;
       cells.push({
         row: 3 * b + 1, col: i, aspect: img.height / img.width,
-        build: (box) => [imageAxes({ id: `image-${block}-${i}`, source: { kind: 'whole', array: block, index: i }, width: img.width, height: img.height, ticks: true }, box)],
+        build: (box) => [imageAxes({ id: `image-${block}-${i}`, source: { kind: 'whole', array: block, index: i }, width: img.width, height: img.height, ticks: true, caption: nameOf(stats.images[i]!) }, box)],
       });
       cells.push({
         row: 3 * b + 2, col: i,
-        build: (box) => [densityAxes({
-          id: `density-${block}-${i}`, channels: channels[i]!, xDomain, yTop: yTop(channels[i]!),
-          yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad },
-          ...(block === 'normalized' ? unseenLabels(channels[i]!, xDomain, box.w, box.h) : {}),
-        }, box)],
+        build: (box) => {
+          const notes = edgeNotes(channels[i]!, arrays[block][i], xDomain, box.w, box.h, 11 * PT);
+          const labels = block === 'normalized' ? unseenLabels(channels[i]!, xDomain, box.w, box.h) : { above: [], texts: [], keepClear: [] };
+          return [densityAxes({
+            id: `density-${block}-${i}`, channels: channels[i]!, xDomain, yTop: yTop(channels[i]!),
+            yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad },
+            above: [...labels.above, ...notes.marks], texts: [...labels.texts, ...notes.texts], keepClear: labels.keepClear,
+          }, box)];
+        },
       });
     }
   });

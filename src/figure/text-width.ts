@@ -22,7 +22,7 @@ const ADVANCE = [
   500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612,
   635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838,
 ];
-const OTHER: Record<string, number> = { '\u2212': 838, '\u2264': 838, '\u2265': 838, '\u00b7': 318, '\u2014': 1000, '\u2026': 1000 };
+const OTHER: Record<string, number> = { '\u2212': 838, '\u2264': 838, '\u2265': 838, '\u00b7': 318, '\u2014': 1000, '\u2026': 1000, '\u2190': 838, '\u2192': 838 };
 
 /** Width of one line of text at `size` (font size in figure units). */
 export function textWidth(text: string, size: number): number {
@@ -39,4 +39,26 @@ export function textBlock(lines: string[], size: number): { w: number; h: number
   const w = Math.max(0, ...lines.map((l) => textWidth(l, size)));
   const h = lines.length === 0 ? 0 : (ASCENT + DESCENT) * size + (lines.length - 1) * LINE_SPACING * size;
   return { w, h };
+}
+
+/**
+ * `text` shortened to fit `maxWidth` at `size`: a path loses its leading
+ * folders first ("\u2026/cats/x.png"), then the name its middle
+ * ("very_lo\u2026name.png"), so the end of a name, which tells files apart,
+ * stays.
+ */
+export function fitText(text: string, size: number, maxWidth: number): string {
+  if (textWidth(text, size) <= maxWidth) return text;
+  const parts = text.split('/');
+  for (let k = 1; k < parts.length; k++) {
+    const shorter = `\u2026/${parts.slice(k).join('/')}`;
+    if (textWidth(shorter, size) <= maxWidth) return shorter;
+  }
+  const name = parts[parts.length - 1]!;
+  for (let keep = name.length - 1; keep > 1; keep--) {
+    const head = Math.ceil(keep / 2);
+    const shorter = `${name.slice(0, head)}\u2026${name.slice(name.length - (keep - head))}`;
+    if (textWidth(shorter, size) <= maxWidth) return shorter;
+  }
+  return '\u2026';
 }

@@ -5,7 +5,7 @@
  */
 import { CHANNELS, type ValueStats } from '../types.js';
 import type { Mark, TextMark } from './spec.js';
-import { CHANNEL_COLORS, STYLE } from './style.js';
+import { CHANNEL_COLORS, PT, STYLE } from './style.js';
 import { LINE_SPACING, textBlock } from './text-width.js';
 
 
@@ -23,6 +23,9 @@ export function formatShare(share: number): string {
   return `${Math.round(share * 100)}%`;
 }
 
+/** The smallest the shares shrink to in a narrow panel: 6 pt. */
+const MIN_SHARE_SIZE = 6 * PT;
+
 export interface ShareBlock {
   /** Marks to draw above the densities: a light backing patch each side. */
   marks: Mark[];
@@ -38,13 +41,16 @@ export interface ShareBlock {
  */
 export function unseenShares(channels: ValueStats[], w: number, h: number, top = 1, size: number = STYLE.shareSize): ShareBlock {
   const inset = 4;
-  const step = (LINE_SPACING * size) / h;
   // The corner says which side: left is below 0, right above 1 (the figure's caption or labels say so).
   const block = (key: 'below0' | 'above1') => channels.map((s, c) => `${CHANNELS[c]} ${formatShare(s[key])}`);
   const out: ShareBlock = { marks: [], texts: [], regions: [] };
-  // In a panel too narrow for both corners side by side, the right block hangs below the left one.
-  const widths = (['below0', 'above1'] as const).map((key) => textBlock(block(key), size).w + 2 * inset);
-  const stacked = widths[0]! + widths[1]! > w;
+  // In a narrow panel the text shrinks (down to 6 pt) to keep both corners side by side; narrower
+  // still, the right block hangs below the left one.
+  const textW = (['below0', 'above1'] as const).map((key) => textBlock(block(key), size).w);
+  const fit = (w - 4 * inset) / (textW[0]! + textW[1]!);
+  const stacked = fit * size < MIN_SHARE_SIZE;
+  if (!stacked && fit < 1) size *= fit;
+  const step = (LINE_SPACING * size) / h;
   let blockTop = top;
   for (const key of ['below0', 'above1'] as const) {
     const lines = block(key);
