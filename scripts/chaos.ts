@@ -27,7 +27,6 @@
  * It needs redis-server on the PATH and runs on Linux. Exit 0 when every
  * check passes; 1 with the problems listed otherwise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
@@ -40,11 +39,10 @@ import { runKeys } from '../src/fleet/fleet-keys.js';
 import { jobIdOf } from '../src/fleet/job-document.js';
 import { failedGroupIds, readRun, type RunState } from '../src/fleet/run-store.js';
 import type { RunRecord } from '../src/records/run-record.js';
-import { watchChild, type WatchedChild } from '../test/helpers/child-output.js';
 import { writePng } from '../test/helpers/make-images.js';
 import { isTemporary, runFolderProblems, walk } from '../test/helpers/output-tree.js';
 import { tempDir } from '../test/helpers/paths.js';
-import { freePort } from '../test/helpers/redis.js';
+import { startRedisServer } from '../test/helpers/redis.js';
 import { runCli } from '../test/helpers/run-cli.js';
 import { spawnWorker, type WorkerProcess } from '../test/helpers/worker-process.js';
 
@@ -103,30 +101,6 @@ function random(seed: number): () => number {
   };
 }
 
-/** A redis-server that keeps its data in an append-only file, so it can be restarted as a production one is. */
-class RestartableRedis {
-  private child?: ChildProcess;
-  private watched?: WatchedChild;
-  constructor(readonly port: number, private readonly dir: string) {}
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.watched = watchChild(this.child);
-    await this.watched.waitForLine(`redis-server on port ${this.port} to be ready`, (line) => line.includes('Ready to accept connections'));
-  }
-
-  /** SIGTERM: Redis writes its append-only file and exits, as on `systemctl restart`. */
-  async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      await this.watched!.exited;
-    }
-  }
-}
-
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const log = o.log ?? (() => {});
   const rand = random(o.seed);
@@ -157,8 +131,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const manifest = join(tempDir('bnviz-chaos-manifest-'), 'groups.txt');
   writeFileSync(manifest, `${lines.join('\n')}\n`);
 
-  const server = new RestartableRedis(await freePort(), redisDir);
-  await server.start();
+  let server = await startRedisServer({ dir: redisDir });
   const prefix = 'bnviz-chaos';
   const queueName = 'groups';
   const env = { BNVIZ_REDIS_URL: server.url, BNVIZ_REDIS_PREFIX: prefix, BNVIZ_QUEUE: queueName, BNVIZ_LOCK_MS: String(o.lockMs) };
@@ -259,7 +232,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
             await server.stop();
             log(`Redis stopped at ${ended} groups`);
             await pause(1000);
-            await server.start();
+            server = await startRedisServer({ port: server.port, dir: redisDir });
             report.redisRestarts++;
             log('Redis started again');
           }
@@ -303,6 +276,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     // Written once: no group was done by two workers (a group found written is "skipped").
     await Promise.all([...workers.values()].map(async (w) => {
+      await w.ready; // a replacement still starting has no handler for SIGTERM yet
       w.child.kill('SIGTERM');
       const code = await w.exited;
       if (code !== 0) problems.push(`worker ${w.pid} exited ${code} on SIGTERM: ${w.stderr().trim()}`);

@@ -1,4 +1,8 @@
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readRun } from '../src/fleet/run-store.js';
 import { writePng } from './helpers/make-images.js';
@@ -42,4 +46,88 @@ test('the worker\'s Redis connections killed (CLIENT KILL) while it works: it re
   t.true(jobs.every((e) => e.status === 'done'), JSON.stringify(jobs));
   w.child.kill('SIGTERM');
   t.is(await w.exited, 0);
+});
+
+/** Stands in for a Redis that is away: accepts each connection and drops it at once, counting them. */
+async function droppingServer(port: number, enough: number): Promise<{ reached: Promise<void>; close(): Promise<void> }> {
+  let seen = 0;
+  let reach!: () => void;
+  const reached = new Promise<void>((r) => { reach = r; });
+  const server = createServer((socket) => {
+    socket.destroy();
+    if (++seen === enough) reach();
+  });
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return { reached, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+test('a worker whose Redis goes away says so once, however often it tries again, and once when it is back', async (t) => {
+  let server = await startRedisServer();
+  t.teardown(() => server.stop());
+  const s = await redisScope(server.url);
+  t.teardown(() => s.cleanup());
+  const w = spawnWorker(['--roots', tempDir(), '--out', tempDir(), '--threads', '1'], s.env);
+  t.teardown(() => { if (w.child.exitCode === null) w.child.kill('SIGKILL'); });
+  await w.ready;
+  s.redis.on('error', () => {}); // the test's own connection, while Redis is stopped
+  await server.stop();
+  const away = await w.waitFor('Redis away', (e) => e.event === 'redis-away');
+  // Held away until the worker has tried again several times (each try is a connection the stand-in drops).
+  const standIn = await droppingServer(server.port, 6);
+  await standIn.reached;
+  await standIn.close();
+  server = await startRedisServer({ port: server.port });
+  await w.waitFor('Redis back', (e) => e.event === 'redis-back');
+  t.like(away, { address: `127.0.0.1:${server.port}` });
+  t.regex(String(away.reason), /^(connection refused|connection lost)$/);
+  t.deepEqual(w.events.map((e) => e.event), ['ready', 'redis-away', 'redis-back'], `said once each, nothing else: ${JSON.stringify(w.events)}`);
+  w.child.kill('SIGTERM');
+  t.is(await w.exited, 0);
+});
+
+test('SIGTERM while Redis is away and a job\'s thread is blocked in a read: the worker stops all the same; the job goes back by its lock and another worker finishes it', async (t) => {
+  const dir = tempDir();
+  let server = await startRedisServer({ dir: tempDir() }); // kept on disk, so the queue outlives the restart
+  t.teardown(() => server.stop());
+  const s = await redisScope(server.url);
+  t.teardown(() => s.cleanup());
+  const data = tempDir();
+  await writePng(join(data, 'a0.png'), 32, 32, 1);
+  // a named pipe: reading it blocks, so the job stays in hand
+  execFileSync('mkfifo', [join(data, 'a1.png')]);
+  const manifest = join(dir, 'groups.txt');
+  writeFileSync(manifest, 'a0.png,a1.png\n');
+  const out = tempDir();
+  const env = { ...s.env, BNVIZ_LOCK_MS: '1000' };
+  const w1 = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
+  t.teardown(() => { if (w1.child.exitCode === null) w1.child.kill('SIGKILL'); });
+  await w1.ready;
+  const enq = await runCli(['enqueue', data, '--manifest', manifest, '--json', '--size', '32', '--figures', 'overview', '--group-size', '2'], { env });
+  t.is(enq.code, 0, enq.stderr);
+  const { runId } = JSON.parse(enq.stdout) as { runId: string };
+  await until('the job to be in hand', async () => (await s.redis.llen(`${s.prefix}:${s.queue}:active`)) === 1, { unless: w1.exited.then((c) => `worker exited ${c}`) });
+  s.redis.on('error', () => {}); // the test's own connection, while Redis is stopped
+  await server.stop();
+  await w1.waitFor('Redis away', (e) => e.event === 'redis-away');
+  w1.child.kill('SIGTERM');
+  // The job's thread is blocked reading the pipe, which no process can interrupt: the worker says so and ends by SIGKILL.
+  t.is(await w1.exited, 'SIGKILL', w1.stderr());
+  t.deepEqual(w1.events.map((e) => e.event), ['ready', 'redis-away', 'stopping', 'stopped']);
+  t.regex(String(w1.events.at(-1)!.stuck), /^a thread is blocked in a read that does not return/);
+
+  rmSync(join(data, 'a1.png'));
+  await writePng(join(data, 'a1.png'), 32, 32, 2);
+  server = await startRedisServer({ port: server.port, dir: server.dir });
+  const w2 = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
+  t.teardown(() => { if (w2.child.exitCode === null) w2.child.kill('SIGKILL'); });
+  const run = await until('the run to finish', async () => {
+    const r = await readRun(s.redis, s.prefix, runId);
+    return r?.finishedAt ? r : undefined;
+  }, { unless: w2.exited.then((code) => `the worker exited (${code}): ${w2.stderr()}`) });
+  t.like(run, { total: 1, done: 1, failed: 0 });
+  // the second worker did it (it tells of the job once BullMQ has it completed, just after the run was counted)
+  await w2.waitFor('the job done', (e) => e.event === 'job' && e.status === 'done');
+  w2.child.kill('SIGTERM');
+  t.is(await w2.exited, 0);
 });

@@ -41,14 +41,17 @@ export function registerWorker(program: Command): void {
 
     // First signal: take no new jobs, finish the ones in hand, close, exit 0. A second one quits at once
     // (the jobs in hand then stall, and another worker takes them up once their locks lapse).
-    await new Promise<void>((resolve, reject) => {
+    const { stuck } = await new Promise<{ stuck: boolean }>((resolve, reject) => {
       onSignals((signal) => {
         if (json) emit({ event: 'stopping', signal });
         else process.stderr.write(`bnviz: worker: ${signal}: finishing the jobs in hand (again to quit now)\n`);
         worker.close().then(resolve, reject);
       });
     });
-    if (json) emit({ event: 'stopped' });
-    else process.stderr.write('bnviz: worker stopped\n');
+    const why = 'a thread is blocked in a read that does not return (its job goes back to the queue by its lock); ending by SIGKILL';
+    if (json) emit({ event: 'stopped', ...(stuck ? { stuck: why } : {}) });
+    else process.stderr.write(`bnviz: worker stopped${stuck ? `: ${why}` : ''}\n`);
+    // Node waits for every thread before it exits; one blocked in a read never ends, so only a kill stops the process.
+    if (stuck) process.kill(process.pid, 'SIGKILL');
   });
 }

@@ -42,8 +42,11 @@ export interface FleetWorker {
    * Takes no new jobs, waits for the active ones, closes the pool and the
    * connections. While Redis is away it waits at most `graceMs` (default 5 s),
    * then stops anyway: the jobs in hand go back to the queue when their locks lapse.
+   * Resolves `{ stuck: true }` when a thread could not be stopped (blocked in a
+   * read that never returns, such as a stalled network share): the process
+   * can then only end by a kill.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number): Promise<{ stuck: boolean }>;
 }
 
 export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerEvents = {}): Promise<FleetWorker> {
@@ -58,7 +61,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   const queueConnection = connectRedis(config.redis.url);
   // Redis away: said once when it goes, once when it is back (ioredis retries every few hundred ms meanwhile).
   let away = false;
-  watchConnection([redis, queueConnection], address, events);
+  watchConnection([redis, queueConnection]);
   const pool = createGroupPool(config.threads);
   const state: Omit<WorkerBeat, 'lastSeen'> = {
     host, pid: process.pid, queue: config.queue.name, threads: pool.threads, active: 0, processed: 0, failed: 0, startedAt: new Date().toISOString(),
@@ -96,7 +99,9 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     removeOnFail: { count: config.queue.keepFailed },
   });
   worker.on('error', (err) => {
-    if (!away) events.error?.(err);
+    // BullMQ's own blocking connection may be the first to find Redis gone: that is "away", said once
+    if (isConnectionError(err)) goneAway(err);
+    else if (!away) events.error?.(err);
   });
   worker.on('completed', (job, ret) => {
     state.processed++;
@@ -136,22 +141,24 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   await worker.waitUntilReady();
   await heartbeat.beat();
 
-  function watchConnection(connections: Array<ReturnType<typeof connectRedis>>, shown: string, ev: WorkerEvents): void {
+  function goneAway(err: Error): void {
+    if (away) return;
+    away = true;
+    events.redis?.({ state: 'away', address, reason: reasonOf(err) });
+  }
+
+  function watchConnection(connections: Array<ReturnType<typeof connectRedis>>): void {
     for (const c of connections) {
-      c.on('error', (err: Error) => {
-        if (away) return;
-        away = true;
-        ev.redis?.({ state: 'away', address: shown, reason: reasonOf(err) });
-      });
+      c.on('error', (err: Error) => goneAway(err));
       c.on('ready', () => {
         if (!away || connections.some((o) => o.status !== 'ready')) return;
         away = false;
-        ev.redis?.({ state: 'back', address: shown });
+        events.redis?.({ state: 'back', address });
       });
     }
   }
 
-  let closing: Promise<void> | undefined;
+  let closing: Promise<{ stuck: boolean }> | undefined;
   return {
     id: `${host}:${process.pid}`,
     threads: pool.threads,
@@ -170,17 +177,25 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
         // While Redis is away, closing gently would wait for it: give it a moment, then stop.
         const ended = await Promise.race([gentle.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(!away), graceMs).unref())]);
         if (!ended || away) {
-          await worker.close(true).catch(() => {});
-          await pool.close({ force: true }).catch(() => {});
+          // Forced, and bounded too: with Redis away BullMQ's close waits on its connections, and a thread
+          // blocked in a read (a stalled network share, say) cannot be stopped at all; its job goes back by its lock.
+          await settledWithin(worker.close(true), 1000);
+          const stopped = await settledWithin(pool.close({ force: true }), 1000);
           redis.disconnect();
           queueConnection.disconnect();
-        } else {
-          await gentle;
+          return { stuck: !stopped };
         }
+        await gentle;
+        return { stuck: false };
       })();
       return closing;
     },
   };
+}
+
+/** Waits for `work` to settle, at most `ms` (its result and error do not matter); true if it settled. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([work.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
 }
 
 /** The output folder exists or can be made, and this process can write in it; ConfigError (exit 2) otherwise. */
@@ -193,6 +208,13 @@ async function checkOutputFolder(outRoot: string): Promise<void> {
   } catch (err) {
     throw new ConfigError(`Expected a writable folder for out but received ${JSON.stringify(outRoot)} (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`);
   }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** An error that says Redis cannot be reached (not one of a command's). */
+function isConnectionError(err: Error): boolean {
+  return CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '') || /^Connection is closed/.test(err.message);
 }
 
 /** A connection error as a few words: "connection refused", "host not found". */

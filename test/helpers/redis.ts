@@ -64,19 +64,21 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A redis-server of the test's own (nothing kept on disk); `stop()` ends it.
+ * A redis-server of the test's own (nothing kept on disk unless `dir`); `stop()` ends it (SIGTERM).
  * Ready when it says so on stdout; one that exits first (its port taken, say)
  * fails with what it printed.
  */
-export async function startRedisServer(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<{ url: string; port: number; dir?: string; stop(): Promise<void> }> {
+  const port = options.port ?? (await freePort());
+  // with `dir`, it keeps its data in an append-only file there, so a restart on the same port and dir finds it again
+  const keep = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...keep], { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = watchChild(child);
   // Kept reading for the server's life, so its log never fills the pipe.
   await server.waitForLine(`redis-server on port ${port} to be ready`, (line) => line.includes('Ready to accept connections'));
   const url = `redis://127.0.0.1:${port}`;
   return {
-    url, port,
+    url, port, dir: options.dir,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
