@@ -63,6 +63,11 @@ test('a job whose worker is killed twice is counted failed, the run finishes wit
     await w.ready;
     // taken by this worker: BullMQ counts each start of the job (attemptsStarted, 'ats')
     await until(`the blocked job to be taken (kill ${kill})`, async () => Number(await s.redis.hget(`${s.prefix}:${s.queue}:${runId}.${blocked}`, 'ats')) === kill && (await activeJobs(s)) === 1, { unless: w.exited.then((c) => `worker exited ${c}`) });
+    if (kill === 1) {
+      const clean = await runCli(['clean', runId], { env: { ...process.env, ...s.env } });
+      t.is(clean.code, 2, 'a run with a job in hand is not cleaned');
+      t.is(clean.stderr, `bnviz: run ${runId} has 1 jobs in progress; clean it once they end (bnviz status ${runId})\n`);
+    }
     w.child.kill('SIGKILL');
     await w.exited;
   }

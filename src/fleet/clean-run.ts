@@ -4,7 +4,7 @@
  * asked. A run with jobs in progress is left alone: its workers would write
  * records again.
  */
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,10 @@ import { isSafeId } from '../dataset/group-id.js';
 import { UsageError } from '../errors.js';
 import { runKeys } from './fleet-keys.js';
 import { jobIdOf } from './job-document.js';
-import { deleteRunRecords, groupIdsInOrder, readRun } from './run-store.js';
+import { deleteRunRecords, readRun } from './run-store.js';
+
+/** Groups looked up at a time. */
+const CLEAN_SLICE = 500;
 
 export interface CleanResult {
   runId: string;
@@ -33,13 +36,17 @@ export async function cleanRun(redis: Redis, config: Readonly<BnvizConfig>, runI
   queue.on('error', () => {});
   let jobs = 0;
   try {
-    const ids = await groupIdsInOrder(redis, k);
-    const found = (await Promise.all(ids.map((g) => Job.fromId(queue, jobIdOf(runId, g))))).filter((j): j is Job => j !== undefined);
-    const active = (await Promise.all(found.map((j) => j.isActive()))).filter(Boolean).length;
+    // In progress: the active list holds only the jobs workers have in hand, however big the run.
+    const inHand = (await redis.lrange(`${prefix}:${queueName}:active`, 0, -1)).filter((id) => id.startsWith(`${runId}.`));
+    const members = inHand.length ? await redis.zmscore(k.groups, ...inHand.map((id) => id.slice(runId.length + 1))) : [];
+    const active = members.filter((m) => m !== null).length;
     if (active > 0) throw new UsageError(`run ${runId} has ${active} jobs in progress; clean it once they end (bnviz status ${runId})`);
-    for (const job of found) {
-      await job.remove();
-      jobs++;
+    // The run's groups a slice at a time, so a run of millions is removed in constant memory.
+    const total = await redis.zcard(k.groups);
+    for (let start = 0; start < total; start += CLEAN_SLICE) {
+      const ids = await redis.zrange(k.groups, String(start), String(start + CLEAN_SLICE - 1));
+      const removed = await Promise.all(ids.map((g) => queue.remove(jobIdOf(runId, g))));
+      jobs += removed.reduce((a, b) => a + b, 0);
     }
     await deleteRunRecords(redis, prefix, runId);
   } finally {
