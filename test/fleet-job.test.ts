@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { groupOptions } from '../src/config/derive-options.js';
 import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
 import { mapJobRoot, resolveRoots } from '../src/fleet/map-root.js';
-import { bar, formatRun, paceOf } from '../src/fleet/status-view.js';
+import { bar, formatRun, localTime, paceOf, workerRate } from '../src/fleet/status-view.js';
 import { tempDir } from './helpers/paths.js';
 
 const options = groupOptions(loadConfig({ env: {} }));
@@ -77,4 +77,22 @@ test('paceOf gives rate and ETA from the counts and the start time; bar fills by
   t.regex(text, /0\.50 groups\/s over 10s, ETA 10s/);
   t.regex(text, /g \(x\.png\): x\.png: corrupt/);
   t.regex(text, /workers alive: 0/);
+});
+
+test('status shows local times with their offset, and each worker\'s groups per second', (t) => {
+  const zone = process.env.TZ;
+  t.teardown(() => { if (zone === undefined) delete process.env.TZ; else process.env.TZ = zone; });
+  process.env.TZ = 'Asia/Kolkata';
+  t.is(localTime('2026-01-01T00:00:10.000Z'), '2026-01-01 05:30:10 UTC+05:30');
+  process.env.TZ = 'America/New_York';
+  t.is(localTime('2026-07-01T12:00:00.000Z'), '2026-07-01 08:00:00 UTC-04:00');
+  process.env.TZ = 'UTC';
+  t.is(localTime('2026-01-01T00:00:10.000Z'), '2026-01-01 00:00:10 UTC');
+  t.is(localTime('not a date'), 'not a date');
+  const worker = { host: 'h', pid: 7, queue: 'q', threads: 2, active: 1, processed: 12, failed: 1, startedAt: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:00:04.000Z' };
+  t.is(workerRate(worker), 3);
+  const run = { runId: 'r', total: 12, done: 12, skipped: 0, failed: 0, status: 'finished' as const, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:04.000Z' };
+  const text = formatRun({ ...run, failures: [], workers: [worker] }, Date.parse('2026-01-01T00:00:05.000Z'));
+  t.regex(text, /finished 2026-01-01 00:00:04 UTC/);
+  t.regex(text, /h:7 queue q, 1\/2 active, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
 });

@@ -7,7 +7,7 @@ import { thumbnailOf } from '../records/group-record.js';
 import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
-import { duration, metaOf, paceOf } from '../fleet/status-view.js';
+import { duration, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
 import { fileUrl } from './finished-groups.js';
 import type { Histogram, RateSeries } from './run-glance.js';
 import type { IndexedGroup } from './run-index.js';
@@ -119,6 +119,5 @@ export function groupCard(runId: string, g: IndexedGroup, outputs: readonly stri
 }
 
 export function workerView(w: WorkerBeat, now: number): WorkerView {
-  const seconds = (Date.parse(w.lastSeen) - Date.parse(w.startedAt)) / 1000;
-  return { ...w, secondsAgo: Math.max(0, Math.round((now - Date.parse(w.lastSeen)) / 1000)), rate: seconds > 0 ? w.processed / seconds : 0 };
+  return { ...w, secondsAgo: Math.max(0, Math.round((now - Date.parse(w.lastSeen)) / 1000)), rate: workerRate(w) };
 }

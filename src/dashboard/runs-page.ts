@@ -8,7 +8,7 @@ export function runsPage(nonce: string, prefix: string): string {
 <p id="empty" class="muted" hidden>No runs yet: <code>bnviz enqueue DIR</code> adds one.</p>`;
   const script = `
 document.getElementById('prefix').textContent = ${JSON.stringify(prefix).replace(/</g, '\\u003c')};
-function when(iso) { return iso ? iso.replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC') : '?'; }
+function when(iso) { return iso ? new Date(iso).toLocaleString() : '?'; }
 poll('/api/runs', function (data) {
   var body = document.querySelector('#runs tbody');
   var rows = data.runs.map(function (r) {

@@ -16,7 +16,7 @@ import { ConfigError, UsageError, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
 import { connectRedis, redact } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
-import { startHeartbeat, type WorkerBeat } from './heartbeat.js';
+import { startHeartbeat, type Heartbeat, type WorkerBeat } from './heartbeat.js';
 import { resolveRoots } from './map-root.js';
 import { makeProcessor, type JobReturn } from './process-job.js';
 import { reconcileRun, reconcileRuns, type ReconcileContext } from './reconcile-run.js';
@@ -103,8 +103,13 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     if (isConnectionError(err)) goneAway(err);
     else if (!away) events.error?.(err);
   });
+  // Each finished job is in the heartbeat at once, so a worker's counts keep up with the run's
+  // (a beat is one SET; the timer alone would show them up to a period late).
+  let heartbeat: Heartbeat | undefined;
+  const beatNow = () => { heartbeat?.beat().catch(() => {}); };
   worker.on('completed', (job, ret) => {
     state.processed++;
+    beatNow();
     events.job?.({ jobId: job.id ?? '', groupId: ret.groupId, status: ret.status, ms: ret.totalMs });
   });
   worker.on('failed', (job, err) => {
@@ -113,6 +118,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     if (!retry) {
       state.processed++;
       state.failed++;
+      beatNow();
     }
     events.job?.({ jobId: job.id ?? '', groupId: (job.data as { groupId?: string } | undefined)?.groupId, status: 'failed', error: err.message, retry });
   });
@@ -137,7 +143,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   }, config.queue.lockMs + Math.floor(Math.random() * 1000));
   reconcileTimer.unref();
 
-  const heartbeat = startHeartbeat(redis, workerKey(prefix, host, process.pid), () => state);
+  heartbeat = startHeartbeat(redis, workerKey(prefix, host, process.pid), () => state);
   await worker.waitUntilReady();
   await heartbeat.beat();
 

@@ -1,4 +1,5 @@
 /** `bnviz status` as text: pure functions of the status read from Redis and the time now. */
+import type { WorkerBeat } from './heartbeat.js';
 import type { RunStatus } from './read-status.js';
 import type { RunCounts, RunMeta, RunState } from './run-store.js';
 
@@ -37,13 +38,33 @@ export function duration(seconds: number | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/**
+ * An ISO time as this machine's local time with its offset
+ * (`2026-11-27 10:16:58 UTC+01:00`); the input unchanged when it is no date.
+ */
+export function localTime(iso: string | undefined): string {
+  if (!iso) return '?';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const zone = off === 0 ? 'UTC' : `UTC${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${zone}`;
+}
+
+/** Groups a worker finished per second, from its start to its last heartbeat. */
+export function workerRate(w: Pick<WorkerBeat, 'processed' | 'startedAt' | 'lastSeen'>): number {
+  const seconds = (Date.parse(w.lastSeen) - Date.parse(w.startedAt)) / 1000;
+  return seconds > 0 ? w.processed / seconds : 0;
+}
+
 /** One line a run, newest first. */
 export function formatRunList(runs: RunState[], now: number): string {
   if (runs.length === 0) return 'no runs under this prefix\n';
   const lines = runs.map((r) => {
     const p = paceOf(r, now);
     const status = r.status === 'damaged' ? `damaged (${r.damaged ?? 'unknown'})` : r.status.padEnd(8);
-    return `${r.runId}  ${status} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${r.startedAt}` : `enqueued ${metaOf(r)?.enqueuedAt ?? '?'}`}`;
+    return `${r.runId}  ${status} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${localTime(r.startedAt)}` : `enqueued ${localTime(metaOf(r)?.enqueuedAt)}`}`;
   });
   return `${lines.join('\n')}\n`;
 }
@@ -57,7 +78,7 @@ export function formatRun(s: RunStatus, now: number): string {
   if (s.status === 'damaged') out.push(`damaged: ${s.damaged ?? 'unknown'}`);
   out.push(
     `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
-    `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.finishedAt ? `, finished ${s.finishedAt}` : `, ETA ${duration(p.etaSeconds)}`}`,
+    `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.finishedAt ? `, finished ${localTime(s.finishedAt)}` : `, ETA ${duration(p.etaSeconds)}`}`,
   );
   if (s.failures.length) {
     out.push(`failures${s.failed > s.failures.length ? ` (first ${s.failures.length} of ${s.failed})` : ''}:`);
@@ -66,7 +87,7 @@ export function formatRun(s: RunStatus, now: number): string {
   out.push(`workers alive: ${s.workers.length}`);
   for (const w of s.workers) {
     const ago = (now - Date.parse(w.lastSeen)) / 1000;
-    out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active}/${w.threads} active, ${w.processed} processed (${w.failed} failed), seen ${duration(ago)} ago`);
+    out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active}/${w.threads} active, ${w.processed} processed (${w.failed} failed), ${workerRate(w).toFixed(2)} groups/s, seen ${duration(ago)} ago`);
   }
   return `${out.join('\n')}\n`;
 }
