@@ -2,7 +2,7 @@
  * A run of many groups made without computing any: its records written into
  * Redis with the fleet's own calls (openRun, the run's group list, and
  * recordOutcome for each group, as a worker counts it), and optionally each
- * group's folder with a group.json record and a small thumb.png, as a worker
+ * group's folder with a group.json record and a small thumb.webp, as a worker
  * leaves them. For measuring and testing the dashboard at dataset scale.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { groupId as makeGroupId } from '../src/dataset/group-id.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
 import { openRun, recordOutcome, type Outcome } from '../src/fleet/run-store.js';
 import { groupDir, GROUP_RECORD } from '../src/records/group-record.js';
+import { THUMBNAIL } from '../src/records/thumbnail.js';
 
 export interface SyntheticRun {
   redis: Redis;
@@ -44,7 +45,7 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
     await o.redis.zadd(k.groups, ...chunk);
   }
   await o.redis.hset(k.meta, 'startedAt', new Date().toISOString());
-  const thumb = o.out ? await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).png().toBuffer() : undefined;
+  const thumb = o.out ? await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).webp().toBuffer() : undefined;
   const counted = o.counted ?? o.groups;
   for (let start = 0; start < counted; start += 1000) {
     const batch: Array<Promise<unknown>> = [];
@@ -64,10 +65,10 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
 function writeGroupFolder(runDir: string, id: string, o: Outcome, thumb: Buffer): void {
   const dir = groupDir(runDir, id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'thumb.png'), thumb);
+  writeFileSync(join(dir, THUMBNAIL), thumb);
   const rows = (o.files).flatMap((file, f) => ['R', 'G', 'B'].map((channel, c) => {
     const share = (o.maxUnseen ?? 0) * (f === 0 && c === 0 ? 1 : 0.5);
     return { file, channel, min: 0, max: 1, mean: 0.5, std: 0.2, normMin: -2, normMax: 2, normMean: 0, normStd: 1, below0: share / 2, above1: share / 2 };
   }));
-  writeFileSync(join(dir, GROUP_RECORD), JSON.stringify({ runId: 'synthetic', groupId: id, files: o.files, status: o.status, outputs: ['thumb.png'], rows, maxUnseen: o.maxUnseen, fingerprint: 'synthetic' }));
+  writeFileSync(join(dir, GROUP_RECORD), JSON.stringify({ runId: 'synthetic', groupId: id, files: o.files, status: o.status, outputs: [THUMBNAIL], rows, maxUnseen: o.maxUnseen, fingerprint: 'synthetic' }));
 }

@@ -65,7 +65,7 @@ test('the groups API on 2,000 groups: pages, totals, filters, sort, 400 for a ba
   t.is(first.code, 200);
   t.is(first.body.total, GROUPS);
   t.deepEqual(first.body.groups.map((x) => x.groupId), ids.slice(0, 50));
-  t.regex(first.body.groups[0].thumbnail ?? '', /\/thumb\.png$/);
+  t.regex(first.body.groups[0].thumbnail ?? '', /\/thumb\.webp$/);
   t.deepEqual((await json('/api/runs/big/groups?limit=50&offset=1950')).body.groups.map((x) => x.groupId), ids.slice(1950));
   t.is((await json('/api/runs/big/groups?status=failed')).body.total, GROUPS / 50);
   const top = (await json('/api/runs/big/groups?sort=unseen-desc&limit=10')).body.groups.map((x) => x.maxUnseen);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { RunState } from '../src/fleet/run-store.js';
-import { groupCard, runView, thumbnailName, workerView } from '../src/dashboard/run-view.js';
+import { groupCard, runView, workerView } from '../src/dashboard/run-view.js';
 
 const started = '2030-01-01T00:00:00.000Z';
 const t0 = Date.parse(started);
@@ -16,10 +16,9 @@ test('runView: percent rounds down, so 100 means every group counted; rate and E
   t.like(runView(run({ status: 'finished', done: 1000, finishedAt: '2030-01-01T00:01:40.000Z' }), t0 + 999_000), { eta: '0s', elapsed: '1m40s', rate: 10 });
 });
 
-test('groupCard: the thumbnail is thumb.webp or thumb.png, else the overview, else the first PNG, else none; the viewer link keeps the query', (t) => {
+test('groupCard: the thumbnail is thumb.webp, else the overview, else the first PNG, else none; the viewer link keeps the query', (t) => {
   const g = { groupId: 'g-1', index: 0, status: 'done' as const, files: ['a.png'], maxUnseen: 0.5 };
   t.is(groupCard('r', g, ['overview.png', 'thumb.webp', 'stats.json']).thumbnail, '/runs/r/groups/g-1/thumb.webp');
-  t.is(thumbnailName(['overview.png', 'thumb.png']), 'thumb.png');
   t.is(groupCard('r.1', g, ['panels.png', 'overview.png', 'stats.json']).thumbnail, '/runs/r.1/groups/g-1/overview.png');
   t.is(groupCard('r', g, ['compare.png', 'panels.png']).thumbnail, '/runs/r/groups/g-1/compare.png');
   const none = groupCard('r', g, ['stats.json'], '?sort=unseen-desc');

@@ -2,6 +2,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { loadConfig } from '../src/config/load-config.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { createGroupPool } from '../src/pool/group-pool.js';
@@ -43,7 +44,13 @@ test('bnviz run on examples, generated and bad files: outputs, stats.json equal 
   t.regex(stdout, /failed .*zbad\/a-corrupt\.png: corrupt or truncated/);
   t.is(await assertWhole(t, runDir), 2);
   const first = readdirSync(join(runDir, 'groups')).sort()[0];
-  t.deepEqual(readdirSync(join(runDir, 'groups', first)).sort(), ['compare.png', 'group.json', 'overview.png', 'stats.json']);
+  t.deepEqual(readdirSync(join(runDir, 'groups', first)).sort(), ['compare.png', 'group.json', 'overview.png', 'stats.json', 'thumb.webp']);
+  // the thumbnail: the overview made small, at most 40 KB, and what index.html shows (linking the overview)
+  const thumb = readFileSync(join(runDir, 'groups', first, 'thumb.webp'));
+  t.true(thumb.length <= 40 * 1024, `thumb.webp is ${thumb.length} bytes`);
+  const thumbMeta = await sharp(thumb).metadata();
+  t.deepEqual([thumbMeta.format, thumbMeta.width, thumbMeta.height], ['webp', 360, 180]);
+  t.regex(readFileSync(join(runDir, 'index.html'), 'utf8'), new RegExp(`<a href="groups/${first}/overview\\.png"><img loading="lazy"[^>]* src="groups/${first}/thumb\\.webp"`));
   // stats.json is what bnviz inspect prints for the same files
   const inspect = await runCli(['inspect', ...['astronaut.png', 'chelsea.png', 'coffee.png'].map((f) => join(dir, f)), '--json']);
   const a = JSON.parse(inspect.stdout);

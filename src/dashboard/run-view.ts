@@ -12,8 +12,6 @@ import { fileUrl } from './finished-groups.js';
 import type { Histogram, RateSeries } from './run-glance.js';
 import type { IndexedGroup } from './run-index.js';
 
-/** Thumbnails a group writes for galleries, in the order they are looked for. */
-export const THUMBNAILS = ['thumb.webp', 'thumb.png'];
 
 export interface RunView {
   runId: string;
@@ -104,13 +102,8 @@ export interface RunSummary {
   rate?: RateSeries;
 }
 
-/** The picture a gallery shows for a group: its thumbnail, else its overview, else its first PNG. */
-export function thumbnailName(outputs: readonly string[]): string | undefined {
-  return THUMBNAILS.find((t) => outputs.includes(t)) ?? thumbnailOf(outputs);
-}
-
 export function groupCard(runId: string, g: IndexedGroup, outputs: readonly string[], query = ''): GroupCard {
-  const thumb = thumbnailName(outputs);
+  const thumb = thumbnailOf(outputs);
   return {
     groupId: g.groupId, index: g.index, status: g.status, files: g.files, maxUnseen: g.maxUnseen,
     thumbnail: thumb ? fileUrl(runId, g.groupId, thumb) : null,

@@ -9,8 +9,9 @@
 import { resolveInside } from '../dataset/resolve-inside.js';
 import { isBnvizError } from '../errors.js';
 import { drawFigures } from '../figure/index.js';
-import { GROUP_RECORD, groupDir, readRecord, type GroupRecord } from '../records/group-record.js';
+import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
 import { maxUnseen, summaryRows } from '../records/summary-rows.js';
+import { makeThumbnail, THUMBNAIL } from '../records/thumbnail.js';
 import { writeFolder } from '../records/write-atomic.js';
 import { computeFiles } from './compute-files.js';
 import { failedResult } from './failed-result.js';
@@ -38,6 +39,8 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const decodeMs = t1 - t0 + computed.decodeMs;
     onStage('figure');
     const figures = await drawFigures({ stats, arrays }, task.options);
+    const main = figures.find((f) => f.name === mainFigureOf(figures.map((g) => g.name)));
+    if (main) figures.push({ name: THUMBNAIL, bytes: await makeThumbnail(main.bytes) });
     const t3 = performance.now();
     onStage('write');
     const rows = summaryRows(stats, task.files);

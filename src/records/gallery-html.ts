@@ -1,11 +1,14 @@
 /**
  * index.html: a static gallery of a run that opens from disk. Every group's
- * figure as a thumbnail (a click opens it), sortable by unseen share, and the
- * failures with their reasons.
+ * thumbnail (a click opens its figure), sortable by unseen share, and the
+ * failures with their reasons. At thousands of groups the pictures load as
+ * they scroll into view (loading=lazy, small WebP thumbnails) and cards off
+ * screen are not laid out (content-visibility), so the page stays quick.
  */
 import { html, trusted, type Html } from '../util/html.js';
 import { SORT_CARDS_SCRIPT } from '../util/sort-cards-script.js';
-import { thumbnailOf } from './group-record.js';
+import { mainFigureOf, thumbnailOf } from './group-record.js';
+import { THUMBNAIL } from './thumbnail.js';
 import type { RunRecord } from './run-record.js';
 
 export interface GalleryEntry {
@@ -20,10 +23,11 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 function card(e: GalleryEntry, i: number): Html {
   const thumb = thumbnailOf(e.outputs);
+  const main = mainFigureOf(e.outputs);
   const href = (name: string) => `groups/${encodeURIComponent(e.groupId)}/${encodeURIComponent(name)}`;
-  const links = e.outputs.map((o, j) => html`${j ? ' ' : ''}<a href="${href(o)}">${o}</a>`);
+  const links = e.outputs.filter((o) => o !== THUMBNAIL).map((o, j) => html`${j ? ' ' : ''}<a href="${href(o)}">${o}</a>`);
   return html`<figure data-order="${i}" data-unseen="${e.maxUnseen}">
-  ${thumb ? html`<a href="${href(thumb)}"><img loading="lazy" src="${href(thumb)}" alt="${e.groupId}"></a>` : ''}
+  ${thumb ? html`<a href="${href(main ?? thumb)}"><img loading="lazy" decoding="async" width="360" height="180" src="${href(thumb)}" alt="${e.groupId}"></a>` : ''}
   <figcaption><b>${e.groupId}</b> <span class="unseen" title="largest share of values below 0 or above 1, any image and channel">up to ${pct(e.maxUnseen)} unseen</span><br>
   <small>${e.files.join(', ')}</small><br><small>${links}</small></figcaption>
 </figure>`;
@@ -40,7 +44,7 @@ export function galleryHtml(run: RunRecord, entries: GalleryEntry[]): string {
 body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:1.5rem;color:#222}
 header p{margin:.2rem 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:1rem}
-figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fff}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fff;content-visibility:auto;contain-intrinsic-size:auto 260px}
 figure img{width:100%;height:auto;display:block}
 .unseen{background:#333;color:#fff;border-radius:3px;padding:0 .3rem;font-size:.85em}
 .failures{color:#a00}

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupResult } from '../group/group-task.js';
+import { THUMBNAIL } from './thumbnail.js';
 
 /** A group's record on disk: its result, and the fingerprint of what made it. */
 export interface GroupRecord extends GroupResult {
@@ -27,8 +28,16 @@ export async function readRecord(dir: string): Promise<GroupRecord | undefined> 
   }
 }
 
-/** The figure a gallery shows for a group: the overview when there is one, else its first PNG. */
+/** The figure a gallery opens for a group: the overview when there is one, else its first PNG, else its first SVG. */
+export function mainFigureOf(outputs: readonly string[]): string | undefined {
+  for (const ext of ['.png', '.svg']) {
+    const found = outputs.filter((o) => o.endsWith(ext));
+    if (found.length) return found.includes(`overview${ext}`) ? `overview${ext}` : found[0];
+  }
+  return undefined;
+}
+
+/** The picture a gallery shows for a group: its thumbnail when it has one, else its main figure. */
 export function thumbnailOf(outputs: readonly string[]): string | undefined {
-  const pngs = outputs.filter((o) => o.endsWith('.png'));
-  return pngs.includes('overview.png') ? 'overview.png' : pngs[0];
+  return outputs.includes(THUMBNAIL) ? THUMBNAIL : mainFigureOf(outputs);
 }
