@@ -11,6 +11,8 @@ export { decodeImage, type DecodeOptions } from './decode/decode-image.js';
 export { computeGroup, type ComputeOptions, type ComputeResult } from './compute/compute-group.js';
 export { normalize } from './compute/normalize.js';
 export { computeFiles, type ComputeFilesOptions } from './group/compute-files.js';
+export { fitDataset, type FitOptions, type FitResult } from './fit/fit-dataset.js';
+export { LevelCounts, type ChannelMoments, type LevelCountsDoc } from './fit/level-counts.js';
 export { buildFigure, drawFigures, renderPng, renderSvg, type FigureSpec } from './figure/index.js';
 export { processGroup } from './group/process-group.js';
 export type { GroupTask, GroupResult } from './group/group-task.js';

@@ -10,6 +10,7 @@ import { registerStatus } from './status-command.js';
 import { registerWorker } from './worker-command.js';
 import { registerRetry } from './retry-command.js';
 import { registerClean } from './clean-command.js';
+import { registerFit } from './fit-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRun(program);
   registerInspect(program);
+  registerFit(program);
   registerRender(program);
   registerEnqueue(program);
   registerWorker(program);
