@@ -2,13 +2,16 @@
  * Draws docs/dashboard-run.png: the dashboard's run page for a small run of
  * the example photos (four groups of three variants, one broken file that
  * fails its group), worked by a worker in this process on the local Redis,
- * photographed by headless Chromium once every group is counted.
- * `node dist/scripts/dashboard-screenshot.js [docs/dashboard-run.png]`
+ * photographed by headless Chromium once every group is counted; and
+ * docs/dashboard-scale.png: the first view of a run of 2,000 groups (1,700
+ * finished) synthesized with scripts/synthetic-run.ts, its thumbnails those
+ * of the photo run.
+ * `node dist/scripts/dashboard-screenshot.js [docs/dashboard-run.png] [docs/dashboard-scale.png]`
  * Needs Redis (BNVIZ_REDIS_URL, default redis://127.0.0.1:6379) and Chromium;
  * it removes every Redis key it made.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
@@ -17,10 +20,13 @@ import { startDashboard } from '../src/dashboard/start-dashboard.js';
 import { connectRedis } from '../src/fleet/connect-redis.js';
 import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
 import { startWorker } from '../src/fleet/start-worker.js';
+import { THUMBNAIL } from '../src/records/thumbnail.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { deleteUnder } from '../test/helpers/redis.js';
+import { synthesizeRun } from './synthetic-run.js';
 
 const target = resolve(process.argv[2] ?? 'docs/dashboard-run.png');
+const scaleTarget = resolve(process.argv[3] ?? 'docs/dashboard-scale.png');
 const examples = resolve('examples');
 const photos = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 
@@ -62,8 +68,25 @@ try {
     // The worker's heartbeat carries its counts every few seconds: wait for one after the last group.
     await page.waitForFunction(() => document.querySelector('#workers tbody td:nth-child(4)')?.textContent === '5', undefined, { timeout: 30_000 });
     await page.selectOption('#sort', 'unseen-desc');
+    await page.waitForFunction(() => {
+      const shares = Array.from(document.querySelectorAll<HTMLElement>('#gallery figure')).map((f) => Number(f.dataset.unseen));
+      return new URL(location.href).searchParams.get('sort') === 'unseen-desc' && shares.length === 5 && shares.every((x, i) => i === 0 || shares[i - 1] >= x);
+    }, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 30_000 });
     await page.screenshot({ path: target, fullPage: true });
     process.stdout.write(`wrote ${target}\n`);
+
+    // At scale: 2,000 groups written into Redis and the output folder as a worker leaves them, their
+    // thumbnails those of the photo run, one group in 50 failed; the first view of its run page.
+    const groupsDir = join(config.out, enq.runId, 'groups');
+    const thumbs = readdirSync(groupsDir).filter((g) => existsSync(join(groupsDir, g, THUMBNAIL))).sort().map((g) => readFileSync(join(groupsDir, g, THUMBNAIL)));
+    await synthesizeRun({ redis, prefix, runId: 'dataset', groups: 2000, counted: 1700, failEvery: 50, out: config.out, thumbs });
+    await page.setViewportSize({ width: 1280, height: 1700 });
+    await page.goto(`${dashboard.url}/runs/dataset`);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).slice(0, 12).every((i) => i.complete && i.naturalWidth > 0)
+      && document.querySelectorAll('#gallery figure').length === 60, undefined, { timeout: 60_000 });
+    await page.screenshot({ path: scaleTarget });
+    process.stdout.write(`wrote ${scaleTarget}\n`);
   } finally {
     await browser.close();
     await dashboard.close();

@@ -26,6 +26,8 @@ export interface SyntheticRun {
   failEvery?: number;
   /** Output folder: when set, each counted group gets its folder there. */
   out?: string;
+  /** Thumbnails to give the groups in turn (default: a plain green one). */
+  thumbs?: Buffer[];
 }
 
 /** The unseen share of synthetic group i: spread over 0..0.6, not in dataset order. */
@@ -45,7 +47,7 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
     await o.redis.zadd(k.groups, ...chunk);
   }
   await o.redis.hset(k.meta, 'startedAt', new Date().toISOString());
-  const thumb = o.out ? await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).webp().toBuffer() : undefined;
+  const thumbs = o.thumbs ?? [await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).webp().toBuffer()];
   const counted = o.counted ?? o.groups;
   for (let start = 0; start < counted; start += 1000) {
     const batch: Array<Promise<unknown>> = [];
@@ -54,7 +56,7 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
       const outcome: Outcome = failed
         ? { groupId: ids[i], status: 'failed', files: syntheticFiles(i), error: { name: 'InputError', message: `${syntheticFiles(i)[0]}: not an image` } }
         : { groupId: ids[i], status: 'done', files: syntheticFiles(i), maxUnseen: syntheticUnseen(i), timings: { decodeMs: 20, computeMs: 30 + (i % 40), figureMs: 120, writeMs: 10, totalMs: 180 + (i % 40) } };
-      if (o.out && thumb && !failed) writeGroupFolder(join(o.out, o.runId), ids[i], outcome, thumb);
+      if (o.out && !failed) writeGroupFolder(join(o.out, o.runId), ids[i], outcome, thumbs[i % thumbs.length]);
       batch.push(recordOutcome(o.redis, k, outcome));
     }
     await Promise.all(batch);

@@ -35,7 +35,7 @@ export interface DashboardOptions {
   allowActions: boolean;
   /** Runs listed at most (newest first). */
   runLimit?: number;
-  /** Failures listed at most per run. */
+  /** Failures listed at most per run (the gallery pages through all of them: status failed). */
   failureLimit?: number;
   now?: () => number;
 }
@@ -94,7 +94,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   const metrics = fleetMetrics({ redis: o.redis, prefix: o.prefix, queue: o.queue, runLimit: o.runLimit });
   app.get('/metrics', async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await metrics.render()));
 
-  registerRunRoutes(app, { redis: o.redis, prefix: o.prefix, outRoot: o.outRoot, failureLimit: o.failureLimit ?? 50, now, page });
+  registerRunRoutes(app, { redis: o.redis, prefix: o.prefix, outRoot: o.outRoot, failureLimit: o.failureLimit ?? 10, now, page });
 
   app.get<{ Params: Params }>('/runs/:runId/groups/:groupId/:file', async (request, reply) => {
     const { runId, groupId, file } = request.params;

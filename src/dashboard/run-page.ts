@@ -72,8 +72,8 @@ function card(g) {
   if (known) return known;
   var caption = el('figcaption', {}, [
     el('a', { href: g.viewer, class: 'id', text: g.groupId }), ' ',
-    el('span', { class: 'unseen', text: (g.maxUnseen * 100).toFixed(1) + '% unseen' }),
-    g.status === 'done' ? null : el('span', { class: 'status-' + g.status, text: ' ' + g.status }),
+    g.status === 'failed' ? el('span', { class: 'error', text: 'failed' }) : el('span', { class: 'unseen', text: (g.maxUnseen * 100).toFixed(1) + '% unseen' }),
+    g.status === 'skipped' ? el('span', { class: 'muted', text: ' (from an earlier run)' }) : null,
     el('br'), el('small', { class: 'muted', text: g.files.join(', ') })
   ]);
   var thumb = g.thumbnail ? el('a', { href: g.viewer, class: 'thumb', title: 'open the viewer' }, [el('img', { src: g.thumbnail, alt: 'figure of group ' + g.groupId, loading: 'lazy', width: '300', height: '150' })]) : null;
@@ -169,7 +169,7 @@ poll(function () { return base + (version === null ? '' : '?since=' + version); 
   document.getElementById('failed-count').textContent = String(failed);
   var more = document.getElementById('failures-more');
   more.hidden = failed <= data.failures.length;
-  more.textContent = 'The first ' + data.failures.length + ' of ' + failed + ' are listed (bnviz status ' + runId + ' --json has them all).';
+  more.textContent = 'The first ' + data.failures.length + ' of ' + failed + ' are listed: choose status "failed" below to page through them all (bnviz status ' + runId + ' --json lists them too).';
   var fb = document.querySelector('#failures tbody');
   fb.replaceChildren.apply(fb, data.failures.map(function (f) {
     return el('tr', {}, [el('td', { class: 'id', text: f.groupId }), el('td', { class: 'muted', text: f.files.join(', ') }), el('td', { class: 'error', text: f.error.message })]);
