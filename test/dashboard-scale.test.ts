@@ -9,6 +9,8 @@ import { Queue } from 'bullmq';
 import { buildDashboard } from '../src/dashboard/build-dashboard.js';
 import { MAX_LIMIT, queryGroups, GroupQuery } from '../src/dashboard/query-groups.js';
 import { rateSeries, unseenHistogram } from '../src/dashboard/run-glance.js';
+import { runKeys } from '../src/fleet/fleet-keys.js';
+import { readFinishedSince, recordOutcome } from '../src/fleet/run-store.js';
 import { synthesizeRun, syntheticUnseen } from '../scripts/synthetic-run.js';
 import { launchChromium } from './helpers/browser.js';
 import { tempDir } from './helpers/paths.js';
@@ -200,4 +202,23 @@ test('/healthz answers 200 while Redis answers, even with a token set and none g
   t.is(r.statusCode, 200);
   t.deepEqual(JSON.parse(r.body), { status: 'ok', redis: 'up' });
   t.is((await app.inject({ url: '/metrics' })).statusCode, 401, '/metrics needs the token');
+});
+
+test('the finished log: recordOutcome appends a group each time it is counted (a failed group counted done again too), readFinishedSince reads from where it stopped', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const k = runKeys(s.prefix, 'log');
+  await s.redis.zadd(k.groups, 0, 'g0', 1, 'g1');
+  await recordOutcome(s.redis, k, { groupId: 'g1', status: 'failed', files: ['b.png'], error: { name: 'InputError', message: 'bad' } });
+  await recordOutcome(s.redis, k, { groupId: 'g0', status: 'done', files: ['a.png'], maxUnseen: 0.25, timings: { decodeMs: 1, computeMs: 2, figureMs: 3, writeMs: 4, totalMs: 10 } });
+  await recordOutcome(s.redis, k, { groupId: 'g0', status: 'done', files: ['a.png'], maxUnseen: 0.25 });
+  const first = await readFinishedSince(s.redis, k, 0);
+  t.is(first.next, 2, 'a group counted twice is logged once');
+  t.like(first.entries[0], { groupId: 'g1', index: 1, status: 'failed', maxUnseen: 0 });
+  t.like(first.entries[1], { groupId: 'g0', index: 0, status: 'done', maxUnseen: 0.25, files: ['a.png'], timings: { totalMs: 10 } });
+  await recordOutcome(s.redis, k, { groupId: 'g1', status: 'done', files: ['b.png'], maxUnseen: 0.5 });
+  const rest = await readFinishedSince(s.redis, k, first.next);
+  t.is(rest.next, 3);
+  t.deepEqual(rest.entries.map((e) => [e.groupId, e.status]), [['g1', 'done']]);
+  t.is((await readFinishedSince(s.redis, k, rest.next)).entries.length, 0);
 });

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { schema } from '../src/config/schema.js';
+import { readWorkers } from '../src/fleet/read-status.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, ROOT, tempDir } from './helpers/paths.js';
 import { redisScope } from './helpers/redis.js';
@@ -80,6 +81,9 @@ test("compose's enqueue, worker and dashboard commands run: the run is enqueued,
   await worker.waitFor('its one group done', (e) => e.event === 'job' && e.status === 'done');
   // the group's job writes the run's records before it ends, as it completes the run
   t.true(existsSync(join(paths['/out'], 'deployed', 'summary.csv')));
+  // the worker's heartbeat has the job as soon as it ends (not a heartbeat period later)
+  const [beat] = await readWorkers(s.redis, s.prefix);
+  t.like(beat, { pid: worker.pid, processed: 1, failed: 0 });
 
   const dashArgs = mapPaths(composeCommand(compose, 'dashboard'), { ...paths, 8080: '0' });
   const dash = spawn(process.execPath, [CLI, ...dashArgs, '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
