@@ -3,15 +3,59 @@
  * queue name on the shared Redis and removes exactly the keys under its
  * prefix afterwards (never a flush). Tests that kill connections start a
  * throwaway redis-server of their own.
+ *
+ * Which Redis: BNVIZ_TEST_REDIS_URL; else redis://127.0.0.1:6379 when it
+ * answers; else a private redis-server on a free port, one for each test
+ * file, when the binary is installed; else every test that needs Redis fails
+ * at once with one line saying what is needed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { watchChild } from './child-output.js';
 
-export const REDIS_URL = process.env.BNVIZ_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+
+export const NO_REDIS = 'the fleet tests need Redis: nothing answers on redis://127.0.0.1:6379 and redis-server is not installed (apt-get install redis-server), or set BNVIZ_TEST_REDIS_URL';
+
+let chosen: Promise<string> | undefined;
+
+/** The Redis URL the tests use (see the top of this file); decided once for each test process. */
+export function testRedisUrl(): Promise<string> {
+  chosen ??= chooseRedis();
+  return chosen;
+}
+
+async function chooseRedis(): Promise<string> {
+  const given = process.env.BNVIZ_TEST_REDIS_URL;
+  if (given) return given;
+  if (await answersPing(LOCAL_REDIS)) return LOCAL_REDIS;
+  const server = await startRedisServer();
+  // Ends with this test process; its pipes do not keep the process alive.
+  process.once('exit', () => server.kill());
+  server.unref();
+  return server.url;
+}
+
+/** True when a Redis at `url` answers PING; a refused connection is false at once (no retry). */
+async function answersPing(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function hasRedisServer(): boolean {
+  return !spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error;
+}
 
 export interface RedisScope {
   url: string;
@@ -25,7 +69,8 @@ export interface RedisScope {
   cleanup(): Promise<void>;
 }
 
-export async function redisScope(url = REDIS_URL): Promise<RedisScope> {
+export async function redisScope(url?: string): Promise<RedisScope> {
+  url ??= await testRedisUrl();
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const prefix = `bnviz-test-${tag}`;
   const queue = `groups-${tag}`;
@@ -68,7 +113,8 @@ export async function freePort(): Promise<number> {
  * Ready when it says so on stdout; one that exits first (its port taken, say)
  * fails with what it printed.
  */
-export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<{ url: string; port: number; dir?: string; stop(): Promise<void> }> {
+export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<{ url: string; port: number; dir?: string; stop(): Promise<void>; kill(): void; unref(): void }> {
+  if (!hasRedisServer()) throw new Error(NO_REDIS);
   const port = options.port ?? (await freePort());
   // with `dir`, it keeps its data in an append-only file there, so a restart on the same port and dir finds it again
   const keep = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
@@ -79,6 +125,13 @@ export async function startRedisServer(options: { port?: number; dir?: string } 
   const url = `redis://127.0.0.1:${port}`;
   return {
     url, port, dir: options.dir,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+    unref() {
+      child.unref();
+      for (const stream of [child.stdout, child.stderr]) (stream as { unref?(): void } | null)?.unref?.();
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
