@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { isBnvizError, messageOf } from './errors.js';
+import { systemErrorLine } from './util/system-error.js';
 
 // A closed pipe (bnviz inspect | head) ends the output, not the process with a stack.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -20,6 +21,10 @@ try {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (isBnvizError(err, 'ConfigError') || isBnvizError(err, 'UsageError') || isBnvizError(err, 'InputError')) {
     process.stderr.write(`bnviz: ${messageOf(err)}\n`);
+    process.exitCode = 2;
+  } else if (systemErrorLine(err)) {
+    // the machine's state (a full disk, a read-only folder), not a fault of bnviz: one line
+    process.stderr.write(`bnviz: ${systemErrorLine(err)}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`bnviz: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -60,9 +60,13 @@ export function withOptions(command: Command, names: FlagName[]): Command {
 export async function configFrom(opts: Record<string, unknown>): Promise<Readonly<BnvizConfig>> {
   const { loadConfig } = await import('../config/load-config.js');
   const flags: Record<string, unknown> = {};
+  const flagNames: Record<string, string> = {};
   for (const { key, flags: spec } of Object.values(FLAG_KEYS)) {
-    const attribute = new Option(spec).attributeName(); // what commander stores the flag under
+    const option = new Option(spec);
+    const attribute = option.attributeName(); // what commander stores the flag under
     if (opts[attribute] !== undefined) flags[key] = opts[attribute];
+    flagNames[key] = option.long!;
   }
-  return loadConfig({ file: opts.config as string | undefined, flags });
+  const onWarning = (message: string) => process.stderr.write(`bnviz: warning: ${message}\n`);
+  return loadConfig({ file: opts.config as string | undefined, flags, flagNames, onWarning });
 }

@@ -1,5 +1,7 @@
 /** `bnviz dashboard`: the fleet's runs, their figures and the queue in a browser, until SIGTERM or SIGINT. */
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { errorCode } from '../util/system-error.js';
 import { onSignals } from '../util/on-signals.js';
 import { configFrom, withOptions } from './common-options.js';
 
@@ -13,7 +15,9 @@ export function registerDashboard(program: Command): void {
     const config = await configFrom(opts);
     const { redact } = await import('../fleet/connect-redis.js');
     const { startDashboard } = await import('../dashboard/start-dashboard.js');
-    const dashboard = await startDashboard(config);
+    const dashboard = await startDashboard(config).catch((err: unknown) => {
+      throw listenError(err, config.dashboard.host, config.dashboard.port) ?? err;
+    });
     const info = {
       event: 'ready', url: `${dashboard.url}/`, queueView: `${dashboard.url}/queues`,
       readOnly: !config.dashboard.allowActions, token: config.dashboard.token !== '',
@@ -31,4 +35,13 @@ export function registerDashboard(program: Command): void {
       });
     });
   });
+}
+
+/** A port or address the dashboard cannot bind, as one line that says which flag to change. */
+function listenError(err: unknown, host: string, port: number): UsageError | undefined {
+  const code = errorCode(err);
+  if (code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is in use by another program; choose another with --port (or BNVIZ_DASHBOARD_PORT)`, { cause: err });
+  if (code === 'EACCES') return new UsageError(`port ${port} on ${host} needs privileges this user does not have; choose one above 1023 with --port`, { cause: err });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UsageError(`address ${host} is not one of this machine's; choose another with --host (or BNVIZ_DASHBOARD_HOST)`, { cause: err });
+  return undefined;
 }

@@ -19,7 +19,7 @@ export function buildProgram(): Command {
     .description('See what batch normalization does to image data: densities before and after, and the values no image can show.')
     .version(version)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError('(bnviz --help lists the commands)');
   registerRun(program);
   registerInspect(program);
   registerFit(program);
@@ -30,5 +30,7 @@ export function buildProgram(): Command {
   registerRetry(program);
   registerClean(program);
   registerDashboard(program);
+  // A mistake gets its hint ("Did you mean --size?") and one line, not the whole help.
+  for (const command of program.commands) command.showHelpAfterError(`(bnviz ${command.name()} --help lists its options)`);
   return program;
 }

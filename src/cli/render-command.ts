@@ -1,6 +1,5 @@
 /** `bnviz render FILE... --out DIR [--figures ...]`: one group's figures, written into DIR. */
 import type { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, configFrom, withOptions } from './common-options.js';
 
@@ -12,6 +11,8 @@ export function registerRender(program: Command): void {
   withOptions(command, ['out', ...FIGURE_FLAGS, ...COMPUTE_FLAGS]);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
+    const { prepareOutputFolder } = await import('../records/output-folder.js');
+    await prepareOutputFolder(config.out);
     const { computeFiles } = await import('../group/compute-files.js');
     const { computeOptions, decodeOptions, groupOptions } = await import('../config/derive-options.js');
     const { drawFigures } = await import('../figure/index.js');
@@ -19,7 +20,6 @@ export function registerRender(program: Command): void {
     const { stats, arrays } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config) });
     const outputs = await drawFigures({ stats, arrays }, groupOptions(config));
     outputs.push({ name: 'stats.json', bytes: Buffer.from(JSON.stringify(stats)) });
-    await mkdir(config.out, { recursive: true });
     // Each file appears whole or not at all (temporary file, then rename), so a watcher never reads half a PNG.
     for (const f of outputs) {
       const file = join(config.out, f.name);

@@ -212,4 +212,19 @@ convict.addFormats(formats);
 
 // Config files are JSON in which whole lines starting with // are comments
 // (config/bnviz.example.json documents every key that way).
-convict.addParser({ extension: 'json', parse: (text: string) => JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) });
+convict.addParser({ extension: 'json', parse: parseConfigJson });
+
+/** JSON with // comment lines; a syntax error says its line and column ("line 3, column 14: ..."), not a position. */
+export function parseConfigJson(text: string): unknown {
+  const json = text.replace(/^\s*\/\/.*$/gm, ''); // comment lines emptied, so lines keep their numbers
+  try {
+    return JSON.parse(json);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    const position = at ? Number(at[1]) : json.trimEnd().length;
+    const before = json.slice(0, position).split('\n');
+    const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected end of JSON input$/, 'the file ends too early');
+    throw new SyntaxError(`line ${before.length}, column ${before[before.length - 1].length + 1}: ${reason}`, { cause: err });
+  }
+}

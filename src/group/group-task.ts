@@ -44,7 +44,10 @@ export type GroupTimings = Record<(typeof TIMING_KEYS)[number], number>;
 
 export interface GroupError {
   name: string;
+  /** One line (see oneLineReason). */
   message: string;
+  /** The full text, when the message is shorter. */
+  detail?: string;
   /** The file or key at fault, when known. */
   subject?: string;
 }
