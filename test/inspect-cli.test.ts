@@ -37,5 +37,5 @@ test('bnviz inspect of a bad file exits 2 with the file and the reason', async (
 test('bnviz inspect with a bad option value exits 2 naming the key', async (t) => {
   const { code, stderr } = await runCli(['inspect', ...EXAMPLE_FILES, '--epsilon', '-1']);
   t.is(code, 2);
-  t.is(stderr.trim(), 'bnviz: Expected a number between 0 and 1 for epsilon but received -1');
+  t.is(stderr.trim(), 'bnviz: Expected a number between 0 and 1 for --epsilon but received "-1"');
 });
