@@ -15,7 +15,12 @@ function* entries(node: Record<string, unknown>, prefix = ''): Generator<[string
   }
 }
 
-const flagOf = new Map(Object.values(FLAG_KEYS).map((f) => [f.key as string, f.flags.replace(/^-\w, /, '').replace(/ <.*>$/, '')]));
+// a key with two flags (out: --out, and enqueue's --exclude) shows both
+const flagOf = new Map<string, string>();
+for (const f of Object.values(FLAG_KEYS)) {
+  const name = f.flags.replace(/^-\w, /, '').replace(/ <.*>$/, '');
+  flagOf.set(f.key, flagOf.has(f.key) ? `${flagOf.get(f.key)}\`, \`${name}` : name);
+}
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 const lines = ['| setting | flag | environment | default | what it does |', '|---|---|---|---|---|'];
 for (const [key, e] of entries(schema as unknown as Record<string, unknown>)) {

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { EXAMPLE_FILES, EXAMPLES, tempDir, CLI } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
+import { configFrom } from '../src/cli/common-options.js';
 
 /** stderr as lines, without the empty last one. */
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
@@ -136,4 +137,34 @@ test('bnviz run: a JPEG cut in its header fails its group with a one-line reason
   const detail = group.error!.detail!.split('\n');
   t.true(detail.length > 2, 'the full libvips text, every line');
   t.true(detail.filter((l) => l.startsWith('VipsJpeg: premature end of JPEG image')).length >= 2, 'libvips repeats itself there');
+});
+
+test('--help shows each flag\'s default and environment variable', async (t) => {
+  const run = await runCli(['run', '--help']);
+  t.is(run.code, 0);
+  const help = run.stdout.replace(/\s+/g, ' ');
+  for (const expected of [
+    '--background <#rrggbb> colour behind transparent pixels (default: #000000; env: BNVIZ_BACKGROUND)',
+    '--groups <g> channel groups for group normalization (1 or 3) (default: 1; env: BNVIZ_GROUPS)',
+    '--backend <b> tfjs backend: auto, wasm, cpu or node (default: auto; env: BNVIZ_BACKEND)',
+    '--figures <list> figures to draw: overview,panels,compare (default: overview,panels,compare; env: BNVIZ_FIGURES)',
+    '--scale <s> PNG scale; 1 is 1200 x 600 px (default: 1; env: BNVIZ_SCALE)',
+    '-t, --threads <n> worker threads (default: every core; env: BNVIZ_THREADS)',
+    '-c, --config <file> config file (JSON) (env: BNVIZ_CONFIG)',
+  ]) t.true(help.includes(expected), expected);
+  // every flag that is a setting says both
+  const settings = run.stdout.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l) && !/--(json|help|config)\b/.test(l));
+  t.true(settings.length > 20);
+  for (const line of help.split(/ (?=(?:-\w, )?--[a-z-]+ )/).filter((p) => /^(-\w, )?--/.test(p) && !/^(-\w, )?--(json|help|config)\b/.test(p))) {
+    t.regex(line, /\(default: [^;]+; env: BNVIZ_[A-Z_]+\)/, line);
+  }
+});
+
+test('bnviz enqueue --help calls the scan exclusion --exclude; the old --out still works as its name', async (t) => {
+  const help = await runCli(['enqueue', '--help']);
+  t.regex(help.stdout.replace(/\s+/g, ' '), /--exclude <dir> a folder the scan leaves out \(the workers' output folder, when it is inside the dataset\) \(default: out; env: BNVIZ_OUT\)/);
+  t.notRegex(help.stdout, /--out\b/);
+  // both names set the one setting the scan leaves out
+  t.is((await configFrom({ exclude: '/data/set/out' })).out, '/data/set/out');
+  t.is((await configFrom({ out: '/data/set/out' })).out, '/data/set/out');
 });

@@ -4,40 +4,46 @@
  */
 import { Command, Option } from 'commander';
 import type { BnvizConfig } from '../config/load-config.js';
+import { schema } from '../config/schema.js';
 
-/** flag name -> its config key, commander flags and help */
+/**
+ * flag name -> its config key, commander flags and help. `--help` adds each
+ * one's default and environment variable from the schema; `shown` replaces
+ * a default that reads badly as a value (0 threads is every core).
+ */
 export const FLAG_KEYS = {
-  groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group (default 3)' },
-  manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups' },
-  size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size (default 256)' },
-  fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill (default cover)' },
+  groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group' },
+  manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups', shown: 'none: sorted order' },
+  size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size' },
+  fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill' },
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
-  colorProfile: { key: 'colorProfile', flags: '--color-profile <p>', doc: 'ignore (the stored values, as a model reads them) or convert (to sRGB); default ignore' },
-  method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer or group (default batch)' },
-  epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance (default 1e-3)' },
-  gamma: { key: 'gamma', flags: '--gamma <g>', doc: 'scale: one number or R,G,B (default 1)' },
-  beta: { key: 'beta', flags: '--beta <b>', doc: 'offset: one number or R,G,B (default 0)' },
+  colorProfile: { key: 'colorProfile', flags: '--color-profile <p>', doc: 'ignore (the stored values, as a model reads them) or convert (to sRGB)' },
+  method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer or group' },
+  epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance' },
+  gamma: { key: 'gamma', flags: '--gamma <g>', doc: 'scale: one number or R,G,B' },
+  beta: { key: 'beta', flags: '--beta <b>', doc: 'offset: one number or R,G,B' },
   groups: { key: 'groups', flags: '--groups <g>', doc: 'channel groups for group normalization (1 or 3)' },
-  gridSize: { key: 'gridSize', flags: '--grid-size <n>', doc: 'density grid points (default 200)' },
-  bwAdjust: { key: 'bwAdjust', flags: '--bw-adjust <a>', doc: 'bandwidth multiplier (default 1)' },
+  gridSize: { key: 'gridSize', flags: '--grid-size <n>', doc: 'density grid points' },
+  bwAdjust: { key: 'bwAdjust', flags: '--bw-adjust <a>', doc: 'bandwidth multiplier' },
   backend: { key: 'backend', flags: '--backend <b>', doc: 'tfjs backend: auto, wasm, cpu or node' },
-  figures: { key: 'figures', flags: '--figures <list>', doc: 'overview,panels,compare' },
-  formats: { key: 'formats', flags: '--formats <list>', doc: 'png,svg (default png)' },
+  figures: { key: 'figures', flags: '--figures <list>', doc: 'figures to draw: overview,panels,compare' },
+  formats: { key: 'formats', flags: '--formats <list>', doc: 'png,svg' },
   scale: { key: 'scale', flags: '--scale <s>', doc: 'PNG scale; 1 is 1200 x 600 px' },
-  xRange: { key: 'xRange', flags: '--x-range <r>', doc: 'density x range +-r, or auto (default 3.5)' },
+  xRange: { key: 'xRange', flags: '--x-range <r>', doc: 'density x range +-r, or auto' },
   markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels whose every channel is below 0 or above 1' },
   spec: { key: 'spec', flags: '--spec', doc: 'also write each figure spec as JSON' },
-  out: { key: 'out', flags: '-o, --out <dir>', doc: 'output folder (default out)' },
-  runId: { key: 'runId', flags: '--run <id>', doc: 'run id (default: folder name and a hash of its path)' },
-  threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads (default: every core)' },
+  out: { key: 'out', flags: '-o, --out <dir>', doc: 'output folder' },
+  exclude: { key: 'out', flags: '--exclude <dir>', doc: 'a folder the scan leaves out (the workers\' output folder, when it is inside the dataset)' },
+  runId: { key: 'runId', flags: '--run <id>', doc: 'run id', shown: 'folder name and a hash of its path' },
+  threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads', shown: 'every core' },
   force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
-  maxPixels: { key: 'maxPixels', flags: '--max-pixels <n>', doc: 'memory budget of a fleet job: files x size x size (default 8388608)' },
-  redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL (default redis://127.0.0.1:6379)' },
-  prefix: { key: 'redis.prefix', flags: '--prefix <p>', doc: 'Redis key prefix (default bnviz)' },
-  queue: { key: 'queue.name', flags: '--queue <name>', doc: 'queue name (default groups)' },
-  roots: { key: 'roots', flags: '--roots <dirs>', doc: 'dataset roots a worker may read (comma-separated)' },
-  host: { key: 'dashboard.host', flags: '--host <h>', doc: 'dashboard address (default 127.0.0.1)' },
-  port: { key: 'dashboard.port', flags: '--port <n>', doc: 'dashboard port (default 8080)' },
+  maxPixels: { key: 'maxPixels', flags: '--max-pixels <n>', doc: 'memory budget of a fleet job: files x size x size' },
+  redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL' },
+  prefix: { key: 'redis.prefix', flags: '--prefix <p>', doc: 'Redis key prefix' },
+  queue: { key: 'queue.name', flags: '--queue <name>', doc: 'queue name' },
+  roots: { key: 'roots', flags: '--roots <dirs>', doc: 'dataset roots a worker may read (comma-separated)', shown: 'the current folder' },
+  host: { key: 'dashboard.host', flags: '--host <h>', doc: 'dashboard address' },
+  port: { key: 'dashboard.port', flags: '--port <n>', doc: 'dashboard port' },
 } as const;
 
 export type FlagName = keyof typeof FLAG_KEYS;
@@ -49,11 +55,25 @@ export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange'
 /** How a dataset becomes groups. */
 export const DATASET_FLAGS: FlagName[] = ['groupSize', 'manifest'];
 
-/** Adds `--config` and the named flags to a command. */
+/** Adds `--config` and the named flags to a command, each with its default and environment variable in its help. */
 export function withOptions(command: Command, names: FlagName[]): Command {
-  command.addOption(new Option('-c, --config <file>', 'config file (JSON); also BNVIZ_CONFIG'));
-  for (const name of names) command.addOption(new Option(FLAG_KEYS[name].flags, FLAG_KEYS[name].doc));
+  command.addOption(new Option('-c, --config <file>', 'config file (JSON) (env: BNVIZ_CONFIG)'));
+  for (const name of names) {
+    const flag: { key: string; flags: string; doc: string; shown?: string } = FLAG_KEYS[name];
+    const { value, env } = settingOf(flag.key);
+    const shownDefault = flag.shown ?? (Array.isArray(value) ? value.join(',') : String(value));
+    const option = new Option(flag.flags, `${flag.doc} (default: ${shownDefault}${env ? `; env: ${env}` : ''})`);
+    command.addOption(option);
+  }
   return command;
+}
+
+/** A setting's default and environment variable, from the one schema. */
+function settingOf(key: string): { value: unknown; env?: string } {
+  let node: unknown = schema;
+  for (const part of key.split('.')) node = (node as Record<string, unknown>)[part];
+  const entry = node as { default: unknown; env?: string };
+  return { value: entry.default, env: entry.env };
 }
 
 /** Loads the config with the command's flags as the last source (convict is loaded here, when a command runs). */
@@ -64,7 +84,8 @@ export async function configFrom(opts: Record<string, unknown>): Promise<Readonl
   for (const { key, flags: spec } of Object.values(FLAG_KEYS)) {
     const option = new Option(spec);
     const attribute = option.attributeName(); // what commander stores the flag under
-    if (opts[attribute] !== undefined) flags[key] = opts[attribute];
+    if (opts[attribute] === undefined) continue;
+    flags[key] = opts[attribute];
     flagNames[key] = option.long!;
   }
   const onWarning = (message: string) => process.stderr.write(`bnviz: warning: ${message}\n`);

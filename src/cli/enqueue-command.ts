@@ -1,5 +1,5 @@
 /** `bnviz enqueue DIR`: one job per group on the fleet's queue; enqueueing a run again adds nothing. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
 
 export function registerEnqueue(program: Command): void {
@@ -8,7 +8,9 @@ export function registerEnqueue(program: Command): void {
     .description('add one job per group of a folder of images to the fleet\'s queue in Redis, for `bnviz worker` processes to draw; the same run enqueued again adds nothing')
     .argument('<dir>', 'folder of images (searched recursively); workers must be able to read it at the same path')
     .option('--json', 'print the result as JSON');
-  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'out', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'exclude', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  // the old name of --exclude, which read as if it chose where results go (workers choose that)
+  command.addOption(new Option('-o, --out <dir>').hideHelp());
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { enqueueDataset } = await import('../fleet/enqueue-dataset.js');
