@@ -3,13 +3,15 @@
  * exit code 2, naming what to change. Each test runs the built command.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { EXAMPLE_FILES, EXAMPLES, tempDir, CLI } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
+import { watchChild } from './helpers/child-output.js';
 import { configFrom } from '../src/cli/common-options.js';
 
 /** stderr as lines, without the empty last one. */
@@ -167,4 +169,18 @@ test('bnviz enqueue --help calls the scan exclusion --exclude; the old --out sti
   // both names set the one setting the scan leaves out
   t.is((await configFrom({ exclude: '/data/set/out' })).out, '/data/set/out');
   t.is((await configFrom({ out: '/data/set/out' })).out, '/data/set/out');
+});
+
+test('bnviz run stops on SIGTERM before its run starts, even while blocked reading its manifest (a FIFO nobody writes)', async (t) => {
+  const dir = tempDir();
+  const fifo = join(dir, 'manifest.txt');
+  execFileSync('mkfifo', [fifo]);
+  const child = spawn(process.execPath, [CLI, 'run', EXAMPLES, '--out', join(dir, 'out'), '--manifest', fifo], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const watched = watchChild(child);
+  // Opening the FIFO for writing returns once bnviz has opened it to read: it is now blocked in that read.
+  const writer = await open(fifo, 'w');
+  t.teardown(() => writer.close());
+  child.kill('SIGTERM');
+  t.is(await watched.exited, 'SIGTERM');
+  t.deepEqual(lines(watched.stderr()), ['bnviz: SIGTERM: stopped before the run started']);
 });

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 /** A path as the user would type it: relative to here when below here, else absolute. */
 const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
 import type { GroupResult } from '../group/group-task.js';
-import { onSignals } from '../util/on-signals.js';
+import { onSignals, quitBySignal } from '../util/on-signals.js';
 import { failedLine, terminalProgress } from './run-progress.js';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
 
@@ -31,8 +31,8 @@ export function registerRun(program: Command): void {
     let running = false;
     const offSignals = onSignals((signal) => {
       if (!running) {
-        process.stderr.write(`\nbnviz: ${signal}: stopped before the run started\n`);
-        process.exit(130);
+        process.stderr.write(`bnviz: ${signal}: stopped before the run started\n`);
+        quitBySignal(signal);
       }
       abort.abort();
       bar?.stop();

@@ -17,3 +17,16 @@ export function onSignals(first: (signal: NodeJS.Signals) => void): () => void {
     process.off('SIGTERM', handler);
   };
 }
+
+/**
+ * Ends the process by `signal` itself, as if no handler were installed: the
+ * kernel ends it at once. process.exit would wait for Node's threads, and one
+ * blocked in a read that never returns (a FIFO, a hung network mount) would
+ * keep it alive for ever.
+ */
+export function quitBySignal(signal: NodeJS.Signals): never {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The kernel may deliver it to another of the process's threads a moment later: wait for it here.
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+}
