@@ -27,6 +27,7 @@ import { summarize } from '../src/compute/summarize.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import { benchOverview } from './bench-figures.js';
 import { benchDataset } from './bench-data.js';
+import { benchFitAll } from './bench-fit.js';
 
 const ROOT = resolve('.');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
@@ -121,6 +122,11 @@ async function main() {
     const data2000 = await benchDataset(join(WORK, 'data-2000'), 2000, 'jpg');
     const big = benchRun(data2000, 0, 'big');
     console.log(`\nbnviz run, 2,000 groups, ${cores} threads: ${big.timings.groupsPerSecond.toFixed(1)} groups/s, peak RSS ${big.timings.peakRssMB.toFixed(0)} MB (200 groups: ${all.timings.peakRssMB.toFixed(0)} MB)`);
+  }
+
+  if (process.env.BENCH_FIT !== '0') {
+    console.log('\nbnviz fit, 600 generated 256x256 images, median of 3:');
+    for (const r of await benchFitAll()) console.log(`  ${r.format.toUpperCase().padEnd(4)} ${String(r.threads).padStart(2)} threads: ${r.imagesPerSecond.toFixed(0)} images/s`);
   }
 
   const fleet = join(ROOT, 'dist', 'scripts', 'bench-fleet.js');

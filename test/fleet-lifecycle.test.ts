@@ -74,7 +74,8 @@ test('a job whose worker is killed twice is counted failed, the run finishes wit
   // A third worker finds the job stalled a second time: BullMQ fails it, and the run counts it.
   const w3 = worker(t, s, ['--roots', dir, '--out', out]);
   await w3.ready;
-  await until('run.json', () => existsSync(join(out, runId, 'run.json')) && runJson(out, runId).status === 'finished', { unless: w3.exited.then((c) => `worker exited ${c}`) });
+  // the files are written first, then the run is marked finished in Redis
+  await until('run.json and the run marked finished', async () => existsSync(join(out, runId, 'run.json')) && runJson(out, runId).status === 'finished' && (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w3.exited.then((c) => `worker exited ${c}`) });
   const record = runJson(out, runId);
   t.is(record.counts.done, 1);
   t.is(record.counts.failed, 1);

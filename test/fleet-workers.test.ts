@@ -208,6 +208,8 @@ test.serial('a transient failure (the output folder unusable) is retried with ba
   rmSync(join(out, runId, 'groups'));
   const run = await finished(s, runId, [w]);
   t.like(run, { total: 1, done: 1, failed: 0 });
+  // the run is counted just before BullMQ completes the job; the worker tells of it after
+  await w.waitFor('the job done', (e) => e.event === 'job' && e.status === 'done');
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   const [job] = await queue.getCompleted();

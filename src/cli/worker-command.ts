@@ -35,19 +35,20 @@ export function registerWorker(program: Command): void {
         else process.stderr.write(`bnviz: worker: ${messageOf(err)} (carrying on)\n`);
       },
     });
-    const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: redact(config.redis.url), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
-    if (json) emit(ready);
-    else process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${worker.threads} threads, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
-
     // First signal: take no new jobs, finish the ones in hand, close, exit 0. A second one quits at once
     // (the jobs in hand then stall, and another worker takes them up once their locks lapse).
-    const { stuck } = await new Promise<{ stuck: boolean }>((resolve, reject) => {
+    // Listened for before "ready" is said, so a signal sent on hearing it is never missed.
+    const stopped = new Promise<{ stuck: boolean }>((resolve, reject) => {
       onSignals((signal) => {
         if (json) emit({ event: 'stopping', signal });
         else process.stderr.write(`bnviz: worker: ${signal}: finishing the jobs in hand (again to quit now)\n`);
         worker.close().then(resolve, reject);
       });
     });
+    const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: redact(config.redis.url), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
+    if (json) emit(ready);
+    else process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${worker.threads} threads, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
+    const { stuck } = await stopped;
     const why = 'a thread is blocked in a read that does not return (its job goes back to the queue by its lock); ending by SIGKILL';
     if (json) emit({ event: 'stopped', ...(stuck ? { stuck: why } : {}) });
     else process.stderr.write(`bnviz: worker stopped${stuck ? `: ${why}` : ''}\n`);
