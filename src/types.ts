@@ -74,6 +74,31 @@ export interface NormOptions {
   beta: number | [number, number, number];
   /** Channel groups for `group` normalization (must divide 3: 1 or 3). */
   groups: number;
+  /**
+   * Statistics given instead of the batch's own (`--stats`): batch
+   * normalization as a trained model does it at inference time, or an input
+   * pipeline's `Normalize(mean, std)`. Only for method 'batch'.
+   */
+  normStats?: NormStats;
+}
+
+/** Per channel statistics to normalize with: `(x - mean) / sqrt(variance + epsilon) * gamma + beta`. */
+export interface NormStats {
+  /** Where they come from: the dataset's own (bnviz fit), ImageNet's, or a JSON file. */
+  source: 'dataset' | 'imagenet' | 'file';
+  /** What the figures and stats.json say: "the dataset's mean and std (600 images)". */
+  label: string;
+  mean: [number, number, number];
+  variance: [number, number, number];
+  /** 0 for a mean and std (Normalize); a BN layer's own epsilon for its moving statistics. */
+  epsilon: number;
+  /** A BN layer's own scale and offset; absent: the gamma and beta settings. */
+  gamma?: [number, number, number];
+  beta?: [number, number, number];
+  /** Images the statistics were taken over (source 'dataset'). */
+  images?: number;
+  /** The file they were read from (source 'file'). */
+  file?: string;
 }
 
 /** Options of the density step. */
@@ -137,6 +162,8 @@ export interface GroupStats {
   backend: string;
   /** The moments the normalization used, one entry a set of values normalized together. */
   moments: Moment[];
+  /** The statistics given instead of the batch's own (`--stats`), when they were. */
+  normalizedWith?: NormStats;
   /** Batch statistics per channel, as in the reference stats.json; only for batch normalization, the one method that uses them. */
   batch?: { mean: number[]; variance: number[] };
   /** The min and max over the whole group used by the min-max variant. */

@@ -19,6 +19,7 @@ export const FLAG_KEYS = {
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
   colorProfile: { key: 'colorProfile', flags: '--color-profile <p>', doc: 'ignore (the stored values, as a model reads them) or convert (to sRGB)' },
   method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer or group' },
+  stats: { key: 'stats', flags: '--stats <s>', doc: 'what batch norm. normalizes with: batch, dataset, imagenet or a JSON file (bnviz fit --save, or a BN layer\'s moving statistics)' },
   epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance' },
   gamma: { key: 'gamma', flags: '--gamma <g>', doc: 'scale: one number or R,G,B' },
   beta: { key: 'beta', flags: '--beta <b>', doc: 'offset: one number or R,G,B' },
@@ -49,7 +50,7 @@ export const FLAG_KEYS = {
 export type FlagName = keyof typeof FLAG_KEYS;
 
 /** The flags of the compute steps (decode and normalize): what one group's numbers depend on. */
-export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'method', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
+export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'method', 'stats', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
 /** The flags of the figures. */
 export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange', 'markUnseen', 'spec'];
 /** How a dataset becomes groups. */

@@ -13,8 +13,9 @@ export function registerInspect(program: Command): void {
   command.action(async (files: string[], opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { computeFiles } = await import('../group/compute-files.js');
+    const { normStatsOf } = await import('../fit/norm-stats.js');
     const { computeOptions, decodeOptions } = await import('../config/derive-options.js');
-    const { stats } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config), minmaxPixels: false });
+    const { stats } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config), normStats: await normStatsOf(config), minmaxPixels: false });
     process.stdout.write(opts.json ? `${JSON.stringify(stats)}\n` : `${statsTable(stats)}\n`);
   });
 }

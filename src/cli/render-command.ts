@@ -14,10 +14,11 @@ export function registerRender(program: Command): void {
     const { prepareOutputFolder } = await import('../records/output-folder.js');
     await prepareOutputFolder(config.out);
     const { computeFiles } = await import('../group/compute-files.js');
+    const { normStatsOf } = await import('../fit/norm-stats.js');
     const { computeOptions, decodeOptions, groupOptions } = await import('../config/derive-options.js');
     const { drawFigures } = await import('../figure/index.js');
     const { writeFileAtomic } = await import('../records/write-atomic.js');
-    const { stats, arrays } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config) });
+    const { stats, arrays } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config), normStats: await normStatsOf(config) });
     const outputs = await drawFigures({ stats, arrays }, groupOptions(config));
     outputs.push({ name: 'stats.json', bytes: Buffer.from(JSON.stringify(stats)) });
     // Each file appears whole or not at all (temporary file, then rename), so a watcher never reads half a PNG.

@@ -44,6 +44,10 @@ export function registerRun(program: Command): void {
     };
     try {
       const { record, runDir } = await runDataset(dir, config, {
+        fit(info) {
+          if (json) emit({ event: 'fit', ...info });
+          else process.stderr.write(`bnviz: --stats dataset: reading the ${info.images} images once for the dataset's mean and std\n`);
+        },
         start(info) {
           running = true;
           if (json) emit({ event: 'start', ...info });

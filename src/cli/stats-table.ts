@@ -6,8 +6,14 @@ const num = (v: number) => v.toFixed(4).padStart(8);
 
 export function statsTable(stats: GroupStats): string {
   const lines: string[] = [];
-  lines.push(`${stats.method} normalization, epsilon ${stats.epsilon}, backend ${stats.backend}, bnviz ${stats.version}`);
-  if (stats.batch) {
+  const given = stats.normalizedWith;
+  lines.push(given
+    ? `${stats.method} normalization with ${given.label}, epsilon ${given.epsilon}, backend ${stats.backend}, bnviz ${stats.version}`
+    : `${stats.method} normalization, epsilon ${stats.epsilon}, backend ${stats.backend}, bnviz ${stats.version}`);
+  if (given) {
+    lines.push(`mean           R ${num(given.mean[0])}  G ${num(given.mean[1])}  B ${num(given.mean[2])}`);
+    lines.push(`variance       R ${num(given.variance[0])}  G ${num(given.variance[1])}  B ${num(given.variance[2])}`);
+  } else if (stats.batch) {
     lines.push(`batch mean     R ${num(stats.batch.mean[0])}  G ${num(stats.batch.mean[1])}  B ${num(stats.batch.mean[2])}`);
     lines.push(`batch variance R ${num(stats.batch.variance[0])}  G ${num(stats.batch.variance[1])}  B ${num(stats.batch.variance[2])}`);
   } else {

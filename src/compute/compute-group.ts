@@ -69,7 +69,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
     method,
     backend,
     moments: momentsOf(norm, options, files),
-    ...(method === 'batch' ? { batch: { mean: norm.batchMean, variance: norm.batchVariance } } : {}),
+    ...(options.normStats ? { normalizedWith: options.normStats } : method === 'batch' ? { batch: { mean: norm.batchMean, variance: norm.batchVariance } } : {}),
     minmax: range,
     images: images.map((img, i) => ({
       file: basename(files[i]),
@@ -91,7 +91,9 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
 /** The moments the method used, named by what they were taken over. */
 function momentsOf(norm: NormResult, options: NormOptions, files: string[]): Moment[] {
   if (options.method === 'batch') {
-    return CHANNELS.map((channel, c) => ({ channels: [channel], over: 'N,H,W', mean: norm.mean[c], variance: norm.variance[c] }));
+    // given statistics were taken over something else than this batch: their label says what
+    const over = options.normStats ? options.normStats.label : 'N,H,W';
+    return CHANNELS.map((channel, c) => ({ channels: [channel], over, mean: norm.mean[c], variance: norm.variance[c] }));
   }
   const groups = channelGroups(options);
   const per = 3 / groups;

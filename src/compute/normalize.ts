@@ -51,6 +51,12 @@ export async function normalize(images: RgbImage[], options: NormOptions): Promi
     const gamma = perChannel(options.gamma);
     const beta = perChannel(options.beta);
     const { mean: batchMean, variance: batchVariance } = await batchMoments(x, weights);
+    if (options.method === 'batch' && options.normStats) {
+      // given statistics (--stats): a trained model at inference time, or Normalize(mean, std)
+      const g = options.normStats;
+      const out = tf.tidy(() => tf.batchNorm(x, tf.tensor1d(g.mean), tf.tensor1d(g.variance), tf.tensor1d(g.beta ?? beta), tf.tensor1d(g.gamma ?? gamma), g.epsilon));
+      return { normalized: await imagesOf(out, n, pixels), mean: [...g.mean], variance: [...g.variance], batchMean, batchVariance };
+    }
     if (options.method === 'batch') {
       const out = tf.tidy(() => tf.batchNorm(x, tf.tensor1d(batchMean), tf.tensor1d(batchVariance), tf.tensor1d(beta), tf.tensor1d(gamma), options.epsilon));
       return { normalized: await imagesOf(out, n, pixels), mean: batchMean, variance: batchVariance, batchMean, batchVariance };

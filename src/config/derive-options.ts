@@ -23,6 +23,7 @@ export function computeOptions(config: Readonly<BnvizConfig>): ComputeOptions {
 
 /** Everything a group's outputs depend on besides its files (the keys of the group option rules): what a GroupTask carries. */
 export function groupOptions(config: Readonly<BnvizConfig>): GroupOptions {
+  // normStats is resolved from the stats setting by the driver (fit/norm-stats.ts), not read from the config
   const keys = Object.keys(groupOptionRules) as Array<keyof GroupOptions>;
   // structuredClone: the config is frozen, a task's options are the caller's to change
   return structuredClone(Object.fromEntries(keys.map((k) => [k, config[k]]))) as GroupOptions;

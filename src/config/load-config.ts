@@ -11,6 +11,8 @@ import { schema } from './schema.js';
 
 /** Every setting, as loadConfig returns it (deep-frozen). The group options' types come from their rules. */
 export interface BnvizConfig extends GroupOptions {
+  /** What batch normalization normalizes with: batch, dataset, imagenet or a JSON file (resolved by fit/norm-stats.ts into GroupOptions.normStats). */
+  stats: string;
   groupSize: number;
   manifest: string;
   out: string;

@@ -45,7 +45,25 @@ export const groupOptionRules = {
   spec: flag(),
 };
 
-export const groupOptionsSchema = z.strictObject(groupOptionRules);
+/** `--stats`: batch, dataset, imagenet, or the path of a JSON file. */
+export const statsChoice = z.string().min(1).max(4096).describe('batch, dataset, imagenet or the path of a JSON file');
+
+const triple = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
+
+/** Statistics to normalize with instead of the batch's own, resolved from `--stats` (see fit/norm-stats.ts). */
+export const normStatsSchema = z.strictObject({
+  source: z.enum(['dataset', 'imagenet', 'file']),
+  label: z.string().max(500),
+  mean: triple,
+  variance: z.tuple([z.number().nonnegative().finite(), z.number().nonnegative().finite(), z.number().nonnegative().finite()]),
+  epsilon: z.number().nonnegative().finite(),
+  gamma: triple.optional(),
+  beta: triple.optional(),
+  images: z.number().int().nonnegative().optional(),
+  file: z.string().max(4096).optional(),
+}).describe('per channel statistics (source, label, mean, variance, epsilon)');
+
+export const groupOptionsSchema = z.strictObject({ ...groupOptionRules, normStats: normStatsSchema.optional() });
 
 /** The options of a group: what `bnviz run` passes each group and a job document carries. */
 export type GroupOptions = z.infer<typeof groupOptionsSchema>;

@@ -6,7 +6,7 @@
  */
 import convict from 'convict';
 import type { z } from 'zod';
-import { flag, groupOptionRules as rules, intBetween, numberBetween } from './rules.js';
+import { flag, groupOptionRules as rules, intBetween, numberBetween, statsChoice } from './rules.js';
 
 /** Custom formats, registered with convict once under their names. */
 const formats: Record<string, convict.Format> = {};
@@ -63,6 +63,10 @@ export const schema = {
   method: {
     doc: 'Normalization: batch (per channel over N,H,W, as Keras BatchNormalization in training mode), instance (per image and channel over H,W), layer (per image over H,W,C), group (per image over H,W and each group of channels).',
     format: rule('method', rules.method), default: 'batch', env: 'BNVIZ_METHOD',
+  },
+  stats: {
+    doc: 'What batch normalization normalizes with: batch (each group by its own statistics, a model in training), dataset (the whole folder\'s mean and std, as bnviz fit computes them: a trained model, or Normalize), imagenet (mean 0.485,0.456,0.406, std 0.229,0.224,0.225), or a JSON file: bnviz fit\'s output, or a BN layer\'s moving_mean, moving_variance, gamma, beta.',
+    format: rule('stats', statsChoice), default: 'batch', env: 'BNVIZ_STATS',
   },
   epsilon: {
     doc: 'Added to the variance before the square root (Keras BatchNormalization default 1e-3).',

@@ -21,7 +21,7 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
   const n = stats.images.length;
   const width = Math.max(600, 400 * n);
   const height = 800;
-  const names = methodNames(stats.method);
+  const names = methodNames(stats.method, stats.normalizedWith);
   const rows = [
     { key: 'original' as const, heading: `before ${names.noun}` },
     {

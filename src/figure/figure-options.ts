@@ -1,5 +1,6 @@
 /** What every figure builder takes. */
-import type { GroupArrays, GroupStats, ImageStats, NormMethod } from '../types.js';
+import { basename } from 'node:path';
+import type { GroupArrays, GroupStats, ImageStats, NormMethod, NormStats } from '../types.js';
 
 export interface FigureOptions {
   /** Half-width of the density panels' symmetric x range, or 'auto' to fit the data (default 3.5, the write-up's). */
@@ -18,8 +19,17 @@ export interface FigureInput {
   arrays: GroupArrays;
 }
 
-/** Short and long names of the normalization, for titles ("batch norm.", "batch normalized"). */
-export function methodNames(method: NormMethod | undefined): { short: string; long: string; noun: string } {
+/**
+ * Short and long names of the normalization, for titles ("batch norm.",
+ * "batch normalized"); with given statistics (--stats), which ones
+ * ("dataset norm.", "ImageNet normalization").
+ */
+export function methodNames(method: NormMethod | undefined, given?: NormStats): { short: string; long: string; noun: string } {
+  if (given) {
+    const short = given.source === 'imagenet' ? 'ImageNet' : given.source === 'dataset' ? 'dataset' : given.file ? basename(given.file) : 'given';
+    // short: the overview's footer names the statistics in full
+    return { short: `${short} norm.`, long: `${short} normalized`, noun: `${short} normalization` };
+  }
   const m = method ?? 'batch';
   return { short: `${m} norm.`, long: `${m} normalized`, noun: `${m} normalization` };
 }

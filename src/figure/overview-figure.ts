@@ -23,7 +23,7 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
   const n = stats.images.length;
   const width = Math.max(600, 400 * n);
   const height = 600;
-  const names = methodNames(stats.method);
+  const names = methodNames(stats.method, stats.normalizedWith);
   const original = stats.images.map((im) => im.channels.map((c) => c.original));
   const normalized = stats.images.map((im) => im.channels.map((c) => c.normalized));
   const r = options.xRange === 'auto' ? autoRange([...original, ...normalized]) : options.xRange;
@@ -39,7 +39,9 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
         { color: rgbCss(UNSEEN_MARK_COLORS.above), label: 'every channel above 1 (drawn white)' },
       ]
     : [];
-  const footer = figureFooter(width, height, CAPTION, legend);
+  // given statistics (--stats) are named in full: "Normalized with the dataset's mean and std (600 images)."
+  const given = stats.normalizedWith ? `Normalized with ${stats.normalizedWith.label}. ` : '';
+  const footer = figureFooter(width, height, given + CAPTION, legend);
 
   const cells: GridCell[] = [];
   for (let i = 0; i < n; i++) {

@@ -25,7 +25,7 @@ export function panelsFigure({ stats, arrays }: FigureInput, options: FigureOpti
   const width = Math.max(600, 400 * n);
   // Each block is one of the write-up's 12 x 8 inch plot() figures.
   const blockHeight = 800;
-  const names = methodNames(stats.method);
+  const names = methodNames(stats.method, stats.normalizedWith);
   const headings: Record<Block, string> = {
     original: 'original images',
     normalized: `${names.long} images`,

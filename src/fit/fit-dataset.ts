@@ -17,6 +17,8 @@ import { VERSION } from '../version.js';
 import { LevelCounts, type ChannelMoments } from './level-counts.js';
 
 export interface FitOptions extends DecodeOptions {
+  /** The images to count, relative to root (default: every image under it). */
+  files?: string[];
   /** Images decoded at once (default: every core). */
   threads?: number;
   /** Told after each image, read or skipped. */
@@ -33,7 +35,7 @@ export interface FitResult extends ChannelMoments {
 
 export async function fitDataset(root: string, options: FitOptions): Promise<FitResult> {
   const base = resolve(root);
-  const files = await scanImages(base);
+  const files = options.files ?? (await scanImages(base));
   if (files.length === 0) throw new InputError(base, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
   const decode: DecodeOptions = { size: options.size, fit: options.fit, background: options.background, colorProfile: options.colorProfile };
   const counts = new LevelCounts();

@@ -11,7 +11,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
-import { groupOptions } from '../config/derive-options.js';
+import { decodeOptions, groupOptions } from '../config/derive-options.js';
+import { resolveNormStats } from '../fit/norm-stats.js';
 import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
 import { UsageError } from '../errors.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
@@ -27,6 +28,8 @@ const IN_FLIGHT = 4;
 export interface EnqueueOptions {
   /** A connection to use (left open); by default one is made from config.redis.url and closed after. */
   redis?: Redis;
+  /** With `--stats dataset`: told before the pass over every image that comes first. */
+  onFitStart?(): void;
   /** Jobs per bulk add (default 1000). */
   chunkSize?: number;
   /** Called after each chunk with the groups handled so far. */
@@ -67,6 +70,11 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  // --stats: resolved to numbers here, so every job carries the same ones; dataset reads every image once, on this machine
+  const normStats = await resolveNormStats(config.stats, {
+    method: config.method, root: plan.root, files: plan.groups.flatMap((g) => g.files), decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
+    onFitStart: options.onFitStart,
+  });
   const queueName = config.queue.name;
   if (RESERVED_QUEUE_NAMES.includes(queueName) || !/^[A-Za-z0-9._-]+$/.test(queueName)) {
     throw new UsageError(`Expected a queue name of letters, digits, '.', '_' or '-', not ${RESERVED_QUEUE_NAMES.join(', ')}, but received ${JSON.stringify(queueName)}`);
@@ -76,6 +84,7 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   const queue = new Queue(queueName, { connection: redis, prefix });
   const chunkSize = options.chunkSize ?? 1000;
   const groupOpts = groupOptions(config);
+  if (normStats) groupOpts.normStats = normStats;
   const k = runKeys(prefix, runId);
   const jobOpts = { attempts: config.queue.attempts, backoff: { type: 'exponential', delay: config.queue.backoffMs } };
   let added = 0;

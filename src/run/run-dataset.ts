@@ -5,7 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
-import { groupOptions } from '../config/derive-options.js';
+import { decodeOptions, groupOptions } from '../config/derive-options.js';
+import { resolveNormStats } from '../fit/norm-stats.js';
 import { planDataset } from '../dataset/plan-dataset.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +21,8 @@ import { forEachBounded } from '../util/bounded.js';
 export interface RunEvents {
   /** The plan is made and the pool started. */
   start?(info: { runId: string; runDir: string; groups: number; images: number; threads: number; partialGroups: string[] }): void;
+  /** With `--stats dataset`: the pass over every image that comes first. */
+  fit?(info: { images: number }): void;
   /** A group finished (done, skipped or failed). */
   group?(result: GroupResult, progress: { finished: number; total: number }): void;
 }
@@ -40,6 +43,13 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   await removeStale(runDir);
 
   const options = groupOptions(config);
+  // --stats: given statistics, or (dataset) the run's own images' in a first pass
+  const files = plan.groups.flatMap((g) => g.files);
+  const normStats = await resolveNormStats(config.stats, {
+    method: config.method, root: plan.root, files, decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
+    onFitStart: () => events.fit?.({ images: files.length }),
+  });
+  if (normStats) options.normStats = normStats;
   const partialGroups = plan.groups.filter((g) => g.partial).map((g) => g.groupId);
   const index = new Map(plan.groups.map((g) => [g.groupId, g.index]));
   const facts: RunFacts = {
