@@ -17,7 +17,10 @@ export function registerEnqueue(program: Command): void {
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
     // Connected first: an unreachable Redis is one line within seconds, before the dataset is scanned.
-    const result = await withCommandRedis(config.redis.url, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, { redis }));
+    const result = await withCommandRedis(config.redis.url, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, {
+      redis,
+      onFitStart: () => process.stderr.write('bnviz: --stats dataset: reading every image once, here, for the dataset\'s mean and std\n'),
+    }));
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);
