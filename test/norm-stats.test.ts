@@ -112,3 +112,28 @@ test('--stats refused where it cannot apply: another method, dataset without a f
     t.regex(r.stderr, message);
   }
 });
+
+test('index.html opens with how the unseen share spreads over the run\'s images, per channel: the counts of summary.csv\'s shares in bins of 5%', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 8; i++) await writePng(join(dir, `i${i}.png`), 36 + 5 * i, 36, i);
+  const out = tempDir();
+  const config = loadConfig({ env: {}, flags: { out, stats: 'imagenet', size: 32, figures: ['overview'], groupSize: 3, threads: 1 } });
+  const { runDir } = await runDataset(dir, config);
+  const page = readFileSync(join(runDir, 'index.html'), 'utf8');
+  // from summary.csv: the unseen column (below 0 plus above 1) of each image and channel
+  const [header, ...lines] = readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n');
+  const cols = header!.split(',');
+  const want: Record<string, number[]> = { R: Array(20).fill(0), G: Array(20).fill(0), B: Array(20).fill(0) };
+  for (const line of lines) {
+    const cells = line.split(',');
+    const share = Number(cells[cols.indexOf('unseen')]);
+    want[cells[cols.indexOf('channel')]!]![Math.min(19, Math.floor(share * 20))]++;
+  }
+  for (const c of ['R', 'G', 'B']) {
+    const got = new RegExp(`data-${c.toLowerCase()}="([0-9,]+)"`).exec(page)?.[1];
+    t.is(got, want[c]!.join(','), c);
+  }
+  t.is(want.R!.reduce((a, b) => a + b, 0), 8);
+  t.regex(page, /How much of each image no image can show, per channel \(8 images, batch normalization with ImageNet&#39;s mean and std\)/);
+  t.regex(page, /batch normalization with ImageNet&#39;s mean and std\.<\/p>/);
+});

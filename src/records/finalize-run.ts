@@ -12,6 +12,7 @@ import { galleryHtml, type GalleryEntry } from './gallery-html.js';
 import { groupDir, readRecord } from './group-record.js';
 import type { RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
+import { UnseenSpread } from './unseen-spread.js';
 import { TEMP_PREFIX, writeFileAtomic, writeStreamAtomic } from './write-atomic.js';
 
 export const RUN_FILES = ['summary.csv', 'index.html', 'run.json'] as const;
@@ -19,16 +20,18 @@ export const RUN_FILES = ['summary.csv', 'index.html', 'run.json'] as const;
 export async function finalizeRun(runDir: string, run: RunRecord, groups: Iterable<{ groupId: string }>): Promise<void> {
   await removeRunTemporaries(runDir);
   const entries: GalleryEntry[] = [];
+  const spread = new UnseenSpread();
   await writeStreamAtomic(join(runDir, 'summary.csv'), async (write) => {
     await write(SUMMARY_HEADER);
     for (const { groupId } of groups) {
       const record = await readRecord(groupDir(runDir, groupId));
       if (!record || record.status !== 'done') continue;
       await write(summaryLines(groupId, record.rows));
+      spread.add(record.rows);
       entries.push({ groupId, files: record.files, maxUnseen: record.maxUnseen, outputs: record.outputs });
     }
   });
-  await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(run, entries));
+  await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(run, entries, spread));
   await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
 }
 

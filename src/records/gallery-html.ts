@@ -10,6 +10,7 @@ import { SORT_CARDS_SCRIPT } from '../util/sort-cards-script.js';
 import { mainFigureOf, thumbnailOf } from './group-record.js';
 import { THUMBNAIL } from './thumbnail.js';
 import type { RunRecord } from './run-record.js';
+import type { UnseenSpread } from './unseen-spread.js';
 
 export interface GalleryEntry {
   groupId: string;
@@ -33,7 +34,13 @@ function card(e: GalleryEntry, i: number): Html {
 </figure>`;
 }
 
-export function galleryHtml(run: RunRecord, entries: GalleryEntry[]): string {
+/** What the run normalized with: "batch normalization, epsilon 0.001", or the statistics given (--stats). */
+function normalizedWith(run: RunRecord): string {
+  const given = run.options.normStats;
+  return given ? `${run.options.method} normalization with ${given.label}` : `${run.options.method} normalization, epsilon ${run.options.epsilon}`;
+}
+
+export function galleryHtml(run: RunRecord, entries: GalleryEntry[], spread?: UnseenSpread): string {
   const cards = entries.map((e, i) => html`${i ? '\n' : ''}${card(e, i)}`);
   const failures = run.failures.map((f, i) => html`${i ? '\n' : ''}<li><b>${f.groupId}</b> (${f.files.join(', ')}): ${f.error.message}</li>`);
   const c = run.counts;
@@ -48,12 +55,14 @@ figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem;background
 figure img{width:100%;height:auto;display:block}
 .unseen{background:#333;color:#fff;border-radius:3px;padding:0 .3rem;font-size:.85em}
 .failures{color:#a00}
+.spread{margin:.5rem 0 1rem}.spread p{font-size:.85em;color:#444;max-width:640px}
 button{margin-right:.4rem}
 </style></head><body>
 <header><h1>bnviz run ${run.runId}</h1>
-<p>${run.root}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${run.options.method} normalization, epsilon ${run.options.epsilon}.</p>
+<p>${run.root}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${normalizedWith(run)}.</p>
 <p>${c.done + c.skipped} done${c.skipped ? ` (${c.skipped} from an earlier run)` : ''}, ${c.failed} failed. Status: ${run.status}.</p>
 <p>Unseen: values below 0 (drawn black) or above 1 (drawn white), which no image can show.</p>
+${spread?.svg(normalizedWith(run)) ?? ''}
 <p>Sort: <button data-sort="unseen-desc">most unseen first</button><button data-sort="unseen-asc">least unseen first</button><button data-sort="order">dataset order</button></p>
 </header>
 ${failures.length ? html`<section class="failures"><h2>Failed groups (${failures.length})</h2><ul>\n${failures}\n</ul></section>` : ''}

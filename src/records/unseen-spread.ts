@@ -1,0 +1,69 @@
+/**
+ * How the share of unseen values (below 0 or above 1) spreads over a run's
+ * images, per channel: a histogram of 20 bins of 5%, counted as the groups'
+ * summary rows stream by (flat memory), drawn as an inline SVG at the top of
+ * index.html.
+ */
+import { html, type Html } from '../util/html.js';
+import type { SummaryRow } from '../group/group-task.js';
+
+export const SPREAD_BINS = 20;
+const CHANNEL_COLORS = { R: '#d62728', G: '#2ca02c', B: '#1f77b4' } as const;
+const CHANNELS = ['R', 'G', 'B'] as const;
+
+/** The bin of a share in [0, 1]: [0, 5%) is 0, ..., [95%, 100%] is 19. */
+export function spreadBin(share: number): number {
+  return Math.min(SPREAD_BINS - 1, Math.max(0, Math.floor(share * SPREAD_BINS)));
+}
+
+export class UnseenSpread {
+  /** Per channel, images per bin. */
+  readonly counts = { R: new Array<number>(SPREAD_BINS).fill(0), G: new Array<number>(SPREAD_BINS).fill(0), B: new Array<number>(SPREAD_BINS).fill(0) };
+  private readonly sums = { R: 0, G: 0, B: 0 };
+  private images = 0;
+
+  add(rows: readonly SummaryRow[]): void {
+    for (const r of rows) {
+      const share = r.below0 + r.above1;
+      this.counts[r.channel][spreadBin(share)]!++;
+      this.sums[r.channel] += share;
+      if (r.channel === 'R') this.images++;
+    }
+  }
+
+  /** The histogram as an SVG figure with its caption; empty when no image was counted. */
+  svg(label: string): Html | '' {
+    if (this.images === 0) return '';
+    const w = 640;
+    const h = 170;
+    const left = 44;
+    const bottom = 30;
+    const top = 8;
+    const plotW = w - left - 22;
+    const plotH = h - top - bottom;
+    const max = Math.max(1, ...CHANNELS.flatMap((c) => this.counts[c]));
+    const binW = plotW / SPREAD_BINS;
+    const barW = binW / 3.4;
+    const bars = CHANNELS.flatMap((c, k) => this.counts[c].map((n, b) => {
+      if (n === 0) return '';
+      const bh = (n / max) * plotH;
+      return html`<rect x="${(left + b * binW + 0.15 * binW + k * barW).toFixed(1)}" y="${(top + plotH - bh).toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${CHANNEL_COLORS[c]}" fill-opacity="0.75"><title>${c}: ${n} images with ${b * 5}–${b * 5 + 5}% unseen</title></rect>`;
+    }));
+    const ticks = [0, 25, 50, 75, 100].map((p) => {
+      const x = left + (p / 100) * plotW;
+      return html`<line x1="${x}" x2="${x}" y1="${top + plotH}" y2="${top + plotH + 4}" stroke="#333"/><text x="${x}" y="${top + plotH + 16}" text-anchor="middle">${p}%</text>`;
+    });
+    const mean = (c: (typeof CHANNELS)[number]) => `${c} ${((this.sums[c] / this.images) * 100).toFixed(1)}%`;
+    return html`<section class="spread">
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-size="11" data-r="${this.counts.R.join(',')}" data-g="${this.counts.G.join(',')}" data-b="${this.counts.B.join(',')}">
+<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#333"/>
+<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#333"/>
+<text x="${left - 6}" y="${top + 8}" text-anchor="end">${max}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end">0</text>
+<text x="12" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 12 ${top + plotH / 2})">images</text>
+${ticks}
+${bars}
+</svg>
+<p>How much of each image no image can show, per channel (${this.images} images, ${label}): the share of its values below 0 or above 1, in bins of 5%. Mean: ${mean('R')}, ${mean('G')}, ${mean('B')}.</p>
+</section>`;
+  }
+}
