@@ -137,6 +137,12 @@ export interface ChannelStats {
   normalized: ValueStats;
   /** The write-up's min-max scaled variant (one min and max over the whole group). */
   minmax: ValueStats;
+  /**
+   * With given statistics (--stats): the shares below 0 and above 1 that the
+   * batch's own statistics would have given, side by side, to show which
+   * images a small batch distorts most.
+   */
+  ownBatch?: { below0: number; above1: number };
 }
 
 export interface ImageStats {

@@ -88,7 +88,7 @@ test('spreadsheetSafe quotes text that starts with = + - @ tab or CR, and nothin
   for (const s of ['a=1', 'photo.png', '1-2.png', '']) t.is(spreadsheetSafe(s), s);
   // numbers stay numbers: only the group and file columns are text
   const line = summaryLines('0001-abc', [{ file: '=HYPERLINK("http://x")', channel: 'R', min: -0.5, max: 1, mean: 0, std: 1, normMin: -1, normMax: 1, normMean: 0, normStd: 1, below0: 0.1, above1: 0 }]);
-  t.is(line, `0001-abc,"'=HYPERLINK(""http://x"")",R,-0.5,1,0,1,-1,1,0,1,0.1,0,0.1\n`);
+  t.is(line, `0001-abc,"'=HYPERLINK(""http://x"")",R,-0.5,1,0,1,-1,1,0,1,0.1,0,0.1,,,\n`); // the batch_ columns are empty without --stats
 });
 
 test('a run over files named =cmd.png, +x.png, -y.png and @z.png writes them to summary.csv as quoted text', async (t) => {

@@ -137,3 +137,25 @@ test('index.html opens with how the unseen share spreads over the run\'s images,
   t.regex(page, /How much of each image no image can show, per channel \(8 images, batch normalization with ImageNet&#39;s mean and std\)/);
   t.regex(page, /batch normalization with ImageNet&#39;s mean and std\.<\/p>/);
 });
+
+test('summary.csv under --stats dataset: beside each share, what the batch\'s own statistics give, equal to a --stats batch run of the same groups', async (t) => {
+  const dir = tempDir();
+  for (let i = 0; i < 6; i++) await writePng(join(dir, `i${i}.png`), 40 + 7 * i, 36 + i, i * 3);
+  const rows = async (stats: string) => {
+    const out = tempDir();
+    const { runDir } = await runDataset(dir, loadConfig({ env: {}, flags: { out, stats, size: 32, figures: ['overview'], groupSize: 3, threads: 1 } }));
+    const [header, ...lines] = readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n');
+    const cols = header!.split(',');
+    return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+  };
+  const withDataset = await rows('dataset');
+  const withBatch = await rows('batch');
+  t.is(withDataset.length, 6 * 3);
+  for (const [i, r] of withDataset.entries()) {
+    const b = withBatch[i]!;
+    t.is(`${r.group}/${r.file}/${r.channel}`, `${b.group}/${b.file}/${b.channel}`);
+    for (const k of ['below0', 'above1', 'unseen']) t.true(Math.abs(Number(r[`batch_${k}`]) - Number(b[k])) < 1e-6, `${r.file} ${r.channel} ${k}: ${r[`batch_${k}`]} vs ${b[k]}`);
+    t.is(b.batch_below0, '', 'no side column without given statistics');
+  }
+  t.true(withDataset.some((r) => r.unseen !== r.batch_unseen), 'the two normalizations differ somewhere');
+});

@@ -81,6 +81,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
           original: valueStats(original, options),
           normalized: valueStats(normalized, options),
           minmax: valueStats(mapTable(normalized, toMinMax), options),
+          ...(options.normStats && method === 'batch' ? { ownBatch: ownBatchShares(img, c, norm, options) } : {}),
         };
       }),
     })),
@@ -107,6 +108,28 @@ function momentsOf(norm: NormResult, options: NormOptions, files: string[]): Mom
       variance: norm.variance[k],
     };
   });
+}
+
+/**
+ * The shares below 0 and above 1 of one image's channel under the batch's
+ * own statistics, `(x - mean) / sqrt(var + epsilon) * gamma + beta`, with the
+ * epsilon, gamma and beta settings (what --stats batch would draw); own pixels only.
+ */
+function ownBatchShares(img: RgbImage, c: number, norm: NormResult, options: NormOptions): { below0: number; above1: number } {
+  const pick = (v: number | [number, number, number]) => (typeof v === 'number' ? v : v[c]!);
+  const scale = pick(options.gamma) / Math.sqrt(norm.batchVariance[c]! + options.epsilon);
+  const shift = pick(options.beta) - norm.batchMean[c]! * scale;
+  let below = 0;
+  let above = 0;
+  let n = 0;
+  for (let p = 0; p < img.width * img.height; p++) {
+    if (img.mask && !img.mask[p]) continue;
+    const y = Math.fround(img.data[p * 3 + c]! * scale + shift);
+    n++;
+    if (y < 0) below++;
+    else if (y > 1) above++;
+  }
+  return { below0: n ? below / n : 0, above1: n ? above / n : 0 };
 }
 
 /** Copies the original values of the letterbox bars (mask 0) into `values`. */

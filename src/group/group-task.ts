@@ -33,6 +33,8 @@ export interface SummaryRow {
   min: number; max: number; mean: number; std: number;
   normMin: number; normMax: number; normMean: number; normStd: number;
   below0: number; above1: number;
+  /** With given statistics (--stats): the shares the batch's own statistics would give. */
+  batchBelow0?: number; batchAbove1?: number;
 }
 
 export type Stage = 'decode' | 'normalize' | 'density' | 'figure' | 'write';

@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { SummaryRow } from '../group/group-task.js';
 
-export const SUMMARY_COLUMNS = ['group', 'file', 'channel', 'min', 'max', 'mean', 'std', 'norm_min', 'norm_max', 'norm_mean', 'norm_std', 'below0', 'above1', 'unseen'];
+export const SUMMARY_COLUMNS = ['group', 'file', 'channel', 'min', 'max', 'mean', 'std', 'norm_min', 'norm_max', 'norm_mean', 'norm_std', 'below0', 'above1', 'unseen', 'batch_below0', 'batch_above1', 'batch_unseen'];
 
 export const SUMMARY_HEADER = stringify([SUMMARY_COLUMNS]);
 
@@ -21,5 +21,11 @@ export function spreadsheetSafe(text: string): string {
 
 /** One group's lines, each ending in a newline. */
 export function summaryLines(groupId: string, rows: SummaryRow[]): string {
-  return stringify(rows.map((r) => [spreadsheetSafe(groupId), spreadsheetSafe(r.file), r.channel, n(r.min), n(r.max), n(r.mean), n(r.std), n(r.normMin), n(r.normMax), n(r.normMean), n(r.normStd), n(r.below0), n(r.above1), n(r.below0 + r.above1)]));
+  return stringify(rows.map((r) => [spreadsheetSafe(groupId), spreadsheetSafe(r.file), r.channel, n(r.min), n(r.max), n(r.mean), n(r.std), n(r.normMin), n(r.normMax), n(r.normMean), n(r.normStd), n(r.below0), n(r.above1), n(r.below0 + r.above1), ...batchColumns(r)]));
+}
+
+/** With --stats: what the batch's own statistics would give, beside it; empty otherwise. */
+function batchColumns(r: SummaryRow): string[] {
+  if (r.batchBelow0 === undefined || r.batchAbove1 === undefined) return ['', '', ''];
+  return [n(r.batchBelow0), n(r.batchAbove1), n(r.batchBelow0 + r.batchAbove1)];
 }

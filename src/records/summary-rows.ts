@@ -9,6 +9,7 @@ export function summaryRows(stats: GroupStats, files: string[]): SummaryRow[] {
     min: ch.original.min, max: ch.original.max, mean: ch.original.mean, std: ch.original.std,
     normMin: ch.normalized.min, normMax: ch.normalized.max, normMean: ch.normalized.mean, normStd: ch.normalized.std,
     below0: ch.normalized.below0, above1: ch.normalized.above1,
+    ...(ch.ownBatch ? { batchBelow0: ch.ownBatch.below0, batchAbove1: ch.ownBatch.above1 } : {}),
   })));
 }
 
