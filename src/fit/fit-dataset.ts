@@ -19,7 +19,7 @@ import { LevelCounts, type ChannelMoments } from './level-counts.js';
 export interface FitOptions extends DecodeOptions {
   /** The images to count, relative to root (default: every image under it). */
   files?: string[];
-  /** Images decoded at once (default: every core). */
+  /** Decoding threads to keep busy (default: every core); two images are in flight for each. */
   threads?: number;
   /** Told after each image, read or skipped. */
   onImage?(progress: { file: string; done: number; of: number; skipped?: string }): void;
@@ -41,7 +41,8 @@ export async function fitDataset(root: string, options: FitOptions): Promise<Fit
   const counts = new LevelCounts();
   const skipped: FitResult['skipped'] = [];
   let done = 0;
-  const window = Math.max(1, options.threads && options.threads > 0 ? options.threads : availableParallelism());
+  // two in flight a thread: libvips decodes one while this thread counts the other
+  const window = 2 * Math.max(1, options.threads && options.threads > 0 ? options.threads : availableParallelism());
   await forEachBounded(files, window, async (file) => {
     try {
       counts.add(await decodeImage(join(base, file), decode), file);
