@@ -259,7 +259,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const first = await waitForEnd('the first pass');
     report.seconds.firstEnd = (performance.now() - t0) / 1000;
     report.firstEnd = { done: first.done, skipped: first.skipped, failed: first.failed };
-    await checkRun(problems, 'first end', redis, queue, out, first, { allDone: false });
+    await checkRun(problems, 'first end', redis, prefix, queue, out, first, { allDone: false });
     const failedIds = await failedGroupIds(redis, k);
     if (!failedIds.includes(groupIds[blockedAt]!)) problems.push(`first end: the job killed twice (group ${groupIds[blockedAt]}) is not counted failed`);
 
@@ -272,7 +272,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     report.retried = (JSON.parse(retry.stdout) as { retried: string[] }).retried.length;
     log(`retried ${report.retried} failed groups`);
     const final = await waitForEnd('the retry');
-    await checkRun(problems, 'after retry', redis, queue, out, final, { allDone: true });
+    await checkRun(problems, 'after retry', redis, prefix, queue, out, final, { allDone: true });
 
     // Written once: no group was done by two workers (a group found written is "skipped").
     await Promise.all([...workers.values()].map(async (w) => {
@@ -304,7 +304,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 const stateOf = (r: RunState) => ({ total: r.total, done: r.done, skipped: r.skipped, failed: r.failed, status: r.status });
 
 /** The run's end as its records state it, checked against Redis and the files. */
-async function checkRun(problems: string[], when: string, redis: Redis, queue: Queue, out: string, run: RunState, o: { allDone: boolean }): Promise<void> {
+async function checkRun(problems: string[], when: string, redis: Redis, prefix: string, queue: Queue, out: string, run: RunState, o: { allDone: boolean }): Promise<void> {
   const say = (p: string) => problems.push(`${when}: ${p}`);
   if (run.done + run.skipped + run.failed !== run.total) say(`total ${run.total} != done ${run.done} + skipped ${run.skipped} + failed ${run.failed}`);
   if (o.allDone && run.failed !== 0) say(`${run.failed} groups failed`);
@@ -318,7 +318,7 @@ async function checkRun(problems: string[], when: string, redis: Redis, queue: Q
   const got = { groups: record.counts.groups, done: record.counts.done, skipped: record.counts.skipped, failed: record.counts.failed };
   if (JSON.stringify(got) !== JSON.stringify(want)) say(`run.json counts ${JSON.stringify(got)}, Redis ${JSON.stringify(want)}`);
   if (record.status !== 'finished') say(`run.json status ${record.status}`);
-  const failed = (await failedGroupIds(redis, runKeys('bnviz-chaos', run.runId))).sort();
+  const failed = (await failedGroupIds(redis, runKeys(prefix, run.runId))).sort();
   const listed = record.failures.map((f) => f.groupId).sort();
   if (JSON.stringify(failed) !== JSON.stringify(listed)) say(`run.json lists failures ${listed.join(',')}, Redis ${failed.join(',')}`);
   const { problems: folder, groups } = await runFolderProblems(runDir);

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDashboard } from '../src/dashboard/build-dashboard.js';
 import { readRun } from '../src/fleet/run-store.js';
-import { launchChromium } from './helpers/browser.js';
+import { watchedPage } from './helpers/browser.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { redisScope, until } from './helpers/redis.js';
@@ -55,13 +55,7 @@ test('a fleet run of 2,000 groups computed by two workers, in the dashboard: fir
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  page.setDefaultTimeout(120_000);
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  const { page, problems } = await watchedPage(t);
 
   const total = GOOD + BAD;
   await page.goto(`${base}/runs/fleet2k`);

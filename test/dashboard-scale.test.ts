@@ -12,7 +12,7 @@ import { rateSeries, unseenHistogram } from '../src/dashboard/run-glance.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
 import { readFinishedSince, recordOutcome } from '../src/fleet/run-store.js';
 import { synthesizeRun, syntheticUnseen } from '../scripts/synthetic-run.js';
-import { launchChromium } from './helpers/browser.js';
+import { watchedPage } from './helpers/browser.js';
 import { tempDir } from './helpers/paths.js';
 import { redisScope } from './helpers/redis.js';
 
@@ -93,13 +93,7 @@ test('the run page in Chromium at 2,000 groups: first view, paging, filtering, t
   const { app, s, ids } = await bigRun(t, GROUPS - 100);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  page.setDefaultTimeout(120_000);
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  const { page, problems } = await watchedPage(t);
   const polls: number[] = [];
   page.on('response', (r) => {
     if (/\/api\/runs\/big(\?since=\d+)?$/.test(r.url())) r.body().then((b) => polls.push(b.length), () => {});

@@ -39,6 +39,11 @@ async function enqueue(s: RedisScope, dir: string, out: string, extra: string[] 
 
 const runJson = (out: string, runId: string) => JSON.parse(readFileSync(join(out, runId, 'run.json'), 'utf8')) as RunRecord;
 
+/** Waits for the run to be marked finished in Redis, as long as `w` lives. */
+function runFinished(s: RedisScope, runId: string, w: WorkerProcess): Promise<true> {
+  return until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w.exited.then((c) => `worker exited ${c}`) });
+}
+
 function activeJobs(s: RedisScope): Promise<number> {
   return s.redis.llen(`${s.prefix}:${s.queue}:active`);
 }
@@ -109,7 +114,7 @@ test('a writer killed while writing the run\'s records: another worker writes th
   const { runId } = await enqueue(s, dir, out);
   const k = runKeys(s.prefix, runId);
   const w1 = worker(t, s, ['--roots', dir, '--out', out]);
-  await until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w1.exited.then((c) => `worker exited ${c}`) });
+  await runFinished(s, runId, w1);
   w1.child.kill('SIGTERM');
   await w1.exited;
   // What a writer SIGKILLed half-way leaves: its lock, a temporary, no run.json, the run not marked finished.
@@ -145,7 +150,7 @@ test('a worker that cannot serve a job hands it back once, loudly; a worker that
   t.is(wrong.events.filter((e) => e.event === 'hand-back').length, 1, 'said once, for two jobs');
   t.is(wrong.events.filter((e) => e.event === 'job' && e.status === 'failed').length, 0);
   const right = worker(t, s, ['--roots', dir, '--out', out]);
-  await until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: right.exited.then((c) => `worker exited ${c}`) });
+  await runFinished(s, runId, right);
   const state = (await readRun(s.redis, s.prefix, runId))!;
   t.is(state.done, 2);
   t.is(state.failed, 0);
@@ -158,7 +163,7 @@ test('with no worker able to serve it, a job fails after its hand-backs, counted
   for (let i = 0; i < 2; i++) await writePng(join(dir, `i${i}.png`), 32, 32, i);
   const { runId } = await enqueue(s, dir, out);
   const w = worker(t, s, ['--roots', tempDir(), '--out', out], { BNVIZ_HAND_BACKS: '2' });
-  await until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w.exited.then((c) => `worker exited ${c}`) });
+  await runFinished(s, runId, w);
   const record = runJson(out, runId);
   t.is(record.counts.failed, 1);
   t.regex(record.failures[0]!.error.message, /^no worker could serve this job after 2 hand-backs: .*outside the roots/);
@@ -186,7 +191,7 @@ test('the pixel budget: enqueue refuses a group over it (exit 2, naming the limi
   t.regex(big.stderr, /^bnviz: run .*: 2 images of 4096 x 4096 are 33,554,432 pixels, over the budget of 8,388,608 per group .*raise maxPixels \(--max-pixels, BNVIZ_MAX_PIXELS\)/);
   const { runId } = await enqueue(s, dir, out);
   const w = worker(t, s, ['--roots', dir, '--out', out, '--max-pixels', '1000']);
-  await until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w.exited.then((c) => `worker exited ${c}`) });
+  await runFinished(s, runId, w);
   const record = runJson(out, runId);
   t.is(record.counts.failed, 1);
   t.regex(record.failures[0]!.error.message, /2 images of 32 x 32 are 2,048 pixels, over the budget of 1,000/);
@@ -205,7 +210,7 @@ test('enqueue of an existing run says what it found; bnviz clean removes its job
   writeFileSync(join(dir, 'sub', 'bad.png'), 'not an image');
   const { runId } = await enqueue(s, dir, out);
   const w = worker(t, s, ['--roots', dir, '--out', out]);
-  await until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w.exited.then((c) => `worker exited ${c}`) });
+  await runFinished(s, runId, w);
   const again = await runCli(['enqueue', dir, '--out', out, '--size', '32', '--figures', 'overview', '--group-size', '2'], { env: { ...process.env, ...s.env } });
   t.is(again.code, 0, again.stderr);
   t.regex(again.stdout, new RegExp(`^bnviz: run ${runId}: 2 done, 1 failed; nothing added; use bnviz retry ${runId} to run the failed groups again\\n`));

@@ -205,7 +205,7 @@ const NETWORK_REASONS: Record<string, string> = {
 };
 
 /** The cause of a network error in words; undefined for anything else. */
-function networkReason(err: unknown): string | undefined {
+export function networkReason(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string') return undefined;
   if (NETWORK_REASONS[code]) return NETWORK_REASONS[code];

@@ -70,15 +70,15 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const queueName = config.queue.name;
+  if (RESERVED_QUEUE_NAMES.includes(queueName) || !/^[A-Za-z0-9._-]+$/.test(queueName)) {
+    throw new UsageError(`Expected a queue name of letters, digits, '.', '_' or '-', not ${RESERVED_QUEUE_NAMES.join(', ')}, but received ${JSON.stringify(queueName)}`);
+  }
   // --stats: resolved to numbers here, so every job carries the same ones; dataset reads every image once, on this machine
   const normStats = await resolveNormStats(config.stats, {
     method: config.method, root: plan.root, files: plan.groups.flatMap((g) => g.files), decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
     onFitStart: options.onFitStart,
   });
-  const queueName = config.queue.name;
-  if (RESERVED_QUEUE_NAMES.includes(queueName) || !/^[A-Za-z0-9._-]+$/.test(queueName)) {
-    throw new UsageError(`Expected a queue name of letters, digits, '.', '_' or '-', not ${RESERVED_QUEUE_NAMES.join(', ')}, but received ${JSON.stringify(queueName)}`);
-  }
   const prefix = config.redis.prefix;
   const redis = options.redis ?? connectRedis(config.redis.url);
   const queue = new Queue(queueName, { connection: redis, prefix });

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { ConfigError, UsageError, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
-import { connectRedis, redact } from './connect-redis.js';
+import { connectRedis, networkReason, redact } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type WorkerBeat } from './heartbeat.js';
 import { resolveRoots } from './map-root.js';
@@ -216,11 +216,9 @@ async function checkOutputFolder(outRoot: string): Promise<void> {
   }
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 /** An error that says Redis cannot be reached (not one of a command's). */
 function isConnectionError(err: Error): boolean {
-  return CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '') || /^Connection is closed/.test(err.message);
+  return networkReason(err) !== undefined || /^Connection is closed/.test(err.message);
 }
 
 /** A connection error as a few words: "connection refused", "host not found". */

@@ -7,7 +7,7 @@
  * failure that says what to do, never a skipped test.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir } from './paths.js';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -28,4 +28,19 @@ export async function chromiumPath(): Promise<string> {
 export async function launchChromium(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
   const executablePath = await chromiumPath();
   return chromium.launchPersistentContext(tempDir('bnviz-chromium-'), { executablePath, headless: true, args: CHROMIUM_ARGS, viewport });
+}
+
+/**
+ * A page of a fresh browser (closed in teardown) with a long default wait,
+ * and `problems`: every script error and every answer of 400 or more it met.
+ */
+export async function watchedPage(t: { teardown(fn: () => Promise<void>): void }): Promise<{ page: Page; problems: string[] }> {
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  page.setDefaultTimeout(120_000);
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  return { page, problems };
 }
