@@ -17,10 +17,7 @@ export function registerEnqueue(program: Command): void {
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
     // Connected first: an unreachable Redis is one line within seconds, before the dataset is scanned.
-    const result = await withCommandRedis(config.redis.url, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, {
-      redis,
-      onFitStart: () => process.stderr.write('bnviz: --stats dataset: reading every image once, here, for the dataset\'s mean and std\n'),
-    }));
+    const result = await withCommandRedis(config.redis.url, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, { redis }));
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);
@@ -31,6 +28,8 @@ export function registerEnqueue(program: Command): void {
       // An existing run: say what it holds, and how to redo its failures.
       const queued = result.existing - c.done - c.skipped - c.failed;
       process.stdout.write(`bnviz: run ${result.runId}: ${c.done + c.skipped} done, ${c.failed} failed${queued > 0 ? `, ${queued} queued` : ''}; ${result.added ? `${result.added} jobs added (groups that had no job)` : 'nothing added'}${c.failed ? `; use bnviz retry ${result.runId} to run the failed groups again` : ''}\n`);
+    } else if (result.fitJobs !== undefined) {
+      process.stdout.write(`bnviz: run ${result.runId}: ${result.fitJobs} fit jobs added (queue ${result.queue}, ${seconds.toFixed(1)} s): the workers first count the dataset's mean and std, then draw its ${result.groups} groups\n`);
     } else {
       process.stdout.write(`bnviz: run ${result.runId}: ${result.added} jobs added (queue ${result.queue}, ${seconds.toFixed(1)} s)\n`);
     }

@@ -20,6 +20,7 @@ export function registerWorker(program: Command): void {
       job(info) {
         if (json) emit({ event: 'job', ...info });
         else if (info.status === 'failed') process.stdout.write(`${info.groupId ?? info.jobId} failed${info.retry ? ' (will retry)' : ''}: ${info.error}\n`);
+        else if (info.slice !== undefined) process.stdout.write(`${info.jobId} counted (${info.images} images)\n`);
         else process.stdout.write(`${info.groupId} ${info.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(info.ms ?? 0)} ms`}\n`);
       },
       handBack({ reason }) {

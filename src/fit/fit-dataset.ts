@@ -38,12 +38,27 @@ export async function fitDataset(root: string, options: FitOptions): Promise<Fit
   const files = options.files ?? (await scanImages(base));
   if (files.length === 0) throw new InputError(base, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
   const decode: DecodeOptions = { size: options.size, fit: options.fit, background: options.background, colorProfile: options.colorProfile };
+  const threads = options.threads && options.threads > 0 ? options.threads : availableParallelism();
+  const { counts, skipped } = await countLevels(base, files, decode, threads, options.onImage);
+  if (counts.images === 0) throw new InputError(base, `none of its ${files.length} images could be read (first: ${skipped[0]?.file}: ${skipped[0]?.reason})`);
+  return { ...counts.moments(), images: counts.images, options: fitOptionsOf(decode), skipped };
+}
+
+/** What shaped a fit's numbers, as FitResult.options says it. */
+export function fitOptionsOf(decode: DecodeOptions): FitResult['options'] {
+  return { size: decode.size, fit: decode.fit, background: decode.background, colorProfile: decode.colorProfile ?? 'ignore', bnviz: VERSION };
+}
+
+/**
+ * Decodes the files (relative to base) and counts their levels, two in
+ * flight for each of `threads`: libvips decodes one while this thread counts
+ * the other. Files that cannot be read are listed, sorted, not counted.
+ */
+export async function countLevels(base: string, files: readonly string[], decode: DecodeOptions, threads: number, onImage?: FitOptions['onImage']): Promise<{ counts: LevelCounts; skipped: FitResult['skipped'] }> {
   const counts = new LevelCounts();
   const skipped: FitResult['skipped'] = [];
   let done = 0;
-  // two in flight a thread: libvips decodes one while this thread counts the other
-  const window = 2 * Math.max(1, options.threads && options.threads > 0 ? options.threads : availableParallelism());
-  await forEachBounded(files, window, async (file) => {
+  await forEachBounded(files, 2 * Math.max(1, threads), async (file) => {
     try {
       counts.add(await decodeImage(join(base, file), decode), file);
       return undefined;
@@ -53,14 +68,8 @@ export async function fitDataset(root: string, options: FitOptions): Promise<Fit
   }, (reason, file) => {
     done++;
     if (reason !== undefined) skipped.push({ file, reason });
-    options.onImage?.({ file, done, of: files.length, ...(reason !== undefined ? { skipped: reason } : {}) });
+    onImage?.({ file, done, of: files.length, ...(reason !== undefined ? { skipped: reason } : {}) });
   });
-  if (counts.images === 0) throw new InputError(base, `none of its ${files.length} images could be read (first: ${skipped[0]?.file}: ${skipped[0]?.reason})`);
   skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return {
-    ...counts.moments(),
-    images: counts.images,
-    options: { size: decode.size, fit: decode.fit, background: decode.background, colorProfile: decode.colorProfile ?? 'ignore', bnviz: VERSION },
-    skipped,
-  };
+  return { counts, skipped };
 }

@@ -79,6 +79,36 @@ export class LevelCounts {
     return { images: this.images, levels8: this.counts8.map(pairs), levels16: this.counts16?.map(pairs) ?? [[], [], []] };
   }
 
+  /**
+   * The counts as flat `field, count` pairs for a Redis hash (HINCRBY adds
+   * integers exactly): the field is `<bits>:<channel>:<code>`, `8:0:17` or
+   * `16:2:40000`. Only levels with a count.
+   */
+  toFields(): string[] {
+    const out: string[] = [];
+    const put = (bits: number, counts: Float64Array[] | undefined) => counts?.forEach((channel, c) => {
+      for (let code = 0; code < channel.length; code++) if (channel[code]! > 0) out.push(`${bits}:${c}:${code}`, String(channel[code]));
+    });
+    put(8, this.counts8);
+    put(16, this.counts16);
+    return out;
+  }
+
+  /** Counts read back from such a hash (`images` is kept apart); throws naming a field that is not a level. */
+  static fromFields(fields: Record<string, string>, images: number): LevelCounts {
+    const counts = new LevelCounts();
+    counts.images = images;
+    for (const [field, value] of Object.entries(fields)) {
+      const m = /^(8|16):([012]):(\d{1,5})$/.exec(field);
+      const n = Number(value);
+      const code = m ? Number(m[3]) : NaN;
+      if (!m || !Number.isSafeInteger(n) || n < 0 || code >= (m[1] === '8' ? 256 : 65536)) throw new Error(`not a level count: ${field} = ${value}`);
+      const table = m[1] === '8' ? counts.counts8 : (counts.counts16 ??= CHANNELS.map(() => new Float64Array(65536)));
+      table[Number(m[2])]![code] = n;
+    }
+    return counts;
+  }
+
   static fromJSON(doc: LevelCountsDoc): LevelCounts {
     const counts = new LevelCounts();
     counts.images = doc.images;

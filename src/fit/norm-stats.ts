@@ -48,19 +48,24 @@ export interface ResolveStatsContext {
 /** The statistics `choice` names, or undefined for `batch` (the batch's own). */
 export async function resolveNormStats(choice: string, ctx: ResolveStatsContext): Promise<NormStats | undefined> {
   if (choice === 'batch') return undefined;
-  if (ctx.method !== 'batch') {
-    throw new UsageError(`--stats ${choice} applies to --method batch (it replaces the batch's own statistics); ${ctx.method} normalization takes each image's own`);
-  }
+  checkStatsMethod(choice, ctx.method);
   if (choice === 'imagenet') {
-    return checked({ source: 'imagenet', label: 'ImageNet\'s mean and std', mean: [...IMAGENET.mean], variance: IMAGENET.std.map((s) => s * s) as Triple, epsilon: 0 }, 'imagenet');
+    return checkedStats({ source: 'imagenet', label: 'ImageNet\'s mean and std', mean: [...IMAGENET.mean], variance: IMAGENET.std.map((s) => s * s) as Triple, epsilon: 0 }, 'imagenet');
   }
   if (choice === 'dataset') {
     if (!ctx.root) throw new UsageError('--stats dataset needs the dataset\'s folder (bnviz run and enqueue have it); for render and inspect, save the statistics with bnviz fit DIR --save FILE and pass --stats FILE');
     ctx.onFitStart?.();
     const fit = await fitDataset(ctx.root, { ...ctx.decode, threads: ctx.threads, files: ctx.files });
-    return checked({ source: 'dataset', label: `the dataset's mean and std (${fit.images} images)`, mean: fit.mean, variance: fit.variance, epsilon: 0, images: fit.images }, `the dataset ${ctx.root}`);
+    return checkedStats({ source: 'dataset', label: `the dataset's mean and std (${fit.images} images)`, mean: fit.mean, variance: fit.variance, epsilon: 0, images: fit.images }, `the dataset ${ctx.root}`);
   }
-  return checked(await readStatsFile(choice, ctx.epsilon), choice);
+  return checkedStats(await readStatsFile(choice, ctx.epsilon), choice);
+}
+
+/** Given statistics replace a batch's own: other methods take each image's own, and refuse them. */
+export function checkStatsMethod(choice: string, method: NormMethod): void {
+  if (choice !== 'batch' && method !== 'batch') {
+    throw new UsageError(`--stats ${choice} applies to --method batch (it replaces the batch's own statistics); ${method} normalization takes each image's own`);
+  }
 }
 
 /** A statistics file: a mean and std (or variance), or a BN layer's moving statistics. */
@@ -92,7 +97,7 @@ export async function readStatsFile(file: string, epsilon: number): Promise<Norm
 }
 
 /** Dividing by a zero std would make every value infinite: say which channel. */
-function checked(stats: NormStats, what: string): NormStats {
+export function checkedStats(stats: NormStats, what: string): NormStats {
   stats.variance.forEach((v, c) => {
     if (v < 0) throw new InputError(what, `channel ${CHANNELS[c]} has a negative variance (${v})`);
     if (v + stats.epsilon === 0) throw new InputError(what, `channel ${CHANNELS[c]} has variance 0 (every value the same), so nothing can be divided by its std`);

@@ -12,7 +12,7 @@ import type { BnvizConfig } from '../config/load-config.js';
 import { isSafeId } from '../dataset/group-id.js';
 import { UsageError } from '../errors.js';
 import { runKeys } from './fleet-keys.js';
-import { jobIdOf } from './job-document.js';
+import { fitJobIdOf, jobIdOf } from './job-document.js';
 import { deleteRunRecords, readRun } from './run-store.js';
 
 /** Groups looked up at a time. */
@@ -37,9 +37,10 @@ export async function cleanRun(redis: Redis, config: Readonly<BnvizConfig>, runI
   let jobs = 0;
   try {
     // In progress: the active list holds only the jobs workers have in hand, however big the run.
-    const inHand = (await redis.lrange(`${prefix}:${queueName}:active`, 0, -1)).filter((id) => id.startsWith(`${runId}.`));
-    const members = inHand.length ? await redis.zmscore(k.groups, ...inHand.map((id) => id.slice(runId.length + 1))) : [];
-    const active = members.filter((m) => m !== null).length;
+    const inHand = await redis.lrange(`${prefix}:${queueName}:active`, 0, -1);
+    const groupsInHand = inHand.filter((id) => id.startsWith(`${runId}.`));
+    const members = groupsInHand.length ? await redis.zmscore(k.groups, ...groupsInHand.map((id) => id.slice(runId.length + 1))) : [];
+    const active = members.filter((m) => m !== null).length + inHand.filter((id) => id.startsWith(`${runId}~fit-`)).length;
     if (active > 0) throw new UsageError(`run ${runId} has ${active} jobs in progress; clean it once they end (bnviz status ${runId})`);
     // The run's groups a slice at a time, so a run of millions is removed in constant memory.
     const total = await redis.zcard(k.groups);
@@ -47,6 +48,12 @@ export async function cleanRun(redis: Redis, config: Readonly<BnvizConfig>, runI
       const ids = await redis.zrange(k.groups, String(start), String(start + CLEAN_SLICE - 1));
       const removed = await Promise.all(ids.map((g) => queue.remove(jobIdOf(runId, g))));
       jobs += removed.reduce((a, b) => a + b, 0);
+    }
+    // the first pass's jobs, with --stats dataset
+    const slices = Number((await redis.hget(k.meta, 'fitSlices')) ?? 0);
+    for (let start = 0; start < slices; start += CLEAN_SLICE) {
+      const ids = Array.from({ length: Math.min(CLEAN_SLICE, slices - start) }, (_, i) => fitJobIdOf(runId, start + i));
+      jobs += (await Promise.all(ids.map((id) => queue.remove(id)))).reduce((a, b) => a + b, 0);
     }
     await deleteRunRecords(redis, prefix, runId);
   } finally {

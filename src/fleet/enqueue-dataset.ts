@@ -1,7 +1,9 @@
 /**
  * `bnviz enqueue DIR`, as a library call: plan the dataset as `bnviz run`
  * does, record the run in Redis, and add one job per group to the BullMQ
- * queue. Idempotent: a job's id is made from the run and group ids, and a
+ * queue (with `--stats dataset`, one fit job per slice of the dataset first:
+ * the group jobs are added when the workers have counted its statistics,
+ * see fit-phase.ts). Idempotent: a job's id is made from the run and group ids, and a
  * group that is queued already or counted in the run's records is not added
  * again, so enqueueing the same run twice adds nothing. Jobs are built and
  * added a chunk at a time (one pipelined bulk add each), so memory stays
@@ -12,7 +14,8 @@ import type { Redis } from 'ioredis';
 import { resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { decodeOptions, groupOptions } from '../config/derive-options.js';
-import { resolveNormStats } from '../fit/norm-stats.js';
+import type { GroupOptions } from '../config/rules.js';
+import { checkStatsMethod, resolveNormStats } from '../fit/norm-stats.js';
 import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
 import { UsageError } from '../errors.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
@@ -20,18 +23,18 @@ import { forEachBounded } from '../util/bounded.js';
 import { checkPixelBudget } from './pixel-budget.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, runKeys } from './fleet-keys.js';
-import { jobIdOf, makeJobDocument } from './job-document.js';
-import { countedAlready, openRun } from './run-store.js';
+import { addGroupJobs, openFitPhase, type GroupJobOptions } from './fit-phase.js';
+import { openRun } from './run-store.js';
 
 const IN_FLIGHT = 4;
 
 export interface EnqueueOptions {
   /** A connection to use (left open); by default one is made from config.redis.url and closed after. */
   redis?: Redis;
-  /** With `--stats dataset`: told before the pass over every image that comes first. */
-  onFitStart?(): void;
   /** Jobs per bulk add (default 1000). */
   chunkSize?: number;
+  /** With `--stats dataset`: images a slice of the first pass aims at (default SLICE_IMAGES; whole groups). */
+  sliceImages?: number;
   /** Called after each chunk with the groups handled so far. */
   onProgress?(handled: number, total: number): void;
 }
@@ -47,6 +50,8 @@ export interface EnqueueResult {
   added: number;
   /** Groups left alone: queued already, or counted in the run's records. */
   existing: number;
+  /** With `--stats dataset`: fit jobs added now for the workers' first pass (the group jobs are added when it ends). */
+  fitJobs?: number;
   /** Whether this enqueue made the run's records (false: the run was enqueued before). */
   newRun: boolean;
   /** What the run's records counted when this enqueue ended. */
@@ -74,10 +79,11 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   if (RESERVED_QUEUE_NAMES.includes(queueName) || !/^[A-Za-z0-9._-]+$/.test(queueName)) {
     throw new UsageError(`Expected a queue name of letters, digits, '.', '_' or '-', not ${RESERVED_QUEUE_NAMES.join(', ')}, but received ${JSON.stringify(queueName)}`);
   }
-  // --stats: resolved to numbers here, so every job carries the same ones; dataset reads every image once, on this machine
-  const normStats = await resolveNormStats(config.stats, {
-    method: config.method, root: plan.root, files: plan.groups.flatMap((g) => g.files), decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
-    onFitStart: options.onFitStart,
+  // --stats: resolved to numbers here, so every job carries the same ones; dataset is the workers' first pass (fit-phase.ts)
+  const firstPass = config.stats === 'dataset';
+  checkStatsMethod(config.stats, config.method);
+  const normStats = firstPass ? undefined : await resolveNormStats(config.stats, {
+    method: config.method, root: plan.root, decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
   });
   const prefix = config.redis.prefix;
   const redis = options.redis ?? connectRedis(config.redis.url);
@@ -86,34 +92,8 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   const groupOpts = groupOptions(config);
   if (normStats) groupOpts.normStats = normStats;
   const k = runKeys(prefix, runId);
-  const jobOpts = { attempts: config.queue.attempts, backoff: { type: 'exponential', delay: config.queue.backoffMs } };
+  const jobs: GroupJobOptions = { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs, force: config.force };
   let added = 0;
-
-  /** Adds the chunk's jobs that are neither queued nor counted; returns how many. */
-  const addChunk = async (chunk: DatasetPlan['groups'], newRun: boolean): Promise<number> => {
-    const zadd: Array<string | number> = [];
-    for (const g of chunk) zadd.push(g.index, g.groupId);
-    // The run's group list (its total) first, so a worker never counts a group its run does not know yet.
-    const added = redis.zadd(k.groups, 'NX', ...zadd);
-    let fresh = chunk;
-    // A run enqueued before may have groups queued or counted; a new one has none (and BullMQ would refuse a duplicate id anyway).
-    if (!newRun) {
-      const [counted, queued] = await Promise.all([
-        countedAlready(redis, k, chunk.map((g) => g.groupId)),
-        redis.pipeline(chunk.map((g) => ['exists', `${prefix}:${queueName}:${jobIdOf(runId, g.groupId)}`])).exec(),
-      ]);
-      fresh = chunk.filter((_, i) => !counted[i] && queued?.[i]?.[1] !== 1);
-    }
-    await added;
-    if (fresh.length) {
-      await queue.addBulk(fresh.map((g) => ({
-        name: 'group',
-        data: makeJobDocument(runId, g.groupId, plan.root, g.files, groupOpts, config.force),
-        opts: { ...jobOpts, jobId: jobIdOf(runId, g.groupId) },
-      })));
-    }
-    return fresh.length;
-  };
 
   try {
     const newRun = await openRun(redis, prefix, runId, {
@@ -125,17 +105,36 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
       partialGroups: plan.groups.filter((g) => g.partial).map((g) => g.groupId),
       enqueuedAt: new Date().toISOString(),
     });
+    // A run enqueued before keeps its first options (with the statistics its first pass took, if any).
+    const meta = newRun ? undefined : await redis.hmget(k.meta, 'options', 'fitSlices', 'enqueueDone');
+    const runOpts = meta?.[0] ? (JSON.parse(meta[0]) as GroupOptions) : groupOpts;
+    const inFirstPass = newRun ? firstPass : meta?.[1] !== null && meta?.[2] === null;
+    // The run's group list (its total) first, so a worker never counts a group its run does not know yet;
+    // then, in the first pass, the fit jobs (the group jobs come when it ends), else the group jobs.
     // A few chunks in flight keep both Redis and this process busy; more would only hold more jobs in memory.
     let handled = 0;
-    await forEachBounded(chunksOf(plan.groups, chunkSize), IN_FLIGHT, (chunk) => addChunk(chunk, newRun), (n, chunk) => {
+    await forEachBounded(chunksOf(plan.groups, chunkSize), IN_FLIGHT, async (chunk) => {
+      const zadd: Array<string | number> = [];
+      for (const g of chunk) zadd.push(g.index, g.groupId);
+      await redis.zadd(k.groups, 'NX', ...zadd);
+      return inFirstPass ? 0 : addGroupJobs(redis, queue, k, runId, plan.root, chunk, runOpts, jobs, !newRun);
+    }, (n, chunk) => {
       added += n;
       handled += chunk.length;
       options.onProgress?.(handled, plan.groups.length);
     });
-    // From now on a group of this run with no job was removed, not yet to be added (see reconcile-run.ts).
-    await redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());
+    let fitJobs: number | undefined;
+    if (inFirstPass) {
+      fitJobs = (await openFitPhase(redis, queue, runId, plan.root, plan.groups, runOpts, jobs, options.sliceImages)).added;
+    } else {
+      // From now on a group of this run with no job was removed, not yet to be added (see reconcile-run.ts).
+      await redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());
+    }
     const [done, skipped, failed] = await Promise.all([redis.scard(k.done), redis.scard(k.skipped), redis.scard(k.failed)]);
-    return { runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: plan.groups.length - added, newRun, counts: { done, skipped, failed } };
+    return {
+      runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: inFirstPass ? 0 : plan.groups.length - added, newRun, counts: { done, skipped, failed },
+      ...(fitJobs !== undefined ? { fitJobs } : {}),
+    };
   } finally {
     await queue.close();
     if (!options.redis) await redis.quit();

@@ -7,18 +7,14 @@
  * reconciliation every worker runs) writes them instead. Temporaries the dead
  * writer left are removed then (finalizeRun).
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { finalizeRun } from '../records/finalize-run.js';
 import { buildRunRecord, type RunRecord } from '../records/run-record.js';
 import { removeStale } from '../records/write-atomic.js';
 import { runKeys } from './fleet-keys.js';
+import { withLock } from './run-lock.js';
 import { expireRunRecords, groupIdsInOrder, readFailures, readRun, readTimings } from './run-store.js';
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface FinalizeOptions {
   /** How long the lock lives unless renewed (the queue's lock time). */
@@ -34,14 +30,7 @@ export interface FinalizeOptions {
  */
 export async function finalizeFleetRun(redis: Redis, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
   const k = runKeys(prefix, runId);
-  // names its holder (<host>:<pid>:<random>), so an operator can tell which worker is writing
-  const token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
-  if ((await redis.set(k.finalize, token, 'PX', options.lockMs, 'NX')) !== 'OK') return undefined;
-  const renew = setInterval(() => {
-    redis.eval(RENEW, 1, k.finalize, token, options.lockMs).catch(() => {});
-  }, Math.max(250, Math.floor(options.lockMs / 3)));
-  renew.unref();
-  try {
+  return withLock(redis, k.finalize, options.lockMs, async () => {
     const state = await readRun(redis, prefix, runId);
     if (!state?.meta || state.finishedAt || state.done + state.skipped + state.failed < state.total) return undefined;
     const meta = state.meta;
@@ -73,8 +62,5 @@ export async function finalizeFleetRun(redis: Redis, prefix: string, runId: stri
     await redis.hset(k.meta, 'finishedAt', finishedAt);
     if (options.retentionSeconds) await expireRunRecords(redis, k, options.retentionSeconds);
     return record;
-  } finally {
-    clearInterval(renew);
-    await redis.eval(RELEASE, 1, k.finalize, token).catch(() => {});
-  }
+  });
 }

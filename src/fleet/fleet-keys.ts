@@ -12,6 +12,12 @@
  *   <prefix>:run:<runId>:finished      list  "<index>|<FinishedEntry JSON>" each time a group is counted, in that order
  *   <prefix>:run:<runId>:finalize      string  lock of the worker writing the run's records (expires: lockMs, renewed)
  *   <prefix>:run:<runId>:reconcile     string  a worker checked the run's uncounted jobs lately (expires)
+ * With `--stats dataset`, the first pass (fit jobs, one per slice of groups; see fit-phase.ts):
+ *   <prefix>:run:<runId>:plan          hash  slice -> its groups [[groupId, index, files], ...], until their jobs are added
+ *   <prefix>:run:<runId>:levels        hash  "<bits>:<channel>:<code>" -> pixels counted at that level, summed over slices
+ *   <prefix>:run:<runId>:fitDone|fitFailed  set|hash  slices counted (failed: slice -> reason JSON), each once
+ *   <prefix>:run:<runId>:fitSkipped    hash  file -> why it could not be read (not counted)
+ *   <prefix>:run:<runId>:fitLock       string  lock of the worker that ends the first pass (expires: lockMs, renewed)
  *   <prefix>:worker:<host>:<pid>       string  heartbeat JSON, expires when the worker stops beating
  */
 export interface RunKeys {
@@ -25,6 +31,12 @@ export interface RunKeys {
   finished: string;
   finalize: string;
   reconcile: string;
+  plan: string;
+  levels: string;
+  fitDone: string;
+  fitFailed: string;
+  fitSkipped: string;
+  fitLock: string;
 }
 
 /** Every key of a run's records (what `bnviz clean` removes and retention expires). */
@@ -38,7 +50,9 @@ export function runsKey(prefix: string): string {
 
 export function runKeys(prefix: string, runId: string): RunKeys {
   const k = (name: string) => `${prefix}:run:${runId}:${name}`;
-  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finished: k('finished'), finalize: k('finalize'), reconcile: k('reconcile') };
+  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finished: k('finished'), finalize: k('finalize'), reconcile: k('reconcile'),
+    plan: k('plan'), levels: k('levels'), fitDone: k('fitDone'), fitFailed: k('fitFailed'), fitSkipped: k('fitSkipped'), fitLock: k('fitLock'),
+  };
 }
 
 export function workerKey(prefix: string, host: string, pid: number): string {

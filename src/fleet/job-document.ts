@@ -38,6 +38,40 @@ const jobDocument = z.strictObject({
 
 export type JobDocument = z.infer<typeof jobDocument>;
 
+/**
+ * A job of the first pass of `--stats dataset`: count the levels of one
+ * slice of the dataset's images (see fit-phase.ts). Its options are the
+ * run's, for the decode.
+ */
+const fitJobDocument = z.strictObject({
+  v: z.literal(JOB_VERSION).describe(`version ${JOB_VERSION}`),
+  runId: safeId,
+  slice: z.number().int().nonnegative().max(1e9).describe('a slice number'),
+  root: jobDocument.shape.root,
+  files: z.array(relativeFile).min(1).max(4096).describe('a list of 1 to 4096 files'),
+  options: groupOptionsSchema,
+});
+
+export type FitJobDocument = z.infer<typeof fitJobDocument>;
+
+/** A fit job's BullMQ name; group jobs are named 'group'. */
+export const FIT_JOB = 'fit';
+
+/** The job id of a slice of a run's first pass: '~' is in no run or group id, so it never equals a group's. */
+export function fitJobIdOf(runId: string, slice: number): string {
+  return `${runId}~fit-${slice}`;
+}
+
+export function makeFitJobDocument(runId: string, slice: number, root: string, files: string[], options: GroupOptions): FitJobDocument {
+  return { v: JOB_VERSION, runId, slice, root, files, options };
+}
+
+export function parseFitJobDocument(data: unknown, jobId = 'job'): FitJobDocument {
+  const parsed = fitJobDocument.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new InputError(jobId, `invalid fit job: ${describeIssues(fitJobDocument, data, parsed.error).join('; ')}`);
+}
+
 /** The job id of a group of a run: BullMQ adds nothing for an id it holds, which makes enqueueing idempotent. */
 export function jobIdOf(runId: string, groupId: string): string {
   return `${runId}.${groupId}`;

@@ -16,7 +16,7 @@
  * - anything else is thrown as it is, so BullMQ retries it with backoff, and
  *   the group is counted as failed only when its last attempt fails.
  */
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,7 +27,8 @@ import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/g
 import type { GroupPool } from '../pool/group-pool.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys } from './fleet-keys.js';
-import { idsOf, jobIdOf, parseJobDocument, type JobDocument } from './job-document.js';
+import { countSlice, endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
+import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
 import { checkPixelBudget } from './pixel-budget.js';
 import { isComplete, markStarted, recordOutcome, type Outcome } from './run-store.js';
@@ -36,6 +37,8 @@ export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */
   redis: Redis;
   prefix: string;
+  /** The worker's queue on `redis` (the first pass adds the group jobs to it). */
+  queue: Queue;
   pool: GroupPool;
   roots: AllowedRoots;
   /** Absolute output folder: a run writes only under `<out>/<runId>/`. */
@@ -68,14 +71,33 @@ export interface JobProgressDoc {
   of: number;
 }
 
-export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Promise<JobReturn> {
-  return async (job, token) => {
+/** What a fit job returns. */
+export interface FitJobReturn {
+  slice: number;
+  status: 'done';
+  /** Images counted, and images that could not be read (listed in the run's records). */
+  images: number;
+  unreadable: number;
+}
+
+export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Promise<JobReturn | FitJobReturn> {
+  return (job, token) => (job.name === FIT_JOB ? processFitJob(ctx, job, token) : processGroupJob(ctx, job, token));
+}
+
+async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
+  {
     let checked: { doc: JobDocument; root: string };
     try {
       checked = await checkJob(ctx, job);
     } catch (err) {
       if (!isBnvizError(err, 'ServeError')) throw err;
-      return handBack(ctx, job, token, err as ServeError);
+      const { runId, groupId, files } = idsOf(job.data);
+      return handBack(ctx, job, token, err as ServeError, async (message) => {
+        // only the group's own job counts it (see checkJob)
+        if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
+          await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
+        }
+      });
     }
     const { doc, root } = checked;
     const k = runKeys(ctx.prefix, doc.runId);
@@ -105,7 +127,68 @@ export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Pr
     await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen }, result.backend);
     if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
     return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
-  };
+  }
+}
+
+/**
+ * A slice of the first pass of `--stats dataset`: its images decoded and
+ * counted here (libvips decodes off this thread; counting a 256x256 image
+ * takes well under a millisecond), the counts added to the run's once, and
+ * the pass ended when this was its last slice (fit-phase.ts).
+ */
+async function processFitJob(ctx: JobContext, job: Job, token: string | undefined): Promise<FitJobReturn> {
+  let checked: { doc: FitJobDocument; root: string };
+  try {
+    checked = await checkFitJob(ctx, job);
+  } catch (err) {
+    if (!isBnvizError(err, 'ServeError')) throw err;
+    return handBack(ctx, job, token, err as ServeError, (message) => failOwnSlice(ctx, job, message));
+  }
+  const { doc, root } = checked;
+  const k = runKeys(ctx.prefix, doc.runId);
+  await markStarted(ctx.redis, k);
+  try {
+    const { counts, skipped } = await countSlice(root, doc.files, doc.options);
+    const r = await recordSlice(ctx.redis, k, { slice: doc.slice, status: 'done', counts, skipped });
+    if (r.done + r.failed >= r.slices) await endFitPhase(fitContext(ctx), doc.runId);
+    return { slice: doc.slice, status: 'done', images: counts.images, unreadable: skipped.length };
+  } catch (err) {
+    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failOwnSlice(ctx, job, messageOf(err));
+    throw err;
+  }
+}
+
+/** Checks a fit job as checkJob does a group job (the first pass writes nothing, so no output folder). */
+async function checkFitJob(ctx: JobContext, job: Job): Promise<{ doc: FitJobDocument; root: string }> {
+  try {
+    const doc = parseFitJobDocument(job.data, `job ${job.id}`);
+    const slices = await ctx.redis.hget(runKeys(ctx.prefix, doc.runId).meta, 'fitSlices');
+    if (slices === null) throw new InputError(`job ${job.id}`, `run ${doc.runId} has no first pass (it was not enqueued with --stats dataset under prefix ${ctx.prefix})`);
+    if (doc.slice >= Number(slices)) throw new InputError(`job ${job.id}`, `slice ${doc.slice} is not a slice of run ${doc.runId} (it has ${slices})`);
+    // two images in flight
+    checkPixelBudget(Math.min(2, doc.files.length), doc.options.size, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    const root = await mapJobRoot(doc.root, ctx.roots);
+    for (const file of doc.files) await resolveInside(root, file);
+    return { doc, root };
+  } catch (err) {
+    if (!isBnvizError(err, 'InputError')) throw err;
+    await failOwnSlice(ctx, job, messageOf(err));
+    throw new UnrecoverableError(messageOf(err));
+  }
+}
+
+/** Counts a fit job's slice failed, when the job is the slice's own (a forged id counts nothing), and ends the pass if it can. */
+async function failOwnSlice(ctx: JobContext, job: Job, reason: string): Promise<void> {
+  const d = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as { runId?: unknown; slice?: unknown; files?: unknown };
+  const { runId } = idsOf(job.data);
+  if (!runId || typeof d.slice !== 'number' || job.id !== fitJobIdOf(runId, d.slice)) return;
+  const images = Array.isArray(d.files) ? d.files.length : 0;
+  const r = await recordSlice(ctx.redis, runKeys(ctx.prefix, runId), { slice: d.slice, status: 'failed', reason, images });
+  if (r.done + r.failed >= r.slices) await endFitPhase(fitContext(ctx), runId);
+}
+
+function fitContext(ctx: JobContext): FitPhaseContext {
+  return { redis: ctx.redis, prefix: ctx.prefix, queue: ctx.queue, outRoot: ctx.outRoot, lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds };
 }
 
 /**
@@ -155,15 +238,12 @@ async function checkWritable(runDir: string): Promise<void> {
  * without using an attempt (BullMQ's DelayedError). After `handBacks` times
  * the job fails: no worker could serve it, and the group is counted failed.
  */
-async function handBack(ctx: JobContext, job: Job, token: string | undefined, err: ServeError): Promise<never> {
+async function handBack(ctx: JobContext, job: Job, token: string | undefined, err: ServeError, giveUp: (message: string) => Promise<void>): Promise<never> {
   // attemptsStarted counts every time a worker took the job; attemptsMade only real attempts
   const times = Math.max(0, (job.attemptsStarted ?? 1) - (job.attemptsMade ?? 0) - 1);
   if (times >= ctx.handBacks) {
     const message = `no worker could serve this job after ${times} hand-backs: ${err.message}; fix the workers' roots or output folder, then bnviz retry`;
-    const { runId, groupId, files } = idsOf(job.data);
-    if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
-      await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
-    }
+    await giveUp(message);
     throw new UnrecoverableError(message);
   }
   ctx.onHandBack?.(err.message, job.id ?? '');

@@ -8,12 +8,15 @@
 import type { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
 import type { RunFailure } from '../records/run-record.js';
+import { readFitPhase, type FitPhaseState } from './fit-phase.js';
 import { runKeys, workerPattern } from './fleet-keys.js';
 import type { WorkerBeat } from './heartbeat.js';
 import { listRunIds, readFailures, readRun, type RunState } from './run-store.js';
 
 export interface RunStatus extends RunState {
   failures: RunFailure[];
+  /** With `--stats dataset`: the first pass, counting the dataset's statistics. */
+  fit?: FitPhaseState;
   /** Workers whose heartbeat has not expired (on this prefix, any queue). */
   workers: WorkerBeat[];
 }
@@ -27,12 +30,16 @@ export async function readRuns(redis: Redis, prefix: string, limit = 50): Promis
 export async function readRunStatus(redis: Redis, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
   const state = await readRun(redis, prefix, runId).catch((err: unknown) => damagedRun(runId, err));
   if (!state) return undefined;
-  const [read, workers] = await Promise.all([
+  const [read, workers, fit] = await Promise.all([
     readFailures(redis, runKeys(prefix, runId), failureLimit).then(
       (failures) => ({ failures, problem: undefined as string | undefined }),
       (err: unknown) => ({ failures: [] as RunFailure[], problem: `failures unreadable: ${malformation(err)}` }),
     ),
     readWorkers(redis, prefix),
+    readFitPhase(redis, runKeys(prefix, runId)).catch((err: unknown) => {
+      malformation(err);
+      return undefined;
+    }),
   ]);
   const failures = read.failures.filter(isFailure);
   const problems = [
@@ -40,9 +47,10 @@ export async function readRunStatus(redis: Redis, prefix: string, runId: string,
     read.problem,
     failures.length < read.failures.length ? `${read.failures.length - failures.length} failure entries are malformed` : undefined,
   ].filter((p): p is string => p !== undefined);
-  if (problems.length === 0) return { ...state, failures, workers };
+  const phase = fit ? { fit } : {};
+  if (problems.length === 0) return { ...state, failures, workers, ...phase };
   const { meta, ...rest } = state;
-  return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, workers };
+  return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, workers, ...phase };
 }
 
 /** The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large); malformed ones are left out. */

@@ -15,6 +15,7 @@ import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
+import { reconcileFitPhase } from './fit-phase.js';
 import { runKeys } from './fleet-keys.js';
 import { jobIdOf } from './job-document.js';
 import { isComplete, readRun, recordOutcome, uncountedGroups, unfinishedRunIds, type Outcome } from './run-store.js';
@@ -48,10 +49,17 @@ export async function reconcileRun(ctx: ReconcileContext, runId: string, force =
   const state = await readRun(ctx.redis, ctx.prefix, runId);
   if (!state?.meta || state.finishedAt || state.meta.queue !== ctx.queue.name) return 0;
   if (!force && (await ctx.redis.set(k.reconcile, '1', 'PX', ctx.lockMs, 'NX')) !== 'OK') return 0;
-  // Groups listed before their jobs are added: "no job" means removed only once the enqueue has finished.
+  // Groups listed before their jobs are added: "no job" means removed only once the enqueue has finished
+  // (with --stats dataset, once the first pass has ended and added them).
+  const [enqueuedAt, fitSlices] = await ctx.redis.hmget(k.meta, 'enqueueDone', 'fitSlices');
+  let counted = 0;
+  if (enqueuedAt === null && fitSlices !== null) {
+    counted += await reconcileFitPhase(ctx, runId);
+    // no group has a job before the first pass ends
+    if ((await ctx.redis.hget(k.meta, 'enqueueDone')) === null) return counted;
+  }
   const enqueued = (await ctx.redis.hget(k.meta, 'enqueueDone')) !== null;
   const queueKey = `${ctx.prefix}:${ctx.queue.name}:`;
-  let counted = 0;
   let last = { done: state.done, skipped: state.skipped, failed: state.failed, total: state.total };
   for await (const u of uncountedGroups(ctx.redis, k, runId, queueKey)) {
     if (u.state === '' || (u.state === 'missing' && !enqueued)) continue;

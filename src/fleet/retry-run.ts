@@ -14,7 +14,7 @@ import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
 import { runKeys } from './fleet-keys.js';
 import { jobIdOf, makeJobDocument } from './job-document.js';
-import { failedGroupIds, readFailures, readRun, uncountFailed } from './run-store.js';
+import { failedGroupIds, persistRunRecords, readFailures, readRun, uncountFailed } from './run-store.js';
 
 export interface RetryResult {
   runId: string;
@@ -40,7 +40,7 @@ export async function retryRun(redis: Redis, config: Readonly<BnvizConfig>, runI
   queue.on('error', () => {});
   try {
     // A reopened run must not expire under retention while it runs again.
-    await redis.multi().persist(k.meta).persist(k.groups).persist(k.done).persist(k.skipped).persist(k.failed).persist(k.failures).persist(k.timings).exec();
+    await persistRunRecords(redis, k);
     const taken = await uncountFailed(redis, k, wanted);
     const retried: string[] = [];
     for (const groupId of taken) {

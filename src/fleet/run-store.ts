@@ -388,6 +388,18 @@ export async function deleteRunRecords(redis: Redis, prefix: string, runId: stri
 /** Makes a finished run's records expire after `seconds` (the run list entry is pruned when read). */
 export async function expireRunRecords(redis: Redis, k: RunKeys, seconds: number): Promise<void> {
   const tx = redis.multi();
-  for (const key of [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings, k.finished]) tx.expire(key, seconds);
+  for (const key of lastingKeys(k)) tx.expire(key, seconds);
   await tx.exec();
+}
+
+/** Makes a reopened run's records last again (a retry must not let them expire under it). */
+export async function persistRunRecords(redis: Redis, k: RunKeys): Promise<void> {
+  const tx = redis.multi();
+  for (const key of lastingKeys(k)) tx.persist(key);
+  await tx.exec();
+}
+
+/** The keys that hold a run's records (not its short-lived locks). */
+function lastingKeys(k: RunKeys): string[] {
+  return [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings, k.finished, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.plan];
 }

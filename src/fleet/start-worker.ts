@@ -18,12 +18,13 @@ import { connectRedis, networkReason, redact } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type WorkerBeat } from './heartbeat.js';
 import { resolveRoots } from './map-root.js';
-import { makeProcessor, type JobReturn } from './process-job.js';
+import { makeProcessor, type FitJobReturn, type JobReturn } from './process-job.js';
 import { reconcileRun, reconcileRuns, type ReconcileContext } from './reconcile-run.js';
 
 export interface WorkerEvents {
   /** A job ended: done, skipped (already done), or failed (`error` says why; `retry` when BullMQ will try again). */
-  job?(info: { jobId: string; groupId?: string; status: 'done' | 'skipped' | 'failed'; error?: string; retry?: boolean; ms?: number }): void;
+  /** A job ended: a group's, or (with `slice`) a slice of a first pass counted (`images` read). */
+  job?(info: { jobId: string; groupId?: string; slice?: number; images?: number; status: 'done' | 'skipped' | 'failed'; error?: string; retry?: boolean; ms?: number }): void;
   /** This worker cannot serve some jobs and hands them back (once per distinct reason). */
   handBack?(info: { reason: string; jobId: string }): void;
   /** Redis went away (once, however long it stays away) or came back. */
@@ -68,8 +69,11 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   };
   const retentionSeconds = Math.round(config.retentionDays * 86400);
   const handBackReasons = new Set<string>();
+  // The queue on the records' connection: the reconciliation reads jobs with it, and the first pass adds group jobs to it.
+  const queue = new Queue(config.queue.name, { connection: redis, prefix });
+  queue.on('error', () => {});
   const processor = makeProcessor({
-    redis, prefix, pool, roots, outRoot,
+    redis, prefix, queue, pool, roots, outRoot,
     lockMs: config.queue.lockMs, maxPixels: config.maxPixels, handBacks: config.queue.handBacks, retentionSeconds,
     onHandBack(reason, jobId) {
       if (handBackReasons.has(reason)) return;
@@ -77,7 +81,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
       events.handBack?.({ reason, jobId });
     },
   });
-  const worker = new Worker<unknown, JobReturn>(config.queue.name, async (job, token) => {
+  const worker = new Worker<unknown, JobReturn | FitJobReturn>(config.queue.name, async (job, token) => {
     state.active++;
     try {
       return await processor(job, token);
@@ -110,7 +114,8 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   worker.on('completed', (job, ret) => {
     state.processed++;
     beatNow();
-    events.job?.({ jobId: job.id ?? '', groupId: ret.groupId, status: ret.status, ms: ret.totalMs });
+    if ('slice' in ret) events.job?.({ jobId: job.id ?? '', slice: ret.slice, images: ret.images, status: 'done' });
+    else events.job?.({ jobId: job.id ?? '', groupId: ret.groupId, status: ret.status, ms: ret.totalMs });
   });
   worker.on('failed', (job, err) => {
     if (!job || err.name === 'DelayedError') return;
@@ -124,8 +129,6 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   });
 
   // Jobs ended outside the handler (stalled out, removed by hand) are counted here.
-  const queue = new Queue(config.queue.name, { connection: redis, prefix });
-  queue.on('error', () => {});
   const reconcileCtx: ReconcileContext = { redis, prefix, queue, outRoot, lockMs: config.queue.lockMs, retentionSeconds };
   worker.on('stalled', (jobId) => {
     // The stalled check has just moved the job back to wait, or failed it; a failed one is counted now.

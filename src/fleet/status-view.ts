@@ -1,6 +1,8 @@
 /** `bnviz status` as text: pure functions of the status read from Redis and the time now. */
 import type { WorkerBeat } from './heartbeat.js';
 import type { RunStatus } from './read-status.js';
+import type { NormStats } from '../types.js';
+import type { FitPhaseState } from './fit-phase.js';
 import type { RunCounts, RunMeta, RunState } from './run-store.js';
 
 export interface Pace {
@@ -76,6 +78,7 @@ export function formatRun(s: RunStatus, now: number): string {
     `run ${s.runId} (${s.status})${meta?.root !== undefined ? ` from ${meta.root}` : ''}${meta?.queue !== undefined ? `, queue ${meta.queue}` : ''}`,
   ];
   if (s.status === 'damaged') out.push(`damaged: ${s.damaged ?? 'unknown'}`);
+  if (s.fit) out.push(...formatFitPhase(s.fit, meta?.options?.normStats));
   out.push(
     `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
     `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.finishedAt ? `, finished ${localTime(s.finishedAt)}` : `, ETA ${duration(p.etaSeconds)}`}`,
@@ -90,6 +93,21 @@ export function formatRun(s: RunStatus, now: number): string {
     out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active}/${w.threads} active, ${w.processed} processed (${w.failed} failed), ${workerRate(w).toFixed(2)} groups/s, seen ${duration(ago)} ago`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The first pass of `--stats dataset`: slices counted, images read, and once it has ended, the statistics. */
+export function formatFitPhase(f: FitPhaseState, stats: NormStats | undefined): string[] {
+  const unreadable = f.unreadable ? ` (${f.unreadable} could not be read)` : '';
+  const failed = f.failed ? `, ${f.failed} slice${f.failed === 1 ? '' : 's'} failed` : '';
+  const out = f.endedAt && stats
+    ? [`first pass ended ${localTime(f.endedAt)}: ${f.counted} of ${f.images} images counted${unreadable}${failed}; mean ${triple(stats.mean)}, std ${triple(stats.variance.map(Math.sqrt))}`]
+    : [`first pass, the dataset's mean and std: ${bar({ total: f.slices, done: f.done + f.failed, skipped: 0, failed: 0 })} ${f.done + f.failed}/${f.slices} slices, ${f.counted} of ${f.images} images counted${unreadable}${failed}`];
+  for (const x of f.failures) out.push(`  slice ${x.slice} (${x.images} images, not counted): ${x.reason}`);
+  return out;
+}
+
+function triple(v: readonly number[]): string {
+  return `(${v.map((x) => x.toFixed(4)).join(', ')})`;
 }
 
 /** The run's meta, or for a damaged run the fields that could be read. */
