@@ -61,6 +61,12 @@ test('a fleet run of 2,000 groups computed by two workers, in the dashboard: fir
   await page.goto(`${base}/runs/fleet2k`);
   await page.waitForFunction(() => document.querySelectorAll('#gallery figure').length === 60);
   t.is(await page.textContent('#range'), `1-60 of ${total}`);
+  // How each image's unseen share spreads per channel: the same counts as index.html's figure, made from the group records
+  await page.waitForSelector('#spread svg');
+  const spreadOf = (text: string) => ['r', 'g', 'b'].map((c) => new RegExp(`data-${c}="([0-9,]+)"`).exec(text)?.[1]);
+  const fromIndex = spreadOf(readFileSync(join(out, 'fleet2k', 'index.html'), 'utf8'));
+  t.is(fromIndex[0]!.split(',').reduce((n, x) => n + Number(x), 0), GOOD);
+  t.deepEqual(spreadOf(await page.innerHTML('#spread')), fromIndex);
   await page.click('#next');
   await page.waitForFunction((n) => document.getElementById('range')?.textContent === `61-120 of ${n}`, total);
   await page.selectOption('#status-filter', 'failed');

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSafeId } from '../dataset/group-id.js';
 import { GROUP_RECORD, type GroupRecord } from '../records/group-record.js';
+import { unseenShares } from '../records/unseen-spread.js';
 import { realInside, realOutRoot, servedType } from './output-file.js';
 
 export interface FinishedGroup {
@@ -17,6 +18,8 @@ export interface FinishedGroup {
   maxUnseen: number;
   /** Output file names the dashboard can serve (figures first). */
   outputs: string[];
+  /** Each image's unseen share per channel (unseenShares). */
+  unseen: number[];
 }
 
 /** Remembers the records read, per run, for the life of the server. */
@@ -80,5 +83,6 @@ async function readGroup(outReal: string, folder: string, recordPath: string): P
     files: Array.isArray(record.files) ? record.files.map(String) : [],
     maxUnseen: Number(record.maxUnseen) || 0,
     outputs,
+    unseen: Array.isArray(record.rows) ? unseenShares(record.rows) : [],
   };
 }

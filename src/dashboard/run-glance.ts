@@ -3,6 +3,9 @@
  * over the dataset (a histogram) and how many groups were counted per time
  * slice (the rate over time). Pure functions of the groups.
  */
+import type { RunStatus } from '../fleet/read-status.js';
+import { normalizationLabel } from '../records/gallery-html.js';
+import { UnseenSpread } from '../records/unseen-spread.js';
 import type { IndexedGroup } from './run-index.js';
 
 export interface Histogram {
@@ -24,6 +27,22 @@ export function unseenHistogram(groups: Iterable<IndexedGroup>, bins = 20): Hist
   const counts = new Array<number>(bins).fill(0);
   for (const s of shares) counts[Math.min(bins - 1, Math.floor((s / top) * bins))]++;
   return { edges, counts };
+}
+
+/**
+ * How each image's unseen share spreads, per channel, as index.html draws it
+ * (an SVG figure with its caption); '' before any group with shares is known.
+ */
+export function unseenSpreadFigure(groups: Iterable<IndexedGroup>, label: string): string {
+  const spread = new UnseenSpread();
+  for (const g of groups) if (g.status === 'done' && g.unseen) spread.addShares(g.unseen);
+  return String(spread.svg(label));
+}
+
+/** The caption's words for what the run normalized with (its options in Redis; a run known only by its folder has none). */
+export function statsLabel(status: RunStatus | undefined): string {
+  const options = status?.meta?.options ?? status?.partialMeta?.options;
+  return options ? normalizationLabel(options) : 'under the run\'s statistics';
 }
 
 export interface RateSeries {

@@ -59,7 +59,7 @@ export class RunIndex {
       if (this.groups.has(g.groupId)) continue;
       // group ids start with their 1-based position; other ids keep folder order
       const position = /^(\d+)-/.exec(g.groupId);
-      this.put({ groupId: g.groupId, index: position ? Number(position[1]) - 1 : i, status: 'done', files: g.files, maxUnseen: g.maxUnseen });
+      this.put({ groupId: g.groupId, index: position ? Number(position[1]) - 1 : i, status: 'done', files: g.files, maxUnseen: g.maxUnseen, unseen: g.unseen });
     }
   }
 

@@ -21,6 +21,7 @@ export function runPage(nonce: string, runId: string, known = true): string {
     return pageShell({ title: `bnviz: no run ${runId}`, heading: 'bnviz: no such run', nonce, body, script: '' });
   }
   const body = html`<section class="summary" id="summary"><span class="muted">loading ${runId}...</span></section>
+<div id="spread"></div>
 <section class="glance"><div><h2>Unseen share over the dataset</h2><div id="histogram" class="chart"></div></div>
 <div><h2>Groups finished over time</h2><div id="rate-chart" class="chart"></div></div></section>
 <section id="failures-section" hidden><h2>Failed groups (<span id="failed-count">0</span>)</h2>
@@ -149,6 +150,8 @@ function bars(box, counts, label, title) {
 function pct(x) { return +(x * 100).toFixed(1) + '%'; }
 function clock(ms) { return new Date(ms).toLocaleTimeString(); }
 function glance(data) {
+  // the server's SVG figure (escaped there), as index.html shows it
+  if (data.spread !== undefined) document.getElementById('spread').innerHTML = data.spread;
   if (data.histogram) {
     var e = data.histogram.edges;
     bars(document.getElementById('histogram'), data.histogram.counts, ['0%', pct(e[e.length - 1])], function (i, c) { return pct(e[i]) + '-' + pct(e[i + 1]) + ': ' + c + ' groups'; });

@@ -12,7 +12,7 @@ import { fileUrl, GroupCache } from './finished-groups.js';
 import { readGroupRecord, servedOutputs } from './group-record-read.js';
 import { groupPage } from './group-page.js';
 import { GroupQuery, positionOf, queryGroups } from './query-groups.js';
-import { rateSeries, unseenHistogram } from './run-glance.js';
+import { rateSeries, statsLabel, unseenHistogram, unseenSpreadFigure } from './run-glance.js';
 import { RunIndexes, type IndexedGroup, type RunIndex } from './run-index.js';
 import { runPage } from './run-page.js';
 import { groupCard, runView, workerView, type GroupCard, type RunSummary } from './run-view.js';
@@ -84,7 +84,7 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
       version: index.version,
       groups: index.groups.size,
       // The spread and the rate change only with the groups: sent when they did.
-      ...(changed ? { histogram: unseenHistogram(index.groups.values()), rate: rateSeries(index.groups.values()) } : {}),
+      ...(changed ? { histogram: unseenHistogram(index.groups.values()), rate: rateSeries(index.groups.values()), spread: unseenSpreadFigure(index.groups.values(), statsLabel(status)) } : {}),
     };
     return reply.header('cache-control', 'no-store').send(summary);
   });

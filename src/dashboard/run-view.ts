@@ -100,6 +100,8 @@ export interface RunSummary {
   /** Sent when the version moved since the poll's `since`. */
   histogram?: Histogram;
   rate?: RateSeries;
+  /** Sent with the histogram: each image's unseen share per channel, as an SVG figure (index.html's). */
+  spread?: string;
 }
 
 export function groupCard(runId: string, g: IndexedGroup, outputs: readonly string[], query = ''): GroupCard {

@@ -30,6 +30,7 @@ import { runKeys } from './fleet-keys.js';
 import { countSlice, endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
 import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
+import { unseenShares } from '../records/unseen-spread.js';
 import { checkPixelBudget } from './pixel-budget.js';
 import { isComplete, markStarted, recordOutcome, type Outcome } from './run-store.js';
 
@@ -124,7 +125,7 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
       }
       throw err;
     }
-    await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen }, result.backend);
+    await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
     if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
     return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
   }

@@ -123,6 +123,8 @@ export interface Outcome {
   timings?: GroupTimings;
   /** Largest unseen share of the group's images and channels (0..1), when it was computed. */
   maxUnseen?: number;
+  /** Each image's unseen share per channel (R, G, B, image after image; unseenShares), when it was computed. */
+  unseen?: number[];
 }
 
 /** What the finished log says of one counted group. */
@@ -138,6 +140,8 @@ export interface FinishedEntry {
   at: number;
   /** Its stage times, for a group computed now (not for one skipped or failed). */
   timings?: GroupTimings;
+  /** Each image's unseen share per channel, R, G, B image after image (a group computed now). */
+  unseen?: number[];
 }
 
 export interface Recorded extends RunCounts {
@@ -148,10 +152,15 @@ export interface Recorded extends RunCounts {
 /** Counts a group's outcome once, and returns the run's counts after it. */
 export async function recordOutcome(redis: Redis, k: RunKeys, o: Outcome): Promise<Recorded> {
   const failure: RunFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
-  const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now(), ...(o.status === 'done' && o.timings ? { timings: o.timings } : {}) };
+  const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now(), ...(o.status === 'done' && o.timings ? { timings: o.timings } : {}), ...(o.status === 'done' && o.unseen ? { unseen: o.unseen.map(roundShare) } : {}) };
   const r = (await redis.eval(RECORD, 8, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta, k.finished,
     o.groupId, o.status, failure ? JSON.stringify(failure) : '', o.status === 'done' && o.timings ? JSON.stringify(o.timings) : '', JSON.stringify(entry))) as number[];
   return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', done: r[1], skipped: r[2], failed: r[3], total: r[4] };
+}
+
+/** A share kept to six decimals in the log (a millionth is far below a histogram's bin). */
+function roundShare(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
 
 export function isComplete(c: RunCounts): boolean {
@@ -279,7 +288,8 @@ export async function readFinishedSince(redis: Redis, k: RunKeys, from: number, 
     const bar = line.indexOf('|');
     try {
       const e = JSON.parse(line.slice(bar + 1)) as Omit<FinishedEntry, 'index'>;
-      entries.push({ groupId: String(e.groupId), index: Number(line.slice(0, bar)), status: e.status, files: Array.isArray(e.files) ? e.files.map(String) : [], maxUnseen: Number(e.maxUnseen) || 0, at: Number(e.at) || 0, ...(e.timings && typeof e.timings === 'object' ? { timings: e.timings } : {}) });
+      const unseen = Array.isArray(e.unseen) && e.unseen.every((x) => typeof x === 'number' && x >= 0 && x <= 1) ? { unseen: e.unseen } : {};
+      entries.push({ groupId: String(e.groupId), index: Number(line.slice(0, bar)), status: e.status, files: Array.isArray(e.files) ? e.files.map(String) : [], maxUnseen: Number(e.maxUnseen) || 0, at: Number(e.at) || 0, ...(e.timings && typeof e.timings === 'object' ? { timings: e.timings } : {}), ...unseen });
     } catch {
       // not an entry of ours: left out
     }

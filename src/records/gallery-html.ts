@@ -36,8 +36,13 @@ function card(e: GalleryEntry, i: number): Html {
 
 /** What the run normalized with: "batch normalization, epsilon 0.001", or the statistics given (--stats). */
 function normalizedWith(run: RunRecord): string {
-  const given = run.options.normStats;
-  return given ? `${run.options.method} normalization with ${given.label}` : `${run.options.method} normalization, epsilon ${run.options.epsilon}`;
+  return normalizationLabel(run.options);
+}
+
+/** What the values were normalized with, as the unseen spread's caption says it. */
+export function normalizationLabel(options: Pick<RunRecord['options'], 'method' | 'epsilon' | 'normStats'>): string {
+  const given = options.normStats;
+  return given ? `${options.method} normalization with ${given.label}` : `${options.method} normalization, epsilon ${options.epsilon}`;
 }
 
 export function galleryHtml(run: RunRecord, entries: GalleryEntry[], spread?: UnseenSpread): string {

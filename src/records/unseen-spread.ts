@@ -16,6 +16,17 @@ export function spreadBin(share: number): number {
   return Math.min(SPREAD_BINS - 1, Math.max(0, Math.floor(share * SPREAD_BINS)));
 }
 
+/** Each image's unseen share per channel, flat: R, G, B of the first image, then the next. */
+export function unseenShares(rows: readonly SummaryRow[]): number[] {
+  const byFile = new Map<string, number[]>();
+  for (const r of rows) {
+    let shares = byFile.get(r.file);
+    if (!shares) byFile.set(r.file, (shares = [0, 0, 0]));
+    shares[CHANNELS.indexOf(r.channel)] = r.below0 + r.above1;
+  }
+  return [...byFile.values()].flat();
+}
+
 export class UnseenSpread {
   /** Per channel, images per bin. */
   readonly counts = { R: new Array<number>(SPREAD_BINS).fill(0), G: new Array<number>(SPREAD_BINS).fill(0), B: new Array<number>(SPREAD_BINS).fill(0) };
@@ -23,11 +34,18 @@ export class UnseenSpread {
   private images = 0;
 
   add(rows: readonly SummaryRow[]): void {
-    for (const r of rows) {
-      const share = r.below0 + r.above1;
-      this.counts[r.channel][spreadBin(share)]!++;
-      this.sums[r.channel] += share;
-      if (r.channel === 'R') this.images++;
+    this.addShares(unseenShares(rows));
+  }
+
+  /** Adds images' shares as unseenShares gives them: R, G, B for each image. */
+  addShares(shares: readonly number[]): void {
+    for (let i = 0; i + 2 < shares.length; i += 3) {
+      for (const [c, channel] of CHANNELS.entries()) {
+        const share = shares[i + c]!;
+        this.counts[channel][spreadBin(share)]!++;
+        this.sums[channel] += share;
+      }
+      this.images++;
     }
   }
 
