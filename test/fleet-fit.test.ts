@@ -18,6 +18,7 @@ import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
 import { readRunStatus } from '../src/fleet/read-status.js';
 import { formatRun } from '../src/fleet/status-view.js';
+import { runView } from '../src/dashboard/run-view.js';
 import { readRun } from '../src/fleet/run-store.js';
 import type { RunRecord } from '../src/records/run-record.js';
 import type { NormStats } from '../src/types.js';
@@ -92,6 +93,7 @@ test('two workers count the dataset\'s statistics as fit jobs: bnviz fit\'s numb
   const status = (await readRunStatus(s.redis, s.prefix, runId))!;
   t.like(status.fit, { slices: 3, done: 3, failed: 0, images: 12, counted: 11, unreadable: 1 });
   t.regex(formatRun(status, Date.now()), /first pass ended .*: 11 of 12 images counted \(1 could not be read\); mean \(/);
+  t.regex(runView(status, Date.now()).firstPass ?? '', /^first pass ended .*: 11 of 12 images counted/, 'the dashboard\'s run page says it too');
 });
 
 test('a slice counted twice adds its counts once', async (t) => {
@@ -125,6 +127,11 @@ test('a fit job whose worker is killed twice fails its slice: the pass ends with
     const w = worker(t, s, dir, out);
     // taken by this worker: BullMQ counts each start of the job (attemptsStarted, 'ats')
     await until(`the blocked slice to be taken (kill ${kill})`, async () => Number(await s.redis.hget(jobKey, 'ats')) === kill && (await s.redis.lrange(`${s.prefix}:${s.queue}:active`, 0, -1)).includes(`${runId}~fit-1`), { unless: w.exited.then((c) => `worker exited ${c}`) });
+    if (kill === 1) {
+      // one thread takes the jobs in order: the first slice is counted, the second is in hand
+      const during = (await readRunStatus(s.redis, s.prefix, runId))!;
+      t.regex(formatRun(during, Date.now()), /first pass, the dataset's mean and std: \[#{10}\.{20}\] 1\/3 slices, 2 of 6 images counted\n\[\.{30}\] 0\/3 groups/);
+    }
     w.child.kill('SIGKILL');
     await w.exited;
   }

@@ -129,7 +129,8 @@ function summary(r) {
     el('span', { id: 'counts', text: r.finished + ' / ' + r.total + ' groups: ' + (r.done + r.skipped) + ' done, ' + r.failed + ' failed' }),
     el('span', { class: 'status-' + r.status, id: 'status', text: r.status }),
     el('span', { text: rate(r) + ' over ' + r.elapsed + (r.status === 'finished' ? '' : ', ETA ' + r.eta) }),
-    r.root ? el('span', { class: 'muted', text: r.root + (r.queue ? ' (queue ' + r.queue + ')' : '') }) : null
+    r.root ? el('span', { class: 'muted', text: r.root + (r.queue ? ' (queue ' + r.queue + ')' : '') }) : null,
+    r.firstPass ? el('span', { id: 'first-pass', class: 'muted', text: r.firstPass }) : null
   ].filter(Boolean);
 }
 var SVG = 'http://www.w3.org/2000/svg';

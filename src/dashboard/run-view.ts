@@ -7,7 +7,8 @@ import { thumbnailOf } from '../records/group-record.js';
 import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
-import { duration, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
+import type { FitPhaseState } from '../fleet/fit-phase.js';
+import { duration, formatFitPhase, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
 import { fileUrl } from './finished-groups.js';
 import type { Histogram, RateSeries } from './run-glance.js';
 import type { IndexedGroup } from './run-index.js';
@@ -39,9 +40,11 @@ export interface RunView {
   enqueuedAt?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** With `--stats dataset`: the first pass (counting the dataset's statistics), as bnviz status says it. */
+  firstPass?: string;
 }
 
-export function runView(run: RunState, now: number): RunView {
+export function runView(run: RunState & { fit?: FitPhaseState }, now: number): RunView {
   const p = paceOf(run, now);
   const meta = metaOf(run);
   return {
@@ -64,6 +67,7 @@ export function runView(run: RunState, now: number): RunView {
     enqueuedAt: meta?.enqueuedAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
+    ...(run.fit ? { firstPass: formatFitPhase(run.fit, meta?.options?.normStats).join('\n') } : {}),
   };
 }
 
