@@ -24,7 +24,9 @@ export function registerEnqueue(program: Command): void {
       return;
     }
     const c = result.counts;
-    if (!result.newRun) {
+    if (!result.newRun && result.fitJobs !== undefined) {
+      process.stdout.write(`bnviz: run ${result.runId}: its first pass (the dataset's mean and std) is not over; ${result.fitJobs ? `${result.fitJobs} fit jobs added (slices that had no job)` : 'nothing added'}\n`);
+    } else if (!result.newRun) {
       // An existing run: say what it holds, and how to redo its failures.
       const queued = result.existing - c.done - c.skipped - c.failed;
       process.stdout.write(`bnviz: run ${result.runId}: ${c.done + c.skipped} done, ${c.failed} failed${queued > 0 ? `, ${queued} queued` : ''}; ${result.added ? `${result.added} jobs added (groups that had no job)` : 'nothing added'}${c.failed ? `; use bnviz retry ${result.runId} to run the failed groups again` : ''}\n`);
