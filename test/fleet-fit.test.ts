@@ -102,8 +102,9 @@ test('a slice counted twice adds its counts once', async (t) => {
   await s.redis.hset(k.meta, 'fitSlices', '2');
   const counts = new LevelCounts();
   counts.add({ width: 2, height: 1, codes: Uint8Array.from([1, 2, 3, 4, 5, 6]) } as never);
-  const first = await recordSlice(s.redis, k, { slice: 0, status: 'done', counts, skipped: [] });
-  const again = await recordSlice(s.redis, k, { slice: 0, status: 'done', counts, skipped: [] });
+  const counted = { fields: counts.toFields(), images: counts.images, skipped: [] };
+  const first = await recordSlice(s.redis, k, { slice: 0, status: 'done', counted });
+  const again = await recordSlice(s.redis, k, { slice: 0, status: 'done', counted });
   const late = await recordSlice(s.redis, k, { slice: 0, status: 'failed', reason: 'x', images: 1 });
   t.deepEqual([first, again, late].map((r) => [r.added, r.done, r.failed, r.slices]), [[true, 1, 0, 2], [false, 1, 0, 2], [false, 1, 0, 2]]);
   t.deepEqual(await s.redis.hgetall(k.levels), { '8:0:1': '1', '8:0:4': '1', '8:1:2': '1', '8:1:5': '1', '8:2:3': '1', '8:2:6': '1' });

@@ -7,7 +7,7 @@ import { thumbnailOf } from '../records/group-record.js';
 import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
-import type { FitPhaseState } from '../fleet/fit-phase.js';
+import type { FitPhaseState } from '../fleet/run-store.js';
 import { duration, formatFitPhase, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
 import { fileUrl } from './finished-groups.js';
 import type { Histogram, RateSeries } from './run-glance.js';

@@ -20,7 +20,6 @@ import { z } from 'zod';
 import type { DecodeOptions } from '../decode/decode-image.js';
 import { InputError, UsageError } from '../errors.js';
 import { CHANNELS, type NormMethod, type NormStats } from '../types.js';
-import { fitDataset } from './fit-dataset.js';
 
 export const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
@@ -55,6 +54,8 @@ export async function resolveNormStats(choice: string, ctx: ResolveStatsContext)
   if (choice === 'dataset') {
     if (!ctx.root) throw new UsageError('--stats dataset needs the dataset\'s folder (bnviz run and enqueue have it); for render and inspect, save the statistics with bnviz fit DIR --save FILE and pass --stats FILE');
     ctx.onFitStart?.();
+    // loaded here: the fleet's and the dashboard's modules use this file's checks, and must not load sharp
+    const { fitDataset } = await import('./fit-dataset.js');
     const fit = await fitDataset(ctx.root, { ...ctx.decode, threads: ctx.threads, files: ctx.files });
     return checkedStats({ source: 'dataset', label: `the dataset's mean and std (${fit.images} images)`, mean: fit.mean, variance: fit.variance, epsilon: 0, images: fit.images }, `the dataset ${ctx.root}`);
   }

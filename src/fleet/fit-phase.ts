@@ -8,7 +8,7 @@
  * does and counts each channel's levels (LevelCounts); one Lua script adds
  * those counts to the run's level hash once per slice, whichever worker or
  * attempt gets there, and returns how many slices are counted. The worker
- * that counts the last slice ends the pass: under a lock, it takes the
+ * (in a pool thread, as groups are drawn) that counts the last slice ends the pass: under a lock, it takes the
  * moments of the summed counts (exact: integers added in any order), stores
  * them in the run's meta and options, and adds the group jobs slice by slice,
  * deleting each slice from the plan once its jobs are in. A worker killed
@@ -21,7 +21,6 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { DatasetPlan } from '../dataset/plan-dataset.js';
-import { countLevels, type FitResult } from '../fit/fit-dataset.js';
 import { LevelCounts } from '../fit/level-counts.js';
 import { checkedStats } from '../fit/norm-stats.js';
 import { messageOf } from '../errors.js';
@@ -30,6 +29,7 @@ import type { NormStats } from '../types.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys, type RunKeys } from './fleet-keys.js';
 import { FIT_JOB, fitJobIdOf, jobIdOf, makeFitJobDocument, makeJobDocument } from './job-document.js';
+import type { CountResult } from '../pool/pool-messages.js';
 import { withLock } from './run-lock.js';
 import { countedAlready, isComplete, recordOutcome } from './run-store.js';
 
@@ -171,8 +171,8 @@ return {added, redis.call('SCARD', KEYS[1]), redis.call('HLEN', KEYS[2]), tonumb
 export interface SliceOutcome {
   slice: number;
   status: 'done' | 'failed';
-  counts?: LevelCounts;
-  skipped?: FitResult['skipped'];
+  /** A slice counted: its levels (LevelCounts.toFields), images counted, and files that could not be read. */
+  counted?: CountResult;
   /** For a failed slice: why, and how many images it held. */
   reason?: string;
   images?: number;
@@ -186,17 +186,12 @@ export interface SliceRecorded {
 }
 
 export async function recordSlice(redis: Redis, k: RunKeys, o: SliceOutcome): Promise<SliceRecorded> {
-  const skipped = o.skipped ?? [];
+  const skipped = o.counted?.skipped ?? [];
   const reason = o.status === 'failed' ? JSON.stringify({ reason: o.reason ?? 'failed', images: o.images ?? 0 }) : '';
   const r = (await redis.eval(RECORD_SLICE, 5, k.fitDone, k.fitFailed, k.levels, k.meta, k.fitSkipped,
-    String(o.slice), o.status, reason, String(o.counts?.images ?? 0), String(skipped.length),
-    ...skipped.flatMap((s) => [s.file, s.reason]), ...(o.counts?.toFields() ?? []))) as number[];
+    String(o.slice), o.status, reason, String(o.counted?.images ?? 0), String(skipped.length),
+    ...skipped.flatMap((s) => [s.file, s.reason]), ...(o.counted?.fields ?? []))) as number[];
   return { added: r[0] === 1, done: r[1]!, failed: r[2]!, slices: r[3]! };
-}
-
-/** Decodes a fit job's files and counts them (relative to the root the worker maps the job's root onto). */
-export async function countSlice(root: string, files: readonly string[], options: GroupOptions): Promise<{ counts: LevelCounts; skipped: FitResult['skipped'] }> {
-  return countLevels(root, files, { size: options.size, fit: options.fit, background: options.background, colorProfile: options.colorProfile }, 1);
 }
 
 export interface FitPhaseContext {
@@ -321,39 +316,4 @@ export async function reconcileFitPhase(ctx: FitPhaseContext, runId: string): Pr
   }
   await endFitPhase(ctx, runId);
   return counted;
-}
-
-/** What `bnviz status` shows of the first pass. */
-export interface FitPhaseState {
-  slices: number;
-  /** Slices counted, and failed. */
-  done: number;
-  failed: number;
-  /** Images in the pass, images counted, images that could not be read. */
-  images: number;
-  counted: number;
-  unreadable: number;
-  /** When the statistics were taken (the group jobs are added next). */
-  endedAt?: string;
-  /** Why slices failed, by slice (the first few). */
-  failures: Array<{ slice: number; reason: string; images: number }>;
-}
-
-export async function readFitPhase(redis: Redis, k: RunKeys): Promise<FitPhaseState | undefined> {
-  const [[, fields], [, done], [, unreadable], [, failedRaw]] = (await redis.pipeline()
-    .hmget(k.meta, 'fitSlices', 'fitImages', 'fitCounted', 'fitEndedAt').scard(k.fitDone).hlen(k.fitSkipped).hgetall(k.fitFailed).exec()) as Array<[Error | null, unknown]>;
-  const [slices, images, counted, endedAt] = fields as Array<string | null>;
-  if (!slices) return undefined;
-  const failures = Object.entries(failedRaw as Record<string, string>).map(([slice, v]) => {
-    try {
-      const f = JSON.parse(v) as { reason?: unknown; images?: unknown };
-      return { slice: Number(slice), reason: String(f.reason), images: Number(f.images) || 0 };
-    } catch {
-      return { slice: Number(slice), reason: 'unreadable', images: 0 };
-    }
-  }).sort((a, b) => a.slice - b.slice);
-  return {
-    slices: Number(slices), done: Number(done), failed: failures.length, images: Number(images ?? 0), counted: Number(counted ?? 0), unreadable: Number(unreadable),
-    ...(endedAt ? { endedAt } : {}), failures: failures.slice(0, 10),
-  };
 }

@@ -27,7 +27,7 @@ import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/g
 import type { GroupPool } from '../pool/group-pool.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys } from './fleet-keys.js';
-import { countSlice, endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
+import { endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
 import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
 import { unseenShares } from '../records/unseen-spread.js';
@@ -133,8 +133,7 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
 
 /**
  * A slice of the first pass of `--stats dataset`: its images decoded and
- * counted here (libvips decodes off this thread; counting a 256x256 image
- * takes well under a millisecond), the counts added to the run's once, and
+ * counted in a pool thread, the counts added to the run's once, and
  * the pass ended when this was its last slice (fit-phase.ts).
  */
 async function processFitJob(ctx: JobContext, job: Job, token: string | undefined): Promise<FitJobReturn> {
@@ -149,10 +148,11 @@ async function processFitJob(ctx: JobContext, job: Job, token: string | undefine
   const k = runKeys(ctx.prefix, doc.runId);
   await markStarted(ctx.redis, k);
   try {
-    const { counts, skipped } = await countSlice(root, doc.files, doc.options);
-    const r = await recordSlice(ctx.redis, k, { slice: doc.slice, status: 'done', counts, skipped });
+    const { size, fit, background, colorProfile } = doc.options;
+    const counted = await ctx.pool.count({ root, files: doc.files, decode: { size, fit, background, colorProfile } });
+    const r = await recordSlice(ctx.redis, k, { slice: doc.slice, status: 'done', counted });
     if (r.done + r.failed >= r.slices) await endFitPhase(fitContext(ctx), doc.runId);
-    return { slice: doc.slice, status: 'done', images: counts.images, unreadable: skipped.length };
+    return { slice: doc.slice, status: 'done', images: counted.images, unreadable: counted.skipped.length };
   } catch (err) {
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failOwnSlice(ctx, job, messageOf(err));
     throw err;

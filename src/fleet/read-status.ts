@@ -8,10 +8,9 @@
 import type { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
 import type { RunFailure } from '../records/run-record.js';
-import { readFitPhase, type FitPhaseState } from './fit-phase.js';
 import { runKeys, workerPattern } from './fleet-keys.js';
 import type { WorkerBeat } from './heartbeat.js';
-import { listRunIds, readFailures, readRun, type RunState } from './run-store.js';
+import { listRunIds, readFailures, readFitPhase, readRun, type FitPhaseState, type RunState } from './run-store.js';
 
 export interface RunStatus extends RunState {
   failures: RunFailure[];

@@ -413,3 +413,38 @@ export async function persistRunRecords(redis: Redis, k: RunKeys): Promise<void>
 function lastingKeys(k: RunKeys): string[] {
   return [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings, k.finished, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.plan];
 }
+
+/** What `bnviz status` shows of the first pass. */
+export interface FitPhaseState {
+  slices: number;
+  /** Slices counted, and failed. */
+  done: number;
+  failed: number;
+  /** Images in the pass, images counted, images that could not be read. */
+  images: number;
+  counted: number;
+  unreadable: number;
+  /** When the statistics were taken (the group jobs are added next). */
+  endedAt?: string;
+  /** Why slices failed, by slice (the first few). */
+  failures: Array<{ slice: number; reason: string; images: number }>;
+}
+
+export async function readFitPhase(redis: Redis, k: RunKeys): Promise<FitPhaseState | undefined> {
+  const [[, fields], [, done], [, unreadable], [, failedRaw]] = (await redis.pipeline()
+    .hmget(k.meta, 'fitSlices', 'fitImages', 'fitCounted', 'fitEndedAt').scard(k.fitDone).hlen(k.fitSkipped).hgetall(k.fitFailed).exec()) as Array<[Error | null, unknown]>;
+  const [slices, images, counted, endedAt] = fields as Array<string | null>;
+  if (!slices) return undefined;
+  const failures = Object.entries(failedRaw as Record<string, string>).map(([slice, v]) => {
+    try {
+      const f = JSON.parse(v) as { reason?: unknown; images?: unknown };
+      return { slice: Number(slice), reason: String(f.reason), images: Number(f.images) || 0 };
+    } catch {
+      return { slice: Number(slice), reason: 'unreadable', images: 0 };
+    }
+  }).sort((a, b) => a.slice - b.slice);
+  return {
+    slices: Number(slices), done: Number(done), failed: failures.length, images: Number(images ?? 0), counted: Number(counted ?? 0), unreadable: Number(unreadable),
+    ...(endedAt ? { endedAt } : {}), failures: failures.slice(0, 10),
+  };
+}

@@ -2,8 +2,7 @@
 import type { WorkerBeat } from './heartbeat.js';
 import type { RunStatus } from './read-status.js';
 import type { NormStats } from '../types.js';
-import type { FitPhaseState } from './fit-phase.js';
-import type { RunCounts, RunMeta, RunState } from './run-store.js';
+import type { FitPhaseState, RunCounts, RunMeta, RunState } from './run-store.js';
 
 export interface Pace {
   /** Groups counted so far. */

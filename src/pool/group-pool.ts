@@ -8,13 +8,15 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { GroupTask, Stage } from '../group/group-task.js';
-import type { PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
+import type { CountResult, CountTask, PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
 
 const WORKER = new URL('./group-worker.js', import.meta.url).href;
 
 export interface GroupPool {
   /** Runs one group; `onStage` hears its stages from the thread. */
   run(task: GroupTask, onStage?: (stage: Stage) => void, signal?: AbortSignal): Promise<PoolResult>;
+  /** Counts the levels of a slice of a dataset (the fleet's first pass of `--stats dataset`). */
+  count(task: CountTask, signal?: AbortSignal): Promise<CountResult>;
   readonly threads: number;
   close(options?: { force?: boolean }): Promise<void>;
 }
@@ -22,7 +24,7 @@ export interface GroupPool {
 /** @param threads 0 means every core */
 export function createGroupPool(threads = 0): GroupPool {
   const n = threads > 0 ? threads : availableParallelism();
-  const pool = new Piscina<PoolTask, PoolResult>({
+  const pool = new Piscina<PoolTask | CountTask, PoolResult | CountResult>({
     filename: WORKER,
     minThreads: n,
     maxThreads: n,
@@ -38,11 +40,12 @@ export function createGroupPool(threads = 0): GroupPool {
         if (m.kind === 'stage') onStage?.(m.stage);
       });
       try {
-        return await pool.run({ task, port: port2 }, { transferList: [port2], signal });
+        return (await pool.run({ task, port: port2 }, { transferList: [port2], signal })) as PoolResult;
       } finally {
         port1.close();
       }
     },
+    count: async (task, signal) => (await pool.run(task, { name: 'countSlice', signal })) as CountResult,
     close: (options) => pool.close(options),
   };
 }

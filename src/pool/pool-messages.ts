@@ -5,6 +5,7 @@
  * command enum). Only the main thread talks to Redis.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { DecodeOptions } from '../decode/decode-image.js';
 import type { GroupResult, GroupTask, Stage } from '../group/group-task.js';
 
 /** What Piscina hands a worker thread. */
@@ -20,3 +21,17 @@ export type ThreadMessage =
 
 /** What a worker thread returns: the group's result (failed for bad input; other errors reject). */
 export type PoolResult = GroupResult;
+
+/** A slice of a dataset to count (the first pass of `--stats dataset` on the fleet): files relative to root. */
+export interface CountTask {
+  root: string;
+  files: string[];
+  decode: DecodeOptions;
+}
+
+/** Its level counts as LevelCounts.toFields gives them, the images counted, and the files that could not be read. */
+export interface CountResult {
+  fields: string[];
+  images: number;
+  skipped: Array<{ file: string; reason: string }>;
+}

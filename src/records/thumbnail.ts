@@ -4,8 +4,6 @@
  * groups loads pictures, not full figures (an overview PNG is ~700 KB).
  * Written with the rest of the group's folder, in the same atomic rename.
  */
-import sharp from 'sharp';
-
 export const THUMBNAIL = 'thumb.webp';
 export const THUMBNAIL_MAX_BYTES = 40 * 1024;
 
@@ -14,6 +12,8 @@ const TRIES: ReadonlyArray<[width: number, quality: number]> = [[360, 75], [360,
 
 /** The thumbnail of a figure (PNG or SVG bytes). */
 export async function makeThumbnail(figure: Buffer): Promise<Buffer> {
+  // loaded here, in the thread that draws: the dashboard reads THUMBNAIL from this file and loads no sharp
+  const { default: sharp } = await import('sharp');
   let out = Buffer.alloc(0);
   for (const [width, quality] of TRIES) {
     out = await sharp(figure).resize({ width, withoutEnlargement: true }).webp({ quality }).toBuffer();
