@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { fitDataset } from '../src/fit/fit-dataset.js';
 import { LevelCounts } from '../src/fit/level-counts.js';
 import { recordSlice } from '../src/fleet/fit-phase.js';
+import { cleanRun } from '../src/fleet/clean-run.js';
 import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
 import { readRunStatus } from '../src/fleet/read-status.js';
@@ -94,6 +95,14 @@ test('two workers count the dataset\'s statistics as fit jobs: bnviz fit\'s numb
   t.like(status.fit, { slices: 3, done: 3, failed: 0, images: 12, counted: 11, unreadable: 1 });
   t.regex(formatRun(status, Date.now()), /first pass ended .*: 11 of 12 images counted \(1 could not be read\); mean \(/);
   t.regex(runView(status, Date.now()).firstPass ?? '', /^first pass ended .*: 11 of 12 images counted/, 'the dashboard\'s run page says it too');
+
+  // bnviz clean removes the fit jobs with the rest
+  for (const w of [w1, w2]) w.child.kill('SIGTERM');
+  await Promise.all([w1.exited, w2.exited]);
+  t.true((await s.redis.exists(`${s.prefix}:${s.queue}:${runId}~fit-0`)) === 1, 'a completed fit job is kept (keepCompleted)');
+  await cleanRun(s.redis, config(s), runId);
+  const left = await s.redis.keys(`${s.prefix}:*`);
+  t.deepEqual(left.filter((key) => key.includes(runId)), [], 'nothing of the run is left');
 });
 
 test('a slice counted twice adds its counts once', async (t) => {
