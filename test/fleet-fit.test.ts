@@ -9,9 +9,10 @@ import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load-config.js';
-import { fitDataset } from '../src/fit/fit-dataset.js';
+import { countLevels, fitDataset } from '../src/fit/fit-dataset.js';
 import { LevelCounts } from '../src/fit/level-counts.js';
 import { recordSlice } from '../src/fleet/fit-phase.js';
 import { cleanRun } from '../src/fleet/clean-run.js';
@@ -162,4 +163,30 @@ test('a fit job whose worker is killed twice fails its slice: the pass ends with
   t.regex(formatRun(status, Date.now()), /slice 1 \(2 images, not counted\): the worker counting it stopped/);
   w3.child.kill('SIGTERM');
   t.is(await w3.exited, 0);
+});
+
+test('a worker that dies while ending the first pass: its lock lapses, and the reconciliation of another adds the group jobs', async (t) => {
+  const s = await scope(t);
+  const dir = tempDir();
+  const out = tempDir();
+  for (let i = 0; i < 6; i++) await writePng(join(dir, `i${i}.png`), SIZE, SIZE, 40 + i);
+  const { runId, fitJobs } = await enqueueDataset(dir, config(s), { redis: s.redis, sliceImages: 4 });
+  t.is(fitJobs, 2);
+  // What a finisher killed after the last slice was counted leaves: every slice counted, its lock, no group job.
+  const k = runKeys(s.prefix, runId);
+  const slices = [['i0.png', 'i1.png', 'i2.png', 'i3.png'], ['i4.png', 'i5.png']];
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  for (const [n, files] of slices.entries()) {
+    const { counts, skipped } = await countLevels(dir, files, { size: SIZE, fit: 'cover', background: '#000000', colorProfile: 'ignore' }, 1);
+    await recordSlice(s.redis, k, { slice: n, status: 'done', counted: { fields: counts.toFields(), images: counts.images, skipped } });
+    t.is(await queue.remove(`${runId}~fit-${n}`), 1);
+  }
+  await s.redis.set(k.fitLock, 'a-dead-finisher', 'PX', Number(LOCK_MS));
+  const w = worker(t, s, dir, out);
+  await finished(s, runId, w);
+  const want = await fitDataset(dir, { size: SIZE, fit: 'cover', background: '#000000', colorProfile: 'ignore' });
+  t.deepEqual(runJson(out, runId).options.normStats?.mean, want.mean);
+  t.like(runJson(out, runId).counts, { done: 3, failed: 0 });
+  t.is(await s.redis.hlen(k.plan), 0, 'the plan is gone once its jobs are in');
 });
