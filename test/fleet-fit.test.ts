@@ -190,3 +190,21 @@ test('a worker that dies while ending the first pass: its lock lapses, and the r
   t.like(runJson(out, runId).counts, { done: 3, failed: 0 });
   t.is(await s.redis.hlen(k.plan), 0, 'the plan is gone once its jobs are in');
 });
+
+test('an enqueue that died before adding its fit jobs, enqueued again, adds them and still no group job', async (t) => {
+  const s = await scope(t);
+  const dir = tempDir();
+  for (let i = 0; i < 4; i++) await writePng(join(dir, `i${i}.png`), SIZE, SIZE, i);
+  const first = await enqueueDataset(dir, config(s), { redis: s.redis, sliceImages: 2 });
+  // What it leaves when killed right after the run's meta and group list: no plan, no fit job.
+  const k = runKeys(s.prefix, first.runId);
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  for (const n of [0, 1]) t.is(await queue.remove(`${first.runId}~fit-${n}`), 1);
+  await s.redis.del(k.plan);
+  await s.redis.hdel(k.meta, 'fitSlices', 'fitImages', 'jobOptions', 'fitEnqueued');
+  const again = await enqueueDataset(dir, config(s), { redis: s.redis, sliceImages: 2 });
+  t.like(again, { newRun: false, fitJobs: 2, added: 0 });
+  t.is(await s.redis.hlen(k.plan), 2);
+  t.is(await queue.count(), 2, 'the two fit jobs, and no group job');
+});

@@ -104,11 +104,13 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
       queue: queueName,
       partialGroups: plan.groups.filter((g) => g.partial).map((g) => g.groupId),
       enqueuedAt: new Date().toISOString(),
+      ...(firstPass ? { firstPass: true } : {}),
     });
     // A run enqueued before keeps its first options (with the statistics its first pass took, if any).
-    const meta = newRun ? undefined : await redis.hmget(k.meta, 'options', 'fitSlices', 'enqueueDone');
+    const meta = newRun ? undefined : await redis.hmget(k.meta, 'options', 'firstPass', 'enqueueDone');
     const runOpts = meta?.[0] ? (JSON.parse(meta[0]) as GroupOptions) : groupOpts;
-    const inFirstPass = newRun ? firstPass : meta?.[1] !== null && meta?.[2] === null;
+    // (set with the run's meta, so an enqueue that died before adding its fit jobs is taken up again as one)
+    const inFirstPass = newRun ? firstPass : meta?.[1] === '1' && meta?.[2] === null;
     // The run's group list (its total) first, so a worker never counts a group its run does not know yet;
     // then, in the first pass, the fit jobs (the group jobs come when it ends), else the group jobs.
     // A few chunks in flight keep both Redis and this process busy; more would only hold more jobs in memory.

@@ -18,6 +18,8 @@ export interface RunMeta {
   queue: string;
   partialGroups: string[];
   enqueuedAt: string;
+  /** Enqueued with `--stats dataset`: the workers count the dataset's statistics first (fit-phase.ts). */
+  firstPass?: boolean;
 }
 
 export interface RunCounts {
@@ -51,6 +53,7 @@ export async function openRun(redis: Redis, prefix: string, runId: string, meta:
     queue: meta.queue,
     partialGroups: JSON.stringify(meta.partialGroups),
     enqueuedAt: meta.enqueuedAt,
+    ...(meta.firstPass ? { firstPass: '1' } : {}),
   };
   const tx = redis.multi();
   for (const [f, v] of Object.entries(fields)) tx.hsetnx(k.meta, f, v);
