@@ -208,3 +208,32 @@ test('an enqueue that died before adding its fit jobs, enqueued again, adds them
   t.is(await s.redis.hlen(k.plan), 2);
   t.is(await queue.count(), 2, 'the two fit jobs, and no group job');
 });
+
+test('hostile fit jobs are refused, each saying why, and count nothing: the pass ends on the run\'s own slices', async (t) => {
+  const s = await scope(t);
+  const dir = tempDir();
+  const out = tempDir();
+  for (let i = 0; i < 4; i++) await writePng(join(dir, `i${i}.png`), SIZE, SIZE, 60 + i);
+  const { runId } = await enqueueDataset(dir, config(s), { redis: s.redis, sliceImages: 2 });
+  const own = (await s.redis.hget(`${s.prefix}:${s.queue}:${runId}~fit-0`, 'data'))!;
+  const doc = JSON.parse(own) as Record<string, unknown>;
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  const hostile: Array<[string, unknown, RegExp]> = [
+    ['junk', 'not a document', /^job junk: invalid fit job: .* for the document/],
+    [`${runId}~fit-99`, { ...doc, slice: 99 }, /slice 99 is not a slice of run .* \(it has 2\)/],
+    ['escape', { ...doc, files: ['../../etc/passwd'] }, /etc\/passwd|outside|inside/],
+    ['huge', { ...doc, options: { ...(doc.options as object), size: 4096 } }, /pixel|maxPixels/],
+  ];
+  for (const [id, data] of hostile) await queue.add('fit', data, { jobId: id });
+  const w = worker(t, s, dir, out);
+  await finished(s, runId, w);
+  for (const [id, , reason] of hostile) {
+    const e = w.events.find((ev) => ev.event === 'job' && ev.jobId === id);
+    t.is(e?.status, 'failed', id);
+    t.regex(String(e?.error), reason, id);
+  }
+  const status = (await readRunStatus(s.redis, s.prefix, runId))!;
+  t.like(status.fit, { slices: 2, done: 2, failed: 0, counted: 4 });
+  t.is(await recordSlice(s.redis, runKeys(s.prefix, runId), { slice: 7, status: 'failed', reason: 'forged', images: 1 }).then((r) => r.added), false, 'a slice the run does not have counts nothing');
+});

@@ -134,13 +134,16 @@ export async function openFitPhase(redis: Redis, queue: Queue, runId: string, ro
  * Counts a slice once: its level counts and unreadable files, or its failure.
  * A slice counted done stays done; one counted failed becomes done if a later
  * attempt counts it (a retry by hand) before the pass ends; nothing changes
- * once the pass has ended (normStats is set).
+ * once the pass has ended (normStats is set), nor for a slice number the run
+ * does not have.
  * KEYS: fitDone fitFailed levels meta fitSkipped
  * ARGV: slice status reason images nSkipped [file reason]... [field count]...
  */
 const RECORD_SLICE = `
 local slice = ARGV[1]
-local ended = redis.call('HEXISTS', KEYS[4], 'normStats') == 1
+local slices = tonumber(redis.call('HGET', KEYS[4], 'fitSlices') or '0')
+-- a slice the run does not have (a forged job) counts nothing
+local ended = redis.call('HEXISTS', KEYS[4], 'normStats') == 1 or tonumber(slice) >= slices
 local done = redis.call('SISMEMBER', KEYS[1], slice) == 1
 local failed = redis.call('HEXISTS', KEYS[2], slice) == 1
 local added = 0
@@ -165,7 +168,7 @@ if not ended and not done then
     added = 1
   end
 end
-return {added, redis.call('SCARD', KEYS[1]), redis.call('HLEN', KEYS[2]), tonumber(redis.call('HGET', KEYS[4], 'fitSlices') or '0')}
+return {added, redis.call('SCARD', KEYS[1]), redis.call('HLEN', KEYS[2]), slices}
 `;
 
 export interface SliceOutcome {

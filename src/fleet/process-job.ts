@@ -25,12 +25,12 @@ import { InputError, ServeError, isBnvizError, messageOf } from '../errors.js';
 import { groupErrorOf } from '../group/failed-result.js';
 import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/group-task.js';
 import type { GroupPool } from '../pool/group-pool.js';
+import { unseenShares } from '../records/unseen-spread.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys } from './fleet-keys.js';
 import { endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
 import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
-import { unseenShares } from '../records/unseen-spread.js';
 import { checkPixelBudget } from './pixel-budget.js';
 import { isComplete, markStarted, recordOutcome, type Outcome } from './run-store.js';
 
@@ -86,49 +86,47 @@ export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Pr
 }
 
 async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
-  {
-    let checked: { doc: JobDocument; root: string };
-    try {
-      checked = await checkJob(ctx, job);
-    } catch (err) {
-      if (!isBnvizError(err, 'ServeError')) throw err;
-      const { runId, groupId, files } = idsOf(job.data);
-      return handBack(ctx, job, token, err as ServeError, async (message) => {
-        // only the group's own job counts it (see checkJob)
-        if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
-          await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
-        }
-      });
-    }
-    const { doc, root } = checked;
-    const k = runKeys(ctx.prefix, doc.runId);
-    await markStarted(ctx.redis, k);
-    const task: GroupTask = {
-      runId: doc.runId,
-      groupId: doc.groupId,
-      root,
-      files: doc.files,
-      runDir: join(ctx.outRoot, doc.runId),
-      options: doc.options,
-      force: doc.force ?? false,
-    };
-    const onStage = (stage: Stage) => {
-      const progress: JobProgressDoc = { stage, step: STAGES.indexOf(stage) + 1, of: STAGES.length };
-      job.updateProgress(progress).catch(() => {}); // progress is advisory; the outcome is what counts
-    };
-    let result: GroupResult;
-    try {
-      result = await ctx.pool.run(task, onStage);
-    } catch (err) {
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await count(ctx, doc.runId, { groupId: doc.groupId, status: 'failed', files: doc.files, error: groupErrorOf(err) });
+  let checked: { doc: JobDocument; root: string };
+  try {
+    checked = await checkJob(ctx, job);
+  } catch (err) {
+    if (!isBnvizError(err, 'ServeError')) throw err;
+    const { runId, groupId, files } = idsOf(job.data);
+    return handBack(ctx, job, token, err as ServeError, async (message) => {
+      // only the group's own job counts it (see checkJob)
+      if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
+        await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
       }
-      throw err;
-    }
-    await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
-    if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
-    return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
+    });
   }
+  const { doc, root } = checked;
+  const k = runKeys(ctx.prefix, doc.runId);
+  await markStarted(ctx.redis, k);
+  const task: GroupTask = {
+    runId: doc.runId,
+    groupId: doc.groupId,
+    root,
+    files: doc.files,
+    runDir: join(ctx.outRoot, doc.runId),
+    options: doc.options,
+    force: doc.force ?? false,
+  };
+  const onStage = (stage: Stage) => {
+    const progress: JobProgressDoc = { stage, step: STAGES.indexOf(stage) + 1, of: STAGES.length };
+    job.updateProgress(progress).catch(() => {}); // progress is advisory; the outcome is what counts
+  };
+  let result: GroupResult;
+  try {
+    result = await ctx.pool.run(task, onStage);
+  } catch (err) {
+    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      await count(ctx, doc.runId, { groupId: doc.groupId, status: 'failed', files: doc.files, error: groupErrorOf(err) });
+    }
+    throw err;
+  }
+  await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
+  if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
+  return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
 }
 
 /**
