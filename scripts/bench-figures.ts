@@ -1,23 +1,50 @@
 /**
- * Figure benchmark: median milliseconds to lay out, draw and encode the
- * overview PNG of the example group, and the PNG's size. Run alone with
- * `npm run build && node dist/scripts/bench-figures.js`; scripts/bench.ts
- * calls benchOverview().
+ * Figure benchmark: median milliseconds to lay out, draw and encode each
+ * figure (overview, panels, compare) of the example group, and the PNG's
+ * size. Run alone with `npm run build && node dist/scripts/bench-figures.js`;
+ * scripts/bench.ts calls benchOverview().
+ *
+ * `--base DIR` also times another build of the figure modules (DIR is its
+ * `dist`, e.g. one of an earlier commit, built inside this checkout so that
+ * it finds the same node_modules), alternating with this one in the same
+ * process, so before -> after comes from one run. It checks that both draw
+ * exactly the same pixels and that each PNG decodes to exactly its RGBA.
  */
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
 import { computeGroup } from '../src/compute/compute-group.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import { encodePng } from '../src/figure/encode-png.js';
-import { buildFigure, DEFAULT_FIGURE_OPTIONS, type FigureInput } from '../src/figure/index.js';
+import { buildFigure, DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureKind, type FigureOptions, type FigureSpec } from '../src/figure/index.js';
 import { renderRgba } from '../src/figure/render-rgba.js';
+import type { GroupArrays } from '../src/types.js';
 
 const EXAMPLES = ['astronaut.png', 'coffee.png', 'chelsea.png'];
+const KINDS: FigureKind[] = ['overview', 'panels', 'compare'];
 
 export interface FigureBench {
   medianMs: { layout: number; draw: number; encode: number; total: number };
   pngBytes: number;
   runs: number;
+}
+
+type Rgba = { width: number; height: number; data: Buffer };
+
+/** The three stages of one figure, as one build of the figure modules exposes them. */
+interface FigureStages {
+  label: string;
+  build(kind: FigureKind, input: FigureInput, options: FigureOptions): FigureSpec;
+  render(spec: FigureSpec, arrays: GroupArrays, options: { scale: number }): Rgba;
+  encode(rgba: Rgba, scale?: number): Promise<Buffer>;
+}
+
+const THIS_BUILD: FigureStages = { label: 'this build', build: buildFigure, render: renderRgba, encode: encodePng };
+
+async function stagesOf(dist: string): Promise<FigureStages> {
+  const url = (file: string) => pathToFileURL(join(resolve(dist), 'src', 'figure', file)).href;
+  const [index, render, encode] = await Promise.all([import(url('index.js')), import(url('render-rgba.js')), import(url('encode-png.js'))]);
+  return { label: dist, build: index.buildFigure, render: render.renderRgba, encode: encode.encodePng };
 }
 
 async function exampleGroup(): Promise<FigureInput> {
@@ -30,37 +57,95 @@ async function exampleGroup(): Promise<FigureInput> {
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+const round = (v: number) => Math.round(v * 100) / 100;
+
+class Samples {
+  layout: number[] = [];
+  draw: number[] = [];
+  encode: number[] = [];
+  total: number[] = [];
+  pngBytes = 0;
+
+  result(runs: number): FigureBench {
+    const { layout, draw, encode, total } = this;
+    return { medianMs: { layout: round(median(layout)), draw: round(median(draw)), encode: round(median(encode)), total: round(median(total)) }, pngBytes: this.pngBytes, runs };
+  }
+}
+
+/** One figure through the three stages, timed into `into` (unless warming up); returns its RGBA and PNG. */
+async function once(stages: FigureStages, kind: FigureKind, input: FigureInput, options: FigureOptions, into?: Samples): Promise<{ rgba: Rgba; png: Buffer }> {
+  const t0 = performance.now();
+  const spec = stages.build(kind, input, options);
+  const t1 = performance.now();
+  const rgba = stages.render(spec, input.arrays, options);
+  const t2 = performance.now();
+  const png = await stages.encode(rgba, options.scale);
+  const t3 = performance.now();
+  if (into) {
+    into.layout.push(t1 - t0);
+    into.draw.push(t2 - t1);
+    into.encode.push(t3 - t2);
+    into.total.push(t3 - t0);
+    into.pngBytes = png.length;
+  }
+  return { rgba, png };
+}
+
+/** Times `runs` figures of each build (after `warmup` untimed ones), alternating builds run by run. */
+async function benchKind(builds: FigureStages[], kind: FigureKind, input: FigureInput, options: FigureOptions, runs: number, warmup: number): Promise<FigureBench[]> {
+  const samples = builds.map(() => new Samples());
+  for (let i = 0; i < warmup + runs; i++) {
+    for (let b = 0; b < builds.length; b++) await once(builds[b]!, kind, input, options, i < warmup ? undefined : samples[b]);
+  }
+  return samples.map((s) => s.result(runs));
+}
 
 /** Times `runs` overview figures (after `warmup` untimed ones) in this thread. */
 export async function benchOverview(runs = 21, warmup = 3): Promise<FigureBench> {
-  const input = await exampleGroup();
-  const options = DEFAULT_FIGURE_OPTIONS;
-  const layout: number[] = [], draw: number[] = [], encode: number[] = [], total: number[] = [];
-  let pngBytes = 0;
-  for (let i = 0; i < warmup + runs; i++) {
-    const t0 = performance.now();
-    const spec = buildFigure('overview', input, options);
-    const t1 = performance.now();
-    const rgba = renderRgba(spec, input.arrays, options);
-    const t2 = performance.now();
-    const png = await encodePng(rgba);
-    const t3 = performance.now();
-    if (i < warmup) continue;
-    layout.push(t1 - t0);
-    draw.push(t2 - t1);
-    encode.push(t3 - t2);
-    total.push(t3 - t0);
-    pngBytes = png.length;
-  }
-  const round = (v: number) => Math.round(v * 100) / 100;
-  return {
-    medianMs: { layout: round(median(layout)), draw: round(median(draw)), encode: round(median(encode)), total: round(median(total)) },
-    pngBytes,
-    runs,
-  };
+  const [result] = await benchKind([THIS_BUILD], 'overview', await exampleGroup(), DEFAULT_FIGURE_OPTIONS, runs, warmup);
+  return result!;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const result = await benchOverview();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+/** The PNG's pixels as RGBA, decoded by sharp (libspng), not by the encoder that wrote it. */
+async function decodedRgba(png: Buffer): Promise<Buffer> {
+  return sharp(png).ensureAlpha().raw().toBuffer();
 }
+
+/** Throws unless every build draws the same pixels and each PNG decodes to exactly what was drawn. */
+async function checkPixels(builds: FigureStages[], input: FigureInput): Promise<string[]> {
+  const checked: string[] = [];
+  for (const kind of KINDS) {
+    for (const markUnseen of [false, true]) {
+      if (markUnseen && kind !== 'overview') continue;
+      const options = { ...DEFAULT_FIGURE_OPTIONS, markUnseen };
+      const name = `${kind}${markUnseen ? ' (markUnseen)' : ''}`;
+      const outputs = [];
+      for (const stages of builds) outputs.push(await once(stages, kind, input, options));
+      for (const [b, { rgba, png }] of outputs.entries()) {
+        if (!(await decodedRgba(png)).equals(rgba.data)) throw new Error(`${name}: the PNG of ${builds[b]!.label} does not decode to the pixels it was given`);
+        if (!rgba.data.equals(outputs[0]!.rgba.data)) throw new Error(`${name}: ${builds[b]!.label} draws other pixels than ${builds[0]!.label}`);
+      }
+      checked.push(name);
+    }
+  }
+  return checked;
+}
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf('--base');
+  const base = at >= 0 ? process.argv[at + 1] : undefined;
+  const builds = base ? [await stagesOf(base), THIS_BUILD] : [THIS_BUILD];
+  const runs = Number(process.env.BENCH_RUNS ?? 21);
+  const input = await exampleGroup();
+  const checked = await checkPixels(builds, input);
+  process.stdout.write(`pixels: ${builds.length > 1 ? 'identical across builds, ' : ''}each PNG decodes to its RGBA: ${checked.join(', ')}\n`);
+  process.stdout.write(`median of ${runs} runs, ms (PNG KiB)${builds.length > 1 ? `; ${builds.map((b) => b.label).join(' -> ')}` : ''}\n`);
+  for (const kind of KINDS) {
+    const results = await benchKind(builds, kind, input, DEFAULT_FIGURE_OPTIONS, runs, 3);
+    const cell = (k: keyof FigureBench['medianMs']) => results.map((r) => r.medianMs[k].toFixed(1)).join(' -> ');
+    const kib = results.map((r) => (r.pngBytes / 1024).toFixed(0)).join(' -> ');
+    process.stdout.write(`  ${kind.padEnd(9)} layout ${cell('layout')}  draw ${cell('draw')}  encode ${cell('encode')}  total ${cell('total')}  (${kib} KiB)\n`);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
