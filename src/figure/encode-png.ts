@@ -1,23 +1,28 @@
 /**
- * PNG encoding of a rendered figure, chosen by measurement (1200 x 600
- * overview, 2 cores, median of 11):
+ * PNG encoding of a rendered figure, chosen by measurement (`node
+ * dist/scripts/bench-figures.js`, one thread, median of 21; overview 1200 x
+ * 600, panels 1200 x 2400, compare 1200 x 800):
  *
- * | encoder                                   | ms  | bytes   |
- * |-------------------------------------------|-----|---------|
- * | Skia `canvas.encode('png')` (zlib 6)      | ~80 | 529 kB  |
- * | sharp png compressionLevel 1, RGB         | ~12 | 715 kB  |
- * | sharp png compressionLevel 2, RGB         | ~17 | 659 kB  |
- * | sharp png compressionLevel 9, RGB         | ~78 | 629 kB  |
- * | node zlib level 1, filter Up (hand-made)  | ~31 | 534 kB  |
- * | sharp palette (quantized, lossy)          | ~150| 175 kB  |
+ * | encoder                                        | overview     | panels        | compare      |
+ * |------------------------------------------------|--------------|---------------|--------------|
+ * | sharp png compressionLevel 1, RGB, no filter   | 17.5 ms 648K | 45.6 ms 2114K | 12.6 ms 251K |
+ * | @napi-rs/image fast, Up filter, RGBA           |  8.6 ms 632K | 18.8 ms 1913K |  4.0 ms 343K |
+ * | @napi-rs/image fast, adaptive filter, RGBA     |  9.7 ms 542K | 24.6 ms 1633K |  6.3 ms 250K |
+ * | @napi-rs/image default compression, Up, RGBA   | 45.3 ms 518K |  129 ms 1556K | 22.4 ms 224K |
  *
- * sharp at level 1 without alpha is six times faster than Skia's encoder for
- * a third more bytes; the figure is opaque, so the alpha channel is dropped.
+ * Earlier, on the overview: Skia's `canvas.encode('png')` (zlib 6) ~80 ms,
+ * sharp at compressionLevel 2 ~17 ms, 9 ~78 ms, node zlib level 1 with the Up
+ * filter by hand ~31 ms, sharp's palette (lossy) ~150 ms.
+ *
+ * @napi-rs/image (the Rust png crate with fdeflate on its fast setting) with
+ * the adaptive filter is about twice as fast as sharp and its files are
+ * smaller for every figure; Up alone is a little faster still but makes the
+ * compare figure a third larger. The PNG keeps the alpha channel (all 255):
+ * the encoder takes RGBA only, and dropping it first costs a pass over the
+ * pixels for no gain in time. Lossless: the file decodes to exactly the
+ * pixels drawn (test/encode-png.test.ts).
  */
-import sharp from 'sharp';
-
-/** Compression level of the PNG (zlib 0-9); 1 is the measured best trade of time for size. */
-export const PNG_COMPRESSION_LEVEL = 1;
+import { CompressionType, FilterType, Transformer } from '@napi-rs/image';
 
 /**
  * A figure unit is 1/100 inch (the write-up's 12 x 6 inch figure at
@@ -27,10 +32,42 @@ export const PNG_COMPRESSION_LEVEL = 1;
  */
 export const DPI_AT_SCALE_1 = 100;
 
-export function encodePng(rgba: { width: number; height: number; data: Buffer }, scale = 1): Promise<Buffer> {
-  return sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } })
-    .removeAlpha()
-    .withDensity(DPI_AT_SCALE_1 * scale)
-    .png({ compressionLevel: PNG_COMPRESSION_LEVEL, adaptiveFiltering: false })
-    .toBuffer();
+export async function encodePng(rgba: { width: number; height: number; data: Buffer }, scale = 1): Promise<Buffer> {
+  const png = await Transformer.fromRgbaPixels(rgba.data, rgba.width, rgba.height)
+    .png({ compressionType: CompressionType.Fast, filterType: FilterType.Adaptive });
+  return withPhys(png, DPI_AT_SCALE_1 * scale);
+}
+
+const SIGNATURE_AND_IHDR = 8 + 4 + 4 + 13 + 4;
+
+/**
+ * `png` with a pHYs chunk stating `dpi` (in pixels per metre, unit metre)
+ * right after its header chunk, where the PNG specification allows it (before
+ * any IDAT). The encoder writes none of its own.
+ */
+export function withPhys(png: Buffer, dpi: number): Buffer {
+  if (png.toString('latin1', 12, 16) !== 'IHDR') throw new Error('withPhys: expected a PNG whose first chunk is IHDR');
+  const perMetre = Math.round(dpi / 0.0254);
+  const chunk = Buffer.alloc(4 + 4 + 9 + 4);
+  chunk.writeUInt32BE(9, 0);
+  chunk.write('pHYs', 4, 'latin1');
+  chunk.writeUInt32BE(perMetre, 8);
+  chunk.writeUInt32BE(perMetre, 12);
+  chunk[16] = 1;
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 17)), 17);
+  return Buffer.concat([png.subarray(0, SIGNATURE_AND_IHDR), chunk, png.subarray(SIGNATURE_AND_IHDR)]);
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** The CRC-32 of PNG chunks (ISO 3309, the PNG specification's sample code); node:zlib has one only from Node 20.15. */
+export function crc32(bytes: Uint8Array): number {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  });
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
