@@ -3,38 +3,54 @@
  * canvas alike). It decides nothing: every position, size and colour comes
  * from the spec; the arrays only supply pixels of image marks.
  */
-import { createCanvas, Path2D, type SKRSContext2D } from '@napi-rs/canvas';
+import { Path2D, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
+import { imageTile } from './image-tile.js';
+import { areaPathData } from './path-data.js';
 import { axesTexts, placeText, project, type PlacedText } from './place-texts.js';
-import { imageRgba } from './image-pixels.js';
 import type { AxesSpec, FigureSpec, Mark } from './spec.js';
 import { STYLE } from './style.js';
 import { ASCENT, DESCENT, FONT_FAMILY, LINE_SPACING } from './text-width.js';
 
+/**
+ * The context and the font last set on it: setting a font parses it and
+ * looks it up, so text sets it only when it changes ('' when not known).
+ */
+interface Pen {
+  ctx: SKRSContext2D;
+  font: string;
+}
+
 /** Draws `spec` in figure units; the caller has scaled the context to its pixels. */
 export function drawSpec(ctx: SKRSContext2D, spec: FigureSpec, arrays: GroupArrays): void {
+  const pen: Pen = { ctx, font: '' };
+  ctx.textBaseline = 'alphabetic';
   ctx.fillStyle = spec.background;
   ctx.fillRect(0, 0, spec.width, spec.height);
-  for (const axes of spec.axes) drawAxes(ctx, spec, axes, arrays);
+  for (const axes of spec.axes) drawAxes(pen, spec, axes, arrays);
   for (const p of spec.patches) {
     ctx.globalAlpha = p.alpha;
     ctx.fillStyle = p.color;
     ctx.fillRect(p.x, p.y, p.w, p.h);
   }
   ctx.globalAlpha = 1;
-  for (const t of spec.texts) drawText(ctx, spec.font, placeText(t, t.x, t.y));
+  for (const t of spec.texts) drawText(pen, spec.font, placeText(t, t.x, t.y));
 }
 
-function drawAxes(ctx: SKRSContext2D, spec: FigureSpec, axes: AxesSpec, arrays: GroupArrays): void {
+function drawAxes(pen: Pen, spec: FigureSpec, axes: AxesSpec, arrays: GroupArrays): void {
+  const { ctx } = pen;
   const { box } = axes;
   const px = (v: number) => project('x', axes.x.domain, box, v);
   const py = (v: number) => project('y', axes.y.domain, box, v);
+  // restore() brings back the font of save() time
+  const font = pen.font;
   ctx.save();
   ctx.beginPath();
   ctx.rect(box.x, box.y, box.w, box.h);
   ctx.clip();
-  for (const mark of axes.marks) drawMark(ctx, mark, axes, px, py, arrays);
+  for (const mark of axes.marks) drawMark(pen, mark, axes, px, py, arrays);
   ctx.restore();
+  pen.font = font;
   ctx.globalAlpha = 1;
   ctx.setLineDash([]);
   if (axes.frame) {
@@ -57,23 +73,19 @@ function drawAxes(ctx: SKRSContext2D, spec: FigureSpec, axes: AxesSpec, arrays: 
     }
     ctx.stroke();
   }
-  for (const t of axesTexts(axes)) drawText(ctx, spec.font, t);
+  for (const t of axesTexts(axes)) drawText(pen, spec.font, t);
 }
 
 function drawMark(
-  ctx: SKRSContext2D, mark: Mark, axes: AxesSpec,
+  pen: Pen, mark: Mark, axes: AxesSpec,
   px: (v: number) => number, py: (v: number) => number, arrays: GroupArrays,
 ): void {
+  const { ctx } = pen;
   const { box } = axes;
   switch (mark.type) {
     case 'area': {
       // seaborn's fill_between: the polygon along the curve and back along y = 0, face and edge.
-      // One Path2D from path data costs one native call instead of one a point.
-      const n = mark.x.length;
-      let d = `M${px(mark.x[0]!).toFixed(2)} ${py(0).toFixed(2)}`;
-      for (let i = 0; i < n; i++) d += `L${px(mark.x[i]!).toFixed(2)} ${py(mark.y[i]!).toFixed(2)}`;
-      d += `L${px(mark.x[n - 1]!).toFixed(2)} ${py(0).toFixed(2)}Z`;
-      const path = new Path2D(d);
+      const path = new Path2D(areaPathData(mark.x, mark.y, px, py));
       ctx.globalAlpha = mark.fillAlpha;
       ctx.fillStyle = mark.color;
       ctx.fill(path);
@@ -104,12 +116,7 @@ function drawMark(
       break;
     }
     case 'image': {
-      const rgba = imageRgba(mark.source, arrays);
-      const tile = createCanvas(rgba.width, rgba.height);
-      const tctx = tile.getContext('2d');
-      const data = tctx.createImageData(rgba.width, rgba.height);
-      data.data.set(rgba.data);
-      tctx.putImageData(data, 0, 0);
+      const tile = imageTile(mark.source, arrays);
       const x0 = px(mark.x0), x1 = px(mark.x1), y0 = py(mark.y0), y1 = py(mark.y1);
       ctx.imageSmoothingEnabled = true;
       ctx.imageSmoothingQuality = 'high';
@@ -124,14 +131,18 @@ function drawMark(
       break;
     }
     case 'text':
-      drawText(ctx, FONT_FAMILY, placeText(mark, box.x + mark.x * box.w, box.y + (1 - mark.y) * box.h));
+      drawText(pen, FONT_FAMILY, placeText(mark, box.x + mark.x * box.w, box.y + (1 - mark.y) * box.h));
       break;
   }
 }
 
-function drawText(ctx: SKRSContext2D, font: string, t: PlacedText): void {
-  ctx.font = `${t.size}px "${font}"`;
-  ctx.textBaseline = 'alphabetic';
+function drawText(pen: Pen, family: string, t: PlacedText): void {
+  const { ctx } = pen;
+  const font = `${t.size}px "${family}"`;
+  if (pen.font !== font) {
+    ctx.font = font;
+    pen.font = font;
+  }
   if (t.background) {
     ctx.globalAlpha = t.background.alpha;
     ctx.fillStyle = t.background.color;

@@ -8,18 +8,23 @@ import type { GroupArrays, RgbImage } from '../types.js';
 import type { ImageSource } from './spec.js';
 import { UNSEEN_MARK_COLORS } from './style.js';
 
-export interface Rgba {
-  width: number;
-  height: number;
-  data: Uint8ClampedArray;
+/** Width and height of an image mark's pixels. */
+export function imageSize(source: ImageSource, arrays: GroupArrays): { width: number; height: number } {
+  const { width, height } = pick(source.kind === 'whole' ? arrays[source.array] : arrays.original, source.index);
+  return { width, height };
 }
 
-export function imageRgba(source: ImageSource, arrays: GroupArrays): Rgba {
+/**
+ * Writes an image mark's pixels as opaque RGBA into `out` (`width * height * 4`
+ * bytes, the size imageSize gives), in one pass, so the caller can hand in
+ * the buffer it draws from (a canvas' ImageData) instead of a copy.
+ */
+export function writeImageRgba(source: ImageSource, arrays: GroupArrays, out: Uint8ClampedArray): void {
   if (source.kind === 'whole') {
     const img = pick(arrays[source.array], source.index);
-    const out = new Uint8ClampedArray(img.width * img.height * 4);
-    writeColumns(img, out, 0, img.width, false);
-    return { width: img.width, height: img.height, data: out };
+    checkLength(img, out);
+    writePixels(img.data, out, 0, img.width * img.height);
+    return;
   }
   const original = pick(arrays.original, source.index);
   const normalized = pick(arrays.normalized, source.index);
@@ -27,12 +32,14 @@ export function imageRgba(source: ImageSource, arrays: GroupArrays): Rgba {
   if (normalized.width !== width || normalized.height !== height) {
     throw new RangeError(`image ${source.index}: original is ${width}x${height} but normalized is ${normalized.width}x${normalized.height}`);
   }
+  checkLength(original, out);
   // The write-up's split: columns [0, half) of the original, [half, width) of the normalized.
   const half = Math.floor(width / 2);
-  const out = new Uint8ClampedArray(width * height * 4);
-  writeColumns(original, out, 0, half, false);
-  writeColumns(normalized, out, half, width, source.markUnseen);
-  return { width, height, data: out };
+  for (let y = 0, row = 0; y < height; y++, row += width) {
+    writePixels(original.data, out, row, row + half);
+    if (source.markUnseen) writeMarkedPixels(normalized.data, out, row + half, row + width);
+    else writePixels(normalized.data, out, row + half, row + width);
+  }
 }
 
 function pick(list: RgbImage[], index: number): RgbImage {
@@ -41,32 +48,41 @@ function pick(list: RgbImage[], index: number): RgbImage {
   return img;
 }
 
-/** Writes columns [from, to) of an image as opaque RGBA into `out` (same width and height). */
-function writeColumns(img: RgbImage, out: Uint8ClampedArray, from: number, to: number, mark: boolean): void {
-  const { width, height, data } = img;
-  for (let y = 0; y < height; y++) {
-    for (let x = from; x < to; x++) {
-      const p = y * width + x;
-      const i = p * 3;
-      const o = p * 4;
-      const r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
-      if (mark) {
-        const below = r < 0 && g < 0 && b < 0;
-        const above = r > 1 && g > 1 && b > 1;
-        if (below || above) {
-          const c = below ? UNSEEN_MARK_COLORS.below : UNSEEN_MARK_COLORS.above;
-          out[o] = c[0];
-          out[o + 1] = c[1];
-          out[o + 2] = c[2];
-          out[o + 3] = 255;
-          continue;
-        }
-      }
-      // Uint8ClampedArray clips below 0 and above 255 and rounds, which is the display clip.
+function checkLength(img: RgbImage, out: Uint8ClampedArray): void {
+  if (out.length !== img.width * img.height * 4) throw new RangeError(`expected ${img.width * img.height * 4} bytes for a ${img.width}x${img.height} image but received ${out.length}`);
+}
+
+/** Writes pixels [from, to) of RGB floats as opaque RGBA bytes at the same pixel positions. */
+function writePixels(data: Float32Array, out: Uint8ClampedArray, from: number, to: number): void {
+  // Uint8ClampedArray clips below 0 and above 255 and rounds, which is the display clip.
+  for (let i = from * 3, o = from * 4, end = to * 4; o < end; i += 3, o += 4) {
+    out[o] = data[i]! * 255;
+    out[o + 1] = data[i + 1]! * 255;
+    out[o + 2] = data[i + 2]! * 255;
+    out[o + 3] = 255;
+  }
+}
+
+const [BELOW_R, BELOW_G, BELOW_B] = UNSEEN_MARK_COLORS.below;
+const [ABOVE_R, ABOVE_G, ABOVE_B] = UNSEEN_MARK_COLORS.above;
+
+/** As writePixels, but a pixel whose every channel is below 0 (or above 1) gets the unseen mark's colour. */
+function writeMarkedPixels(data: Float32Array, out: Uint8ClampedArray, from: number, to: number): void {
+  for (let i = from * 3, o = from * 4, end = to * 4; o < end; i += 3, o += 4) {
+    const r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
+    if (r < 0 && g < 0 && b < 0) {
+      out[o] = BELOW_R;
+      out[o + 1] = BELOW_G;
+      out[o + 2] = BELOW_B;
+    } else if (r > 1 && g > 1 && b > 1) {
+      out[o] = ABOVE_R;
+      out[o + 1] = ABOVE_G;
+      out[o + 2] = ABOVE_B;
+    } else {
       out[o] = r * 255;
       out[o + 1] = g * 255;
       out[o + 2] = b * 255;
-      out[o + 3] = 255;
     }
+    out[o + 3] = 255;
   }
 }
