@@ -23,7 +23,7 @@ export function writeImageRgba(source: ImageSource, arrays: GroupArrays, out: Ui
   if (source.kind === 'whole') {
     const img = pick(arrays[source.array], source.index);
     checkLength(img, out);
-    writePixels(img.data, out, 0, img.width * img.height);
+    writeAny(img, out, 0, img.width * img.height);
     return;
   }
   const original = pick(arrays.original, source.index);
@@ -36,7 +36,7 @@ export function writeImageRgba(source: ImageSource, arrays: GroupArrays, out: Ui
   // The write-up's split: columns [0, half) of the original, [half, width) of the normalized.
   const half = Math.floor(width / 2);
   for (let y = 0, row = 0; y < height; y++, row += width) {
-    writePixels(original.data, out, row, row + half);
+    writeAny(original, out, row, row + half);
     if (source.markUnseen) writeMarkedPixels(normalized.data, out, row + half, row + width);
     else writePixels(normalized.data, out, row + half, row + width);
   }
@@ -50,6 +50,25 @@ function pick(list: RgbImage[], index: number): RgbImage {
 
 function checkLength(img: RgbImage, out: Uint8ClampedArray): void {
   if (out.length !== img.width * img.height * 4) throw new RangeError(`expected ${img.width * img.height * 4} bytes for a ${img.width}x${img.height} image but received ${out.length}`);
+}
+
+/**
+ * Writes pixels [from, to) of an image: from its 8-bit codes when it has them
+ * (each value is code / 255, which the display clip maps back to the code
+ * exactly), else from its floats.
+ */
+function writeAny(img: RgbImage, out: Uint8ClampedArray, from: number, to: number): void {
+  if (img.codes instanceof Uint8Array) writeCodes(img.codes, out, from, to);
+  else writePixels(img.data, out, from, to);
+}
+
+function writeCodes(codes: Uint8Array, out: Uint8ClampedArray, from: number, to: number): void {
+  for (let i = from * 3, o = from * 4, end = to * 4; o < end; i += 3, o += 4) {
+    out[o] = codes[i]!;
+    out[o + 1] = codes[i + 1]!;
+    out[o + 2] = codes[i + 2]!;
+    out[o + 3] = 255;
+  }
 }
 
 /** Writes pixels [from, to) of RGB floats as opaque RGBA bytes at the same pixel positions. */
