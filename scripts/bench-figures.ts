@@ -18,7 +18,7 @@ import { decodeImage } from '../src/decode/decode-image.js';
 import { encodePng } from '../src/figure/encode-png.js';
 import { buildFigure, DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureKind, type FigureOptions, type FigureSpec } from '../src/figure/index.js';
 import { renderRgba } from '../src/figure/render-rgba.js';
-import type { GroupArrays } from '../src/types.js';
+import type { GroupArrays, ValueStats } from '../src/types.js';
 
 const EXAMPLES = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 const KINDS: FigureKind[] = ['overview', 'panels', 'compare'];
@@ -56,6 +56,23 @@ async function exampleGroup(): Promise<FigureInput> {
   return { stats, arrays };
 }
 
+/**
+ * `n` groups that differ as groups of a run do: the example's statistics,
+ * each a new object with its densities scaled a little (so each has its own
+ * y ranges and ticks, and no memo of an earlier group serves it), with the
+ * same pixels.
+ */
+function distinctGroups(input: FigureInput, n: number): FigureInput[] {
+  const scaled = (s: ValueStats, f: number): ValueStats => ({ ...s, density: { x: s.density.x, y: s.density.y.map((v) => v * f) } });
+  return Array.from({ length: n }, (_, i) => {
+    const f = 1 + (i + 1) / 1000;
+    const images = input.stats.images.map((im) => ({
+      ...im, channels: im.channels.map((c) => ({ ...c, original: scaled(c.original, f), normalized: scaled(c.normalized, f), minmax: scaled(c.minmax, f) })),
+    }));
+    return { stats: { ...input.stats, images }, arrays: input.arrays };
+  });
+}
+
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const round = (v: number) => Math.round(v * 100) / 100;
 
@@ -91,11 +108,12 @@ async function once(stages: FigureStages, kind: FigureKind, input: FigureInput, 
   return { rgba, png };
 }
 
-/** Times `runs` figures of each build (after `warmup` untimed ones), alternating builds run by run. */
+/** Times `runs` figures of each build (after `warmup` untimed ones), alternating builds run by run, each run a new group. */
 async function benchKind(builds: FigureStages[], kind: FigureKind, input: FigureInput, options: FigureOptions, runs: number, warmup: number): Promise<FigureBench[]> {
   const samples = builds.map(() => new Samples());
+  const groups = distinctGroups(input, warmup + runs);
   for (let i = 0; i < warmup + runs; i++) {
-    for (let b = 0; b < builds.length; b++) await once(builds[b]!, kind, input, options, i < warmup ? undefined : samples[b]);
+    for (let b = 0; b < builds.length; b++) await once(builds[b]!, kind, groups[i]!, options, i < warmup ? undefined : samples[b]);
   }
   return samples.map((s) => s.result(runs));
 }

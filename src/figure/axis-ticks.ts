@@ -15,6 +15,22 @@ import { textWidth } from './text-width.js';
  * and drops further until neighbouring labels keep half an em apart.
  */
 export function axisTicks(domain: [number, number], length: number, along: 'x' | 'y' = 'x'): Tick[] {
+  // The layout asks again for the same axes as it settles, and every group
+  // for the same x axes: remembered, and copied so no spec shares a tick.
+  const key = `${along} ${domain[0]} ${domain[1]} ${length}`;
+  let ticks = remembered.get(key);
+  if (!ticks) {
+    ticks = pickTicks(domain, length, along);
+    if (remembered.size >= REMEMBERED) remembered.delete(remembered.keys().next().value!);
+    remembered.set(key, ticks);
+  }
+  return ticks.map((t) => ({ ...t }));
+}
+
+const REMEMBERED = 256;
+const remembered = new Map<string, Tick[]>();
+
+function pickTicks(domain: [number, number], length: number, along: 'x' | 'y'): Tick[] {
   const size = STYLE.tickLabelSize;
   const span = Math.abs(domain[1] - domain[0]);
   let ticks: Tick[] = [];

@@ -55,34 +55,45 @@ interface CellBox {
 }
 
 function cellBoxes(grid: GridSpec, cells: GridCell[], ext: Extent[], pad: number): CellBox[] {
-  const span = (c: GridCell) => ({ r1: c.row + (c.rowSpan ?? 1) - 1, c1: c.col + (c.colSpan ?? 1) - 1 });
-  const maxOf = (pick: (c: GridCell, e: Extent) => number | undefined) =>
-    Math.max(0, ...cells.map((c, i) => pick(c, ext[i]!) ?? 0));
-  const left = maxOf((c, e) => (c.col === 0 ? e.left : undefined)) + pad;
-  const right = maxOf((c, e) => (span(c).c1 === grid.cols - 1 ? e.right : undefined)) + pad;
-  const top = maxOf((c, e) => (c.row === 0 ? e.top : undefined)) + pad;
-  const bottom = maxOf((c, e) => (span(c).r1 === grid.rows - 1 ? e.bottom : undefined)) + pad + (grid.reserveBottom ?? 0);
+  const left = maxExtent(cells, ext, 'left', 'col', 0) + pad;
+  const right = maxExtent(cells, ext, 'right', 'lastCol', grid.cols - 1) + pad;
+  const top = maxExtent(cells, ext, 'top', 'row', 0) + pad;
+  const bottom = maxExtent(cells, ext, 'bottom', 'lastRow', grid.rows - 1) + pad + (grid.reserveBottom ?? 0);
   let wGap = 0;
   for (let k = 0; k < grid.cols - 1; k++) {
-    const before = maxOf((c, e) => (span(c).c1 === k ? e.right : undefined));
-    const after = maxOf((c, e) => (c.col === k + 1 ? e.left : undefined));
-    wGap = Math.max(wGap, before + after + pad);
+    wGap = Math.max(wGap, maxExtent(cells, ext, 'right', 'lastCol', k) + maxExtent(cells, ext, 'left', 'col', k + 1) + pad);
   }
   let hGap = 0;
   for (let k = 0; k < grid.rows - 1; k++) {
-    const before = maxOf((c, e) => (span(c).r1 === k ? e.bottom : undefined));
-    const after = maxOf((c, e) => (c.row === k + 1 ? e.top : undefined));
-    hGap = Math.max(hGap, before + after + pad);
+    hGap = Math.max(hGap, maxExtent(cells, ext, 'bottom', 'lastRow', k) + maxExtent(cells, ext, 'top', 'row', k + 1) + pad);
   }
   const colW = tracks(grid.width - left - right, grid.cols, wGap, grid.colRatios);
   const rowH = tracks(grid.height - top - bottom, grid.rows, hGap, grid.rowRatios);
   return cells.map((c) => {
-    const { r1, c1 } = span(c);
+    const r1 = lastRow(c), c1 = lastCol(c);
     const x = left + sum(colW.slice(0, c.col)) + c.col * wGap;
     const y = top + sum(rowH.slice(0, c.row)) + c.row * hGap;
     const outer = { x, y, w: sum(colW.slice(c.col, c1 + 1)) + (c1 - c.col) * wGap, h: sum(rowH.slice(c.row, r1 + 1)) + (r1 - c.row) * hGap };
     return { outer, inner: c.aspect ? fitAspect(outer, c.aspect) : outer };
   });
+}
+
+const lastRow = (c: GridCell) => c.row + (c.rowSpan ?? 1) - 1;
+const lastCol = (c: GridCell) => c.col + (c.colSpan ?? 1) - 1;
+
+/**
+ * The largest `side` extent of the cells whose `edge` (first or last row or
+ * column) is `k`, 0 for none. Plain loops, no closure made per call: the
+ * layout runs three rounds a figure.
+ */
+function maxExtent(cells: GridCell[], ext: Extent[], side: keyof Extent, edge: 'row' | 'col' | 'lastRow' | 'lastCol', k: number): number {
+  let max = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    const at = edge === 'row' ? c.row : edge === 'col' ? c.col : edge === 'lastRow' ? lastRow(c) : lastCol(c);
+    if (at === k) max = Math.max(max, ext[i]![side]);
+  }
+  return max;
 }
 
 /** Track sizes along one direction: what is left after the gaps, shared by the ratios. */
