@@ -1,26 +1,26 @@
 /**
- * PNG encoding of a rendered figure, chosen by measurement (`node
- * dist/scripts/bench-figures.js`, one thread, median of 21; overview 1200 x
- * 600, panels 1200 x 2400, compare 1200 x 800):
+ * PNG encoding of a rendered figure, chosen by measurement (one thread, the
+ * fastest of 41 alternating runs, on a busy machine; overview 1200 x 600,
+ * panels 1200 x 2400, compare 1200 x 800; `.png()` of each):
  *
  * | encoder                                        | overview     | panels        | compare      |
  * |------------------------------------------------|--------------|---------------|--------------|
- * | sharp png compressionLevel 1, RGB, no filter   | 17.5 ms 648K | 45.6 ms 2114K | 12.6 ms 251K |
- * | @napi-rs/image fast, Up filter, RGBA           |  8.6 ms 632K | 18.8 ms 1913K |  4.0 ms 343K |
- * | @napi-rs/image fast, adaptive filter, RGBA     |  9.7 ms 542K | 24.6 ms 1633K |  6.3 ms 250K |
- * | @napi-rs/image default compression, Up, RGBA   | 45.3 ms 518K |  129 ms 1556K | 22.4 ms 224K |
+ * | sharp png compressionLevel 1, RGB, no filter   | 11.3 ms 648K | 36.8 ms 2114K |  8.4 ms 251K |
+ * | @napi-rs/image fast, Up filter                 |  4.3 ms 632K | 12.4 ms 1913K |  3.2 ms 343K |
+ * | @napi-rs/image fast, Paeth filter              |  4.0 ms 551K | 13.5 ms 1651K |  3.0 ms 258K |
+ * | @napi-rs/image fast, adaptive filter           |  4.9 ms 542K | 19.6 ms 1633K |  4.7 ms 250K |
+ * | @napi-rs/image default compression, Paeth      | 35.4 ms 496K |  194 ms 1493K | 16.5 ms 217K |
  *
  * Earlier, on the overview: Skia's `canvas.encode('png')` (zlib 6) ~80 ms,
  * sharp at compressionLevel 2 ~17 ms, 9 ~78 ms, node zlib level 1 with the Up
  * filter by hand ~31 ms, sharp's palette (lossy) ~150 ms.
  *
- * @napi-rs/image (the Rust png crate with fdeflate on its fast setting) with
- * the adaptive filter is about twice as fast as sharp and its files are
- * smaller for every figure; Up alone is a little faster still but makes the
- * compare figure a third larger. The PNG keeps the alpha channel (all 255):
- * the encoder takes RGBA only, and dropping it first costs a pass over the
- * pixels for no gain in time. Lossless: the file decodes to exactly the
- * pixels drawn (test/encode-png.test.ts).
+ * @napi-rs/image (the Rust png crate, fdeflate on its fast setting) with the
+ * Paeth filter: about as fast as with Up, the cheapest filter, and its files
+ * nearly as small as the adaptive filter's (Up makes the compare figure a
+ * third larger). The PNG keeps the alpha channel (all 255): the encoder takes
+ * RGBA only, and dropping it first costs a pass over the pixels for no gain.
+ * Lossless: the file decodes to exactly the pixels drawn (test/encode-png.test.ts).
  */
 import { CompressionType, FilterType, Transformer } from '@napi-rs/image';
 
@@ -34,7 +34,7 @@ export const DPI_AT_SCALE_1 = 100;
 
 export async function encodePng(rgba: { width: number; height: number; data: Buffer }, scale = 1): Promise<Buffer> {
   const png = await Transformer.fromRgbaPixels(rgba.data, rgba.width, rgba.height)
-    .png({ compressionType: CompressionType.Fast, filterType: FilterType.Adaptive });
+    .png({ compressionType: CompressionType.Fast, filterType: FilterType.Paeth });
   return withPhys(png, DPI_AT_SCALE_1 * scale);
 }
 

@@ -34,14 +34,24 @@ export interface DrawFiguresOptions extends FigureOptions {
   spec: boolean;
 }
 
-/** One group's figure files, e.g. overview.png, overview.svg, overview.spec.json; the caller writes them. */
+/**
+ * One group's figure files, e.g. overview.png, overview.svg, overview.spec.json;
+ * the caller writes them. A PNG is encoded off this thread (in libuv's pool)
+ * while the next figure is drawn.
+ */
 export async function drawFigures(input: FigureInput, options: DrawFiguresOptions): Promise<Array<{ name: string; bytes: Buffer }>> {
-  const files: Array<{ name: string; bytes: Buffer }> = [];
+  const files: Array<Promise<{ name: string; bytes: Buffer }> | { name: string; bytes: Buffer }> = [];
   for (const kind of options.figures) {
     const spec = buildFigure(kind, input, options);
-    if (options.formats.includes('png')) files.push({ name: `${kind}.png`, bytes: await renderPng(spec, input.arrays, options) });
+    if (options.formats.includes('png')) {
+      const name = `${kind}.png`;
+      const png = encodePng(renderRgba(spec, input.arrays, { scale: options.scale }), options.scale).then((bytes) => ({ name, bytes }));
+      // should a later figure throw first, this one's failure is not left unhandled
+      png.catch(() => undefined);
+      files.push(png);
+    }
     if (options.formats.includes('svg')) files.push({ name: `${kind}.svg`, bytes: renderSvg(spec, input.arrays) });
     if (options.spec) files.push({ name: `${kind}.spec.json`, bytes: Buffer.from(JSON.stringify(spec)) });
   }
-  return files;
+  return Promise.all(files);
 }
