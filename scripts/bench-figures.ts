@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { computeGroup } from '../src/compute/compute-group.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import { encodePng } from '../src/figure/encode-png.js';
-import { buildFigure, DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureKind, type FigureOptions, type FigureSpec } from '../src/figure/index.js';
+import { buildFigure, DEFAULT_FIGURE_OPTIONS, drawFigures, type DrawFiguresOptions, type FigureInput, type FigureKind, type FigureOptions, type FigureSpec } from '../src/figure/index.js';
 import { renderRgba } from '../src/figure/render-rgba.js';
 import type { GroupArrays, ValueStats } from '../src/types.js';
 
@@ -25,6 +25,8 @@ const KINDS: FigureKind[] = ['overview', 'panels', 'compare'];
 
 export interface FigureBench {
   medianMs: { layout: number; draw: number; encode: number; total: number };
+  /** CPU time of the process (all its threads) over each stage: what a busy machine's waiting does not inflate. */
+  medianCpuMs: { layout: number; draw: number; encode: number; total: number };
   pngBytes: number;
   runs: number;
 }
@@ -37,14 +39,16 @@ interface FigureStages {
   build(kind: FigureKind, input: FigureInput, options: FigureOptions): FigureSpec;
   render(spec: FigureSpec, arrays: GroupArrays, options: { scale: number }): Rgba;
   encode(rgba: Rgba, scale?: number): Promise<Buffer>;
+  /** What a group's worker calls: every figure, drawn and encoded. */
+  drawFigures(input: FigureInput, options: DrawFiguresOptions): Promise<Array<{ name: string; bytes: Buffer }>>;
 }
 
-const THIS_BUILD: FigureStages = { label: 'this build', build: buildFigure, render: renderRgba, encode: encodePng };
+const THIS_BUILD: FigureStages = { label: 'this build', build: buildFigure, render: renderRgba, encode: encodePng, drawFigures };
 
 async function stagesOf(dist: string): Promise<FigureStages> {
   const url = (file: string) => pathToFileURL(join(resolve(dist), 'src', 'figure', file)).href;
   const [index, render, encode] = await Promise.all([import(url('index.js')), import(url('render-rgba.js')), import(url('encode-png.js'))]);
-  return { label: dist, build: index.buildFigure, render: render.renderRgba, encode: encode.encodePng };
+  return { label: dist, build: index.buildFigure, render: render.renderRgba, encode: encode.encodePng, drawFigures: index.drawFigures };
 }
 
 async function exampleGroup(): Promise<FigureInput> {
@@ -76,33 +80,45 @@ function distinctGroups(input: FigureInput, n: number): FigureInput[] {
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const round = (v: number) => Math.round(v * 100) / 100;
 
+const STAGES = ['layout', 'draw', 'encode', 'total'] as const;
+type Stage = typeof STAGES[number];
+
 class Samples {
-  layout: number[] = [];
-  draw: number[] = [];
-  encode: number[] = [];
-  total: number[] = [];
+  wall: Record<Stage, number[]> = { layout: [], draw: [], encode: [], total: [] };
+  cpu: Record<Stage, number[]> = { layout: [], draw: [], encode: [], total: [] };
   pngBytes = 0;
 
-  result(runs: number): FigureBench {
-    const { layout, draw, encode, total } = this;
-    return { medianMs: { layout: round(median(layout)), draw: round(median(draw)), encode: round(median(encode)), total: round(median(total)) }, pngBytes: this.pngBytes, runs };
+  /** Adds one run from its marks (wall and CPU ms at the start and after each stage). */
+  add(wall: number[], cpu: number[]): void {
+    STAGES.forEach((stage, i) => {
+      const [from, to] = stage === 'total' ? [0, 3] : [i, i + 1];
+      this.wall[stage].push(wall[to]! - wall[from]!);
+      this.cpu[stage].push(cpu[to]! - cpu[from]!);
+    });
   }
+
+  result(runs: number): FigureBench {
+    const medians = (v: Record<Stage, number[]>) => ({ layout: round(median(v.layout)), draw: round(median(v.draw)), encode: round(median(v.encode)), total: round(median(v.total)) });
+    return { medianMs: medians(this.wall), medianCpuMs: medians(this.cpu), pngBytes: this.pngBytes, runs };
+  }
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /** One figure through the three stages, timed into `into` (unless warming up); returns its RGBA and PNG. */
 async function once(stages: FigureStages, kind: FigureKind, input: FigureInput, options: FigureOptions, into?: Samples): Promise<{ rgba: Rgba; png: Buffer }> {
-  const t0 = performance.now();
+  const wall = [performance.now()], cpu = [cpuMs()];
   const spec = stages.build(kind, input, options);
-  const t1 = performance.now();
+  wall.push(performance.now()), cpu.push(cpuMs());
   const rgba = stages.render(spec, input.arrays, options);
-  const t2 = performance.now();
+  wall.push(performance.now()), cpu.push(cpuMs());
   const png = await stages.encode(rgba, options.scale);
-  const t3 = performance.now();
+  wall.push(performance.now()), cpu.push(cpuMs());
   if (into) {
-    into.layout.push(t1 - t0);
-    into.draw.push(t2 - t1);
-    into.encode.push(t3 - t2);
-    into.total.push(t3 - t0);
+    into.add(wall, cpu);
     into.pngBytes = png.length;
   }
   return { rgba, png };
@@ -116,6 +132,21 @@ async function benchKind(builds: FigureStages[], kind: FigureKind, input: Figure
     for (let b = 0; b < builds.length; b++) await once(builds[b]!, kind, groups[i]!, options, i < warmup ? undefined : samples[b]);
   }
   return samples.map((s) => s.result(runs));
+}
+
+/** Median milliseconds of drawFigures for all three figures as PNG, each build in turn, each run a new group. */
+async function benchAllFigures(builds: FigureStages[], input: FigureInput, runs: number, warmup: number): Promise<number[]> {
+  const options: DrawFiguresOptions = { ...DEFAULT_FIGURE_OPTIONS, figures: KINDS, formats: ['png'], spec: false };
+  const times: number[][] = builds.map(() => []);
+  const groups = distinctGroups(input, warmup + runs);
+  for (let i = 0; i < warmup + runs; i++) {
+    for (let b = 0; b < builds.length; b++) {
+      const t0 = performance.now();
+      await builds[b]!.drawFigures(groups[i]!, options);
+      if (i >= warmup) times[b]!.push(performance.now() - t0);
+    }
+  }
+  return times.map(median);
 }
 
 /** Times `runs` overview figures (after `warmup` untimed ones) in this thread. */
@@ -160,10 +191,15 @@ async function main(): Promise<void> {
   process.stdout.write(`median of ${runs} runs, ms (PNG KiB)${builds.length > 1 ? `; ${builds.map((b) => b.label).join(' -> ')}` : ''}\n`);
   for (const kind of KINDS) {
     const results = await benchKind(builds, kind, input, DEFAULT_FIGURE_OPTIONS, runs, 3);
-    const cell = (k: keyof FigureBench['medianMs']) => results.map((r) => r.medianMs[k].toFixed(1)).join(' -> ');
     const kib = results.map((r) => (r.pngBytes / 1024).toFixed(0)).join(' -> ');
-    process.stdout.write(`  ${kind.padEnd(9)} layout ${cell('layout')}  draw ${cell('draw')}  encode ${cell('encode')}  total ${cell('total')}  (${kib} KiB)\n`);
+    for (const clock of ['medianMs', 'medianCpuMs'] as const) {
+      const cell = (k: Stage) => results.map((r) => r[clock][k].toFixed(1)).join(' -> ');
+      const head = clock === 'medianMs' ? `${kind.padEnd(9)} wall` : `${''.padEnd(9)} cpu `;
+      process.stdout.write(`  ${head} layout ${cell('layout')}  draw ${cell('draw')}  encode ${cell('encode')}  total ${cell('total')}${clock === 'medianMs' ? `  (${kib} KiB)` : ''}\n`);
+    }
   }
+  const all = await benchAllFigures(builds, input, runs, 3);
+  process.stdout.write(`  drawFigures, all three as PNG (encodes overlap drawing where the build does so): ${all.map((v) => v.toFixed(1)).join(' -> ')} ms\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
