@@ -91,9 +91,17 @@ function roundedCurve(s: ValueStats): { x: number[]; y: number[] } {
   return curve;
 }
 
+/**
+ * 10 ** k for every k that round5 can ask for (finite doubles have decimal
+ * exponents -324 to 308), computed by the same `10 ** k` once: a table read
+ * instead of a power for each of the thousands of curve points of a figure.
+ */
+const POW10_MIN = -340;
+const POW10 = Float64Array.from({ length: 700 }, (_, i) => 10 ** (i + POW10_MIN));
+
 /** 5 significant digits, without toPrecision's string round trip. */
 function round5(v: number): number {
   if (v === 0 || !Number.isFinite(v)) return v;
-  const p = 10 ** (4 - Math.floor(Math.log10(Math.abs(v))));
+  const p = POW10[4 - Math.floor(Math.log10(Math.abs(v))) - POW10_MIN]!;
   return Math.round(v * p) / p;
 }
