@@ -29,15 +29,15 @@ function packagesOf(entry: string): Map<string, string> {
   return found;
 }
 
-const IMAGE_AND_TENSOR = ['sharp', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@napi-rs/canvas'];
+const IMAGE_AND_TENSOR = ['sharp', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@napi-rs/canvas', '@napi-rs/image'];
 
-test('the dashboard loads neither sharp, tfjs nor Skia', (t) => {
+test('the dashboard loads neither sharp, tfjs, Skia nor the PNG encoder', (t) => {
   const loaded = packagesOf('dashboard/build-dashboard.js');
   t.true(loaded.has('fastify'), 'the walk follows the imports');
   for (const p of IMAGE_AND_TENSOR) t.false(loaded.has(p), `${p} by ${loaded.get(p)}`);
 });
 
-test('a fleet worker\'s main thread loads neither tfjs nor Skia: the pool\'s threads draw', (t) => {
+test('a fleet worker\'s main thread loads neither tfjs, Skia nor the PNG encoder: the pool\'s threads draw', (t) => {
   const loaded = packagesOf('fleet/start-worker.js');
   t.true(loaded.has('bullmq') && loaded.has('piscina'), 'the walk follows the imports');
   for (const p of IMAGE_AND_TENSOR.filter((p) => p !== 'sharp')) t.false(loaded.has(p), `${p} by ${loaded.get(p)}`);
