@@ -6,16 +6,23 @@
  *            256x256 images, in one thread (UV_THREADPOOL_SIZE=1, sharp
  *            concurrency 1)
  *   figure   lay out, draw and encode the overview PNG
- *   run      `bnviz run` on 200 generated groups, overview only, 1 thread and
- *            every core: groups/s, per-stage medians, peak RSS
- *   memory   `bnviz run` on 2,000 groups: peak RSS (BENCH_MEMORY=0 skips)
- *   fleet    enqueue rate and workers' groups/s, when Redis is up (BENCH_FLEET=0 skips)
+ *   run      `bnviz run` on BENCH_GROUPS (120) generated JPEG groups for the
+ *            overview alone, half as many for the three default figures, on 1 and 2
+ *            threads, BENCH_ROUNDS (3) rounds taken in turn: median groups/s,
+ *            per-stage ms per group, CPU ms per group (the child's user +
+ *            system time over its groups, start-up included), peak RSS
+ *   memory   `bnviz run` on 2,000 groups, overview, 2 threads: peak RSS (BENCH_MEMORY=0 skips)
+ *   fit      `bnviz fit` images/s (BENCH_FIT=1 adds it)
+ *   fleet    enqueue jobs/s and workers' groups/s, when Redis is up (BENCH_FLEET=0 skips)
+ *   python   the write-up's own stack (shared reference script) per group on
+ *            this machine, when python3 can import seaborn, and the ratio
+ * The last lines set the results beside the targets.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { initBackend } from '../src/compute/backend.js';
 import { density } from '../src/compute/density.js';
@@ -69,14 +76,65 @@ async function benchCompute(files: string[], runs = 41) {
 
 interface RunEnd { counts: { done: number; failed: number }; timings: { wallMs: number; groupsPerSecond: number; medianMs: Record<string, number>; peakRssMB: number } }
 
-function benchRun(dir: string, threads: number, label: string): RunEnd {
+/** CPU seconds of the children this process has waited for (user + system), from /proc: the bench's own children only. */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // fields after the command name (which may hold spaces): cutime and cstime are fields 16 and 17
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / TICKS;
+}
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+type Figures = 'overview' | 'three';
+interface RunSample { groupsPerSecond: number; cpuMsPerGroup: number; peakRssMB: number; stages: Record<string, number> }
+
+function benchRun(dir: string, threads: number, figures: Figures, label: string): RunSample {
   const out = join(WORK, `out-${label}`);
   rmSync(out, { recursive: true, force: true });
-  const res = spawnSync(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'bench', '--figures', 'overview', '--threads', String(threads), '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const end = res.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'end');
+  const args = [CLI, 'run', dir, '--out', out, '--run', 'bench', '--threads', String(threads), '--json', ...(figures === 'overview' ? ['--figures', 'overview'] : [])];
+  const cpu0 = childCpuSeconds();
+  const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const cpu = childCpuSeconds() - cpu0;
+  const end = res.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'end') as RunEnd | undefined;
   if (!end) throw new Error(`bnviz run failed: ${res.stderr}`);
+  if (end.counts.failed > 0) throw new Error(`bnviz run: ${end.counts.failed} groups failed`);
   rmSync(out, { recursive: true, force: true });
-  return end as RunEnd;
+  const m = end.timings.medianMs;
+  return {
+    groupsPerSecond: end.timings.groupsPerSecond,
+    cpuMsPerGroup: (cpu * 1000) / end.counts.done,
+    peakRssMB: end.timings.peakRssMB,
+    stages: { decode: m.decodeMs, compute: m.computeMs, figure: m.figureMs, write: m.writeMs, total: m.totalMs },
+  };
+}
+
+/** The median of each number over the samples. */
+function medianSample(samples: RunSample[]): RunSample {
+  const of = (f: (s: RunSample) => number) => median(samples.map(f));
+  return {
+    groupsPerSecond: of((s) => s.groupsPerSecond),
+    cpuMsPerGroup: of((s) => s.cpuMsPerGroup),
+    peakRssMB: of((s) => s.peakRssMB),
+    stages: Object.fromEntries(Object.keys(samples[0].stages).map((k) => [k, of((s) => s.stages[k])])),
+  };
+}
+
+/** The write-up's stack (python, matplotlib + seaborn) on `groups` groups of `files`: seconds per group, or why it did not run. */
+function benchPython(files: string[]): { perGroup: number } | { skipped: string } {
+  const script = resolve(ROOT, '..', 'shared', 'reference', 'seed_reference.py');
+  const where = [script, '/work/shared/reference/seed_reference.py'].find((f) => existsSync(f));
+  if (!where) return { skipped: 'the reference script (shared/reference/seed_reference.py) is not here' };
+  // the first python3 on PATH, or the system's one the script names in its first line
+  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import seaborn, scipy, PIL'], { encoding: 'utf8' }).status === 0);
+  if (!python) return { skipped: 'python3 cannot import seaborn, scipy and PIL (Debian: python3-seaborn python3-scipy python3-pil)' };
+  const out = join(WORK, 'out-python');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const res = spawnSync(python, [where, out, ...files], { encoding: 'utf8' });
+  rmSync(out, { recursive: true, force: true });
+  const perGroup = /per_group=([0-9.]+)/.exec(res.stdout)?.[1];
+  if (res.status !== 0 || !perGroup) return { skipped: `the reference script failed: ${res.stderr.trim().split('\n').pop()}` };
+  return { perGroup: Number(perGroup) };
 }
 
 async function main() {
@@ -105,37 +163,65 @@ async function main() {
   for (const k of ['layout', 'draw', 'encode', 'total']) console.log(`  ${k.padEnd(11)} ${ms(figure.medianMs[k])}`);
   console.log(`  PNG size    ${(figure.pngBytes / 1024).toFixed(0)} KiB`);
 
-  const data200 = await benchDataset(join(WORK, 'data-200'), 200, 'jpg');
-  const png200 = await benchDataset(join(WORK, 'data-200-png'), 200, 'png');
-  const cores = availableParallelism();
-  const one = benchRun(data200, 1, 'one');
-  const all = benchRun(data200, 0, 'all');
-  const allPng = benchRun(png200, 0, 'all-png');
-  console.log(`\nbnviz run, 200 generated groups of three 256x256 images (JPEG unless said), overview only:`);
-  for (const [label, r] of [['1 thread', one], [`${cores} threads`, all], [`${cores} thr PNG`, allPng]] as const) {
-    const m = r.timings.medianMs;
-    console.log(`  ${label.padEnd(10)} ${r.timings.groupsPerSecond.toFixed(1)} groups/s, ${(r.timings.wallMs / 1000).toFixed(1)} s, peak RSS ${r.timings.peakRssMB.toFixed(0)} MB; per group median decode ${ms(m.decodeMs)}, compute ${ms(m.computeMs)}, figure ${ms(m.figureMs)}, write ${ms(m.writeMs)}, total ${ms(m.totalMs)}`);
+  const groups = Number(process.env.BENCH_GROUPS ?? 120);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const dataset = await benchDataset(join(WORK, `data-${groups}`), groups, 'jpg');
+  // the three figures take about three times as long a group: half as many keep the rounds short
+  const datasetThree = await benchDataset(join(WORK, `data-${groups >> 1}`), groups >> 1, 'jpg');
+  const configs = [['overview', 1], ['overview', 2], ['three', 1], ['three', 2]] as const;
+  const samples = new Map<string, RunSample[]>(configs.map(([f, t]) => [`${f}/${t}`, []]));
+  // rounds taken in turn, so a slow spell of the machine falls on every configuration alike
+  for (let r = 0; r < rounds; r++) {
+    for (const [f, t] of configs) samples.get(`${f}/${t}`)!.push(benchRun(f === 'overview' ? dataset : datasetThree, t, f, `${f}-${t}`));
   }
-  console.log(`  speed-up   ${(all.timings.groupsPerSecond / one.timings.groupsPerSecond).toFixed(2)}x with ${cores} threads over 1`);
+  const result = new Map([...samples].map(([k, v]) => [k, medianSample(v)]));
+  const get = (f: Figures, t: number) => result.get(`${f}/${t}`)!;
+  console.log(`\nbnviz run, generated groups of three 256x256 JPEG images (${groups} for the overview, ${groups >> 1} for all three figures), median of ${rounds} rounds:`);
+  console.log(`  ${'figures'.padEnd(9)} ${'threads'.padStart(7)} ${'groups/s'.padStart(9)} ${'CPU/group'.padStart(10)} ${'peak RSS'.padStart(9)}   per group (median): decode, compute, figure, write, total`);
+  for (const [f, t] of configs) {
+    const s = get(f, t);
+    const st = s.stages;
+    console.log(`  ${(f === 'three' ? 'all three' : f).padEnd(9)} ${String(t).padStart(7)} ${s.groupsPerSecond.toFixed(1).padStart(9)} ${ms(s.cpuMsPerGroup).padStart(10)} ${`${s.peakRssMB.toFixed(0)} MB`.padStart(9)}   ${['decode', 'compute', 'figure', 'write', 'total'].map((k) => st[k].toFixed(1)).join(', ')} ms`);
+  }
+  for (const f of ['overview', 'three'] as const) console.log(`  speed-up, ${f === 'three' ? 'all three' : f}: ${(get(f, 2).groupsPerSecond / get(f, 1).groupsPerSecond).toFixed(2)}x with 2 threads over 1`);
 
+  let memory: RunSample | undefined;
   if (process.env.BENCH_MEMORY !== '0') {
     const data2000 = await benchDataset(join(WORK, 'data-2000'), 2000, 'jpg');
-    const big = benchRun(data2000, 0, 'big');
-    console.log(`\nbnviz run, 2,000 groups, ${cores} threads: ${big.timings.groupsPerSecond.toFixed(1)} groups/s, peak RSS ${big.timings.peakRssMB.toFixed(0)} MB (200 groups: ${all.timings.peakRssMB.toFixed(0)} MB)`);
+    memory = benchRun(data2000, 2, 'overview', 'big');
+    console.log(`\nbnviz run, 2,000 groups, overview, 2 threads: ${memory.groupsPerSecond.toFixed(1)} groups/s, peak RSS ${memory.peakRssMB.toFixed(0)} MB`);
   }
 
-  if (process.env.BENCH_FIT !== '0') {
+  if (process.env.BENCH_FIT === '1') {
     console.log('\nbnviz fit, 600 generated 256x256 images, median of 3:');
     for (const r of await benchFitAll()) console.log(`  ${r.format.toUpperCase().padEnd(4)} ${String(r.threads).padStart(2)} threads: ${r.imagesPerSecond.toFixed(0)} images/s`);
   }
 
+  let enqueue: number | undefined;
   const fleet = join(ROOT, 'dist', 'scripts', 'bench-fleet.js');
   if (process.env.BENCH_FLEET !== '0' && existsSync(fleet)) {
     const { benchFleet } = (await import(pathToFileURL(fleet).href)) as { benchFleet: (o: { dataset: string; runGroupsPerSecond: number }) => Promise<Record<string, number>> };
-    const r = await benchFleet({ dataset: data200, runGroupsPerSecond: all.timings.groupsPerSecond });
-    console.log('\nfleet:');
-    for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(24)} ${typeof v === 'number' ? v.toFixed(1) : v}`);
+    const r = await benchFleet({ dataset, runGroupsPerSecond: get('overview', 2).groupsPerSecond });
+    enqueue = r.enqueuePerSecond;
+    console.log('\nfleet (overview only):');
+    for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(24)} ${typeof v === 'number' ? v.toFixed(k.startsWith('ratio') ? 2 : 1) : v}`);
   }
+
+  // three groups of the generated JPEGs: the script resizes them to 256 as bnviz does
+  const py = benchPython(Array.from({ length: 9 }, (_, i) => join(dataset, `img${String(i).padStart(6, '0')}.jpg`)));
+  console.log('\nthe write-up\'s stack (python3, numpy BN, seaborn kdeplot, matplotlib figure), 3 groups, one process:');
+  if ('skipped' in py) console.log(`  not run: ${py.skipped}`);
+  else {
+    console.log(`  ${(py.perGroup * 1000).toFixed(0)} ms per group (${(1 / py.perGroup).toFixed(2)} groups/s)`);
+    console.log(`  bnviz run, overview, 2 threads: ${(get('overview', 2).groupsPerSecond * py.perGroup).toFixed(0)}x its groups/s; all three figures: ${(get('three', 2).groupsPerSecond * py.perGroup).toFixed(0)}x`);
+  }
+
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log('\ntargets:');
+  console.log(`  overview, 2 threads      ${get('overview', 2).groupsPerSecond.toFixed(1)} groups/s (>= 40: ${mark(get('overview', 2).groupsPerSecond >= 40)})`);
+  console.log(`  all three, 2 threads     ${get('three', 2).groupsPerSecond.toFixed(1)} groups/s (>= 15: ${mark(get('three', 2).groupsPerSecond >= 15)})`);
+  if (memory) console.log(`  peak RSS, 2,000 groups   ${memory.peakRssMB.toFixed(0)} MB (< 600: ${mark(memory.peakRssMB < 600)})`);
+  if (enqueue !== undefined) console.log(`  enqueue                  ${enqueue.toFixed(0)} jobs/s (>= 20,000: ${mark(enqueue >= 20_000)})`);
 }
 
 await main();
