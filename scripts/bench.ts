@@ -44,6 +44,8 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 async function benchCompute(files: string[], runs = 41) {
   sharp.concurrency(1);
+  // a run reads each file once: no repeat may hit libvips' operation cache
+  sharp.cache(false);
   await initBackend('wasm');
   const opts = { method: 'batch' as const, epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1 };
   const t = { decode: [] as number[], normalize: [] as number[], statistics: [] as number[], densities: [] as number[] };
