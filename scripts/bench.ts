@@ -26,8 +26,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { initBackend } from '../src/compute/backend.js';
 import { density } from '../src/compute/density.js';
-import { levelTables, mapTable, tablesRange } from '../src/compute/level-table.js';
-import { minMaxMap } from '../src/compute/min-max.js';
+import { levelTables, tablesRange } from '../src/compute/level-table.js';
+import { minMaxTable } from '../src/compute/min-max.js';
 import { normalize } from '../src/compute/normalize.js';
 import { scottBandwidth } from '../src/compute/scott-bandwidth.js';
 import { summarize } from '../src/compute/summarize.js';
@@ -58,7 +58,7 @@ async function benchCompute(files: string[], runs = 41) {
     const t2 = performance.now();
     const pairs = images.flatMap((img, k) => levelTables(img.data, img.codes, norm.normalized[k]));
     const range = tablesRange(pairs.map(([, normalized]) => normalized));
-    const tables = pairs.map(([original, normalized]) => [original, normalized, mapTable(normalized, minMaxMap(range.min, range.max))]);
+    const tables = pairs.map(([original, normalized]) => [original, normalized, minMaxTable(normalized, range.min, range.max)]);
     const summaries = tables.map((channel) => channel.map((table) => summarize(table)));
     const t3 = performance.now();
     tables.forEach((channel, c) => channel.forEach((table, k) => {

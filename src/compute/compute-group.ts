@@ -7,9 +7,9 @@ import { basename } from 'node:path';
 import { VERSION } from '../version.js';
 import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type Moment, type NormOptions, type NumberOptions, type RgbImage } from '../types.js';
 import { initBackend, type BackendChoice } from './backend.js';
-import { minMaxMap, minMaxScale } from './min-max.js';
+import { minMaxScale, minMaxTable } from './min-max.js';
 import { channelGroups, normalize, type NormResult } from './normalize.js';
-import { levelTables, mapTable, tablesRange } from './level-table.js';
+import { levelTables, tablesRange } from './level-table.js';
 import { valueStats } from './value-stats.js';
 
 export interface ComputeOptions extends NormOptions, DensityOptions {
@@ -51,7 +51,6 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
   const tables = images.map((img, i) => levelTables(img.data, img.codes, norm.normalized[i], img.mask));
   // One min and max over the whole normalized group, as the write-up scales it.
   const range = tablesRange(tables.flatMap((channels) => channels.map(([, normalized]) => normalized)));
-  const toMinMax = minMaxMap(range.min, range.max);
   const minmax = options.minmaxPixels === false ? [] : minMaxScale(norm.normalized, range.min, range.max);
   // letterbox bars are drawn as they are, unnormalized, on every half and panel
   images.forEach((img, i) => {
@@ -80,7 +79,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
           channel,
           original: valueStats(original, options),
           normalized: valueStats(normalized, options),
-          minmax: valueStats(mapTable(normalized, toMinMax), options),
+          minmax: valueStats(minMaxTable(normalized, range.min, range.max), options),
           ...(options.normStats && method === 'batch' ? { ownBatch: ownBatchShares(img, c, norm, options) } : {}),
         };
       }),
