@@ -26,3 +26,12 @@ declare module 'fast-kde' {
   export function density1d<T = number>(data: ArrayLike<T>, options?: Density1dOptions<T>): Density1d;
   export function nrd<T = number>(data: ArrayLike<T>, x?: (d: T) => number): number;
 }
+
+/** fast-kde's Deriche smoother (src/deriche.js), which density1d runs on its binned grid. */
+declare module 'fast-kde/src/deriche.js' {
+  export interface DericheConfig { sigma: number; negative: boolean }
+  /** Coefficients of Deriche's recursive Gaussian for `sigma` (in bins); `negative` keeps negative output. */
+  export function dericheConfig(sigma: number, negative?: boolean): DericheConfig;
+  /** The grid smoothed, a new array of `n` values. */
+  export function dericheConv1d(config: DericheConfig, grid: Float64Array, n: number): Float64Array;
+}
