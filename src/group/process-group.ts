@@ -12,7 +12,7 @@ import { drawFigures } from '../figure/index.js';
 import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
 import { maxUnseen, summaryRows } from '../records/summary-rows.js';
 import { makeThumbnail, THUMBNAIL } from '../records/thumbnail.js';
-import { writeFolder } from '../records/write-atomic.js';
+import { writeFolderSync } from '../records/write-atomic.js';
 import { computeFiles } from './compute-files.js';
 import { failedResult } from './failed-result.js';
 import { fingerprint } from './fingerprint.js';
@@ -59,7 +59,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       fingerprint: print,
       timings,
     };
-    await writeFolder(dir, [...figures, { name: 'stats.json', bytes: JSON.stringify(stats) }, { name: GROUP_RECORD, bytes: JSON.stringify(record) }]);
+    writeFolderSync(dir, [...figures, { name: 'stats.json', bytes: JSON.stringify(stats) }, { name: GROUP_RECORD, bytes: JSON.stringify(record) }]);
     const end = performance.now();
     const { fingerprint: _omit, ...result } = record;
     return { ...result, timings: { ...timings, writeMs: end - write, totalMs: end - t0 } };

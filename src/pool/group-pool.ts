@@ -18,8 +18,12 @@ export interface GroupPool {
   /** Counts the levels of a slice of a dataset (the fleet's first pass of `--stats dataset`). */
   count(task: CountTask, signal?: AbortSignal): Promise<CountResult>;
   readonly threads: number;
+  /** Groups a thread runs at once (see createGroupPool). */
+  readonly tasksPerThread: number;
   close(options?: { force?: boolean }): Promise<void>;
 }
+
+const TASKS_PER_THREAD = 2;
 
 /** @param threads 0 means every core */
 export function createGroupPool(threads = 0): GroupPool {
@@ -31,9 +35,12 @@ export function createGroupPool(threads = 0): GroupPool {
     idleTimeout: 24 * 60 * 60 * 1000,
     // Callers feed the pool with backpressure; a queue here would only hide it.
     maxQueue: 'auto',
+    // Two groups a thread: libvips decodes one (on libuv's pool) while the thread computes or draws the other.
+    concurrentTasksPerWorker: TASKS_PER_THREAD,
   });
   return {
     threads: n,
+    tasksPerThread: TASKS_PER_THREAD,
     async run(task, onStage, signal) {
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (m: ThreadMessage) => {

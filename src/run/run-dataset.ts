@@ -87,8 +87,8 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   };
 
   try {
-    // at most two groups a thread in flight: the threads never wait, memory stays bounded
-    await forEachBounded(plan.groups, pool.threads * 2, (g) => {
+    // as many groups in flight as the threads run at once: memory stays bounded
+    await forEachBounded(plan.groups, pool.threads * pool.tasksPerThread, (g) => {
       // the user's own folder: symlinks in it may lead elsewhere, as datasets built from links do
       const task: GroupTask = { runId, groupId: g.groupId, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true };
       return pool.run(task).catch((err) => failedResult(task, err));
