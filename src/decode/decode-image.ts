@@ -14,8 +14,7 @@
  * Anything sharp cannot read fully (corrupt, truncated, empty, not an image)
  * throws an InputError that names the file and the reason.
  */
-import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { InputError } from '../errors.js';
 import type { ColorProfile, RgbImage } from '../types.js';
@@ -36,8 +35,8 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
   try {
     // One read, one pipeline: sharp works on the bytes, and the header (PNG,
     // JPEG) tells the depth and size without a metadata pass of libvips.
-    // A synchronous read: a 30 KB file from the page cache costs less than a trip through libuv's pool.
-    const bytes = readFileSync(file);
+    // Not readFileSync: a file that blocks (a named pipe, a hung network mount) must hold a libuv thread, not the group's own.
+    const bytes = await readFile(file);
     // failOn 'error': a truncated or corrupt file is an error, not a grey band.
     // ignoreIcc: no transform from the embedded profile to sRGB (CMYK still converts, with sharp's own profile)
     const input = sharp(bytes, { failOn: 'error', pages: 1, ignoreIcc: (options.colorProfile ?? 'ignore') === 'ignore' });
