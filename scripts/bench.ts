@@ -185,6 +185,7 @@ async function main() {
     const st = s.stages;
     console.log(`  ${(f === 'three' ? 'all three' : f).padEnd(9)} ${String(t).padStart(7)} ${s.groupsPerSecond.toFixed(1).padStart(9)} ${ms(s.cpuMsPerGroup).padStart(10)} ${`${s.peakRssMB.toFixed(0)} MB`.padStart(9)}   ${['decode', 'compute', 'figure', 'write', 'total'].map((k) => st[k].toFixed(1)).join(', ')} ms`);
   }
+  console.log('  (a thread runs two groups at once: a stage\'s time includes the other group\'s work in that thread; the one-core sections above time each stage alone)');
   for (const f of ['overview', 'three'] as const) console.log(`  speed-up, ${f === 'three' ? 'all three' : f}: ${(get(f, 2).groupsPerSecond / get(f, 1).groupsPerSecond).toFixed(2)}x with 2 threads over 1`);
 
   let memory: RunSample | undefined;
