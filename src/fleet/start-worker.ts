@@ -93,7 +93,8 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     prefix,
     // BullMQ records it on each job it takes (processedBy), so Bull Board and `bnviz status` can say who holds a job
     name: `${host}:${process.pid}`,
-    concurrency: pool.threads,
+    // as many jobs in hand as the pool runs at once (two a thread), as `bnviz run` keeps its threads fed
+    concurrency: pool.threads * pool.tasksPerThread,
     // A killed worker's job is handed to another once its lock lapses (lockMs), checked every lockMs;
     // a job stalled more than once (maxStalledCount 1) fails, and the reconciliation counts it.
     lockDuration: config.queue.lockMs,
