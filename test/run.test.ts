@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { makeThumbnail } from '../src/records/thumbnail.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { createGroupPool } from '../src/pool/group-pool.js';
@@ -50,6 +51,7 @@ test('bnviz run on examples, generated and bad files: outputs, stats.json equal 
   t.true(thumb.length <= 40 * 1024, `thumb.webp is ${thumb.length} bytes`);
   const thumbMeta = await sharp(thumb).metadata();
   t.deepEqual([thumbMeta.format, thumbMeta.width, thumbMeta.height], ['webp', 360, 180]);
+  t.true(thumb.equals(await makeThumbnail(readFileSync(join(runDir, 'groups', first, 'overview.png')))), 'made from the drawn pixels, the same as from the PNG');
   t.regex(readFileSync(join(runDir, 'index.html'), 'utf8'), new RegExp(`<a href="groups/${first}/overview\\.png"><img loading="lazy"[^>]* src="groups/${first}/thumb\\.webp"`));
   // stats.json is what bnviz inspect prints for the same files
   const inspect = await runCli(['inspect', ...['astronaut.png', 'chelsea.png', 'coffee.png'].map((f) => join(dir, f)), '--json']);

@@ -34,18 +34,26 @@ export interface DrawFiguresOptions extends FigureOptions {
   spec: boolean;
 }
 
+/** A figure file; a PNG comes with the pixels it holds (RGBA), for what else is made of them. */
+export interface FigureFile {
+  name: string;
+  bytes: Buffer;
+  pixels?: { width: number; height: number; data: Buffer };
+}
+
 /**
  * One group's figure files, e.g. overview.png, overview.svg, overview.spec.json;
  * the caller writes them. A PNG is encoded off this thread (in libuv's pool)
  * while the next figure is drawn.
  */
-export async function drawFigures(input: FigureInput, options: DrawFiguresOptions): Promise<Array<{ name: string; bytes: Buffer }>> {
-  const files: Array<Promise<{ name: string; bytes: Buffer }> | { name: string; bytes: Buffer }> = [];
+export async function drawFigures(input: FigureInput, options: DrawFiguresOptions): Promise<FigureFile[]> {
+  const files: Array<Promise<FigureFile> | FigureFile> = [];
   for (const kind of options.figures) {
     const spec = buildFigure(kind, input, options);
     if (options.formats.includes('png')) {
       const name = `${kind}.png`;
-      const png = encodePng(renderRgba(spec, input.arrays, { scale: options.scale }), options.scale).then((bytes) => ({ name, bytes }));
+      const pixels = renderRgba(spec, input.arrays, { scale: options.scale });
+      const png = encodePng(pixels, options.scale).then((bytes) => ({ name, bytes, pixels }));
       // should a later figure throw first, this one's failure is not left unhandled
       png.catch(() => undefined);
       files.push(png);

@@ -40,7 +40,9 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     onStage('figure');
     const figures = await drawFigures({ stats, arrays }, task.options);
     const main = figures.find((f) => f.name === mainFigureOf(figures.map((g) => g.name)));
-    if (main) figures.push({ name: THUMBNAIL, bytes: await makeThumbnail(main.bytes) });
+    if (main) figures.push({ name: THUMBNAIL, bytes: await makeThumbnail(main.pixels ?? main.bytes) });
+    // the pixels served the thumbnail; two groups a thread need not hold them while they are written
+    for (const f of figures) delete f.pixels;
     const t3 = performance.now();
     onStage('write');
     const rows = summaryRows(stats, task.files);
