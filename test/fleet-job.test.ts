@@ -94,5 +94,5 @@ test('status shows local times with their offset, and each worker\'s groups per 
   const run = { runId: 'r', total: 12, done: 12, skipped: 0, failed: 0, status: 'finished' as const, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:04.000Z' };
   const text = formatRun({ ...run, failures: [], workers: [worker] }, Date.parse('2026-01-01T00:00:05.000Z'));
   t.regex(text, /finished 2026-01-01 00:00:04 UTC/);
-  t.regex(text, /h:7 queue q, 1\/2 active, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
+  t.regex(text, /h:7 queue q, 1 jobs in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
 });

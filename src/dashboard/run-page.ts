@@ -28,7 +28,7 @@ export function runPage(nonce: string, runId: string, known = true): string {
 <table id="failures"><thead><tr><th>group</th><th>files</th><th>reason</th></tr></thead><tbody></tbody></table>
 <p id="failures-more" class="muted" hidden></p></section>
 <section><h2>Workers alive (<span id="worker-count">0</span>)</h2>
-<table id="workers"><thead><tr><th>worker</th><th>queue</th><th>active / threads</th><th>processed</th><th>failed</th><th>groups/s</th><th>last seen</th></tr></thead><tbody></tbody></table></section>
+<table id="workers"><thead><tr><th>worker</th><th>queue</th><th>jobs in hand / threads</th><th>processed</th><th>failed</th><th>groups/s</th><th>last seen</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Finished groups (<span id="group-count">0</span>)</h2>
 <form id="filters" class="filters" autocomplete="off">
 <label>file or group <input id="q" name="q" type="search" placeholder="name contains..."></label>

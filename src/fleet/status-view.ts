@@ -89,7 +89,7 @@ export function formatRun(s: RunStatus, now: number): string {
   out.push(`workers alive: ${s.workers.length}`);
   for (const w of s.workers) {
     const ago = (now - Date.parse(w.lastSeen)) / 1000;
-    out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active}/${w.threads} active, ${w.processed} processed (${w.failed} failed), ${workerRate(w).toFixed(2)} groups/s, seen ${duration(ago)} ago`);
+    out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active} jobs in hand on ${w.threads} threads, ${w.processed} processed (${w.failed} failed), ${workerRate(w).toFixed(2)} groups/s, seen ${duration(ago)} ago`);
   }
   return `${out.join('\n')}\n`;
 }
