@@ -28,7 +28,7 @@ import type { GroupOptions } from '../config/rules.js';
 import type { NormStats } from '../types.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys, type RunKeys } from './fleet-keys.js';
-import { FIT_JOB, fitJobIdOf, jobIdOf, makeFitJobDocument, makeJobDocument } from './job-document.js';
+import { FIT_JOB, fitJobIdOf, jobIdOf, makeFitJobDocument, makeJobDocument, stalledOut } from './job-document.js';
 import type { CountResult } from '../pool/pool-messages.js';
 import { withLock } from './run-lock.js';
 import { countedAlready, isComplete, recordOutcome } from './run-store.js';
@@ -309,9 +309,8 @@ export async function reconcileFitPhase(ctx: FitPhaseContext, runId: string): Pr
         const job = await Job.fromId(ctx.queue, fitJobIdOf(runId, n));
         if (!job) continue;
         images = Array.isArray((job.data as { files?: unknown }).files) ? (job.data as { files: unknown[] }).files.length : 0;
-        reason = job.failedReason === 'job stalled more than allowable limit'
-          ? `the worker counting it stopped ${job.attemptsStarted > 1 ? `${job.attemptsStarted} times` : 'more than once'} before it ended (killed, or out of memory)`
-          : job.failedReason || 'failed';
+        const stalled = stalledOut(job);
+        reason = stalled ? `the worker counting it ${stalled}` : job.failedReason || 'failed';
       }
       if (reason === undefined) continue;
       if ((await recordSlice(ctx.redis, k, { slice: n, status: 'failed', reason, images })).added) counted++;

@@ -72,6 +72,19 @@ export function parseFitJobDocument(data: unknown, jobId = 'job'): FitJobDocumen
   throw new InputError(jobId, `invalid fit job: ${describeIssues(fitJobDocument, data, parsed.error).join('; ')}`);
 }
 
+/** BullMQ's reason for a job that stalled more often than maxStalledCount allows. */
+export const STALLED_OUT = 'job stalled more than allowable limit';
+
+/**
+ * What a job BullMQ failed as stalled out went through, for a failure's
+ * reason ("stopped 2 times before it ended (killed, or out of memory)");
+ * undefined for a job that failed otherwise.
+ */
+export function stalledOut(job: { failedReason?: string; attemptsStarted: number }): string | undefined {
+  if (job.failedReason !== STALLED_OUT) return undefined;
+  return `stopped ${job.attemptsStarted > 1 ? `${job.attemptsStarted} times` : 'more than once'} before it ended (killed, or out of memory)`;
+}
+
 /** The job id of a group of a run: BullMQ adds nothing for an id it holds, which makes enqueueing idempotent. */
 export function jobIdOf(runId: string, groupId: string): string {
   return `${runId}.${groupId}`;

@@ -15,23 +15,13 @@ import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
-import { reconcileFitPhase } from './fit-phase.js';
+import { reconcileFitPhase, type FitPhaseContext } from './fit-phase.js';
 import { runKeys } from './fleet-keys.js';
-import { jobIdOf } from './job-document.js';
+import { jobIdOf, stalledOut } from './job-document.js';
 import { isComplete, readRun, recordOutcome, uncountedGroups, unfinishedRunIds, type Outcome } from './run-store.js';
 
-export interface ReconcileContext {
-  redis: Redis;
-  prefix: string;
-  /** The worker's queue: only runs enqueued on it are reconciled. */
-  queue: Queue;
-  outRoot: string;
-  lockMs: number;
-  retentionSeconds?: number;
-}
-
-/** BullMQ's reason for a job that stalled more often than maxStalledCount allows. */
-export const STALLED_OUT = 'job stalled more than allowable limit';
+/** The first pass's context (fit-phase.ts): the queue is the worker's, and only runs enqueued on it are reconciled. */
+export type ReconcileContext = FitPhaseContext;
 
 /** Reconciles every unfinished run of the queue; returns the groups counted. */
 export async function reconcileRuns(ctx: ReconcileContext): Promise<number> {
@@ -52,13 +42,11 @@ export async function reconcileRun(ctx: ReconcileContext, runId: string, force =
   // Groups listed before their jobs are added: "no job" means removed only once the enqueue has finished
   // (with --stats dataset, once the first pass has ended and added them).
   const [enqueuedAt, fitSlices] = await ctx.redis.hmget(k.meta, 'enqueueDone', 'fitSlices');
-  let counted = 0;
-  if (enqueuedAt === null && fitSlices !== null) {
-    counted += await reconcileFitPhase(ctx, runId);
-    // no group has a job before the first pass ends
-    if ((await ctx.redis.hget(k.meta, 'enqueueDone')) === null) return counted;
-  }
-  const enqueued = (await ctx.redis.hget(k.meta, 'enqueueDone')) !== null;
+  const firstPass = enqueuedAt === null && fitSlices !== null;
+  let counted = firstPass ? await reconcileFitPhase(ctx, runId) : 0;
+  const enqueued = enqueuedAt !== null || (firstPass && (await ctx.redis.hget(k.meta, 'enqueueDone')) !== null);
+  // no group has a job before the first pass ends
+  if (firstPass && !enqueued) return counted;
   const queueKey = `${ctx.prefix}:${ctx.queue.name}:`;
   let last = { done: state.done, skipped: state.skipped, failed: state.failed, total: state.total };
   for await (const u of uncountedGroups(ctx.redis, k, runId, queueKey)) {
@@ -87,9 +75,7 @@ async function outcomeOf(queue: Queue, runId: string, groupId: string, state: 'm
     const status = (job.returnvalue as { status?: string } | undefined)?.status;
     return { groupId, status: status === 'skipped' ? 'skipped' : 'done', files };
   }
-  const reason = job.failedReason || 'failed';
-  const message = reason === STALLED_OUT
-    ? `the worker running it stopped ${job.attemptsStarted > 1 ? `${job.attemptsStarted} times` : 'more than once'} before it ended (killed, or out of memory); bnviz retry ${runId} runs it again`
-    : reason;
-  return { groupId, status: 'failed', files, error: { name: reason === STALLED_OUT ? 'Stalled' : 'JobFailed', message } };
+  const stalled = stalledOut(job);
+  const message = stalled ? `the worker running it ${stalled}; bnviz retry ${runId} runs it again` : job.failedReason || 'failed';
+  return { groupId, status: 'failed', files, error: { name: stalled ? 'Stalled' : 'JobFailed', message } };
 }
