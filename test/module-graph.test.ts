@@ -11,7 +11,11 @@ import { ROOT } from './helpers/paths.js';
 
 const DIST = join(ROOT, 'dist', 'src');
 
-/** Each package a module loads at start (not `import type`, not `await import()`), with the chain of modules that leads to it. */
+/**
+ * Each package a module loads at start (its static imports and its top-level
+ * `requireCjs` calls; not `import type`, not `await import()`, not a
+ * `requireCjs` inside a function), with the chain of modules that leads to it.
+ */
 function packagesOf(entry: string): Map<string, string> {
   const found = new Map<string, string>();
   const seen = new Set<string>();
@@ -19,8 +23,8 @@ function packagesOf(entry: string): Map<string, string> {
     if (seen.has(file)) return;
     seen.add(file);
     const here = [...chain, relative(DIST, file)];
-    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gms)) {
-      const spec = (m[1] ?? m[2])!;
+    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'|^(?:const\s[^=;]*=\s*)?requireCjs\('([^']+)'\)/gms)) {
+      const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith('.')) walk(resolve(dirname(file), spec), here);
       else if (!found.has(spec)) found.set(spec, here.join(' -> '));
     }
@@ -34,6 +38,9 @@ const IMAGE_AND_TENSOR = ['sharp', '@tensorflow/tfjs-core', '@tensorflow/tfjs-ba
 test('the dashboard loads neither sharp, tfjs, Skia nor the PNG encoder', (t) => {
   const loaded = packagesOf('dashboard/build-dashboard.js');
   t.true(loaded.has('fastify'), 'the walk follows the imports');
+  // and reads the pipeline's top-level requireCjs calls as it reads imports
+  const pipeline = packagesOf('pool/group-worker.js');
+  for (const p of IMAGE_AND_TENSOR) t.true(pipeline.has(p), `the pool's thread loads ${p}`);
   for (const p of IMAGE_AND_TENSOR) t.false(loaded.has(p), `${p} by ${loaded.get(p)}`);
 });
 

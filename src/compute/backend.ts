@@ -8,9 +8,11 @@
  * it works in this thread, `auto` takes it, else bnviz logs one line and uses
  * wasm.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-backend-cpu';
+import { requireCjs } from '../util/require-cjs.js';
+
+const tf = requireCjs('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
+requireCjs('@tensorflow/tfjs-backend-wasm');
+requireCjs('@tensorflow/tfjs-backend-cpu');
 
 export type { BackendChoice } from '../types.js';
 import type { BackendChoice } from '../types.js';

@@ -14,8 +14,11 @@
  * group     per image, over H, W and each of `groups` channel groups
  *           (Wu & He 2018); 1 group is layer, 3 groups instance.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as TF from '@tensorflow/tfjs-core';
 import type { NormOptions, RgbImage } from '../types.js';
+import { requireCjs } from '../util/require-cjs.js';
+
+const tf = requireCjs('@tensorflow/tfjs-core') as typeof TF;
 
 export interface NormResult {
   /** One normalized image per input, same shape. */
@@ -82,7 +85,7 @@ export function channelGroups(options: Pick<NormOptions, 'method' | 'groups'>): 
 }
 
 /** The images of a normalized batch, as views into one buffer (no copy per image); disposes the tensor. */
-async function imagesOf(out: tf.Tensor, n: number, pixels: number): Promise<Float32Array[]> {
+async function imagesOf(out: TF.Tensor, n: number, pixels: number): Promise<Float32Array[]> {
   const data = (await out.data()) as Float32Array;
   out.dispose();
   return Array.from({ length: n }, (_, i) => data.subarray(i * pixels, (i + 1) * pixels));
@@ -111,7 +114,7 @@ function scratch(length: number): Float32Array {
  * var = E[x^2] - mean^2 is formed in float64; for pixel data (values in
  * [0, 1]) it agrees with the two-pass float64 variance to ~1e-6 relative.
  */
-async function batchMoments(x: tf.Tensor4D, weights?: Float32Array): Promise<{ mean: number[]; variance: number[] }> {
+async function batchMoments(x: TF.Tensor4D, weights?: Float32Array): Promise<{ mean: number[]; variance: number[] }> {
   const [n, height, width] = x.shape;
   const [s1, s2] = tf.tidy(() => {
     const rows = tf.reshape(x, [n * height, width, 3]);
@@ -141,7 +144,7 @@ async function batchMoments(x: tf.Tensor4D, weights?: Float32Array): Promise<{ m
  * values at a time rather than 200,000: the batch statistics then agree with
  * float64 to about 1e-7 relative, where one long float32 sum drifts to 1e-5.
  */
-function moments(x: tf.Tensor, axes: number[]): { mean: tf.Tensor; variance: tf.Tensor } {
+function moments(x: TF.Tensor, axes: number[]): { mean: TF.Tensor; variance: TF.Tensor } {
   const mean = stagedMean(x, axes);
   const variance = stagedMean(tf.squaredDifference(x, mean), axes);
   return { mean, variance };
@@ -152,8 +155,8 @@ function moments(x: tf.Tensor, axes: number[]): { mean: tf.Tensor; variance: tf.
  * image and group over the pixels whose weight `m` ([n, h, w, 1, 1]) is 1;
  * staged over W first, as stagedMean.
  */
-function weightedMoments(g: tf.Tensor, m: tf.Tensor): { mean: tf.Tensor; variance: tf.Tensor } {
-  const sum = (t: tf.Tensor) => tf.sum(tf.sum(t, 2, true), [1, 4], true);
+function weightedMoments(g: TF.Tensor, m: TF.Tensor): { mean: TF.Tensor; variance: TF.Tensor } {
+  const sum = (t: TF.Tensor) => tf.sum(tf.sum(t, 2, true), [1, 4], true);
   const count = tf.mul(tf.sum(m, [1, 2], true), g.shape[4]!);
   const mean = tf.div(sum(tf.mul(g, m)), count);
   const variance = tf.div(sum(tf.mul(tf.squaredDifference(g, mean), m)), count);
@@ -170,7 +173,7 @@ function maskWeights(images: RgbImage[]): Float32Array {
   return out;
 }
 
-function stagedMean(x: tf.Tensor, axes: number[]): tf.Tensor {
+function stagedMean(x: TF.Tensor, axes: number[]): TF.Tensor {
   const w = 2; // the W axis, present in every reduction bnviz makes
   const rest = axes.filter((a) => a !== w);
   return tf.mean(tf.mean(x, w, true), rest, true);

@@ -15,10 +15,13 @@
  * throws an InputError that names the file and the reason.
  */
 import { readFile, stat } from 'node:fs/promises';
-import sharp from 'sharp';
 import { InputError } from '../errors.js';
 import type { ColorProfile, RgbImage } from '../types.js';
 import { readHeader } from './image-header.js';
+import type Sharp from 'sharp';
+import { requireCjs } from '../util/require-cjs.js';
+
+const sharp = requireCjs('sharp') as typeof Sharp;
 
 export interface DecodeOptions {
   /** Output is size x size pixels. */

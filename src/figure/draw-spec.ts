@@ -3,14 +3,17 @@
  * canvas alike). It decides nothing: every position, size and colour comes
  * from the spec; the arrays only supply pixels of image marks.
  */
-import { Path2D, type SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
+import { requireCjs } from '../util/require-cjs.js';
 import { imageTile } from './image-tile.js';
 import { areaPathData } from './path-data.js';
 import { axesTexts, placeText, project, type PlacedText } from './place-texts.js';
 import type { AxesSpec, FigureSpec, Mark } from './spec.js';
 import { STYLE } from './style.js';
 import { ASCENT, DESCENT, FONT_FAMILY, LINE_SPACING } from './text-width.js';
+
+const { Path2D } = requireCjs('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
 
 /**
  * The context and the font last set on it: setting a font parses it and

@@ -22,7 +22,9 @@
  * RGBA only, and dropping it first costs a pass over the pixels for no gain.
  * Lossless: the file decodes to exactly the pixels drawn (test/encode-png.test.ts).
  */
-import { CompressionType, FilterType, Transformer } from '@napi-rs/image';
+import { requireCjs } from '../util/require-cjs.js';
+
+const { CompressionType, FilterType, Transformer } = requireCjs('@napi-rs/image') as typeof import('@napi-rs/image');
 
 /**
  * A figure unit is 1/100 inch (the write-up's 12 x 6 inch figure at

@@ -3,10 +3,12 @@
  * dejavu-fonts-ttf package) with Skia once per thread, so a figure looks the
  * same on every machine whatever fonts it has installed.
  */
-import { GlobalFonts } from '@napi-rs/canvas';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FONT_FAMILY } from './text-width.js';
+import { requireCjs } from '../util/require-cjs.js';
+
+const { GlobalFonts } = requireCjs('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
 
 let registered = false;
 

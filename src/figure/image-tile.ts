@@ -6,10 +6,13 @@
  * pixels, not a reference, so a later mark does not change an earlier one
  * (scripts/bench-figures.ts checks the pixels against fresh canvases).
  */
-import { createCanvas, type Canvas, type ImageData, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, ImageData, SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
+import { requireCjs } from '../util/require-cjs.js';
 import { imageSize, writeImageRgba } from './image-pixels.js';
 import type { ImageSource } from './spec.js';
+
+const { createCanvas } = requireCjs('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
 
 interface Tile {
   canvas: Canvas;

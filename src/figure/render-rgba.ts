@@ -1,11 +1,14 @@
 /**
  * Draws a spec on a Skia canvas and encodes it as PNG.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
+import { requireCjs } from '../util/require-cjs.js';
 import { drawSpec } from './draw-spec.js';
 import { ensureFonts } from './fonts.js';
 import type { FigureSpec } from './spec.js';
+
+const { createCanvas } = requireCjs('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
 
 export interface RenderOptions {
   /** PNG pixels per figure unit (1/100 inch); 1 by default. */

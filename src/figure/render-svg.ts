@@ -5,13 +5,15 @@
  * units (1/100 inch) and a size in inches, so the SVG scales and prints at
  * the PNG's size at 100 dpi.
  */
-import { createCanvas, SvgExportFlag } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
+import { requireCjs } from '../util/require-cjs.js';
 import { drawSpec } from './draw-spec.js';
 import { DPI_AT_SCALE_1 } from './encode-png.js';
 import { ensureFonts } from './fonts.js';
 import { FONT_FAMILY } from './text-width.js';
 import type { FigureSpec } from './spec.js';
+
+const { createCanvas, SvgExportFlag } = requireCjs('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
 
 /** SVG text of the figure, in figure units (1/100 inch) as its user units. */
 export function renderSvg(spec: FigureSpec, arrays: GroupArrays): Buffer {

@@ -1,7 +1,10 @@
 /** Versions of bnviz and the libraries behind its numbers and pictures, for run.json. */
 import { createRequire } from 'node:module';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
+import { requireCjs } from '../util/require-cjs.js';
 import { VERSION } from '../version.js';
+
+const sharp = requireCjs('sharp') as typeof Sharp;
 
 const require = createRequire(import.meta.url);
 
