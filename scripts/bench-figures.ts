@@ -51,7 +51,7 @@ async function stagesOf(dist: string): Promise<FigureStages> {
   return { label: dist, build: index.buildFigure, render: render.renderRgba, encode: encode.encodePng, drawFigures: index.drawFigures };
 }
 
-async function exampleGroup(): Promise<FigureInput> {
+export async function exampleGroup(): Promise<FigureInput> {
   const files = EXAMPLES.map((f) => join(resolve('examples'), f));
   const images = await Promise.all(files.map((f) => decodeImage(f, { size: 256, fit: 'cover', background: '#000000' })));
   const { stats, arrays } = await computeGroup(images, files, {
