@@ -1,6 +1,6 @@
 /**
  * The fleet's benchmark: how fast `enqueue` adds jobs (100,000 groups by
- * default, in bulk adds of 1,000), and end-to-end groups/s with one and with
+ * default, in enqueue's own bulk adds), and end-to-end groups/s with one and with
  * two `bnviz worker` processes on this machine, next to `bnviz run` on the
  * same data (every core, overview only, 256 px). Each part uses a key prefix
  * of its own and removes its keys after; it needs Redis (BNVIZ_REDIS_URL,
