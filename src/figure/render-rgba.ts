@@ -28,20 +28,28 @@ export function renderRgba(spec: FigureSpec, arrays: GroupArrays, options: Rende
 }
 
 type Surface = { canvas: Canvas; ctx: SKRSContext2D };
-let cached: { key: string; surface: Surface } | undefined;
+
+/** Sizes kept: a run draws up to three figures, each of its own size, for every group. */
+const MAX_SURFACES = 3;
+const surfaces = new Map<string, Surface>();
 
 /**
- * One canvas per thread, kept for the next figure of the same size: making a
- * 1200 x 600 canvas costs more than drawing the figure on it. Opaque, since
- * figures have a white background, and reading back an opaque canvas skips
- * un-premultiplying (about 9 ms of 11 at 1200 x 600).
+ * One canvas per figure size and thread, kept for the next figure of that
+ * size: making a 1200 x 600 canvas costs more than drawing the figure on it
+ * (with one canvas kept, the three default figures made three canvases a
+ * group: about 20 ms). Opaque, since figures have a white background, and
+ * reading back an opaque canvas skips un-premultiplying (about 9 ms of 11 at
+ * 1200 x 600).
  */
 function canvasOf(width: number, height: number): Surface {
   const key = `${width}x${height}`;
-  if (cached?.key !== key) {
+  let surface = surfaces.get(key);
+  if (!surface) {
     const canvas = createCanvas(width, height);
-    cached = { key, surface: { canvas, ctx: canvas.getContext('2d', { alpha: false }) } };
+    surface = { canvas, ctx: canvas.getContext('2d', { alpha: false }) };
+    if (surfaces.size >= MAX_SURFACES) surfaces.delete(surfaces.keys().next().value!);
+    surfaces.set(key, surface);
   }
-  cached.surface.ctx.reset();
-  return cached.surface;
+  surface.ctx.reset();
+  return surface;
 }
