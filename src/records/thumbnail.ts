@@ -6,13 +6,13 @@
  *
  * How it is made, chosen by measurement (the 1200 x 600 overview, one
  * thread; `node dist/scripts/bench-thumbnail.js`): libvips' Lanczos-3 from
- * the full figure cost about 11 ms and its WebP encoder at the default
- * effort 4 about 9, a fifth of a group's CPU. Now the figure is first halved
- * (an exact 2 x 2 box, Skia's bilinear at scale 1/2) while it stays at least
- * as wide as the thumbnail, then Lanczos-3 takes it the rest of the way, and
- * WebP encodes at effort 2: about 8 ms in all. Its pixels are SSIM-equal to
- * the old way's (0.996 before encoding; test/thumbnail.test.ts), the file a
- * few percent larger.
+ * the full figure, then WebP at its default effort 4, cost about 14 ms of
+ * CPU. Now the figure is first halved (an exact 2 x 2 box, Skia's bilinear
+ * at scale 1/2) while it stays at least as wide as the thumbnail, Lanczos-3
+ * takes it the rest of the way, and WebP encodes at effort 2: about 9.5 ms.
+ * SSIM-equal: against Lanczos-3 from the full figure, unencoded, the
+ * resampled pixels score 0.996 and the WebP 0.987 (the old WebP: 0.992);
+ * test/thumbnail.test.ts. The file is under 1% larger.
  */
 import type * as Canvas from '@napi-rs/canvas';
 import type Sharp from 'sharp';
@@ -33,9 +33,9 @@ export interface RgbaPixels {
 }
 
 /**
- * The thumbnail of a figure: its pixels as drawn (no PNG to decode again), or
- * PNG or SVG bytes (decoded first, on white should they have transparent parts; a PNG gives
- * the same thumbnail as its pixels).
+ * The thumbnail of a figure: its pixels as drawn (no PNG to decode again),
+ * or PNG or SVG bytes (decoded first, on white should they have transparent
+ * parts; a PNG gives the same thumbnail as its pixels).
  */
 export async function makeThumbnail(figure: Buffer | RgbaPixels): Promise<Buffer> {
   // loaded here, in the thread that draws: the dashboard reads THUMBNAIL from this file and loads no sharp
@@ -58,6 +58,7 @@ export async function makeThumbnail(figure: Buffer | RgbaPixels): Promise<Buffer
 }
 
 /** Canvases by size, kept for the next thumbnail in this thread (making one costs more than drawing on it). */
+const MAX_CANVASES = 4;
 const canvases = new Map<string, { canvas: Canvas.Canvas; ctx: Canvas.SKRSContext2D }>();
 
 /**
@@ -73,6 +74,7 @@ export function halvedTo(pixels: RgbaPixels, width: number): RgbaPixels {
     if (!s) {
       const canvas = createCanvas(w, h);
       s = { canvas, ctx: canvas.getContext('2d', { alpha: false }) };
+      if (canvases.size >= MAX_CANVASES) canvases.delete(canvases.keys().next().value!);
       canvases.set(key, s);
     }
     return s;
