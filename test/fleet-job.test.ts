@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { groupOptions } from '../src/config/derive-options.js';
 import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
 import { mapJobRoot, resolveRoots } from '../src/fleet/map-root.js';
+import { stageReporter } from '../src/fleet/process-job.js';
 import { bar, formatRun, localTime, paceOf, workerRate } from '../src/fleet/status-view.js';
 import { tempDir } from './helpers/paths.js';
 
@@ -95,4 +96,27 @@ test('status shows local times with their offset, and each worker\'s groups per 
   const text = formatRun({ ...run, failures: [], workers: [worker] }, Date.parse('2026-01-01T00:00:05.000Z'));
   t.regex(text, /finished 2026-01-01 00:00:04 UTC/);
   t.regex(text, /h:7 queue q, 1 jobs in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
+});
+
+test('stageReporter: the first stage is written at once, then at most one a period, the latest stage last; nothing after the end', async (t) => {
+  const written: string[] = [];
+  let next: (stage: string) => void = () => {};
+  const reporter = stageReporter((stage) => {
+    written.push(stage);
+    next(stage);
+  }, 30);
+  reporter.stage('decode');
+  t.deepEqual(written, ['decode']);
+  const trailing = new Promise<string>((ok) => { next = ok; });
+  reporter.stage('normalize');
+  reporter.stage('density');
+  t.deepEqual(written, ['decode'], 'within the period: held');
+  t.is(await trailing, 'density', 'the latest stage held is written when the period ends');
+  t.deepEqual(written, ['decode', 'density']);
+  reporter.stage('figure');
+  reporter.end();
+  reporter.stage('write');
+  // a period and more later, the held stage and the late one were never written
+  await new Promise((ok) => setTimeout(ok, 90));
+  t.deepEqual(written, ['decode', 'density']);
 });

@@ -72,6 +72,49 @@ export interface JobProgressDoc {
   of: number;
 }
 
+/** Least time between two progress writes of one job. */
+export const PROGRESS_EVERY_MS = 1000;
+
+/**
+ * A job's stages as progress writes: the first at once (the job is in hand),
+ * then at most one a PROGRESS_EVERY_MS, the latest stage last. A group takes
+ * about 0.1 s, and a write for each of its five stages was a tenth of a
+ * worker's main thread and of Redis' work; a slow group still shows each
+ * stage it stays in, a second late at most.
+ */
+export function stageReporter(write: (stage: Stage) => void, everyMs = PROGRESS_EVERY_MS): { stage(stage: Stage): void; end(): void } {
+  let sentAt = -Infinity;
+  let pending: Stage | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  // a stage message may come in after the group's result (another channel): it is too late then
+  let ended = false;
+  const send = (stage: Stage) => {
+    sentAt = performance.now();
+    pending = undefined;
+    write(stage);
+  };
+  return {
+    stage(stage) {
+      if (ended) return;
+      if (performance.now() - sentAt >= everyMs) {
+        send(stage);
+        return;
+      }
+      pending = stage;
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (pending) send(pending);
+      }, everyMs - (performance.now() - sentAt));
+    },
+    end() {
+      ended = true;
+      clearTimeout(timer);
+      timer = undefined;
+      pending = undefined;
+    },
+  };
+}
+
 /** What a fit job returns. */
 export interface FitJobReturn {
   slice: number;
@@ -111,19 +154,21 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
     options: doc.options,
     force: doc.force ?? false,
   };
-  const onStage = (stage: Stage) => {
-    const progress: JobProgressDoc = { stage, step: STAGES.indexOf(stage) + 1, of: STAGES.length };
-    job.updateProgress(progress).catch(() => {}); // progress is advisory; the outcome is what counts
-  };
+  const progress = stageReporter((stage) => {
+    const doc: JobProgressDoc = { stage, step: STAGES.indexOf(stage) + 1, of: STAGES.length };
+    job.updateProgress(doc).catch(() => {}); // progress is advisory; the outcome is what counts
+  });
   let result: GroupResult;
   try {
-    result = await ctx.pool.run(task, onStage);
+    result = await ctx.pool.run(task, progress.stage);
   } catch (err) {
+    progress.end();
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
       await count(ctx, doc.runId, { groupId: doc.groupId, status: 'failed', files: doc.files, error: groupErrorOf(err) });
     }
     throw err;
   }
+  progress.end();
   await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
