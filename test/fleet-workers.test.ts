@@ -14,8 +14,11 @@ import { runCli } from './helpers/run-cli.js';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
 
 const FAST = ['--size', '64', '--figures', 'overview'];
-/** Slow enough groups (big images, every figure) that a signal lands while one is in hand. */
-const SLOW = ['--size', '256'];
+/**
+ * Slow enough groups (big images, every figure: about 2 s each here) that a
+ * signal sent when the first job reports its stage lands while it is in hand.
+ */
+const SLOW = ['--size', '1024'];
 
 async function dataset(n: number, side = 32): Promise<string> {
   const dir = tempDir();
