@@ -78,9 +78,10 @@ export const PROGRESS_EVERY_MS = 1000;
 /**
  * A job's stages as progress writes: the first at once (the job is in hand),
  * then at most one a PROGRESS_EVERY_MS, the latest stage last. A group takes
- * about 0.1 s, and a write for each of its five stages was a tenth of a
- * worker's main thread and of Redis' work; a slow group still shows each
- * stage it stays in, a second late at most.
+ * about 0.1 s, and a write for each of its five stages made a job 7 scripts
+ * in Redis instead of 3 (its command time 1.0 ms instead of 0.4, by Redis'
+ * commandstats over 120 jobs); a slow group still shows each stage it stays
+ * in, a second late at most.
  */
 export function stageReporter(write: (stage: Stage) => void, everyMs = PROGRESS_EVERY_MS): { stage(stage: Stage): void; end(): void } {
   let sentAt = -Infinity;
