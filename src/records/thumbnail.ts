@@ -16,6 +16,7 @@
  */
 import type * as Canvas from '@napi-rs/canvas';
 import type Sharp from 'sharp';
+import { opaqueCanvases } from '../figure/canvas-cache.js';
 import { requireCjs } from '../util/require-cjs.js';
 
 export const THUMBNAIL = 'thumb.webp';
@@ -57,9 +58,8 @@ export async function makeThumbnail(figure: Buffer | RgbaPixels): Promise<Buffer
   throw new Error(`a thumbnail of ${out.length} bytes at ${TRIES[TRIES.length - 1][0]} px, over ${THUMBNAIL_MAX_BYTES}`);
 }
 
-/** Canvases by size, kept for the next thumbnail in this thread (making one costs more than drawing on it). */
-const MAX_CANVASES = 4;
-const canvases = new Map<string, { canvas: Canvas.Canvas; ctx: Canvas.SKRSContext2D }>();
+/** Canvases kept for the next thumbnail in this thread: the figure's size and its halves. */
+const canvasOf = opaqueCanvases(4);
 
 /**
  * Opaque `pixels` halved (each pixel the mean of a 2 x 2 block) as many times as
@@ -67,25 +67,14 @@ const canvases = new Map<string, { canvas: Canvas.Canvas; ctx: Canvas.SKRSContex
  */
 export function halvedTo(pixels: RgbaPixels, width: number): RgbaPixels {
   if (pixels.width >> 1 < width) return pixels;
-  const { createCanvas, ImageData } = requireCjs('@napi-rs/canvas') as typeof Canvas;
-  const surface = (w: number, h: number) => {
-    const key = `${w}x${h}`;
-    let s = canvases.get(key);
-    if (!s) {
-      const canvas = createCanvas(w, h);
-      s = { canvas, ctx: canvas.getContext('2d', { alpha: false }) };
-      if (canvases.size >= MAX_CANVASES) canvases.delete(canvases.keys().next().value!);
-      canvases.set(key, s);
-    }
-    return s;
-  };
-  let from = surface(pixels.width, pixels.height);
+  const { ImageData } = requireCjs('@napi-rs/canvas') as typeof Canvas;
+  let from = canvasOf(pixels.width, pixels.height);
   from.ctx.putImageData(new ImageData(new Uint8ClampedArray(pixels.data.buffer, pixels.data.byteOffset, pixels.data.length), pixels.width, pixels.height), 0, 0);
   let w = pixels.width;
   let h = pixels.height;
   while (w >> 1 >= width) {
     // bilinear at exactly 1/2 samples the corner of four pixels: their mean
-    const to = surface(w >> 1, h >> 1);
+    const to = canvasOf(w >> 1, h >> 1);
     to.ctx.imageSmoothingEnabled = true;
     to.ctx.imageSmoothingQuality = 'low';
     to.ctx.drawImage(from.canvas, 0, 0, (w >> 1) * 2, (h >> 1) * 2, 0, 0, w >> 1, h >> 1);
