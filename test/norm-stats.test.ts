@@ -72,6 +72,8 @@ test('--stats FILE with a BN layer\'s moving statistics: (x - moving_mean) / sqr
   t.deepEqual(stats.normalizedWith?.mean, layer.moving_mean);
   t.regex(stats.normalizedWith!.label, /^the BN layer's moving statistics in bn-layer\.json$/);
   t.deepEqual(stats.moments.map((m) => m.mean), layer.moving_mean);
+  // stats.json states the numbers used: the layer's epsilon, gamma and beta, not the settings (0.5, 1, 0)
+  t.deepEqual([stats.epsilon, stats.options.epsilon, stats.options.gamma, stats.options.beta], [layer.epsilon, layer.epsilon, layer.gamma, layer.beta]);
 });
 
 test('--stats imagenet and a fit file: Normalize(mean, std), no epsilon; the figure\'s footer names them', async (t) => {
@@ -89,6 +91,8 @@ test('--stats imagenet and a fit file: Normalize(mean, std), no epsilon; the fig
   const own = JSON.parse(readFileSync(saved, 'utf8')) as { mean: number[]; variance: number[] };
   t.deepEqual(stats.normalizedWith?.mean, own.mean);
   t.deepEqual(stats.normalizedWith?.variance, own.variance);
+  // Normalize(mean, std) adds no epsilon: stats.json says 0, not the setting's 0.001
+  t.deepEqual([stats.epsilon, stats.options.epsilon], [0, 0]);
   // the three examples are the whole folder: normalized with their own mean and std, every channel's pooled mean is 0
   for (let c = 0; c < 3; c++) t.true(Math.abs(stats.images.reduce((s, im) => s + im.channels[c]!.normalized.mean, 0) / 3) < 1e-6);
   t.true(readFileSync(join(out, 'overview.spec.json'), 'utf8').includes('Normalized with the mean and std in fit.json.'));

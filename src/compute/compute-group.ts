@@ -60,7 +60,14 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
   });
   const wrap = (data: Float32Array, i: number): RgbImage => ({ width, height, data, ...(images[i].mask ? { mask: images[i].mask } : {}) });
   const arrays: GroupArrays = { original: images, normalized: norm.normalized.map(wrap), minmax: minmax.map(wrap) };
-  const { method, epsilon, gamma, beta, groups, gridSize, bwAdjust } = options;
+  const { method, groups, gridSize, bwAdjust } = options;
+  // Given statistics bring their own epsilon (0 for a mean and std, a BN
+  // layer's own) and may bring gamma and beta (normalize.ts uses them so):
+  // stats.json states the numbers used, not the settings they replaced.
+  const given = method === 'batch' ? options.normStats : undefined;
+  const epsilon = given ? given.epsilon : options.epsilon;
+  const gamma = given?.gamma ?? options.gamma;
+  const beta = given?.beta ?? options.beta;
   const stats: GroupStats = {
     version: VERSION,
     options: { ...options.decoded, method, epsilon, gamma, beta, groups, gridSize, bwAdjust } as NumberOptions,
