@@ -68,3 +68,21 @@ export function shownValue(value: unknown): string {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A reason on one line, so each group stays one line of output: libvips
+ * reports a damaged file as several lines, often the same two repeated
+ * ("...corrupt header: VipsJpeg: premature end of JPEG image\nVipsJpeg: JPEG
+ * datastream contains no image\n..."). Each line after the first is dropped
+ * up to a closing parenthesis, so what follows it ("); b.jpg: empty file",
+ * the next file of the group) is kept. The one way a message becomes a
+ * reason: the decoder's (decode/decode-image.ts, the full text kept as the
+ * InputError's cause) and a failed group's (group/failed-result.ts, the full
+ * text in GroupError.detail) both pass through it.
+ */
+export function oneLineReason(text: string): string {
+  let line = text.trim().replace(/[ \t]*\r?\n[^()\n]*/g, '').trim().replace(/[:;,]$/, '');
+  const open = (line.match(/\(/g) ?? []).length - (line.match(/\)/g) ?? []).length;
+  if (open > 0) line += ')'.repeat(open);
+  return line;
+}

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { duration, failedLine, progressText } from '../src/cli/run-progress.js';
-import { oneLineReason } from '../src/group/failed-result.js';
+import { oneLineReason } from '../src/errors.js';
 
 test('progressText: before any group finishes there is no rate and no ETA (never "ETA 0s")', (t) => {
   t.is(progressText({ finished: 0, total: 40, failed: 0, elapsedMs: 0 }), '0% 0/40 groups | 0s');

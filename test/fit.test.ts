@@ -11,6 +11,8 @@ import sharp from 'sharp';
 import { fitDataset, type FitOptions } from '../src/fit/fit-dataset.js';
 import { LevelCounts } from '../src/fit/level-counts.js';
 import { decodeImage } from '../src/decode/decode-image.js';
+import { InputError } from '../src/errors.js';
+import { groupErrorOf } from '../src/group/failed-result.js';
 import { gradient, writePng } from './helpers/make-images.js';
 import { EXAMPLES, REFERENCE, tempDir } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
@@ -144,4 +146,23 @@ test('bnviz fit: a bad file is skipped and listed, the numbers stand for the oth
   const empty = await runCli(['fit', tempDir()]);
   t.is(empty.code, 2);
   t.regex(empty.stderr, /^bnviz: .*: no images found/);
+});
+
+test('a truncated JPEG\'s reason is one line, the same in bnviz fit (stderr and --json) and in a failed group', async (t) => {
+  const dir = tempDir();
+  copyFileSync(join(EXAMPLES, 'coffee.png'), join(dir, 'coffee.png'));
+  const whole = await sharp(gradient(64, 64), { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer();
+  const file = join(dir, 'cut.jpg');
+  writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+  // libvips repeats its messages over several lines for such a file
+  const err = await t.throwsAsync(decodeImage(file, { size: 32, fit: 'cover', background: '#000000' }), { instanceOf: InputError });
+  const reason = (err as InputError).reason;
+  t.regex(reason, /^corrupt or truncated image data \(.+\)$/);
+  t.false(reason.includes('\n'), reason);
+  t.is(groupErrorOf(err).message, `${file}: ${reason}`, 'a failed group says the same');
+  const r = await runCli(['fit', dir, '--json']);
+  t.is(r.code, 1);
+  const doc = JSON.parse(r.stdout) as { skipped: Array<{ file: string; reason: string }> };
+  t.deepEqual(doc.skipped, [{ file: 'cut.jpg', reason }]);
+  t.is(r.stderr, `bnviz: skipped cut.jpg: ${reason}\n`);
 });

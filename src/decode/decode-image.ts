@@ -15,7 +15,7 @@
  * throws an InputError that names the file and the reason.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { InputError } from '../errors.js';
+import { InputError, oneLineReason } from '../errors.js';
 import type { ColorProfile, RgbImage } from '../types.js';
 import { readHeader } from './image-header.js';
 import type Sharp from 'sharp';
@@ -107,7 +107,8 @@ function toFloat(codes: Uint8Array | Uint16Array): Float32Array {
 /** sharp's messages, made to read as a reason a user can act on. */
 async function reasonOf(file: string, err: unknown): Promise<string> {
   // sharp is handed the file's bytes: its "Input buffer ..." is about the file
-  const message = (err instanceof Error ? err.message : String(err)).trim().replace(/^Input buffer/, 'Input file');
+  // one line, as every reason (libvips repeats a damaged file's messages over several)
+  const message = oneLineReason(err instanceof Error ? err.message : String(err)).replace(/^Input buffer/, 'Input file');
   const size = await stat(file).then((s) => (s.isFile() ? s.size : -1), () => undefined);
   if (size === undefined) return 'file not found';
   if (size === -1) return 'not a file';
