@@ -19,3 +19,11 @@ test('config/bnviz.example.json documents every setting, loads, and gives the de
   t.is(readFileSync(file, 'utf8'), generated('example-config.js'), 'regenerate with node dist/scripts/example-config.js');
   t.deepEqual(loadConfig({ env: {}, file }), loadConfig({ env: {} }));
 });
+
+test('--method layer is documented as over H, W and C, beside Keras\' LayerNormalization default (the last axis), in --help and the README', async (t) => {
+  const { runCli } = await import('./helpers/run-cli.js');
+  const help = (await runCli(['run', '--help'])).stdout.replace(/\s+/g, ' ');
+  t.regex(help, /--method <m> batch, instance, layer \(over H, W and C, as Wu & He draw it; Keras' LayerNormalization defaults to C alone\) or group/);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  t.regex(readme, /`layer` is layer normalization as Wu & He \(2018, figure 2\) draw it for images; Keras' `LayerNormalization\(\)` defaults to `axis=-1`, the channels alone/);
+});

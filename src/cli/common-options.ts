@@ -18,7 +18,7 @@ export const FLAG_KEYS = {
   fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill' },
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
   colorProfile: { key: 'colorProfile', flags: '--color-profile <p>', doc: 'ignore (the stored values, as a model reads them) or convert (to sRGB)' },
-  method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer or group' },
+  method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer (over H, W and C, as Wu & He draw it; Keras\' LayerNormalization defaults to C alone) or group' },
   stats: { key: 'stats', flags: '--stats <s>', doc: 'what batch norm. normalizes with: batch, dataset, imagenet or a JSON file (bnviz fit --save, or a BN layer\'s moving statistics)' },
   epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance' },
   gamma: { key: 'gamma', flags: '--gamma <g>', doc: 'scale: one number or R,G,B' },

@@ -61,7 +61,7 @@ export const schema = {
     format: rule('color-profile', rules.colorProfile), default: 'ignore', env: 'BNVIZ_COLOR_PROFILE',
   },
   method: {
-    doc: 'Normalization: batch (per channel over N,H,W, as Keras BatchNormalization in training mode), instance (per image and channel over H,W), layer (per image over H,W,C), group (per image over H,W and each group of channels).',
+    doc: 'Normalization: batch (per channel over N,H,W, as Keras BatchNormalization in training mode), instance (per image and channel over H,W), layer (per image over H,W,C, as Wu & He draw it; Keras\' LayerNormalization defaults to the last axis, C alone, per pixel), group (per image over H,W and each group of channels).',
     format: rule('method', rules.method), default: 'batch', env: 'BNVIZ_METHOD',
   },
   stats: {
