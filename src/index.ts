@@ -6,7 +6,9 @@ export { loadConfig, type BnvizConfig, type LoadConfigOptions } from './config/l
 export { groupOptions, computeOptions, decodeOptions } from './config/derive-options.js';
 export { groupOptionsSchema, type GroupOptions } from './config/rules.js';
 export { InputError, ConfigError, UsageError, isBnvizError } from './errors.js';
-export { planDataset, scanImages, readManifest, type DatasetPlan, type GroupPlan } from './dataset/index.js';
+export {
+  planDataset, planDatasetStream, scanImages, readManifest, type DatasetPlan, type GroupPlan, type PlanStreamOptions, type PlanTotals,
+} from './dataset/index.js';
 export { decodeImage, type DecodeOptions } from './decode/decode-image.js';
 export { computeGroup, type ComputeOptions, type ComputeResult } from './compute/compute-group.js';
 export { normalize } from './compute/normalize.js';

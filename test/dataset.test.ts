@@ -1,13 +1,15 @@
-import test from 'ava';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import test, { type ExecutionContext } from 'ava';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planDataset } from '../src/dataset/plan-dataset.js';
 import { scanImages } from '../src/dataset/scan-images.js';
 import { isBnvizError } from '../src/errors.js';
 import { tempDir } from './helpers/paths.js';
 
-function tree(files: string[]): string {
+/** A temp folder holding `files` (each 'x'), removed when the test ends. */
+function tree(t: ExecutionContext, files: string[]): string {
   const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const f of files) {
     mkdirSync(join(dir, f, '..'), { recursive: true });
     writeFileSync(join(dir, f), 'x');
@@ -16,17 +18,17 @@ function tree(files: string[]): string {
 }
 
 test('scanImages finds every image extension in any case, recursively, sorted, skipping other and hidden files', async (t) => {
-  const dir = tree(['b.PNG', 'a.jpg', 'sub/c.JPEG', 'sub/deep/d.webp', 'e.TIF', 'f.tiff', 'g.gif', 'h.avif', 'notes.txt', '.hidden.png', '.cache/i.png', 'Z.png']);
+  const dir = tree(t, ['b.PNG', 'a.jpg', 'sub/c.JPEG', 'sub/deep/d.webp', 'e.TIF', 'f.tiff', 'g.gif', 'h.avif', 'notes.txt', '.hidden.png', '.cache/i.png', 'Z.png']);
   t.deepEqual(await scanImages(dir), ['Z.png', 'a.jpg', 'b.PNG', 'e.TIF', 'f.tiff', 'g.gif', 'h.avif', 'sub/c.JPEG', 'sub/deep/d.webp']);
 });
 
 test('scanImages leaves out an excluded folder (the output folder inside the dataset)', async (t) => {
-  const dir = tree(['a.png', 'out/run/groups/g/overview.png']);
+  const dir = tree(t, ['a.png', 'out/run/groups/g/overview.png']);
   t.deepEqual(await scanImages(dir, { exclude: [join(dir, 'out')] }), ['a.png']);
 });
 
 test('planDataset splits into groups of groupSize with stable ids and reports the partial last group', async (t) => {
-  const dir = tree(['1.png', '2.png', '3.png', '4.png', '5.png', '6.png', '7.png']);
+  const dir = tree(t, ['1.png', '2.png', '3.png', '4.png', '5.png', '6.png', '7.png']);
   const plan = await planDataset(dir, { groupSize: 3 });
   t.is(plan.images, 7);
   t.deepEqual(plan.groups.map((g) => g.files), [['1.png', '2.png', '3.png'], ['4.png', '5.png', '6.png'], ['7.png']]);
@@ -39,7 +41,7 @@ test('planDataset splits into groups of groupSize with stable ids and reports th
 });
 
 test('planDataset of a folder with no images is a clear error', async (t) => {
-  const dir = tree(['readme.txt']);
+  const dir = tree(t, ['readme.txt']);
   const err = await t.throwsAsync(planDataset(dir, { groupSize: 3 }));
   t.true(isBnvizError(err, 'InputError'));
   t.regex(err!.message, /no images found/);
@@ -48,7 +50,7 @@ test('planDataset of a folder with no images is a clear error', async (t) => {
 });
 
 test('planDataset with a manifest takes the user\'s groups, in JSON or text', async (t) => {
-  const dir = tree(['a.png', 'b.png', 'c.png']);
+  const dir = tree(t, ['a.png', 'b.png', 'c.png']);
   const json = join(dir, 'groups.json');
   writeFileSync(json, JSON.stringify({ groups: [{ id: 'pair', files: ['a.png', 'c.png'] }, ['b.png']] }));
   const plan = await planDataset(dir, { groupSize: 3, manifest: json });
@@ -59,7 +61,7 @@ test('planDataset with a manifest takes the user\'s groups, in JSON or text', as
 });
 
 test('planDataset rejects a malformed manifest, naming the file', async (t) => {
-  const dir = tree(['a.png']);
+  const dir = tree(t, ['a.png']);
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ groups: [[]] }));
   t.regex((await t.throwsAsync(planDataset(dir, { groupSize: 3, manifest: bad })))!.message, /bad\.json: expected a list of groups/);

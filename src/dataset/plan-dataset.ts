@@ -1,12 +1,17 @@
 /**
- * A dataset folder to groups: scan, then split the sorted images into groups
- * of `groupSize` (or take the groups a manifest chooses).
+ * A dataset folder to groups: walk the folder in sorted order and take the
+ * images `groupSize` at a time (or take the groups a manifest chooses).
+ *
+ * planDatasetStream is the one definition: it yields the groups a chunk at a
+ * time, in memory bounded by the chunk and the folders on the walk's current
+ * path (or a text manifest's longest line), whatever the dataset's size.
+ * planDataset collects it into one plan, for `bnviz run` and for tests.
  */
 import { resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, UsageError, expectedMessage } from '../errors.js';
 import { groupId, isSafeId } from './group-id.js';
-import { readManifest } from './read-manifest.js';
-import { IMAGE_EXTENSIONS, scanImages } from './scan-images.js';
+import { openManifest, type ManifestGroup } from './read-manifest.js';
+import { IMAGE_EXTENSIONS, walkImages } from './scan-images.js';
 
 export interface GroupPlan {
   groupId: string;
@@ -25,6 +30,16 @@ export interface DatasetPlan {
   images: number;
 }
 
+/** What a plan held, known once its stream has ended. */
+export interface PlanTotals {
+  /** Absolute dataset folder. */
+  root: string;
+  /** Images in every group. */
+  images: number;
+  /** Groups yielded. */
+  groups: number;
+}
+
 export interface PlanOptions {
   groupSize: number;
   /** A manifest file; empty: sorted order. */
@@ -33,31 +48,109 @@ export interface PlanOptions {
   exclude?: string[];
 }
 
-export async function planDataset(dir: string, options: PlanOptions): Promise<DatasetPlan> {
-  const root = resolve(dir);
-  if (options.manifest) return fromManifest(root, options.manifest);
-  const files = await scanImages(root, { exclude: options.exclude });
-  if (files.length === 0) {
-    throw new InputError(dir, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
-  }
-  const groups: GroupPlan[] = [];
-  for (let start = 0, index = 0; start < files.length; start += options.groupSize, ++index) {
-    const members = files.slice(start, start + options.groupSize);
-    groups.push({ groupId: groupId(index, members), index, files: members, partial: members.length < options.groupSize });
-  }
-  return { root, groups, images: files.length };
+export interface PlanStreamOptions extends PlanOptions {
+  /** Groups a yielded chunk holds at most (default 1,000); the last chunk may hold fewer. */
+  chunkSize?: number;
 }
 
-async function fromManifest(root: string, manifest: string): Promise<DatasetPlan> {
-  const chosen = await readManifest(manifest);
+/**
+ * The groups of a dataset folder, in chunks of at most `chunkSize`, in the
+ * order and with the ids planDataset gives; the generator's return value is
+ * the totals. Throws InputError when the folder (or a folder in it) cannot be
+ * read, when a manifest is malformed, and, once the walk has ended, when it
+ * found no images (then no chunk has been yielded). A folder or manifest line
+ * that fails halfway fails the stream after the chunks before it were yielded.
+ *
+ * Group ids are unique: a made id starts with its group's position, so made
+ * ids never meet; a JSON manifest's own ids are checked against all of its
+ * ids, with a Set, before its first chunk (the manifest is held whole
+ * anyway); a text manifest has no ids of its own, so it needs no Set.
+ *
+ * ```ts
+ * const plan = planDatasetStream(dir, { groupSize: 3 });
+ * let next;
+ * while (!(next = await plan.next()).done) await handle(next.value);
+ * const { images, groups } = next.value;
+ * ```
+ */
+export async function* planDatasetStream(dir: string, options: PlanStreamOptions): AsyncGenerator<GroupPlan[], PlanTotals, undefined> {
+  const { groupSize, chunkSize = 1000 } = options;
+  if (!Number.isSafeInteger(groupSize) || groupSize < 1) throw new UsageError(expectedMessage('a positive integer', 'groupSize', groupSize));
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new UsageError(expectedMessage('a positive integer', 'chunkSize', chunkSize));
+  const root = resolve(dir);
+  let chunk: GroupPlan[] = [];
+  let images = 0;
+  let groups = 0;
+
+  if (options.manifest) {
+    const manifest = await openManifest(options.manifest);
+    // a JSON manifest's ids, checked before its first chunk is yielded; a text one's are all made (unique, safe)
+    const ids = manifest.format === 'json' ? manifestIds(options.manifest, manifest.groups) : undefined;
+    for await (const g of manifest.groups) {
+      const index = groups++;
+      const files = normalizeSeparators(g.files);
+      images += files.length;
+      chunk.push({ groupId: ids?.[index] ?? groupId(index, files), index, files, partial: false });
+      if (chunk.length === chunkSize) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+    return { root, images, groups };
+  }
+
+  let members: string[] = [];
+  for await (const run of walkImages(root, { exclude: options.exclude })) {
+    for (const file of run) {
+      members.push(file);
+      if (members.length < groupSize) continue;
+      chunk.push({ groupId: groupId(groups, members), index: groups++, files: members, partial: false });
+      images += members.length;
+      members = [];
+      if (chunk.length === chunkSize) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  }
+  if (members.length > 0) {
+    chunk.push({ groupId: groupId(groups, members), index: groups++, files: members, partial: true });
+    images += members.length;
+  }
+  if (images === 0) {
+    throw new InputError(dir, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
+  }
+  if (chunk.length > 0) yield chunk;
+  return { root, images, groups };
+}
+
+function normalizeSeparators(files: string[]): string[] {
+  return files.map((f) => f.split('\\').join('/'));
+}
+
+/**
+ * The ids of a JSON manifest's groups (their own, or made), each checked safe
+ * and unique with a Set: memory like the parsed manifest's, which is held
+ * whole already.
+ */
+function manifestIds(file: string, groups: ManifestGroup[]): string[] {
   const seen = new Set<string>();
-  const groups = chosen.map((g, index): GroupPlan => {
-    const files = g.files.map((f) => f.split('\\').join('/'));
-    const id = g.id ?? groupId(index, files);
-    if (!isSafeId(id)) throw new InputError(manifest, `group id ${JSON.stringify(id)} must be letters, digits, '.', '_' or '-' (at most 100)`);
-    if (seen.has(id)) throw new InputError(manifest, `group id ${id} appears twice`);
+  return groups.map((g, index) => {
+    const id = g.id ?? groupId(index, normalizeSeparators(g.files));
+    if (!isSafeId(id)) throw new InputError(file, `group id ${JSON.stringify(id)} must be letters, digits, '.', '_' or '-' (at most 100)`);
+    if (seen.has(id)) throw new InputError(file, `group id ${id} appears twice`);
     seen.add(id);
-    return { groupId: id, index, files, partial: false };
+    return id;
   });
-  return { root, groups, images: groups.reduce((n, g) => n + g.files.length, 0) };
+}
+
+/** The whole plan of a dataset folder in one object (planDatasetStream collected). */
+export async function planDataset(dir: string, options: PlanOptions): Promise<DatasetPlan> {
+  const plan = planDatasetStream(dir, options);
+  const groups: GroupPlan[] = [];
+  for (let next = await plan.next(); ; next = await plan.next()) {
+    if (next.done) return { root: next.value.root, groups, images: next.value.images };
+    for (const g of next.value) groups.push(g);
+  }
 }

@@ -1,9 +1,19 @@
 /**
  * Finds the images under a folder, recursively, in a stable order: relative
  * POSIX paths sorted by code unit (the same on every machine and locale).
+ *
+ * The folder is walked depth first, one directory read (readdir) and sorted
+ * at a time, so memory is bounded by the directories on the current path,
+ * not by the dataset. Sorting each directory's entries by name, a folder's
+ * name taken as `name/`, makes the walk's concatenation equal the global sort
+ * of the relative paths: every path below folder `d` starts with `d/`, and no
+ * name holds a '/', so comparing `d/` with a sibling's name decides at the same
+ * code unit as comparing any path below `d` with it: 'a-1.png' < 'a.png' <
+ * 'a/x.png', since '-' < '.' < '/' (sorted by bare name, folder `a` would come
+ * first). test/dataset-stream.test.ts checks it on random trees.
  */
 import { readdir } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 
 /** Extensions bnviz reads, compared without case. */
@@ -15,30 +25,74 @@ export interface ScanOptions {
   exclude?: string[];
 }
 
-/** Relative paths (POSIX separators) of the images under `root`; hidden files and folders are skipped. */
-export async function scanImages(root: string, options: ScanOptions = {}): Promise<string[]> {
+/** By UTF-16 code unit, as `<` compares strings: no locale. */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One directory being walked: its absolute path, its relative prefix ('' or 'x/y/'), its sorted entries. */
+interface Level {
+  dir: string;
+  prefix: string;
+  /** File names, and folder names with a trailing '/'. */
+  entries: string[];
+  next: number;
+}
+
+/**
+ * The images under `root` (relative paths, POSIX separators) in sorted order,
+ * a run at a time: each yielded array is the images of one directory between
+ * two of its subfolders. Hidden files and folders (a name starting with '.')
+ * are skipped, and so are the `exclude`d folders; a symlink is taken as a
+ * file when its name has an image extension (wherever it leads; a symlink is
+ * never walked into). An unreadable folder throws InputError when the walk
+ * reaches it. Memory: the entries of the folders on the current path.
+ */
+export async function* walkImages(root: string, options: ScanOptions = {}): AsyncGenerator<string[], void, undefined> {
   const base = resolve(root);
   const exclude = (options.exclude ?? []).map((p) => resolve(p));
-  const found: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message;
-      throw new InputError(dir, reason, { cause: err });
+  const excluded = (path: string) => exclude.some((e) => path === e || path.startsWith(e + sep));
+  const stack: Level[] = [await readLevel(base, '', excluded)];
+  while (stack.length > 0) {
+    const level = stack[stack.length - 1]!;
+    const run: string[] = [];
+    while (level.next < level.entries.length && !level.entries[level.next]!.endsWith('/')) {
+      run.push(level.prefix + level.entries[level.next++]!);
     }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!exclude.some((e) => path === e || path.startsWith(e + sep))) await walk(path);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && PATTERN.test(entry.name)) {
-        found.push(relative(base, path).split(sep).join('/'));
-      }
+    if (run.length > 0) yield run;
+    if (level.next === level.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const name = level.entries[level.next++]!.slice(0, -1);
+    stack.push(await readLevel(join(level.dir, name), `${level.prefix}${name}/`, excluded));
+  }
+}
+
+async function readLevel(dir: string, prefix: string, excluded: (path: string) => boolean): Promise<Level> {
+  let dirents;
+  try {
+    dirents = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message;
+    throw new InputError(dir, reason, { cause: err });
+  }
+  const entries: string[] = [];
+  for (const entry of dirents) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isDirectory()) {
+      if (!excluded(join(dir, entry.name))) entries.push(`${entry.name}/`);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && PATTERN.test(entry.name)) {
+      entries.push(entry.name);
     }
   }
-  await walk(base);
-  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { dir, prefix, entries: entries.sort(byCodeUnit), next: 0 };
+}
+
+/** Every image under `root`, as walkImages finds them, in one array. */
+export async function scanImages(root: string, options: ScanOptions = {}): Promise<string[]> {
+  const found: string[] = [];
+  for await (const run of walkImages(root, options)) for (const path of run) found.push(path);
+  return found;
 }
