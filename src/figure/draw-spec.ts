@@ -6,6 +6,7 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { requireCjs } from '../util/require-cjs.js';
+import { imageFilter } from './image-filter.js';
 import { imageTile } from './image-tile.js';
 import { areaPathData } from './path-data.js';
 import { axesTexts, placeText, project, type PlacedText } from './place-texts.js';
@@ -121,7 +122,10 @@ function drawMark(
     case 'image': {
       const tile = imageTile(mark.source, arrays);
       const x0 = px(mark.x0), x1 = px(mark.x1), y0 = py(mark.y0), y1 = py(mark.y1);
-      ctx.imageSmoothingEnabled = true;
+      // the size in device pixels (the context is scaled to the PNG's scale)
+      const m = ctx.getTransform();
+      const drawn = { w: Math.abs(x1 - x0) * Math.hypot(m.a, m.b), h: Math.abs(y1 - y0) * Math.hypot(m.c, m.d) };
+      ctx.imageSmoothingEnabled = imageFilter({ w: tile.width, h: tile.height }, drawn) === 'smooth';
       ctx.imageSmoothingQuality = 'high';
       ctx.drawImage(tile, Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
       break;

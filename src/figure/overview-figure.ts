@@ -10,7 +10,7 @@ import { figureFooter, type LegendItem } from './figure-footer.js';
 import { methodNames, nameOf, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
 import { densityAxes, imageAxes } from './panel-axes.js';
-import type { FigureSpec } from './spec.js';
+import type { FigureSpec, Mark } from './spec.js';
 import { rgbCss, STYLE, UNSEEN_MARK_COLORS } from './style.js';
 import { FONT_FAMILY } from './text-width.js';
 import { unseenShares } from './unseen-shares.js';
@@ -81,12 +81,24 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
         imageAxes({
           id: `image-${i}`, source: { kind: 'split', index: i, markUnseen: options.markUnseen },
           width: img.width, height: img.height, ticks: true, caption: nameOf(stats.images[i]!),
-          // The seam between the halves: pixel columns half - 1 and half meet at half - 0.5.
-          marks: [{ type: 'vline', x: half - 0.5, color: '#000000', lineWidth: STYLE.dashWidth, dash: [...STYLE.dash] }],
+          marks: seamMarks(half - 0.5),
         }, box),
       ],
     });
   }
   const axes = layoutGrid({ width, height, rows: 3, cols: 2 * n, reserveBottom: footer.height }, cells);
   return { kind: 'overview', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: footer.patches };
+}
+
+/**
+ * The seam between the halves (pixel columns half - 1 and half meet at
+ * half - 0.5): the write-up's black dashed axvline, over a light line of the
+ * same width, so it shows on black images, dark photos and letterbox bars
+ * as on light ones (the dashes' gaps are light, the dashes dark).
+ */
+function seamMarks(x: number): Mark[] {
+  return [
+    { type: 'vline', x, color: STYLE.seamUnder, lineWidth: STYLE.dashWidth, dash: [] },
+    { type: 'vline', x, color: '#000000', lineWidth: STYLE.dashWidth, dash: [...STYLE.dash] },
+  ];
 }

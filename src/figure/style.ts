@@ -23,6 +23,8 @@ export const STYLE = {
   /** axvline(ls='--'): lines.linewidth 1.5 pt, dash pattern 3.7 on, 1.6 off (in line widths). */
   dashWidth: 1.5 * PT,
   dash: [3.7 * 1.5 * PT, 1.6 * 1.5 * PT],
+  /** Under the seam's dashes, so they show on a dark image too (see overview-figure.ts). */
+  seamUnder: '#ffffff',
   /** Title of the figures' panels (the write-up's fontsize 20, pad 12). */
   titleSize: 20 * PT,
   titlePad: 12 * PT,
