@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/fleet/redis-options.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { connectRedis } from '../src/fleet/connect-redis.js';
 import { enqueuePlan } from '../src/fleet/enqueue-dataset.js';
@@ -43,7 +43,7 @@ export interface FleetBench {
   ratio2: number;
 }
 
-async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
+async function deleteUnder(redis: RedisClient, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
@@ -124,7 +124,7 @@ export async function benchWorkers(dataset: string, processes: number): Promise<
   }
 }
 
-async function enqueuePlanOf(dataset: string, config: ReturnType<typeof loadConfig>, redis: Redis): Promise<string> {
+async function enqueuePlanOf(dataset: string, config: ReturnType<typeof loadConfig>, redis: RedisClient): Promise<string> {
   const { enqueueDataset } = await import('../src/fleet/enqueue-dataset.js');
   return (await enqueueDataset(dataset, { ...config, runId: 'bench' }, { redis })).runId;
 }

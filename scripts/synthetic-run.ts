@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/fleet/redis-options.js';
 import sharp from 'sharp';
 import { groupId as makeGroupId } from '../src/dataset/group-id.js';
 import { runKeys } from '../src/fleet/fleet-keys.js';
@@ -16,7 +16,7 @@ import { groupDir, GROUP_RECORD } from '../src/records/group-record.js';
 import { THUMBNAIL } from '../src/records/thumbnail.js';
 
 export interface SyntheticRun {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   runId: string;
   groups: number;

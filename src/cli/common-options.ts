@@ -40,7 +40,13 @@ export const FLAG_KEYS = {
   force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
   maxPixels: { key: 'maxPixels', flags: '--max-pixels <n>', doc: 'memory budget of a fleet job: files x size x size' },
   redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL' },
-  prefix: { key: 'redis.prefix', flags: '--prefix <p>', doc: 'Redis key prefix' },
+  sentinels: { key: 'redis.sentinels', flags: '--sentinels <list>', doc: 'Redis Sentinel: the sentinels as host:port,host:port', shown: 'none' },
+  sentinelName: { key: 'redis.sentinelName', flags: '--sentinel-name <name>', doc: 'Redis Sentinel: the name of the primary they watch', shown: 'none' },
+  cluster: { key: 'redis.cluster', flags: '--cluster <nodes>', doc: 'Redis Cluster: some nodes as host:port,host:port', shown: 'none' },
+  redisCa: { key: 'redis.tls.ca', flags: '--redis-ca <file>', doc: 'TLS: the CA certificate (PEM) that signed Redis\'s', shown: 'the system\'s' },
+  redisCert: { key: 'redis.tls.cert', flags: '--redis-cert <file>', doc: 'TLS: this client\'s certificate (PEM)', shown: 'none' },
+  redisKey: { key: 'redis.tls.key', flags: '--redis-key <file>', doc: 'TLS: the key of --redis-cert (PEM)', shown: 'none' },
+  prefix: { key: 'redis.prefix', flags: '--prefix <p>', doc: 'Redis key prefix (on a cluster with a hash tag: {bnviz})' },
   queue: { key: 'queue.name', flags: '--queue <name>', doc: 'queue name' },
   roots: { key: 'roots', flags: '--roots <dirs>', doc: 'dataset roots a worker may read (comma-separated)', shown: 'the current folder' },
   host: { key: 'dashboard.host', flags: '--host <h>', doc: 'dashboard address' },
@@ -53,6 +59,8 @@ export type FlagName = keyof typeof FLAG_KEYS;
 export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'method', 'stats', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
 /** The flags of the figures. */
 export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange', 'markUnseen', 'spec'];
+/** Where Redis is (one server, sentinels or a cluster; TLS files) and the prefix of bnviz's keys: every fleet command reads the same. */
+export const REDIS_FLAGS: FlagName[] = ['redis', 'sentinels', 'sentinelName', 'cluster', 'redisCa', 'redisCert', 'redisKey', 'prefix'];
 /** How a dataset becomes groups. */
 export const DATASET_FLAGS: FlagName[] = ['groupSize', 'manifest'];
 

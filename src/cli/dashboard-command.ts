@@ -3,17 +3,17 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { errorCode } from '../util/system-error.js';
 import { onSignals } from '../util/on-signals.js';
-import { configFrom, withOptions } from './common-options.js';
+import { configFrom, REDIS_FLAGS, withOptions } from './common-options.js';
 
 export function registerDashboard(program: Command): void {
   const command = program
     .command('dashboard')
     .description('serve a dashboard of the fleet: runs with progress, rate and ETA, each run\'s figures, failures and workers, and the queue (Bull Board); 127.0.0.1 only unless a token is set')
     .option('--json', 'print the address as one JSON line');
-  withOptions(command, ['host', 'port', 'redis', 'prefix', 'queue', 'out']);
+  withOptions(command, ['host', 'port', ...REDIS_FLAGS, 'queue', 'out']);
   command.action(async (opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
-    const { redact } = await import('../fleet/connect-redis.js');
+    const { shownTarget } = await import('../fleet/connect-redis.js');
     const { startDashboard } = await import('../dashboard/start-dashboard.js');
     const dashboard = await startDashboard(config).catch((err: unknown) => {
       throw listenError(err, config.dashboard.host, config.dashboard.port) ?? err;
@@ -21,7 +21,7 @@ export function registerDashboard(program: Command): void {
     const info = {
       event: 'ready', url: `${dashboard.url}/`, queueView: `${dashboard.url}/queues`,
       readOnly: !config.dashboard.allowActions, token: config.dashboard.token !== '',
-      redis: redact(config.redis.url), prefix: config.redis.prefix, queue: config.queue.name, out: config.out,
+      redis: shownTarget(config.redis), prefix: config.redis.prefix, queue: config.queue.name, out: config.out,
     };
     if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
     else {

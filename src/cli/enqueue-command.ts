@@ -1,6 +1,6 @@
 /** `bnviz enqueue DIR`: one job per group on the fleet's queue; enqueueing a run again adds nothing. */
 import { Option, type Command } from 'commander';
-import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
+import { COMPUTE_FLAGS, configFrom, DATASET_FLAGS, FIGURE_FLAGS, REDIS_FLAGS, withOptions } from './common-options.js';
 
 export function registerEnqueue(program: Command): void {
   const command = program
@@ -8,7 +8,7 @@ export function registerEnqueue(program: Command): void {
     .description('add one job per group of a folder of images to the fleet\'s queue in Redis, for `bnviz worker` processes to draw; the same run enqueued again adds nothing')
     .argument('<dir>', 'folder of images (searched recursively); workers must be able to read it at the same path')
     .option('--json', 'print the result as JSON');
-  withOptions(command, ['redis', 'prefix', 'queue', 'runId', 'exclude', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  withOptions(command, [...REDIS_FLAGS, 'queue', 'runId', 'exclude', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   // the old name of --exclude, which read as if it chose where results go (workers choose that)
   command.addOption(new Option('-o, --out <dir>').hideHelp());
   command.action(async (dir: string, opts: Record<string, unknown>) => {
@@ -17,7 +17,7 @@ export function registerEnqueue(program: Command): void {
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
     // Connected first: an unreachable Redis is one line within seconds, before the dataset is scanned.
-    const result = await withCommandRedis(config.redis.url, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, { redis }));
+    const result = await withCommandRedis(config.redis, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, { redis }));
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);

@@ -1,6 +1,6 @@
 /** `bnviz retry RUN [--group ID...]`: a run's failed groups back in the queue. */
 import type { Command } from 'commander';
-import { configFrom, withOptions } from './common-options.js';
+import { configFrom, REDIS_FLAGS, withOptions } from './common-options.js';
 
 export function registerRetry(program: Command): void {
   const command = program
@@ -9,12 +9,12 @@ export function registerRetry(program: Command): void {
     .argument('<run>', 'run id (bnviz status lists them)')
     .option('-g, --group <id...>', 'only these groups (default: every failed group)')
     .option('--json', 'print the result as JSON');
-  withOptions(command, ['redis', 'prefix', 'queue']);
+  withOptions(command, [...REDIS_FLAGS, 'queue']);
   command.action(async (runId: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const { retryRun } = await import('../fleet/retry-run.js');
-    const result = await withCommandRedis(config.redis.url, 'bnviz-retry', (redis) => retryRun(redis, config, runId, (opts.group as string[] | undefined) ?? []));
+    const result = await withCommandRedis(config.redis, 'bnviz-retry', (redis) => retryRun(redis, config, runId, (opts.group as string[] | undefined) ?? []));
     if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(`bnviz: run ${runId}: ${result.retried.length} failed groups back in the queue${result.notFailed.length ? `; not failed, left alone: ${result.notFailed.join(', ')}` : ''}\n`);

@@ -1,7 +1,7 @@
 /** `bnviz status [RUN]`: the fleet's runs, or one run's progress, failures and the workers alive. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { configFrom, withOptions } from './common-options.js';
+import { configFrom, REDIS_FLAGS, withOptions } from './common-options.js';
 
 export function registerStatus(program: Command): void {
   const command = program
@@ -10,7 +10,7 @@ export function registerStatus(program: Command): void {
     .argument('[run]', 'run id (default: list the runs)')
     .option('-w, --watch', 'refresh every second until the run finishes (Ctrl-C to stop)')
     .option('--json', 'print JSON');
-  withOptions(command, ['redis', 'prefix']);
+  withOptions(command, [...REDIS_FLAGS]);
   command.action(async (runId: string | undefined, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
@@ -24,7 +24,7 @@ export function registerStatus(program: Command): void {
     const onSignal = () => { stop = true; };
     process.on('SIGINT', onSignal);
     try {
-      await withCommandRedis(config.redis.url, 'bnviz-status', async (redis) => {
+      await withCommandRedis(config.redis, 'bnviz-status', async (redis) => {
         let last = '';
         for (;;) {
           const now = Date.now();

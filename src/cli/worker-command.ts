@@ -2,20 +2,21 @@
 import type { Command } from 'commander';
 import { messageOf } from '../errors.js';
 import { onSignals } from '../util/on-signals.js';
-import { configFrom, withOptions } from './common-options.js';
+import { configFrom, REDIS_FLAGS, withOptions } from './common-options.js';
 
 export function registerWorker(program: Command): void {
   const command = program
     .command('worker')
     .description('take groups from the fleet\'s queue in Redis and draw them on this machine\'s threads, until SIGTERM or SIGINT (which finish the jobs in hand first)')
     .option('--json', 'print one JSON event a line');
-  withOptions(command, ['redis', 'prefix', 'queue', 'roots', 'out', 'threads', 'maxPixels']);
+  withOptions(command, [...REDIS_FLAGS, 'queue', 'roots', 'out', 'threads', 'maxPixels']);
   command.action(async (opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
-    const { redact } = await import('../fleet/connect-redis.js');
+    const { shownTarget } = await import('../fleet/connect-redis.js');
     const { startWorker } = await import('../fleet/start-worker.js');
     const json = Boolean(opts.json);
     const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
+    let closeWorker: (() => Promise<unknown>) | undefined;
     const worker = await startWorker(config, {
       job(info) {
         if (json) emit({ event: 'job', ...info });
@@ -27,15 +28,26 @@ export function registerWorker(program: Command): void {
         if (json) emit({ event: 'hand-back', reason });
         else process.stderr.write(`bnviz: worker: cannot serve some jobs, handing them back to the queue for other workers: ${reason}\n`);
       },
-      redis({ state, address, reason }) {
-        if (json) emit({ event: `redis-${state}`, address, ...(reason ? { reason } : {}) });
-        else process.stderr.write(state === 'away' ? `bnviz: worker: Redis at ${address} is away (${reason}); waiting for it\n` : `bnviz: worker: Redis at ${address} is back\n`);
+      redis({ state, address, reason, server, action }) {
+        if (json) emit({ event: `redis-${state}`, address, ...(reason ? { reason } : {}), ...(server ? { server } : {}), ...(action ? { action } : {}) });
+        else if (state === 'away') process.stderr.write(`bnviz: worker: Redis at ${address} is away (${reason}); waiting for it\n`);
+        else if (state === 'back') process.stderr.write(`bnviz: worker: Redis at ${address} is back${server ? ` (${server})` : ''}\n`);
+        else if (state === 'switched') process.stderr.write(`bnviz: worker: Redis at ${address} is now ${server} (a failover)\n`);
+        else process.stderr.write(`bnviz: worker: Redis at ${address} answered ${reason}: ${action}\n`);
+      },
+      fatal(err) {
+        // A setting is wrong for this Redis: no retry mends it, so stop rather than repeat it.
+        if (json) emit({ event: 'fatal', message: err.message });
+        else process.stderr.write(`bnviz: ${err.message}; stopping\n`);
+        process.exitCode = 2;
+        void (closeWorker?.() ?? Promise.resolve()).then(() => process.exit(2), () => process.exit(2));
       },
       error(err) {
         if (json) emit({ event: 'error', message: messageOf(err) });
         else process.stderr.write(`bnviz: worker: ${messageOf(err)} (carrying on)\n`);
       },
     });
+    closeWorker = () => worker.close(2000);
     // First signal: take no new jobs, finish the ones in hand, close, exit 0. A second one quits at once
     // (the jobs in hand then stall, and another worker takes them up once their locks lapse).
     // Listened for before "ready" is said, so a signal sent on hearing it is never missed.
@@ -46,7 +58,7 @@ export function registerWorker(program: Command): void {
         worker.close().then(resolve, reject);
       });
     });
-    const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: redact(config.redis.url), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
+    const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: shownTarget(config.redis), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
     if (json) emit(ready);
     else process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${worker.threads} threads, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
     const { stuck } = await stopped;

@@ -6,6 +6,7 @@
 import convict from 'convict';
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, expectedMessage, shownValue } from '../errors.js';
+import { resolveRedisSettings, type RedisSettings } from './redis-rules.js';
 import type { GroupOptions } from './rules.js';
 import { schema } from './schema.js';
 
@@ -20,7 +21,7 @@ export interface BnvizConfig extends GroupOptions {
   threads: number;
   maxPixels: number;
   force: boolean;
-  redis: { url: string; prefix: string };
+  redis: RedisSettings;
   queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; handBacks: number; lockMs: number };
   retentionDays: number;
   roots: string[];
@@ -41,7 +42,7 @@ export interface LoadConfigOptions {
 }
 
 /** BNVIZ_ variables read outside the settings (the config file's name, the tests' own). */
-const OTHER_VARIABLES = ['BNVIZ_CONFIG', 'BNVIZ_CHROMIUM', 'BNVIZ_TEST_REDIS_URL', 'BNVIZ_UPDATE_FIGURES', 'BNVIZ_UPDATE_SNAPSHOTS'];
+const OTHER_VARIABLES = ['BNVIZ_CONFIG', 'BNVIZ_CHROMIUM', 'BNVIZ_TEST_REDIS_URL', 'BNVIZ_TEST_HA', 'BNVIZ_UPDATE_FIGURES', 'BNVIZ_UPDATE_SNAPSHOTS'];
 
 /** Loads and validates the configuration; throws ConfigError naming each bad key. */
 export function loadConfig(options: LoadConfigOptions = {}): Readonly<BnvizConfig> {
@@ -64,7 +65,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<BnvizConfi
     const where = (key: string) => sourceOf(key, { env, file, flags: options.flags, flagNames: options.flagNames });
     throw new ConfigError(formatConvictMessage(err instanceof Error ? err.message : String(err), file, where), { cause: err });
   }
-  return deepFreeze(config.getProperties() as BnvizConfig);
+  const properties = config.getProperties() as BnvizConfig;
+  const nameOf = (key: string) => sourceOf(key, { env, file, flags: options.flags, flagNames: options.flagNames }).name;
+  properties.redis = resolveRedisSettings(properties.redis, nameOf);
+  return deepFreeze(properties);
 }
 
 /** Where a key's value came from, as a message names it, and the value as it was given there. */

@@ -45,6 +45,13 @@ export const groupOptionRules = {
   spec: flag(),
 };
 
+/** A Redis node as `host:port` (an IPv6 host in brackets: `[::1]:26379`). */
+export const redisNode = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([1-9][0-9]{0,4})$/)
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535).describe('host:port');
+
+/** Sentinels or cluster nodes: a list of host:port, possibly empty. */
+export const redisNodes = z.array(redisNode).max(100).describe('a list of host:port (comma-separated)');
+
 /** `--stats`: batch, dataset, imagenet, or the path of a JSON file. */
 export const statsChoice = z.string().min(1).max(4096).describe('batch, dataset, imagenet or the path of a JSON file');
 

@@ -6,7 +6,7 @@
  */
 import convict from 'convict';
 import type { z } from 'zod';
-import { flag, groupOptionRules as rules, intBetween, numberBetween, statsChoice } from './rules.js';
+import { flag, groupOptionRules as rules, intBetween, numberBetween, redisNodes, statsChoice } from './rules.js';
 
 /** Custom formats, registered with convict once under their names. */
 const formats: Record<string, convict.Format> = {};
@@ -146,8 +146,38 @@ export const schema = {
       format: String, default: 'redis://127.0.0.1:6379', env: 'BNVIZ_REDIS_URL', sensitive: true,
     },
     prefix: {
-      doc: 'Prefix of every Redis key bnviz makes.',
+      doc: 'Prefix of every Redis key bnviz makes. With redis.cluster it is given a hash tag ({bnviz}) when it has none, so a queue and its runs share one slot.',
       format: String, default: 'bnviz', env: 'BNVIZ_REDIS_PREFIX',
+    },
+    sentinels: {
+      doc: 'Redis Sentinel: the sentinels as host:port (comma-separated); bnviz asks them for the primary of redis.sentinelName and follows it through a failover. redis.url then gives only the user, password, db and rediss://.',
+      format: rule('redis-sentinels', redisNodes, toList), default: [], env: 'BNVIZ_REDIS_SENTINELS',
+    },
+    sentinelName: {
+      doc: 'Redis Sentinel: the name of the primary the sentinels watch (their "sentinel monitor NAME").',
+      format: String, default: '', env: 'BNVIZ_REDIS_SENTINEL_NAME',
+    },
+    sentinelPassword: {
+      doc: 'Redis Sentinel: the sentinels\' own password (requirepass in their config), if they have one.',
+      format: String, default: '', env: 'BNVIZ_REDIS_SENTINEL_PASSWORD', sensitive: true,
+    },
+    cluster: {
+      doc: 'Redis Cluster: some of its nodes as host:port (comma-separated; any nodes, the rest are discovered). redis.url then gives only the user, password and rediss://.',
+      format: rule('redis-cluster', redisNodes, toList), default: [], env: 'BNVIZ_REDIS_CLUSTER',
+    },
+    tls: {
+      ca: {
+        doc: 'TLS: a PEM file of the certificate authority that signed Redis\'s certificate (else the system\'s); any TLS file turns TLS on, as rediss:// does. Certificates are always verified.',
+        format: String, default: '', env: 'BNVIZ_REDIS_TLS_CA',
+      },
+      cert: {
+        doc: 'TLS: a PEM file of this client\'s certificate, for a Redis that asks for one (tls-auth-clients).',
+        format: String, default: '', env: 'BNVIZ_REDIS_TLS_CERT',
+      },
+      key: {
+        doc: 'TLS: a PEM file of the private key of redis.tls.cert.',
+        format: String, default: '', env: 'BNVIZ_REDIS_TLS_KEY',
+      },
     },
   },
   queue: {

@@ -7,7 +7,7 @@
 import compress from '@fastify/compress';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../fleet/redis-options.js';
 import { createReadStream } from 'node:fs';
 import { readRuns } from '../fleet/read-status.js';
 import { mountQueueBoard, QUEUE_BOARD_PATH } from './mount-queue-board.js';
@@ -21,7 +21,7 @@ import { runsPage } from './runs-page.js';
 import { runView } from './run-view.js';
 
 export interface DashboardOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The fleet's queue, shown by Bull Board. */
   queue: Queue;
@@ -118,7 +118,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 }
 
 /** True when Redis answers a PING within `ms`. */
-async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
+async function pingWithin(redis: RedisClient, ms: number): Promise<boolean> {
   if (!(await readyWithin(redis, ms))) return false;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
@@ -130,7 +130,7 @@ async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
 }
 
 /** True once the connection is ready, waiting at most `ms` for it. */
-function readyWithin(redis: Redis, ms: number): Promise<boolean> {
+function readyWithin(redis: RedisClient, ms: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {

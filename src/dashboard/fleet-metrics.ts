@@ -6,7 +6,7 @@
  * as the dashboard reads them from each run's finished log.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../fleet/redis-options.js';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { runKeys } from '../fleet/fleet-keys.js';
 import { readRuns, readWorkers } from '../fleet/read-status.js';
@@ -26,7 +26,7 @@ export interface FleetMetrics {
   render(): Promise<string>;
 }
 
-export function fleetMetrics(o: { redis: Redis; prefix: string; queue: Queue; runLimit?: number }): FleetMetrics {
+export function fleetMetrics(o: { redis: RedisClient; prefix: string; queue: Queue; runLimit?: number }): FleetMetrics {
   const registry = new Registry();
   const groups = new Gauge({ name: 'bnviz_run_groups', help: 'Groups of a run by state (total: every group enqueued).', labelNames: ['run', 'state'] as const, registers: [registry] });
   const jobs = new Gauge({ name: 'bnviz_queue_jobs', help: 'Jobs in the fleet\'s queue by state.', labelNames: ['queue', 'state'] as const, registers: [registry] });

@@ -6,7 +6,7 @@
  * (paging, filters, sort) and the run's spread of unseen shares are answered
  * from here, so a poll never reads the whole run.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../fleet/redis-options.js';
 import { runKeys } from '../fleet/fleet-keys.js';
 import { readFinishedSince, type FinishedEntry } from '../fleet/run-store.js';
 import { GroupCache, readFinishedGroups } from './finished-groups.js';
@@ -33,13 +33,13 @@ export class RunIndex {
    * Redis, else from its output folder (read again at most every
    * `folderEveryMs`, as such a run no longer changes but by hand).
    */
-  refresh(source: { redis: Redis; prefix: string } | { outRoot: string; cache: GroupCache; folderEveryMs?: number }, runId: string, now = Date.now()): Promise<void> {
+  refresh(source: { redis: RedisClient; prefix: string } | { outRoot: string; cache: GroupCache; folderEveryMs?: number }, runId: string, now = Date.now()): Promise<void> {
     this.pending ??= ('redis' in source ? this.followLog(source.redis, source.prefix, runId) : this.readFolder(source.outRoot, runId, source.cache, now, source.folderEveryMs))
       .finally(() => { this.pending = undefined; });
     return this.pending;
   }
 
-  private async followLog(redis: Redis, prefix: string, runId: string): Promise<void> {
+  private async followLog(redis: RedisClient, prefix: string, runId: string): Promise<void> {
     const k = runKeys(prefix, runId);
     const chunk = 10_000;
     for (;;) {

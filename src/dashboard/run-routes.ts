@@ -5,7 +5,7 @@
  * the run's index (run-index.ts), brought up to date on each request.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../fleet/redis-options.js';
 import { isSafeId } from '../dataset/group-id.js';
 import { readRunStatus, type RunStatus } from '../fleet/read-status.js';
 import { fileUrl, GroupCache } from './finished-groups.js';
@@ -18,7 +18,7 @@ import { runPage } from './run-page.js';
 import { groupCard, runView, workerView, type GroupCard, type RunSummary } from './run-view.js';
 
 export interface RunRoutesOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   outRoot: string;
   failureLimit: number;

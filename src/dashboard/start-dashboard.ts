@@ -31,9 +31,8 @@ export function checkExposure(host: string, token: string): void {
 export async function startDashboard(config: Readonly<DashboardConfig>): Promise<Dashboard> {
   const { host, port, token, allowActions, hostNames } = config.dashboard;
   checkExposure(host, token);
-  const redis = connectRedis(config.redis.url, 'bnviz-dashboard');
   // A page should say that Redis is away, not hang until it is back.
-  redis.options.maxRetriesPerRequest = 2;
+  const redis = connectRedis(config.redis, 'bnviz-dashboard', { maxRetriesPerRequest: 2 });
   redis.on('error', () => {}); // reported per request (503) instead
   const queue = new Queue(config.queue.name, { connection: redis, prefix: config.redis.prefix });
   queue.on('error', () => {});

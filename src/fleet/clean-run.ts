@@ -5,7 +5,7 @@
  * records again.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
@@ -26,7 +26,7 @@ export interface CleanResult {
   removedOutputs?: string;
 }
 
-export async function cleanRun(redis: Redis, config: Readonly<BnvizConfig>, runId: string, options: { outputs?: boolean } = {}): Promise<CleanResult> {
+export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, options: { outputs?: boolean } = {}): Promise<CleanResult> {
   if (!isSafeId(runId)) throw new UsageError(`no run ${JSON.stringify(runId)}: run ids are letters, digits, '.', '_' or '-'`);
   const prefix = config.redis.prefix;
   const k = runKeys(prefix, runId);

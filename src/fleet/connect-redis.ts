@@ -1,6 +1,8 @@
 /**
- * ioredis connections from a URL (password and TLS through it:
- * `rediss://:password@host:6380/0`), two kinds:
+ * ioredis connections to Redis as the settings place it (one server by URL,
+ * a primary found through Sentinel, or a cluster: redis-options.ts; password
+ * and TLS through the URL, `rediss://:password@host:6380/0`, and TLS files),
+ * two kinds:
  *
  * - `connectRedis`, for long-lived processes (workers, the dashboard):
  *   `maxRetriesPerRequest: null` is what BullMQ's Worker needs, and it makes
@@ -11,18 +13,28 @@
  *   naming host:port and why, and afterwards a command fails rather than hangs
  *   when Redis goes away (`explainRedisError` turns that failure into one line).
  *
- * No message here ever holds the password: they name host:port, or the URL
- * through `redact`.
+ * No message here ever holds a password: they name host:port (or the
+ * sentinels, or the cluster's nodes), or the URL through `redact`.
  */
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { ConfigError, messageOf } from '../errors.js';
+import { redisMode, type RedisMode } from '../config/redis-rules.js';
+import { checkRedisUrl, createClient, describeTarget, secretsOf, settingsOf, whereOf, type RedisClient, type RedisTarget } from './redis-options.js';
 
-export function connectRedis(url: string, name?: string): Redis {
-  checkRedisUrl(url);
-  return new Redis(url, {
-    maxRetriesPerRequest: null,
-    ...(name ? { connectionName: name } : {}),
-    // Back off up to 2 s between tries, forever: a worker outlives a Redis restart.
+export { describeTarget, redact, redisAddress, serverOf, shownTarget, whereOf, type RedisClient, type RedisTarget } from './redis-options.js';
+
+/**
+ * A long-lived connection (workers, the dashboard) to the URL, the sentinels'
+ * primary or the cluster. Its commands wait through a reconnect
+ * (`maxRetriesPerRequest`, default null: for ever, as BullMQ's Worker needs).
+ */
+export function connectRedis(url: string, name?: string, options?: { maxRetriesPerRequest?: number | null }): Redis;
+export function connectRedis(target: RedisTarget, name?: string, options?: { maxRetriesPerRequest?: number | null }): RedisClient;
+export function connectRedis(target: RedisTarget, name?: string, options: { maxRetriesPerRequest?: number | null } = {}): RedisClient {
+  return createClient(target, {
+    ...(name ? { name } : {}),
+    maxRetriesPerRequest: options.maxRetriesPerRequest ?? null,
+    // Back off up to 2 s between tries, forever: a worker outlives a Redis restart and a failover.
     retryStrategy: (times) => Math.min(100 * times, 2000),
   });
 }
@@ -47,23 +59,35 @@ const COMMAND_RETRIES = 2;
  * printed by ioredis (pass a failure to `explainRedisError` for
  * its message). Close it with `quit()` or `disconnect()`.
  */
-export async function connectForCommand(url: string, name?: string, options: CommandConnectOptions = {}): Promise<Redis> {
-  const parsed = checkRedisUrl(url);
+export async function connectForCommand(url: string, name?: string, options?: CommandConnectOptions): Promise<Redis>;
+export async function connectForCommand(target: RedisTarget, name?: string, options?: CommandConnectOptions): Promise<RedisClient>;
+export async function connectForCommand(target: RedisTarget, name?: string, options: CommandConnectOptions = {}): Promise<RedisClient> {
+  const settings = settingsOf(target);
+  checkRedisUrl(settings.url);
+  const described = describeTarget(settings);
   const timeoutMs = options.timeoutMs ?? 5000;
-  const redis = new Redis(url, {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
+  // While connecting, one try: the first failure is the answer. Connected, a dropped connection is
+  // tried again a few times, and a command waits through them at most.
+  let connected = false;
+  const redis = createClient(settings, {
     lazyConnect: true,
-    ...(name ? { connectionName: name } : {}),
+    ...(name ? { name } : {}),
     connectTimeout: timeoutMs,
     // How long disconnect() waits for the socket to close before destroying it (ioredis: 2 s, which a command's exit would wait out).
     disconnectTimeout: 200,
-    // While connecting, one try: the first failure is the answer.
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
+    maxRetriesPerRequest: COMMAND_RETRIES,
+    retryStrategy: (times) => (!connected || times > COMMAND_RETRIES + 1 ? null : Math.min(250 * times, 1000)),
   });
   let firstError: unknown;
   redis.on('error', (err: unknown) => {
     firstError ??= err;
     lastErrors.set(redis, err);
+  });
+  // A sentinel that knows no primary of that name answers null, and ioredis goes on to the next one.
+  let unknownName = false;
+  redis.on('sentinelError', (err: Error) => {
+    if (/got an invalid reply: null/.test(err.message)) unknownName = true;
   });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -74,121 +98,111 @@ export async function connectForCommand(url: string, name?: string, options: Com
     if (outcome === 'timeout') {
       const answered = redis.status === 'connect';
       drop(redis);
-      throw new ConfigError(`cannot reach Redis at ${redisAddress(parsed)} (${answered ? 'connected, but no answer' : 'timed out'} after ${seconds(timeoutMs)})`);
+      throw new ConfigError(`cannot reach ${described} (${answered ? 'connected, but no answer' : 'timed out'} after ${seconds(timeoutMs)})`);
     }
     // ioredis reports a failed SELECT (a db out of range) and carries on with db 0: a command must not.
     if (firstError !== undefined) throw firstError;
   } catch (err) {
     drop(redis);
     if (err instanceof ConfigError) throw err;
-    throw connectFailure(parsed, firstError ?? err, timeoutMs);
+    if (unknownName) throw new ConfigError(`cannot reach ${described}: no sentinel knows a primary named ${JSON.stringify(settings.sentinelName)} (check redis.sentinelName)`, { cause: err });
+    throw connectFailure(settings, firstError ?? err, timeoutMs);
   } finally {
     clearTimeout(timer);
   }
-  // Connected: a dropped connection is tried again a few times, and a command waits through them at most.
-  redis.options.retryStrategy = (times) => (times > COMMAND_RETRIES + 1 ? null : Math.min(250 * times, 1000));
-  redis.options.maxRetriesPerRequest = COMMAND_RETRIES;
+  connected = true;
   // A Redis that holds the connection open and never answers (stopped, or cut off) fails the command too.
-  const commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
-  if (commandTimeoutMs > 0) redis.options.commandTimeout = commandTimeoutMs;
-  addresses.set(redis, redisAddress(parsed));
+  if (commandTimeoutMs > 0) setCommandTimeout(redis, commandTimeoutMs);
+  addresses.set(redis, described);
   return redis;
+}
+
+/** Sets how long a command may wait for its answer, on every connection of the client. */
+function setCommandTimeout(redis: RedisClient, ms: number): void {
+  if (redis instanceof Cluster) {
+    redis.options.redisOptions = { ...redis.options.redisOptions, commandTimeout: ms };
+    for (const node of redis.nodes()) node.options.commandTimeout = ms;
+  } else {
+    redis.options.commandTimeout = ms;
+  }
 }
 
 /**
  * What a command should throw for `err`: a one-line ConfigError when it is
- * Redis's doing (the connection lost, or an error reply), naming host:port
- * and the cause; any other error as it is. `redis` (a connection from
+ * Redis's doing (the connection lost, or an error reply), naming where Redis
+ * is and the cause; any other error as it is. `redis` (a connection from
  * `connectForCommand`) lets the message name the cause of a lost connection.
  */
-export function explainRedisError(err: unknown, url: string, redis?: Redis): unknown {
+export function explainRedisError(err: unknown, target: RedisTarget, redis?: RedisClient): unknown {
   if (err instanceof ConfigError || !(err instanceof Error)) return err;
-  let address: string;
-  try {
-    address = (redis && addresses.get(redis)) ?? redisAddress(new URL(url));
-  } catch {
-    address = 'the configured address';
-  }
-  const password = passwordsOf(url);
+  const described = (redis && addresses.get(redis)) ?? describeTarget(target);
+  const secrets = secretsOf(target);
   const lost = err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.' || networkReason(err) !== undefined;
   if (lost) {
     const cause = networkReason(err) ?? (redis ? networkReason(lastErrors.get(redis)) : undefined) ?? 'connection lost';
-    return new ConfigError(`lost the connection to Redis at ${address} (${cause})`, { cause: err });
+    return new ConfigError(`lost the connection to ${described} (${cause})`, { cause: err });
   }
   if (err.message === 'Command timed out') {
-    const ms = redis?.options.commandTimeout;
-    return new ConfigError(`Redis at ${address} did not answer${ms ? ` within ${seconds(ms)}` : ''}`, { cause: err });
+    const ms = redis instanceof Cluster ? redis.options.redisOptions?.commandTimeout : redis?.options.commandTimeout;
+    return new ConfigError(`${described} did not answer${ms ? ` within ${seconds(ms)}` : ''}`, { cause: err });
   }
-  if (err.name === 'ReplyError') {
-    return new ConfigError(`Redis at ${address} answered with an error: ${scrub(oneLine(err.message), password)}`, { cause: err });
+  if (err.name === 'ReplyError' || /^Too many Cluster redirections/.test(err.message)) {
+    const message = scrub(oneLine(err.message), secrets);
+    const hint = replyHint(message, redisMode(settingsOf(target)));
+    return new ConfigError(`${described} answered with an error: ${message}${hint ? `; ${hint}` : ''}`, { cause: err });
   }
   return err;
 }
 
-/** A Redis URL fit to print: the password (in the user part, or a `password=` parameter) replaced. */
-export function redact(url: string): string {
-  const userinfoMasked = !URL.canParse(url)
-    // Not a URL: where its password would be is not known, so everything before the last '@' goes.
-    ? (url.includes('@') ? `***${url.slice(url.lastIndexOf('@'))}` : url)
-    : url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)@/, (_m, scheme: string, userinfo: string) => {
-      const colon = userinfo.indexOf(':');
-      return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
-    });
-  return userinfoMasked.replace(/([?&]password=)[^&#]*/gi, '$1***');
-}
-
-/** `host:port` of a Redis URL as messages show it (IPv6 hosts in brackets). */
-export function redisAddress(url: URL): string {
-  return `${url.hostname || '127.0.0.1'}:${url.port || '6379'}`;
+/**
+ * What to do about an error reply that a setting causes, or undefined:
+ * READONLY (the address is a replica), MOVED/ASK/CLUSTERDOWN (a cluster node
+ * addressed as one server), CROSSSLOT (keys of two slots), NOPERM (the ACL
+ * user lacks a command), LOADING (Redis is reading its data from disk).
+ */
+export function replyHint(message: string, mode: RedisMode): string | undefined {
+  if (/^READONLY\b/.test(message)) return mode === 'single' ? 'that server is a read-only replica: point redis.url at the primary, or give redis.sentinels and redis.sentinelName' : 'the primary was demoted to a replica: bnviz follows the new one';
+  if (/^(MOVED|ASK)\b/.test(message) && mode !== 'cluster') return 'that server is a node of a Redis Cluster: give its nodes as redis.cluster (BNVIZ_REDIS_CLUSTER, --cluster)';
+  if (/^CROSSSLOT\b/.test(message)) return 'on a cluster every key of a queue must hash to one slot: give redis.prefix a hash tag ({bnviz})';
+  if (/^NOPERM\b/.test(message)) return 'the Redis user lacks a permission bnviz needs (the README lists them)';
+  if (/^LOADING\b/.test(message)) return 'Redis is loading its data from disk: try again when it has';
+  return undefined;
 }
 
 /** Closes a connection now; one that has ended already is left alone (ioredis would wait out a timer on its closed socket). */
-function drop(redis: Redis): void {
+function drop(redis: RedisClient): void {
   if (redis.status !== 'end') redis.disconnect();
 }
 
 /** The connection's address, set by connectForCommand. */
-const addresses = new WeakMap<Redis, string>();
+const addresses = new WeakMap<RedisClient, string>();
 /** The latest error a connection from connectForCommand reported (the cause of a later failure). */
-const lastErrors = new WeakMap<Redis, unknown>();
-
-function checkRedisUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`Expected a URL as redis://[:password@]host[:port][/db] for redis.url but received ${JSON.stringify(redact(url))}`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError(`Expected a redis:// or rediss:// URL for redis.url but received ${JSON.stringify(redact(url))}`);
-  }
-  return parsed;
-}
+const lastErrors = new WeakMap<RedisClient, unknown>();
 
 /** The one-line ConfigError for a connection that could not be made. */
-function connectFailure(url: URL, err: unknown, timeoutMs: number): ConfigError {
-  const address = redisAddress(url);
-  const password = passwordsOf(url.href);
-  const message = scrub(oneLine(messageOf(err)), password);
+function connectFailure(target: RedisTarget, err: unknown, timeoutMs: number): ConfigError {
+  const described = describeTarget(target);
+  const message = scrub(oneLine(messageOf(err)), secretsOf(target));
   const options = { cause: err };
   if (/^WRONGPASS\b/.test(message) || /invalid password/i.test(message)) {
-    return new ConfigError(`Redis at ${address} refused the password (${message})`, options);
+    return new ConfigError(`${described} refused the password (${message})`, options);
   }
   if (/^NOAUTH\b/.test(message)) {
     // (Its text varies with the handshake, and HELLO's runs long.)
-    return new ConfigError(`Redis at ${address} requires a password and none was given (NOAUTH)`, options);
+    return new ConfigError(`${described} requires a password and none was given (NOAUTH)`, options);
   }
   if (/Unknown RESP type|Protocol error/i.test(message)) {
-    return new ConfigError(`cannot use ${address} as Redis: it does not answer in Redis's protocol (${message})`, options);
+    return new ConfigError(`cannot use ${whereOf(target)} as Redis: it does not answer in Redis's protocol (${message})`, options);
   }
   const code = (err as { code?: unknown } | undefined)?.code;
-  if (code === 'ETIMEDOUT') return new ConfigError(`cannot reach Redis at ${address} (timed out after ${seconds(timeoutMs)})`, options);
+  if (code === 'ETIMEDOUT') return new ConfigError(`cannot reach ${described} (timed out after ${seconds(timeoutMs)})`, options);
   const reason = networkReason(err);
-  if (reason) return new ConfigError(`cannot reach Redis at ${address} (${reason})`, options);
+  if (reason) return new ConfigError(`cannot reach ${described} (${reason})`, options);
   if ((err as { name?: unknown } | undefined)?.name === 'ReplyError') {
-    return new ConfigError(`Redis at ${address} answered with an error (${message})`, options);
+    const hint = replyHint(message, redisMode(settingsOf(target)));
+    return new ConfigError(`${described} answered with an error (${message})${hint ? `; ${hint}` : ''}`, options);
   }
-  return new ConfigError(`cannot reach Redis at ${address} (${message})`, options);
+  return new ConfigError(`cannot reach ${described} (${message})`, options);
 }
 
 const NETWORK_REASONS: Record<string, string> = {
@@ -213,22 +227,6 @@ export function networkReason(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The URL's password as written and as decoded (in the user part or a `password=` parameter). */
-function passwordsOf(url: string): string[] {
-  try {
-    const u = new URL(url);
-    const found = [u.password, u.searchParams.get('password') ?? ''];
-    try {
-      found.push(decodeURIComponent(u.password));
-    } catch {
-      // a malformed escape: the password as written is masked still
-    }
-    return found.filter((p) => p !== '');
-  } catch {
-    return [];
-  }
-}
-
 /** `text` with every occurrence of the passwords masked. */
 function scrub(text: string, passwords: string[]): string {
   return passwords.reduce((t, p) => t.split(p).join('***'), text);
@@ -247,12 +245,12 @@ function seconds(ms: number): string {
  * Redis failure on the way into one line (explainRedisError), and closes the
  * connection whatever happens.
  */
-export async function withCommandRedis<T>(url: string, name: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await connectForCommand(url, name);
+export async function withCommandRedis<T>(target: RedisTarget, name: string, use: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = await connectForCommand(target, name);
   try {
     return await use(redis);
   } catch (err) {
-    throw explainRedisError(err, url, redis);
+    throw explainRedisError(err, target, redis);
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

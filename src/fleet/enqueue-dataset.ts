@@ -10,7 +10,7 @@
  * bounded by the chunk, not the dataset.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { decodeOptions, groupOptions } from '../config/derive-options.js';
@@ -40,7 +40,7 @@ const IN_FLIGHT = 4;
 
 export interface EnqueueOptions {
   /** A connection to use (left open); by default one is made from config.redis.url and closed after. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Jobs per bulk add (default CHUNK_SIZE). */
   chunkSize?: number;
   /** With `--stats dataset`: images a slice of the first pass aims at (default SLICE_IMAGES; whole groups). */
@@ -96,7 +96,7 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
     method: config.method, root: plan.root, decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
   });
   const prefix = config.redis.prefix;
-  const redis = options.redis ?? connectRedis(config.redis.url);
+  const redis = options.redis ?? connectRedis(config.redis);
   const queue = new Queue(queueName, { connection: redis, prefix });
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const groupOpts = groupOptions(config);

@@ -8,7 +8,7 @@
  * writer left are removed then (finalizeRun).
  */
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { finalizeRun } from '../records/finalize-run.js';
 import { buildRunRecord, type RunRecord } from '../records/run-record.js';
 import { removeStale } from '../records/write-atomic.js';
@@ -28,7 +28,7 @@ export interface FinalizeOptions {
  * Writes the run's records when the run is complete and not finalized yet,
  * and this caller wins the lock. Returns the record written, or undefined.
  */
-export async function finalizeFleetRun(redis: Redis, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
+export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
   const k = runKeys(prefix, runId);
   return withLock(redis, k.finalize, options.lockMs, async () => {
     const state = await readRun(redis, prefix, runId);

@@ -18,7 +18,7 @@
  * not in the statistics, and their label says so.
  */
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { join } from 'node:path';
 import type { DatasetPlan } from '../dataset/plan-dataset.js';
 import { LevelCounts } from '../fit/level-counts.js';
@@ -68,7 +68,7 @@ export function slicesOf<T extends { files: readonly string[] }>(groups: readonl
  * are the groups' own, so adding twice adds nothing); returns how many.
  * `known`: the run may have jobs or counts already (skips the check for a new run).
  */
-export async function addGroupJobs(redis: Redis, queue: Queue, k: RunKeys, runId: string, root: string, groups: readonly PlannedGroup[], options: GroupOptions, jobs: GroupJobOptions, known = true): Promise<number> {
+export async function addGroupJobs(redis: RedisClient, queue: Queue, k: RunKeys, runId: string, root: string, groups: readonly PlannedGroup[], options: GroupOptions, jobs: GroupJobOptions, known = true): Promise<number> {
   let fresh = groups;
   if (known) {
     const [counted, queued] = await Promise.all([
@@ -93,7 +93,7 @@ export async function addGroupJobs(redis: Redis, queue: Queue, k: RunKeys, runId
  * queued. Enqueueing the run again adds only what is missing. Returns the
  * fit jobs added.
  */
-export async function openFitPhase(redis: Redis, queue: Queue, runId: string, root: string, groups: readonly PlannedGroup[], options: GroupOptions, jobs: GroupJobOptions, sliceImages = SLICE_IMAGES): Promise<{ slices: number; added: number }> {
+export async function openFitPhase(redis: RedisClient, queue: Queue, runId: string, root: string, groups: readonly PlannedGroup[], options: GroupOptions, jobs: GroupJobOptions, sliceImages = SLICE_IMAGES): Promise<{ slices: number; added: number }> {
   const k = runKeys(queue.opts.prefix!, runId);
   const slices = slicesOf(groups, sliceImages);
   const tx = redis.multi();
@@ -188,7 +188,7 @@ export interface SliceRecorded {
   slices: number;
 }
 
-export async function recordSlice(redis: Redis, k: RunKeys, o: SliceOutcome): Promise<SliceRecorded> {
+export async function recordSlice(redis: RedisClient, k: RunKeys, o: SliceOutcome): Promise<SliceRecorded> {
   const skipped = o.counted?.skipped ?? [];
   const reason = o.status === 'failed' ? JSON.stringify({ reason: o.reason ?? 'failed', images: o.images ?? 0 }) : '';
   const r = (await redis.eval(RECORD_SLICE, 5, k.fitDone, k.fitFailed, k.levels, k.meta, k.fitSkipped,
@@ -198,7 +198,7 @@ export async function recordSlice(redis: Redis, k: RunKeys, o: SliceOutcome): Pr
 }
 
 export interface FitPhaseContext {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The run's queue (the group jobs are added to it). */
   queue: Queue;
@@ -240,7 +240,7 @@ export async function endFitPhase(ctx: FitPhaseContext, runId: string): Promise<
 }
 
 /** The dataset's statistics from the summed counts, or why there are none. */
-async function statsOfPass(redis: Redis, k: RunKeys, images: number): Promise<NormStats | string> {
+async function statsOfPass(redis: RedisClient, k: RunKeys, images: number): Promise<NormStats | string> {
   const failures = Object.values(await redis.hgetall(k.fitFailed)).map((v) => JSON.parse(v) as { reason: string; images: number });
   const lost = failures.reduce((n, f) => n + (Number(f.images) || 0), 0);
   if (images === 0) {
@@ -272,7 +272,7 @@ async function failEveryGroup(ctx: FitPhaseContext, runId: string, reason: strin
 }
 
 /** The plan's slices still to add, in slice order, read a few at a time. */
-async function* planSlices(redis: Redis, k: RunKeys): AsyncGenerator<[string, PlannedGroup[]]> {
+async function* planSlices(redis: RedisClient, k: RunKeys): AsyncGenerator<[string, PlannedGroup[]]> {
   const slices = (await redis.hkeys(k.plan)).sort((a, b) => Number(a) - Number(b));
   for (const slice of slices) {
     const raw = await redis.hget(k.plan, slice);

@@ -3,7 +3,7 @@
  * seconds with an expiry a few beats long, so a worker that dies (even
  * SIGKILLed) drops out of `bnviz status` by itself.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 
 export interface WorkerBeat {
   host: string;
@@ -28,7 +28,7 @@ export interface Heartbeat {
 }
 
 /** @param everyMs beat period (default 5 s); the key expires after three periods */
-export function startHeartbeat(redis: Redis, key: string, state: () => Omit<WorkerBeat, 'lastSeen'>, everyMs = 5000): Heartbeat {
+export function startHeartbeat(redis: RedisClient, key: string, state: () => Omit<WorkerBeat, 'lastSeen'>, everyMs = 5000): Heartbeat {
   const ttl = Math.ceil((everyMs * 3) / 1000);
   const beat = async () => {
     await redis.set(key, JSON.stringify({ ...state(), lastSeen: new Date().toISOString() }), 'EX', ttl);

@@ -17,7 +17,7 @@
  *   the group is counted as failed only when its last attempt fails.
  */
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveInside } from '../dataset/resolve-inside.js';
@@ -36,7 +36,7 @@ import { isComplete, markStarted, recordOutcome, type Outcome } from './run-stor
 
 export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The worker's queue on `redis` (the first pass adds the group jobs to it). */
   queue: Queue;

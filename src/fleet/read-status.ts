@@ -5,7 +5,7 @@
  * go unread: the run shows as 'damaged' with its reason, a bad heartbeat is
  * left out. Errors of Redis itself (its connection) still throw.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { messageOf } from '../errors.js';
 import type { RunFailure } from '../records/run-record.js';
 import { runKeys, workerPattern } from './fleet-keys.js';
@@ -20,13 +20,13 @@ export interface RunStatus extends RunState {
   workers: WorkerBeat[];
 }
 
-export async function readRuns(redis: Redis, prefix: string, limit = 50): Promise<RunState[]> {
+export async function readRuns(redis: RedisClient, prefix: string, limit = 50): Promise<RunState[]> {
   const ids = await listRunIds(redis, prefix, limit);
   const states = await Promise.all(ids.map((id) => readRun(redis, prefix, id).catch((err: unknown) => damagedRun(id, err))));
   return states.filter((s): s is RunState => s !== undefined);
 }
 
-export async function readRunStatus(redis: Redis, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
+export async function readRunStatus(redis: RedisClient, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
   const state = await readRun(redis, prefix, runId).catch((err: unknown) => damagedRun(runId, err));
   if (!state) return undefined;
   const [read, workers, fit] = await Promise.all([
@@ -53,7 +53,7 @@ export async function readRunStatus(redis: Redis, prefix: string, runId: string,
 }
 
 /** The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large); malformed ones are left out. */
-export async function readWorkers(redis: Redis, prefix: string): Promise<WorkerBeat[]> {
+export async function readWorkers(redis: RedisClient, prefix: string): Promise<WorkerBeat[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {

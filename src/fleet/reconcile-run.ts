@@ -12,7 +12,7 @@
  * them from repeating each other's scan.
  */
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import { join } from 'node:path';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { reconcileFitPhase, type FitPhaseContext } from './fit-phase.js';

@@ -9,7 +9,7 @@
  * ends done).
  */
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
 import { runKeys } from './fleet-keys.js';
@@ -24,7 +24,7 @@ export interface RetryResult {
   notFailed: string[];
 }
 
-export async function retryRun(redis: Redis, config: Readonly<BnvizConfig>, runId: string, groupIds: string[] = []): Promise<RetryResult> {
+export async function retryRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, groupIds: string[] = []): Promise<RetryResult> {
   const prefix = config.redis.prefix;
   const k = runKeys(prefix, runId);
   const state = await readRun(redis, prefix, runId);

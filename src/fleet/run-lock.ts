@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** Runs `work` holding the lock `key`; undefined, without running it, when another holds it. */
-export async function withLock<T>(redis: Redis, key: string, lockMs: number, work: () => Promise<T>): Promise<T | undefined> {
+export async function withLock<T>(redis: RedisClient, key: string, lockMs: number, work: () => Promise<T>): Promise<T | undefined> {
   const token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
   if ((await redis.set(key, token, 'PX', lockMs, 'NX')) !== 'OK') return undefined;
   const renew = setInterval(() => {

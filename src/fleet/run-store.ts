@@ -5,7 +5,7 @@
  * Lua script that adds the group to one of the done/skipped/failed sets only
  * when it is in none, so a retried job or one that runs twice adds nothing.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.js';
 import type { GroupError, GroupOptions, GroupTimings } from '../group/group-task.js';
 import type { RunFailure } from '../records/run-record.js';
 import { allRunKeys, runKeys, runsKey, type RunKeys } from './fleet-keys.js';
@@ -43,7 +43,7 @@ export interface RunState extends RunCounts {
 }
 
 /** Writes a run's meta the first time it is enqueued (later enqueues keep the first). True when the run is new. */
-export async function openRun(redis: Redis, prefix: string, runId: string, meta: RunMeta): Promise<boolean> {
+export async function openRun(redis: RedisClient, prefix: string, runId: string, meta: RunMeta): Promise<boolean> {
   const k = runKeys(prefix, runId);
   const fields: Record<string, string> = {
     root: meta.root,
@@ -63,7 +63,7 @@ export async function openRun(redis: Redis, prefix: string, runId: string, meta:
 }
 
 /** For each group id: is it counted already (done, skipped or failed)? */
-export async function countedAlready(redis: Redis, k: RunKeys, groupIds: string[]): Promise<boolean[]> {
+export async function countedAlready(redis: RedisClient, k: RunKeys, groupIds: string[]): Promise<boolean[]> {
   if (groupIds.length === 0) return [];
   const replies = await redis.pipeline().smismember(k.done, ...groupIds).smismember(k.skipped, ...groupIds).smismember(k.failed, ...groupIds).exec();
   const sets = (replies ?? []).map(([err, v]) => {
@@ -74,7 +74,7 @@ export async function countedAlready(redis: Redis, k: RunKeys, groupIds: string[
 }
 
 /** Marks the run started, the first time a worker takes one of its groups. */
-export async function markStarted(redis: Redis, k: RunKeys, at = new Date().toISOString()): Promise<void> {
+export async function markStarted(redis: RedisClient, k: RunKeys, at = new Date().toISOString()): Promise<void> {
   await redis.hsetnx(k.meta, 'startedAt', at);
 }
 
@@ -153,7 +153,7 @@ export interface Recorded extends RunCounts {
 }
 
 /** Counts a group's outcome once, and returns the run's counts after it. */
-export async function recordOutcome(redis: Redis, k: RunKeys, o: Outcome): Promise<Recorded> {
+export async function recordOutcome(redis: RedisClient, k: RunKeys, o: Outcome): Promise<Recorded> {
   const failure: RunFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
   const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now(), ...(o.status === 'done' && o.timings ? { timings: o.timings } : {}), ...(o.status === 'done' && o.unseen ? { unseen: o.unseen.map(roundShare) } : {}) };
   const r = (await redis.eval(RECORD, 8, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta, k.finished,
@@ -176,7 +176,7 @@ export function isComplete(c: RunCounts): boolean {
  * key of the wrong type): the run comes back with status 'damaged', the
  * reason in `damaged`, no `meta`, and what could be read in `partialMeta`.
  */
-export async function readRun(redis: Redis, prefix: string, runId: string): Promise<RunState | undefined> {
+export async function readRun(redis: RedisClient, prefix: string, runId: string): Promise<RunState | undefined> {
   const k = runKeys(prefix, runId);
   const replies = (await redis.pipeline().hgetall(k.meta).zcard(k.groups).scard(k.done).scard(k.skipped).scard(k.failed).exec()) ?? [];
   const problems: string[] = [];
@@ -262,12 +262,12 @@ function dateField(f: Record<string, string>, key: string, problems: string[]): 
 }
 
 /** Run ids, newest first. */
-export async function listRunIds(redis: Redis, prefix: string, limit = 50): Promise<string[]> {
+export async function listRunIds(redis: RedisClient, prefix: string, limit = 50): Promise<string[]> {
   return redis.zrange(runsKey(prefix), 0, String(limit - 1), 'REV');
 }
 
 /** The run's failures in dataset order (by each group's index in the run's group list); at most `limit`. */
-export async function readFailures(redis: Redis, k: RunKeys, limit = Infinity): Promise<RunFailure[]> {
+export async function readFailures(redis: RedisClient, k: RunKeys, limit = Infinity): Promise<RunFailure[]> {
   const all = Object.values(await redis.hgetall(k.failures)).map((v) => JSON.parse(v) as RunFailure);
   if (all.length === 0) return [];
   const scores = await redis.zmscore(k.groups, ...all.map((f) => f.groupId));
@@ -276,7 +276,7 @@ export async function readFailures(redis: Redis, k: RunKeys, limit = Infinity): 
 }
 
 /** Every group id of the run, in dataset order. */
-export async function groupIdsInOrder(redis: Redis, k: RunKeys): Promise<string[]> {
+export async function groupIdsInOrder(redis: RedisClient, k: RunKeys): Promise<string[]> {
   return redis.zrange(k.groups, 0, '-1');
 }
 
@@ -284,7 +284,7 @@ export async function groupIdsInOrder(redis: Redis, k: RunKeys): Promise<string[
  * The finished log from entry `from` on, at most `max` entries; `next` is
  * where to read from next time. Entries that cannot be read are skipped.
  */
-export async function readFinishedSince(redis: Redis, k: RunKeys, from: number, max = 10_000): Promise<{ entries: FinishedEntry[]; next: number }> {
+export async function readFinishedSince(redis: RedisClient, k: RunKeys, from: number, max = 10_000): Promise<{ entries: FinishedEntry[]; next: number }> {
   const raw = await redis.lrange(k.finished, from, from + max - 1);
   const entries: FinishedEntry[] = [];
   for (const line of raw) {
@@ -300,7 +300,7 @@ export async function readFinishedSince(redis: Redis, k: RunKeys, from: number, 
   return { entries, next: from + raw.length };
 }
 
-export async function readTimings(redis: Redis, k: RunKeys): Promise<GroupTimings[]> {
+export async function readTimings(redis: RedisClient, k: RunKeys): Promise<GroupTimings[]> {
   return (await redis.lrange(k.timings, 0, -1)).map((t) => JSON.parse(t) as GroupTimings);
 }
 
@@ -321,13 +321,13 @@ return taken
 `;
 
 /** Uncounts these failed groups (ids not counted failed are left alone) and reopens the run; returns the ids uncounted. */
-export async function uncountFailed(redis: Redis, k: RunKeys, groupIds: string[]): Promise<string[]> {
+export async function uncountFailed(redis: RedisClient, k: RunKeys, groupIds: string[]): Promise<string[]> {
   if (groupIds.length === 0) return [];
   return (await redis.eval(UNCOUNT, 3, k.failed, k.failures, k.meta, ...groupIds)) as string[];
 }
 
 /** The ids of the groups counted failed (any order). */
-export async function failedGroupIds(redis: Redis, k: RunKeys): Promise<string[]> {
+export async function failedGroupIds(redis: RedisClient, k: RunKeys): Promise<string[]> {
   return redis.smembers(k.failed);
 }
 
@@ -369,7 +369,7 @@ export interface Uncounted {
  * slice of `chunk` groups a call so Redis is never blocked for long.
  * `queueKey` is BullMQ's key prefix of the queue (`<prefix>:<queue>:`).
  */
-export async function* uncountedGroups(redis: Redis, k: RunKeys, runId: string, queueKey: string, chunk = 500): AsyncGenerator<Uncounted> {
+export async function* uncountedGroups(redis: RedisClient, k: RunKeys, runId: string, queueKey: string, chunk = 500): AsyncGenerator<Uncounted> {
   const total = await redis.zcard(k.groups);
   for (let start = 0; start < total; start += chunk) {
     const flat = (await redis.eval(UNCOUNTED, 4, k.groups, k.done, k.skipped, k.failed, start, start + chunk - 1, queueKey, runId)) as string[];
@@ -378,7 +378,7 @@ export async function* uncountedGroups(redis: Redis, k: RunKeys, runId: string, 
 }
 
 /** Runs whose records say they are not finished (at most `limit`, newest first). */
-export async function unfinishedRunIds(redis: Redis, prefix: string, limit = 1000): Promise<string[]> {
+export async function unfinishedRunIds(redis: RedisClient, prefix: string, limit = 1000): Promise<string[]> {
   const ids = await listRunIds(redis, prefix, limit);
   if (ids.length === 0) return [];
   const replies = await redis.pipeline(ids.map((id) => ['hmget', runKeys(prefix, id).meta, 'root', 'finishedAt'])).exec();
@@ -394,19 +394,19 @@ export async function unfinishedRunIds(redis: Redis, prefix: string, limit = 100
 }
 
 /** Removes every record of a run (the run list entry included). */
-export async function deleteRunRecords(redis: Redis, prefix: string, runId: string): Promise<void> {
+export async function deleteRunRecords(redis: RedisClient, prefix: string, runId: string): Promise<void> {
   await redis.multi().del(...allRunKeys(runKeys(prefix, runId))).zrem(runsKey(prefix), runId).exec();
 }
 
 /** Makes a finished run's records expire after `seconds` (the run list entry is pruned when read). */
-export async function expireRunRecords(redis: Redis, k: RunKeys, seconds: number): Promise<void> {
+export async function expireRunRecords(redis: RedisClient, k: RunKeys, seconds: number): Promise<void> {
   const tx = redis.multi();
   for (const key of lastingKeys(k)) tx.expire(key, seconds);
   await tx.exec();
 }
 
 /** Makes a reopened run's records last again (a retry must not let them expire under it). */
-export async function persistRunRecords(redis: Redis, k: RunKeys): Promise<void> {
+export async function persistRunRecords(redis: RedisClient, k: RunKeys): Promise<void> {
   const tx = redis.multi();
   for (const key of lastingKeys(k)) tx.persist(key);
   await tx.exec();
@@ -433,7 +433,7 @@ export interface FitPhaseState {
   failures: Array<{ slice: number; reason: string; images: number }>;
 }
 
-export async function readFitPhase(redis: Redis, k: RunKeys): Promise<FitPhaseState | undefined> {
+export async function readFitPhase(redis: RedisClient, k: RunKeys): Promise<FitPhaseState | undefined> {
   const [[, fields], [, done], [, unreadable], [, failedRaw]] = (await redis.pipeline()
     .hmget(k.meta, 'fitSlices', 'fitImages', 'fitCounted', 'fitEndedAt').scard(k.fitDone).hlen(k.fitSkipped).hgetall(k.fitFailed).exec()) as Array<[Error | null, unknown]>;
   const [slices, images, counted, endedAt] = fields as Array<string | null>;

@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { ConfigError, UsageError, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
-import { connectRedis, networkReason, redact } from './connect-redis.js';
+import { redisMode, type RedisMode } from '../config/redis-rules.js';
+import { connectRedis, explainRedisError, networkReason, serverOf, whereOf, type RedisClient } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type WorkerBeat } from './heartbeat.js';
 import { resolveRoots } from './map-root.js';
@@ -27,8 +28,18 @@ export interface WorkerEvents {
   job?(info: { jobId: string; groupId?: string; slice?: number; images?: number; status: 'done' | 'skipped' | 'failed'; error?: string; retry?: boolean; ms?: number }): void;
   /** This worker cannot serve some jobs and hands them back (once per distinct reason). */
   handBack?(info: { reason: string; jobId: string }): void;
-  /** Redis went away (once, however long it stays away) or came back. */
-  redis?(info: { state: 'away' | 'back'; address: string; reason?: string }): void;
+  /**
+   * Redis went away (once, however long it stays away) or came back; or (Sentinel) the primary is now
+   * another server (`server`, host:port); or Redis answered an error that repeats (READONLY after a
+   * failover, LOADING), said once with `action`, what the worker does about it.
+   */
+  redis?(info: { state: 'away' | 'back' | 'switched' | 'answer'; address: string; reason?: string; server?: string; action?: string }): void;
+  /**
+   * Redis answered in a way that no retry mends (a replica or a cluster node addressed as the one server,
+   * a permission the user lacks): the worker takes no more jobs; close it and exit 2 (the CLI does).
+   * Said once, with what to change.
+   */
+  fatal?(err: ConfigError): void;
   /** An internal error the worker lives through. */
   error?(err: Error): void;
 }
@@ -57,11 +68,17 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   await checkOutputFolder(outRoot);
   const prefix = config.redis.prefix;
   const host = hostname();
-  const address = hostOf(config.redis.url);
-  const redis = connectRedis(config.redis.url);
-  const queueConnection = connectRedis(config.redis.url);
+  const address = whereOf(config.redis);
+  const mode = redisMode(config.redis);
+  const redis = connectRedis(config.redis, 'bnviz-worker');
+  const queueConnection = connectRedis(config.redis, 'bnviz-worker-queue');
   // Redis away: said once when it goes, once when it is back (ioredis retries every few hundred ms meanwhile).
   let away = false;
+  // The server Sentinel's primary was at when last ready: a connection ready elsewhere means a failover.
+  let server: string | undefined;
+  // Error answers that would repeat on every try: each said once, with what the worker does.
+  const said = new Set<string>();
+  let stopping = false;
   watchConnection([redis, queueConnection]);
   const pool = createGroupPool(config.threads);
   const state: Omit<WorkerBeat, 'lastSeen'> = {
@@ -106,7 +123,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   worker.on('error', (err) => {
     // BullMQ's own blocking connection may be the first to find Redis gone: that is "away", said once
     if (isConnectionError(err)) goneAway(err);
-    else if (!away) events.error?.(err);
+    else if (!answered(err) && !away) events.error?.(err);
   });
   // Each finished job is in the heartbeat at once, so a worker's counts keep up with the run's
   // (a beat is one SET; the timer alone would show them up to a period late).
@@ -119,6 +136,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     else events.job?.({ jobId: job.id ?? '', groupId: ret.groupId, status: ret.status, ms: ret.totalMs });
   });
   worker.on('failed', (job, err) => {
+    answered(err);
     if (!job || err.name === 'DelayedError') return;
     const retry = err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1);
     if (!retry) {
@@ -137,19 +155,30 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
       const job = await Job.fromId(queue, jobId);
       const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
       if (typeof runId === 'string') await reconcileRun(reconcileCtx, runId, true);
-    })().catch((err: unknown) => events.error?.(err as Error));
+    })().catch((err: unknown) => answered(err) || events.error?.(err as Error));
   });
   let reconciling = false;
   const reconcileTimer = setInterval(() => {
     if (reconciling || away) return;
     reconciling = true;
-    reconcileRuns(reconcileCtx).catch((err: unknown) => events.error?.(err as Error)).finally(() => { reconciling = false; });
+    reconcileRuns(reconcileCtx).catch((err: unknown) => answered(err) || events.error?.(err as Error)).finally(() => { reconciling = false; });
   }, config.queue.lockMs + Math.floor(Math.random() * 1000));
   reconcileTimer.unref();
 
   heartbeat = startHeartbeat(redis, workerKey(prefix, host, process.pid), () => state);
-  await worker.waitUntilReady();
-  await heartbeat.beat();
+  // The first write: a replica, a cluster node addressed as one server or a user without permission stops the start with one line.
+  try {
+    await worker.waitUntilReady();
+    await heartbeat.beat();
+  } catch (err) {
+    clearInterval(reconcileTimer);
+    await settledWithin(heartbeat.stop(), 500);
+    await settledWithin(worker.close(true), 1000);
+    await pool.close({ force: true }).catch(() => {});
+    redis.disconnect();
+    queueConnection.disconnect();
+    throw explainRedisError(err, config.redis);
+  }
 
   function goneAway(err: Error): void {
     if (away) return;
@@ -157,15 +186,34 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     events.redis?.({ state: 'away', address, reason: reasonOf(err) });
   }
 
-  function watchConnection(connections: Array<ReturnType<typeof connectRedis>>): void {
+  function watchConnection(connections: RedisClient[]): void {
     for (const c of connections) {
       c.on('error', (err: Error) => goneAway(err));
       c.on('ready', () => {
+        const now = mode === 'sentinel' ? serverOf(c) : undefined;
+        if (now && server && now !== server) events.redis?.({ state: 'switched', address, server: now });
+        server = now ?? server;
         if (!away || connections.some((o) => o.status !== 'ready')) return;
         away = false;
-        events.redis?.({ state: 'back', address });
+        events.redis?.({ state: 'back', address, ...(now ? { server: now } : {}) });
       });
     }
+  }
+
+  /** True when `err` is such an answer (then it has been dealt with). */
+  function answered(err: unknown): boolean {
+    const verdict = judgeReply(err, mode);
+    if (!verdict) return false;
+    if (verdict.fatal) {
+      if (!stopping) {
+        stopping = true;
+        events.fatal?.(explainRedisError(err, config.redis) as ConfigError);
+      }
+    } else if (!said.has(verdict.code)) {
+      said.add(verdict.code);
+      events.redis?.({ state: 'answer', address, reason: verdict.code, action: verdict.action });
+    }
+    return true;
   }
 
   let closing: Promise<{ stuck: boolean }> | undefined;
@@ -225,6 +273,36 @@ function isConnectionError(err: Error): boolean {
   return networkReason(err) !== undefined || /^Connection is closed/.test(err.message);
 }
 
+/**
+ * An error answer that retrying as it is cannot mend, and whether it is
+ * fatal (a setting is wrong: stop) or passing (what the worker does about
+ * it meanwhile). Undefined for any other error.
+ */
+function judgeReply(err: unknown, mode: RedisMode): { code: string; fatal: boolean; action?: string } | undefined {
+  const message = (err as { message?: unknown } | undefined)?.message;
+  if (typeof message !== 'string') return undefined;
+  const code = /^([A-Z]+)\b/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'READONLY':
+      return mode === 'single' ? { code, fatal: true } : { code, fatal: false, action: 'the primary was demoted: reconnecting to the new one' };
+    case 'MOVED':
+    case 'ASK':
+      return mode === 'cluster' ? undefined : { code, fatal: true };
+    case 'CROSSSLOT':
+    case 'NOPERM':
+    case 'WRONGPASS':
+    case 'NOAUTH':
+      return { code, fatal: true };
+    case 'LOADING':
+      return { code, fatal: false, action: 'Redis is loading its data from disk: waiting for it' };
+    case 'CLUSTERDOWN':
+    case 'TRYAGAIN':
+      return { code, fatal: false, action: 'a slot of the cluster has no primary yet: waiting for its failover' };
+    default:
+      return undefined;
+  }
+}
+
 /** A connection error as a few words: "connection refused", "host not found". */
 function reasonOf(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
@@ -233,13 +311,4 @@ function reasonOf(err: Error): string {
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection lost';
   if (code === 'ETIMEDOUT') return 'timed out';
   return messageOf(err).split('\n')[0];
-}
-
-/** host:port of a Redis URL (never its password). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host || redact(url);
-  } catch {
-    return redact(url);
-  }
 }
