@@ -5,7 +5,8 @@
  */
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
-import { isBnvizError, messageOf } from './errors.js';
+import { isBnvizError, messageOf, type SettingFault } from './errors.js';
+import { settingName } from './cli/common-options.js';
 import { systemErrorLine } from './util/system-error.js';
 
 // A closed pipe (bnviz inspect | head) ends the output, not the process with a stack.
@@ -20,7 +21,9 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (isBnvizError(err, 'ConfigError') || isBnvizError(err, 'UsageError') || isBnvizError(err, 'InputError')) {
-    process.stderr.write(`bnviz: ${messageOf(err)}\n`);
+    // a setting at fault is named as the user gave it (--redis, BNVIZ_REDIS_URL), not by its key
+    const setting = (err as { setting?: SettingFault }).setting;
+    process.stderr.write(`bnviz: ${setting ? setting.text(settingName(setting.key)) : messageOf(err)}\n`);
     process.exitCode = 2;
   } else if (systemErrorLine(err)) {
     // the machine's state (a full disk, a read-only folder), not a fault of bnviz: one line

@@ -18,13 +18,41 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * The setting an error is about: its config key, and the message with the
+ * setting named as the reader knows it. The library's message names the key
+ * (`redis.url`); the command line names the flag, the environment variable or
+ * the config file's line the value came from (`--redis`, `BNVIZ_REDIS_URL`).
+ */
+export interface SettingFault {
+  /** The setting's config key, dotted (`redis.url`). */
+  key: string;
+  /** The message, with the setting called `name`. */
+  text(name: string): string;
+}
+
+/** A SettingFault in the one message shape: "Expected WHAT for NAME but received VALUE". */
+export function expectedSetting(key: string, what: string, received: unknown, note?: string): SettingFault {
+  return { key, text: (name) => `${expectedMessage(what, name, received)}${note ? ` ${note}` : ''}` };
+}
+
+/** The base of the errors that stop a command with one line: a message, or a setting's fault. */
+abstract class CommandError extends Error {
+  /** The setting at fault, when there is one (see SettingFault). */
+  readonly setting?: SettingFault;
+  constructor(message: string | SettingFault, options?: ErrorOptions) {
+    super(typeof message === 'string' ? message : message.text(message.key), options);
+    if (typeof message !== 'string') this.setting = message;
+  }
+}
+
 /** A bad setting: stops the command at start (exit code 2). */
-export class ConfigError extends Error {
+export class ConfigError extends CommandError {
   override name = 'ConfigError' as const;
 }
 
 /** Bad use of the command line or of the library (exit code 2). */
-export class UsageError extends Error {
+export class UsageError extends CommandError {
   override name = 'UsageError' as const;
 }
 

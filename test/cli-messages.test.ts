@@ -9,10 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { EXAMPLE_FILES, EXAMPLES, tempDir, CLI } from './helpers/paths.js';
+import { EXAMPLE_FILES, EXAMPLES, tempDir, ownTempDir, CLI } from './helpers/paths.js';
 import { runCli } from './helpers/run-cli.js';
 import { watchChild } from './helpers/child-output.js';
 import { configFrom } from '../src/cli/common-options.js';
+import { writePng } from './helpers/make-images.js';
+import { redisScope } from './helpers/redis.js';
+import { spawnWorker } from './helpers/worker-process.js';
 
 /** stderr as lines, without the empty last one. */
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
@@ -73,7 +76,11 @@ test('bnviz dashboard on a port in use: one line that suggests --port, exit 2', 
   // Redis is never reached: an unused address fails only when asked, after listen
   const r = await runCli(['dashboard', '--port', String(port), '--redis', 'redis://127.0.0.1:1', '--out', tempDir()]);
   t.is(r.code, 2);
-  t.deepEqual(lines(r.stderr), [`bnviz: port ${port} on 127.0.0.1 is in use by another program; choose another with --port (or BNVIZ_DASHBOARD_PORT)`]);
+  t.deepEqual(lines(r.stderr), [`bnviz: port ${port} on 127.0.0.1 is in use by another program; choose another with --port`]);
+  // set by the environment, the message names the variable
+  const env = await runCli(['dashboard', '--redis', 'redis://127.0.0.1:1', '--out', tempDir()], { env: { BNVIZ_DASHBOARD_PORT: String(port) } });
+  t.is(env.code, 2);
+  t.deepEqual(lines(env.stderr), [`bnviz: port ${port} on 127.0.0.1 is in use by another program; choose another with BNVIZ_DASHBOARD_PORT`]);
 });
 
 test('a bad flag value names the flag and echoes the text given, exit 2', async (t) => {
@@ -114,13 +121,129 @@ test('an unknown BNVIZ_ variable is warned about, with the setting it is nearest
   t.deepEqual(lines(r.stderr), ['bnviz: warning: BNVIZ_SIZ="64" is not a bnviz setting, so it is ignored (did you mean BNVIZ_SIZE?)']);
 });
 
-test('a mistyped flag gets the hint and one line pointing at --help, not the whole help, exit 2', async (t) => {
-  const r = await runCli(['run', EXAMPLES, '--sise', '64']);
+test('commander\'s own errors are one bnviz: line with the hint and where the help is, exit 2', async (t) => {
+  const cases: Array<[string[], string]> = [
+    [['run', EXAMPLES, '--sise', '64'], "bnviz: unknown option '--sise' (did you mean --size?); bnviz run --help lists its options"],
+    [['rnu', EXAMPLES], "bnviz: unknown command 'rnu' (did you mean run?); bnviz --help lists the commands"],
+    [['run'], "bnviz: missing required argument 'dir'; bnviz run --help lists its options"],
+    [['render', ...EXAMPLE_FILES, '--size'], "bnviz: option '--size <px>' argument missing; bnviz render --help lists its options"],
+    [['run', EXAMPLES, '--quiet', '--verbose'], "bnviz: option '-q, --quiet' cannot be used with option '-v, --verbose'; bnviz run --help lists its options"],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await runCli(args);
+    t.is(r.code, 2, args.join(' '));
+    t.deepEqual(lines(r.stderr), [expected]);
+  }
+});
+
+test('a setting checked after start is named as it was given: the flag, the environment variable or the config file line', async (t) => {
+  const redis = await runCli(['status', '--redis', 'nope']);
+  t.is(redis.code, 2);
+  t.deepEqual(lines(redis.stderr), ['bnviz: Expected a URL as redis://[:password@]host[:port][/db] for --redis but received "nope"']);
+  const redisEnv = await runCli(['status'], { env: { BNVIZ_REDIS_URL: 'http://example.org' } });
+  t.is(redisEnv.code, 2);
+  t.deepEqual(lines(redisEnv.stderr), ['bnviz: Expected a redis:// or rediss:// URL for BNVIZ_REDIS_URL but received "http://example.org"']);
+  const file = join(ownTempDir(t), 'bnviz.json');
+  writeFileSync(file, '{\n  "redis": {\n    "url": "nope"\n  }\n}\n');
+  const redisFile = await runCli(['status', '--config', file]);
+  t.is(redisFile.code, 2);
+  t.deepEqual(lines(redisFile.stderr), [`bnviz: Expected a URL as redis://[:password@]host[:port][/db] for redis.url in ${file} line 3 but received "nope"`]);
+  const missing = join(ownTempDir(t), 'missing');
+  const roots = await runCli(['worker', '--roots', missing, '--redis', 'redis://127.0.0.1:1']);
+  t.is(roots.code, 2);
+  t.deepEqual(lines(roots.stderr), [`bnviz: Expected an existing folder for --roots but received ${JSON.stringify(missing)}`]);
+  const rootsEnv = await runCli(['worker', '--redis', 'redis://127.0.0.1:1'], { env: { BNVIZ_ROOTS: missing } });
+  t.deepEqual(lines(rootsEnv.stderr), [`bnviz: Expected an existing folder for BNVIZ_ROOTS but received ${JSON.stringify(missing)}`]);
+  const out = await runCli(['run', EXAMPLES], { env: { BNVIZ_OUT: '/proc/nope/out' } });
+  t.is(out.code, 2);
+  t.deepEqual(lines(out.stderr), ['bnviz: output folder /proc/nope/out: cannot create folders in /proc (the file system does not allow it); choose another with BNVIZ_OUT']);
+});
+
+test('--port 99999: the range in words, for the flag', async (t) => {
+  const r = await runCli(['dashboard', '--port', '99999']);
   t.is(r.code, 2);
-  t.deepEqual(lines(r.stderr), ["error: unknown option '--sise'", '(Did you mean --size?)', '(bnviz run --help lists its options)']);
-  const command = await runCli(['rnu', EXAMPLES]);
-  t.is(command.code, 2);
-  t.deepEqual(lines(command.stderr), ["error: unknown command 'rnu'", '(Did you mean run?)', '(bnviz --help lists the commands)']);
+  t.deepEqual(lines(r.stderr), ['bnviz: Expected an integer between 0 and 65535 for --port but received "99999"']);
+});
+
+test('--backend node without tfjs-node stops at start with one line, exit 2 (no silent fallback); --backend cpu prints no tfjs banner', async (t) => {
+  const node = await runCli(['inspect', ...EXAMPLE_FILES, '--size', '16', '--backend', 'node']);
+  t.is(node.code, 2);
+  t.deepEqual(lines(node.stderr), ['bnviz: --backend: node needs @tensorflow/tfjs-node, which is not installed (npm install @tensorflow/tfjs-node); auto uses it when it is there and works, else wasm']);
+  const run = await runCli(['run', EXAMPLES, '--out', ownTempDir(t)], { env: { BNVIZ_BACKEND: 'node' } });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /^bnviz: BNVIZ_BACKEND: node needs @tensorflow\/tfjs-node/);
+  const cpu = await runCli(['inspect', ...EXAMPLE_FILES, '--size', '16', '--backend', 'cpu']);
+  t.is(cpu.code, 0, cpu.stderr);
+  t.is(cpu.stderr, '');
+  t.regex(cpu.stdout, /backend cpu/);
+});
+
+test('bnviz fit --save into a folder that takes no files names the file given, not its temporary', async (t) => {
+  const r = await runCli(['fit', EXAMPLES, '--size', '16', '--save', '/proc/stats.json']);
+  t.is(r.code, 2);
+  t.deepEqual(lines(r.stderr), ['bnviz: cannot write /proc/stats.json (--save): its folder does not exist or takes no files']);
+});
+
+test('bnviz run: one group on one thread is "1 group" and "1 thread"; --quiet prints nothing when all is well', async (t) => {
+  const out = ownTempDir(t);
+  const r = await runCli(['run', EXAMPLES, '--out', out, '--size', '16', '--figures', 'overview', '--threads', '1']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /: 1 group \(3 images\) on 1 thread -> /);
+  t.regex(r.stdout, /0 failed of 1 group in /);
+  const quiet = await runCli(['run', EXAMPLES, '--out', out, '--size', '16', '--figures', 'overview', '--quiet', '--force']);
+  t.is(quiet.code, 0, quiet.stderr);
+  t.is(quiet.stdout + quiet.stderr, '');
+});
+
+test('bnviz run --quiet prints only a failed group; --verbose adds its reason\'s whole text', async (t) => {
+  const dir = ownTempDir(t);
+  writeFileSync(join(dir, 'empty.png'), '');
+  const out = join(dir, 'out');
+  const quiet = await runCli(['run', dir, '--out', out, '--size', '16', '--figures', 'overview', '-q']);
+  t.is(quiet.code, 1);
+  t.is(quiet.stderr, '');
+  t.is(lines(quiet.stdout).length, 1);
+  t.regex(quiet.stdout, /^\[1\/1\] 0001-\w+ failed: .*empty\.png/);
+  const sharp = (await import('sharp')).default;
+  const jpeg = await sharp(EXAMPLE_FILES[0]).jpeg().toBuffer();
+  writeFileSync(join(dir, 'empty.png'), jpeg.subarray(0, Math.floor(jpeg.length / 100)));
+  const verbose = await runCli(['run', dir, '--out', out, '--size', '16', '--figures', 'overview', '--verbose']);
+  t.is(verbose.code, 1);
+  const failed = lines(verbose.stdout);
+  const at = failed.findIndex((l) => l.includes(' failed: '));
+  t.true(failed.slice(at + 1).filter((l) => l.startsWith('    VipsJpeg: ')).length >= 2, verbose.stdout);
+});
+
+test('the fleet commands: a run or group id that does not exist is exit 2; counts of one are singular; "follow it" only while jobs wait', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const clean = await runCli(['clean', 'nosuch'], { env: s.env });
+  t.is(clean.code, 2);
+  t.deepEqual(lines(clean.stderr), [`bnviz: no run nosuch under prefix ${s.prefix} (bnviz status lists the runs)`]);
+  const data = ownTempDir(t);
+  for (let i = 0; i < 3; i++) await writePng(join(data, `img${i}.png`), 16, 16, i);
+  const enqueue = await runCli(['enqueue', data, '--run', 'one', '--size', '16', '--figures', 'overview'], { env: s.env });
+  t.is(enqueue.code, 0, enqueue.stderr);
+  t.regex(lines(enqueue.stdout)[0]!, /^bnviz: run one: 1 job added \(queue /);
+  t.is(lines(enqueue.stdout)[1], 'bnviz: follow it with: bnviz status one --watch');
+  const typo = await runCli(['retry', 'one', '--group', 'typo'], { env: s.env });
+  t.is(typo.code, 2);
+  t.deepEqual(lines(typo.stderr), ['bnviz: run one has no group typo (bnviz status one lists its failed groups)']);
+  const worker = spawnWorker(['--threads', '1', '--roots', data, '--out', ownTempDir(t)], s.env);
+  t.teardown(() => { if (worker.child.exitCode === null) worker.child.kill('SIGKILL'); });
+  await worker.ready;
+  const { groupId: done } = await worker.waitFor('its one group done', (e) => e.event === 'job' && e.status === 'done');
+  worker.child.kill('SIGTERM');
+  t.is(await worker.exited, 0);
+  const again = await runCli(['enqueue', data, '--run', 'one', '--size', '16', '--figures', 'overview'], { env: s.env });
+  t.is(again.code, 0, again.stderr);
+  t.deepEqual(lines(again.stdout), ['bnviz: run one: 1 done, 0 failed; nothing added'], 'nothing to follow');
+  const retry = await runCli(['retry', 'one', '--group', String(done)], { env: s.env });
+  t.is(retry.code, 0, retry.stderr);
+  t.deepEqual(lines(retry.stdout), [`bnviz: run one: 0 failed groups back in the queue; not failed, left alone: ${String(done)}`]);
+  const quiet = await runCli(['clean', 'one', '--quiet'], { env: s.env });
+  t.is(quiet.code, 0, quiet.stderr);
+  t.is(quiet.stdout, '');
 });
 
 test('bnviz run: a JPEG cut in its header fails its group with a one-line reason; --json keeps the full text', async (t) => {
@@ -155,16 +278,16 @@ test('--help shows each flag\'s default and environment variable', async (t) => 
     '-c, --config <file> config file (JSON) (env: BNVIZ_CONFIG)',
   ]) t.true(help.includes(expected), expected);
   // every flag that is a setting says both
-  const settings = run.stdout.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l) && !/--(json|help|config)\b/.test(l));
+  const settings = run.stdout.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l) && !/--(json|help|config|quiet|verbose)\b/.test(l));
   t.true(settings.length > 20);
-  for (const line of help.split(/ (?=(?:-\w, )?--[a-z-]+ )/).filter((p) => /^(-\w, )?--/.test(p) && !/^(-\w, )?--(json|help|config)\b/.test(p))) {
+  for (const line of help.split(/ (?=(?:-\w, )?--[a-z-]+ )/).filter((p) => /^(-\w, )?--/.test(p) && !/^(-\w, )?--(json|help|config|quiet|verbose)\b/.test(p))) {
     t.regex(line, /\(default: [^;]+; env: BNVIZ_[A-Z_]+\)/, line);
   }
 });
 
 test('bnviz enqueue --help calls the scan exclusion --exclude; the old --out still works as its name', async (t) => {
   const help = await runCli(['enqueue', '--help']);
-  t.regex(help.stdout.replace(/\s+/g, ' '), /--exclude <dir> a folder the scan leaves out \(the workers' output folder, when it is inside the dataset\) \(default: out; env: BNVIZ_OUT\)/);
+  t.regex(help.stdout.replace(/\s+/g, ' '), /--exclude <dir> a folder the scan leaves out \(the workers' output folder, when it is inside the dataset\) \(default: out; env: BNVIZ_OUT, the workers' output folder\)/);
   t.notRegex(help.stdout, /--out\b/);
   // both names set the one setting the scan leaves out
   t.is((await configFrom({ exclude: '/data/set/out' })).out, '/data/set/out');

@@ -28,3 +28,28 @@ test('oneLineReason: libvips repetitions go, the first sentence and what follows
   t.is(oneLineReason('first line:\nsecond line'), 'first line');
   t.is(oneLineReason('one line (as it was)'), 'one line (as it was)');
 });
+
+test('terminalProgress: a failed group\'s line is wrapped to the terminal\'s width, its reason kept whole (the bar turns the terminal\'s own wrapping off)', async (t) => {
+  const { PassThrough } = await import('node:stream');
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 40 });
+  let written = '';
+  stream.on('data', (chunk: Buffer) => { written += chunk.toString(); });
+  const { terminalProgress } = await import('../src/cli/run-progress.js');
+  const bar = await terminalProgress(stream as unknown as NodeJS.WriteStream);
+  bar.start(2);
+  const reason = 'a.jpg: corrupt or truncated image data (Input file has corrupt header: VipsJpeg: premature end of JPEG image)';
+  bar.group({ groupId: '0001-ab', files: ['a.jpg', 'b.jpg'], status: 'failed', error: { name: 'InputError', message: reason } } as never, 1);
+  bar.stop();
+  // the text as the terminal shows it: escape sequences out, each line as written
+  const shown = written.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r|\n/).filter((l) => l.trim() && !l.includes('groups'));
+  t.true(shown.length >= 3, shown.join('\n'));
+  for (const l of shown) t.true(l.length <= 40, `${l.length}: ${l}`);
+  t.is(shown.map((l) => l.trim()).join(' '), `failed 0001-ab (a.jpg, b.jpg): ${reason}`);
+});
+
+test('wrapText: at spaces, at most the width, later lines indented', async (t) => {
+  const { wrapText } = await import('../src/cli/run-progress.js');
+  t.deepEqual(wrapText('one two three four five six', 12), ['one two', '  three four', '  five six']);
+  t.deepEqual(wrapText('short', 12), ['short']);
+  t.deepEqual(wrapText('x'.repeat(25), 10), ['x'.repeat(10), `  ${'x'.repeat(8)}`, `  ${'x'.repeat(7)}`]);
+});

@@ -173,12 +173,12 @@ test('bnviz worker refuses at start roots that do not exist and an output folder
   const s = await scope(t);
   const missing = await runCli(['worker', '--roots', join(tempDir(), 'nope')], { env: { ...process.env, ...s.env } });
   t.is(missing.code, 2);
-  t.regex(missing.stderr, /^bnviz: Expected an existing folder for roots/);
+  t.regex(missing.stderr, /^bnviz: Expected an existing folder for --roots/);
   const file = join(tempDir(), 'a-file');
   writeFileSync(file, '');
   const unwritable = await runCli(['worker', '--roots', tempDir(), '--out', join(file, 'out')], { env: { ...process.env, ...s.env } });
   t.is(unwritable.code, 2);
-  t.regex(unwritable.stderr, /^bnviz: Expected a writable folder for out but received ".*a-file\/out" \(ENOTDIR\)\n$/);
+  t.regex(unwritable.stderr, /^bnviz: Expected a writable folder for --out but received ".*a-file\/out" \(ENOTDIR\)\n$/);
 });
 
 test('the pixel budget: enqueue refuses a group over it (exit 2, naming the limit and how to raise it); a worker fails such a job as bad input, unretried', async (t) => {

@@ -9,7 +9,8 @@ import { schema } from '../config/schema.js';
 /**
  * flag name -> its config key, commander flags and help. `--help` adds each
  * one's default and environment variable from the schema; `shown` replaces
- * a default that reads badly as a value (0 threads is every core).
+ * a default that reads badly as a value (0 threads is every core), `envShown`
+ * says what the variable means where the flag's own meaning differs.
  */
 export const FLAG_KEYS = {
   groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group' },
@@ -34,7 +35,8 @@ export const FLAG_KEYS = {
   markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels whose every channel is below 0 or above 1' },
   spec: { key: 'spec', flags: '--spec', doc: 'also write each figure spec as JSON' },
   out: { key: 'out', flags: '-o, --out <dir>', doc: 'output folder' },
-  exclude: { key: 'out', flags: '--exclude <dir>', doc: 'a folder the scan leaves out (the workers\' output folder, when it is inside the dataset)' },
+  // BNVIZ_OUT is the workers' output folder: an enqueue that shares their environment leaves it out of the scan
+  exclude: { key: 'out', flags: '--exclude <dir>', doc: 'a folder the scan leaves out (the workers\' output folder, when it is inside the dataset)', envShown: 'BNVIZ_OUT, the workers\' output folder' },
   runId: { key: 'runId', flags: '--run <id>', doc: 'run id', shown: 'folder name and a hash of its path' },
   threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads', shown: 'every core' },
   force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
@@ -68,10 +70,10 @@ export const DATASET_FLAGS: FlagName[] = ['groupSize', 'manifest'];
 export function withOptions(command: Command, names: FlagName[]): Command {
   command.addOption(new Option('-c, --config <file>', 'config file (JSON) (env: BNVIZ_CONFIG)'));
   for (const name of names) {
-    const flag: { key: string; flags: string; doc: string; shown?: string } = FLAG_KEYS[name];
+    const flag: { key: string; flags: string; doc: string; shown?: string; envShown?: string } = FLAG_KEYS[name];
     const { value, env } = settingOf(flag.key);
     const shownDefault = flag.shown ?? (Array.isArray(value) ? value.join(',') : String(value));
-    const option = new Option(flag.flags, `${flag.doc} (default: ${shownDefault}${env ? `; env: ${env}` : ''})`);
+    const option = new Option(flag.flags, `${flag.doc} (default: ${shownDefault}${env ? `; env: ${flag.envShown ?? env}` : ''})`);
     command.addOption(option);
   }
   return command;
@@ -85,9 +87,24 @@ function settingOf(key: string): { value: unknown; env?: string } {
   return { value: entry.default, env: entry.env };
 }
 
+/** Where this command's settings came from, once configFrom has read them: names a setting in a message. */
+let sourceName: ((key: string) => string) | undefined;
+
+/**
+ * A setting as this command's user knows it: the flag typed, else the
+ * environment variable or config file line that set it, else the flag that
+ * would set it (or its variable, for a setting with no flag).
+ */
+export function settingName(key: string): string {
+  const given = sourceName?.(key);
+  if (given !== undefined && given !== key) return given;
+  const flag = Object.values(FLAG_KEYS).find((f) => f.key === key);
+  return flag ? new Option(flag.flags).long! : (settingOf(key).env ?? key);
+}
+
 /** Loads the config with the command's flags as the last source (convict is loaded here, when a command runs). */
 export async function configFrom(opts: Record<string, unknown>): Promise<Readonly<BnvizConfig>> {
-  const { loadConfig } = await import('../config/load-config.js');
+  const { loadConfig, sourceOf } = await import('../config/load-config.js');
   const flags: Record<string, unknown> = {};
   const flagNames: Record<string, string> = {};
   for (const { key, flags: spec } of Object.values(FLAG_KEYS)) {
@@ -98,5 +115,7 @@ export async function configFrom(opts: Record<string, unknown>): Promise<Readonl
     flagNames[key] = option.long!;
   }
   const onWarning = (message: string) => process.stderr.write(`bnviz: warning: ${message}\n`);
-  return loadConfig({ file: opts.config as string | undefined, flags, flagNames, onWarning });
+  const file = (opts.config as string | undefined) ?? process.env.BNVIZ_CONFIG;
+  sourceName = (key) => sourceOf(key, { env: process.env, file, flags, flagNames }).name;
+  return loadConfig({ file, flags, flagNames, onWarning });
 }

@@ -40,8 +40,11 @@ export function registerDashboard(program: Command): void {
 /** A port or address the dashboard cannot bind, as one line that says which flag to change. */
 function listenError(err: unknown, host: string, port: number): UsageError | undefined {
   const code = errorCode(err);
-  if (code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is in use by another program; choose another with --port (or BNVIZ_DASHBOARD_PORT)`, { cause: err });
-  if (code === 'EACCES') return new UsageError(`port ${port} on ${host} needs privileges this user does not have; choose one above 1023 with --port`, { cause: err });
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new UsageError(`address ${host} is not one of this machine's; choose another with --host (or BNVIZ_DASHBOARD_HOST)`, { cause: err });
+  const portError = (text: (name: string) => string) => new UsageError({ key: 'dashboard.port', text }, { cause: err });
+  if (code === 'EADDRINUSE') return portError((name) => `port ${port} on ${host} is in use by another program; choose another with ${name}`);
+  if (code === 'EACCES') return portError((name) => `port ${port} on ${host} needs privileges this user does not have; choose one above 1023 with ${name}`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new UsageError({ key: 'dashboard.host', text: (name) => `address ${host} is not one of this machine's; choose another with ${name}` }, { cause: err });
+  }
   return undefined;
 }

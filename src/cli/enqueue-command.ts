@@ -1,6 +1,8 @@
 /** `bnviz enqueue DIR`: one job per group on the fleet's queue; enqueueing a run again adds nothing. */
 import { Option, type Command } from 'commander';
 import { COMPUTE_FLAGS, configFrom, DATASET_FLAGS, FIGURE_FLAGS, REDIS_FLAGS, withOptions } from './common-options.js';
+import { plural } from '../util/plural.js';
+import { voiceOf, withVoice } from './voice.js';
 
 export function registerEnqueue(program: Command): void {
   const command = program
@@ -11,8 +13,10 @@ export function registerEnqueue(program: Command): void {
   withOptions(command, [...REDIS_FLAGS, 'queue', 'runId', 'exclude', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
   // the old name of --exclude, which read as if it chose where results go (workers choose that)
   command.addOption(new Option('-o, --out <dir>').hideHelp());
+  withVoice(command);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
+    const say = voiceOf(opts) === 'quiet' ? () => {} : (line: string) => process.stdout.write(`bnviz: ${line}\n`);
     const { enqueueDataset } = await import('../fleet/enqueue-dataset.js');
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
@@ -24,17 +28,22 @@ export function registerEnqueue(program: Command): void {
       return;
     }
     const c = result.counts;
+    let queued = 0;
     if (!result.newRun && result.fitJobs !== undefined) {
-      process.stdout.write(`bnviz: run ${result.runId}: its first pass (the dataset's mean and std) is not over; ${result.fitJobs ? `${result.fitJobs} fit jobs added (slices that had no job)` : 'nothing added'}\n`);
+      queued = result.fitJobs;
+      say(`run ${result.runId}: its first pass (the dataset's mean and std) is not over; ${result.fitJobs ? `${plural(result.fitJobs, 'fit job')} added (slices that had no job)` : 'nothing added'}`);
     } else if (!result.newRun) {
       // An existing run: say what it holds, and how to redo its failures.
-      const queued = result.existing - c.done - c.skipped - c.failed;
-      process.stdout.write(`bnviz: run ${result.runId}: ${c.done + c.skipped} done, ${c.failed} failed${queued > 0 ? `, ${queued} queued` : ''}; ${result.added ? `${result.added} jobs added (groups that had no job)` : 'nothing added'}${c.failed ? `; use bnviz retry ${result.runId} to run the failed groups again` : ''}\n`);
+      queued = result.existing - c.done - c.skipped - c.failed;
+      say(`run ${result.runId}: ${c.done + c.skipped} done, ${c.failed} failed${queued > 0 ? `, ${queued} queued` : ''}; ${result.added ? `${plural(result.added, 'job')} added (groups that had no job)` : 'nothing added'}${c.failed ? `; use bnviz retry ${result.runId} to run the failed groups again` : ''}`);
     } else if (result.fitJobs !== undefined) {
-      process.stdout.write(`bnviz: run ${result.runId}: ${result.fitJobs} fit jobs added (queue ${result.queue}, ${seconds.toFixed(1)} s): the workers first count the dataset's mean and std, then draw its ${result.groups} groups\n`);
+      queued = result.fitJobs;
+      say(`run ${result.runId}: ${plural(result.fitJobs, 'fit job')} added (queue ${result.queue}, ${seconds.toFixed(1)} s): the workers first count the dataset's mean and std, then draw its ${plural(result.groups, 'group')}`);
     } else {
-      process.stdout.write(`bnviz: run ${result.runId}: ${result.added} jobs added (queue ${result.queue}, ${seconds.toFixed(1)} s)\n`);
+      queued = result.added;
+      say(`run ${result.runId}: ${plural(result.added, 'job')} added (queue ${result.queue}, ${seconds.toFixed(1)} s)`);
     }
-    process.stdout.write(`bnviz: follow it with: bnviz status ${result.runId} --watch\n`);
+    // something to follow only while jobs are queued
+    if (queued > 0 || result.added > 0) say(`follow it with: bnviz status ${result.runId} --watch`);
   });
 }

@@ -1,6 +1,7 @@
 /** `bnviz fit DIR`: a folder's exact per-channel mean, variance and std, as Normalize(mean, std) wants them. */
 import type { Command } from 'commander';
 import { configFrom, withOptions } from './common-options.js';
+import { UsageError, messageOf } from '../errors.js';
 
 export function registerFit(program: Command): void {
   const command = program
@@ -18,7 +19,13 @@ export function registerFit(program: Command): void {
     const doc = `${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`;
     if (typeof opts.save === 'string') {
       const { writeFileAtomic } = await import('../records/write-atomic.js');
-      await writeFileAtomic(opts.save, `${JSON.stringify(result, null, 2)}\n`);
+      const { errorCode, systemReason } = await import('../util/system-error.js');
+      const file = opts.save;
+      await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`).catch((err: unknown) => {
+        // named as given, not as the temporary file it is written to first
+        const reason = systemReason(err) ?? (errorCode(err) === 'ENOENT' ? 'its folder does not exist or takes no files' : messageOf(err));
+        throw new UsageError(`cannot write ${file} (--save): ${reason}`, { cause: err });
+      });
     }
     if (opts.json) process.stdout.write(doc);
     else process.stdout.write(fitTable(result));

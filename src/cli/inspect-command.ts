@@ -12,6 +12,8 @@ export function registerInspect(program: Command): void {
   withOptions(command, COMPUTE_FLAGS);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
+    const { checkBackend } = await import('./check-backend.js');
+    await checkBackend(config.backend);
     const { computeFiles } = await import('../group/compute-files.js');
     const { normStatsOf } = await import('../fit/norm-stats.js');
     const { computeOptions, decodeOptions } = await import('../config/derive-options.js');

@@ -18,8 +18,8 @@ export function buildProgram(): Command {
   const program = new Command('bnviz')
     .description('See what batch normalization does to image data: densities before and after, and the values no image can show.')
     .version(version)
-    .exitOverride()
-    .showHelpAfterError('(bnviz --help lists the commands)');
+    .exitOverride();
+  oneLineErrors(program, 'bnviz --help lists the commands');
   registerRun(program);
   registerInspect(program);
   registerFit(program);
@@ -30,7 +30,30 @@ export function buildProgram(): Command {
   registerRetry(program);
   registerClean(program);
   registerDashboard(program);
-  // A mistake gets its hint ("Did you mean --size?") and one line, not the whole help.
-  for (const command of program.commands) command.showHelpAfterError(`(bnviz ${command.name()} --help lists its options)`);
+  for (const command of program.commands) oneLineErrors(command, `bnviz ${command.name()} --help lists its options`);
   return program;
+}
+
+/**
+ * Commander's own errors (an unknown option, a missing argument) in bnviz's
+ * voice: one `bnviz:` line with commander's hint ("did you mean --size?") and
+ * where the help is, not `error:` and two more lines, nor the whole help.
+ */
+function oneLineErrors(command: Command, help: string): void {
+  command.configureOutput({
+    outputError(text, write) {
+      write(`bnviz: ${commanderLine(text)}; ${help}\n`);
+    },
+  });
+}
+
+/** "error: unknown option '--sise'\n(Did you mean --size?)" -> "unknown option '--sise' (did you mean --size?)". */
+export function commanderLine(text: string): string {
+  return text
+    .trim()
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim().replace(/^\(Did you mean/, '(did you mean'))
+    .filter(Boolean)
+    .join(' ');
 }

@@ -11,6 +11,8 @@ export function registerRender(program: Command): void {
   withOptions(command, ['out', ...FIGURE_FLAGS, ...COMPUTE_FLAGS]);
   command.action(async (files: string[], opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
+    const { checkBackend } = await import('./check-backend.js');
+    await checkBackend(config.backend);
     const { prepareOutputFolder } = await import('../records/output-folder.js');
     await prepareOutputFolder(config.out);
     const { computeFiles } = await import('../group/compute-files.js');

@@ -6,8 +6,10 @@ import { join, relative } from 'node:path';
 const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
 import type { GroupResult } from '../group/group-task.js';
 import { onSignals, quitBySignal } from '../util/on-signals.js';
-import { failedLine, terminalProgress } from './run-progress.js';
+import { detailLines, failedLine, terminalProgress } from './run-progress.js';
 import { COMPUTE_FLAGS, FIGURE_FLAGS, DATASET_FLAGS, configFrom, withOptions } from './common-options.js';
+import { plural } from '../util/plural.js';
+import { voiceOf, withVoice } from './voice.js';
 
 export function registerRun(program: Command): void {
   const command = program
@@ -16,14 +18,23 @@ export function registerRun(program: Command): void {
     .argument('<dir>', 'folder of images (searched recursively)')
     .option('--json', 'print one JSON event a line instead of progress');
   withOptions(command, ['out', 'runId', 'threads', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  withVoice(command, { verbose: true });
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
+    const voice = voiceOf(opts);
+    const { checkBackend } = await import('./check-backend.js');
+    await checkBackend(config.backend);
     const { prepareOutputFolder } = await import('../records/output-folder.js');
     await prepareOutputFolder(config.out);
     const { runDataset } = await import('../run/run-dataset.js');
     const json = Boolean(opts.json);
     const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
-    const bar = !json && process.stderr.isTTY ? await terminalProgress(process.stderr) : undefined;
+    const full = voice === 'verbose';
+    const line = (r: GroupResult, finished: number, total?: number) => {
+      const what = r.status === 'failed' ? `failed: ${r.error?.message}` : r.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(r.timings?.totalMs ?? 0)} ms, up to ${(r.maxUnseen * 100).toFixed(1)}% unseen`;
+      return `${total === undefined ? '' : `[${finished}/${total}] `}${r.groupId} ${what}${full ? detailLines(r.error) : ''}`;
+    };
+    const bar = !json && voice !== 'quiet' && process.stderr.isTTY ? await terminalProgress(process.stderr, { full, ...(full ? { line } : {}) }) : undefined;
 
     // Ctrl-C: stop taking groups, finish those in flight, write the run's records. A second one quits at once.
     // Before the first group starts (a long scan, say) there is nothing to finish: quit at once.
@@ -38,21 +49,17 @@ export function registerRun(program: Command): void {
       bar?.stop();
       process.stderr.write(`\nbnviz: ${signal}: finishing the groups in flight (again to quit now)\n`);
     });
-    const line = (r: GroupResult, finished: number, total: number) => {
-      const what = r.status === 'failed' ? `failed: ${r.error?.message}` : r.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(r.timings?.totalMs ?? 0)} ms, up to ${(r.maxUnseen * 100).toFixed(1)}% unseen`;
-      return `[${finished}/${total}] ${r.groupId} ${what}`;
-    };
     try {
       const { record, runDir } = await runDataset(dir, config, {
         fit(info) {
           if (json) emit({ event: 'fit', ...info });
-          else process.stderr.write(`bnviz: --stats dataset: reading the ${info.images} images once for the dataset's mean and std\n`);
+          else if (voice !== 'quiet') process.stderr.write(`bnviz: --stats dataset: reading the ${plural(info.images, 'image')} once for the dataset's mean and std\n`);
         },
         start(info) {
           running = true;
           if (json) emit({ event: 'start', ...info });
-          else {
-            process.stderr.write(`bnviz: run ${info.runId}: ${info.groups} groups (${info.images} images) on ${info.threads} threads -> ${shown(info.runDir)}\n`);
+          else if (voice !== 'quiet') {
+            process.stderr.write(`bnviz: run ${info.runId}: ${plural(info.groups, 'group')} (${plural(info.images, 'image')}) on ${plural(info.threads, 'thread')} -> ${shown(info.runDir)}\n`);
             if (info.partialGroups.length) process.stderr.write(`bnviz: the last group has fewer than ${config.groupSize} images: ${info.partialGroups.join(', ')}\n`);
           }
           bar?.start(info.groups);
@@ -60,7 +67,7 @@ export function registerRun(program: Command): void {
         group(result, { finished, total }) {
           if (json) emit({ event: 'group', ...result });
           else if (bar) bar.group(result, finished);
-          else process.stdout.write(`${line(result, finished, total)}\n`);
+          else if (voice !== 'quiet' || result.status === 'failed') process.stdout.write(`${line(result, finished, total)}\n`);
         },
       }, abort.signal);
       bar?.stop();
@@ -68,9 +75,11 @@ export function registerRun(program: Command): void {
       if (json) emit({ event: 'end', runId: record.runId, runDir, status: record.status, counts: c, timings: record.timings, failures: record.failures });
       else {
         const out = shown(runDir);
-        process.stdout.write(`bnviz: ${record.status === 'interrupted' ? 'interrupted' : 'finished'}: ${c.done} done, ${c.skipped} already done, ${c.failed} failed of ${c.groups} groups in ${((record.timings?.wallMs ?? 0) / 1000).toFixed(1)} s\n`);
-        for (const f of record.failures) process.stdout.write(`  ${failedLine(f)}\n`);
-        process.stdout.write(`bnviz: open ${join(out, 'index.html')} (figures in ${join(out, 'groups')}/, numbers in ${join(out, 'summary.csv')})\n`);
+        if (voice !== 'quiet') {
+          process.stdout.write(`bnviz: ${record.status === 'interrupted' ? 'interrupted' : 'finished'}: ${c.done} done, ${c.skipped} already done, ${c.failed} failed of ${plural(c.groups, 'group')} in ${((record.timings?.wallMs ?? 0) / 1000).toFixed(1)} s\n`);
+          for (const f of record.failures) process.stdout.write(`  ${failedLine(f)}\n`);
+          process.stdout.write(`bnviz: open ${join(out, 'index.html')} (figures in ${join(out, 'groups')}/, numbers in ${join(out, 'summary.csv')})\n`);
+        }
       }
       process.exitCode = record.status === 'interrupted' ? 130 : c.failed > 0 ? 1 : 0;
     } finally {

@@ -35,9 +35,35 @@ export function duration(seconds: number): string {
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** One line for a failed group, as printed when it fails and in the summary. */
-export function failedLine(result: Pick<GroupResult, 'groupId' | 'files' | 'error'>): string {
-  return `failed ${result.groupId} (${result.files.join(', ')}): ${result.error?.message ?? 'unknown reason'}`;
+/**
+ * One line for a failed group, as printed when it fails and in the summary;
+ * with `full`, the reason's whole text (libvips' every line) on the lines below.
+ */
+export function failedLine(result: Pick<GroupResult, 'groupId' | 'files' | 'error'>, { full = false }: { full?: boolean } = {}): string {
+  return `failed ${result.groupId} (${result.files.join(', ')}): ${result.error?.message ?? 'unknown reason'}${full ? detailLines(result.error) : ''}`;
+}
+
+/** A reason's whole text (libvips' every line), indented on the lines below its one-line message; empty when it has no more. */
+export function detailLines(error: GroupResult['error']): string {
+  return error?.detail && error.detail !== error.message ? `\n${error.detail.split('\n').map((l) => `    ${l}`).join('\n')}` : '';
+}
+
+/**
+ * A line cut into lines of at most `width` characters, at spaces where it
+ * can, the later ones indented by two: the bar turns the terminal's own
+ * wrapping off (cli-progress), so a longer line would lose its end.
+ */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  for (let room = Math.max(width, 10); rest.length > room; room = Math.max(width, 10) - 2) {
+    const space = rest.lastIndexOf(' ', room);
+    const cut = space > room / 2 ? space : room;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines.map((l, i) => (i ? `  ${l}` : l));
 }
 
 export interface RunProgress {
@@ -46,8 +72,12 @@ export interface RunProgress {
   stop(): void;
 }
 
-/** The bar on `stream` (a terminal); cli-progress is loaded here, when a run on a terminal starts. */
-export async function terminalProgress(stream: NodeJS.WriteStream): Promise<RunProgress> {
+/**
+ * The bar on `stream` (a terminal); cli-progress is loaded here, when a run on
+ * a terminal starts. Each failed group is named above it, and with `line`
+ * every group, as `line` words it.
+ */
+export async function terminalProgress(stream: NodeJS.WriteStream, { line, full = false }: { line?: (result: GroupResult, finished: number) => string; full?: boolean } = {}): Promise<RunProgress> {
   const { MultiBar } = await import('cli-progress');
   const t0 = Date.now();
   let failed = 0;
@@ -64,13 +94,14 @@ export async function terminalProgress(stream: NodeJS.WriteStream): Promise<RunP
       bar = multi.create(total, 0);
     },
     group(result, finished) {
-      if (result.status === 'failed') {
-        failed++;
-        multi.log(`${failedLine(result)}\n`);
-      }
+      if (result.status === 'failed') failed++;
+      const text = line ? line(result, finished) : result.status === 'failed' ? failedLine(result, { full }) : undefined;
+      for (const l of text?.split('\n').flatMap((t) => wrapText(t, (stream.columns || 80) - 1)) ?? []) multi.log(`${l}\n`);
       bar?.update(finished);
     },
     stop() {
+      // cli-progress writes its log lines at its next redraw, which stop() does not make
+      if (bar) multi.update();
       multi.stop();
     },
   };

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { messageOf } from '../errors.js';
 import { onSignals } from '../util/on-signals.js';
 import { configFrom, REDIS_FLAGS, withOptions } from './common-options.js';
+import { plural } from '../util/plural.js';
+import { voiceOf, withVoice } from './voice.js';
 
 export function registerWorker(program: Command): void {
   const command = program
@@ -10,8 +12,10 @@ export function registerWorker(program: Command): void {
     .description('take groups from the fleet\'s queue in Redis and draw them on this machine\'s threads, until SIGTERM or SIGINT (which finish the jobs in hand first)')
     .option('--json', 'print one JSON event a line');
   withOptions(command, [...REDIS_FLAGS, 'queue', 'roots', 'out', 'threads', 'maxPixels']);
+  withVoice(command);
   command.action(async (opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
+    const quiet = voiceOf(opts) === 'quiet';
     const { shownTarget } = await import('../fleet/connect-redis.js');
     const { startWorker } = await import('../fleet/start-worker.js');
     const json = Boolean(opts.json);
@@ -21,7 +25,8 @@ export function registerWorker(program: Command): void {
       job(info) {
         if (json) emit({ event: 'job', ...info });
         else if (info.status === 'failed') process.stdout.write(`${info.groupId ?? info.jobId} failed${info.retry ? ' (will retry)' : ''}: ${info.error}\n`);
-        else if (info.slice !== undefined) process.stdout.write(`${info.jobId} counted (${info.images} images)\n`);
+        else if (quiet) return;
+        else if (info.slice !== undefined) process.stdout.write(`${info.jobId} counted (${plural(info.images ?? 0, 'image')})\n`);
         else process.stdout.write(`${info.groupId} ${info.status === 'skipped' ? 'skipped (already done)' : `done in ${Math.round(info.ms ?? 0)} ms`}\n`);
       },
       handBack({ reason }) {
@@ -54,17 +59,17 @@ export function registerWorker(program: Command): void {
     const stopped = new Promise<{ stuck: boolean }>((resolve, reject) => {
       onSignals((signal) => {
         if (json) emit({ event: 'stopping', signal });
-        else process.stderr.write(`bnviz: worker: ${signal}: finishing the jobs in hand (again to quit now)\n`);
+        else if (!quiet) process.stderr.write(`bnviz: worker: ${signal}: finishing the jobs in hand (again to quit now)\n`);
         worker.close().then(resolve, reject);
       });
     });
     const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: shownTarget(config.redis), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
     if (json) emit(ready);
-    else process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${worker.threads} threads, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
+    else if (!quiet) process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${plural(worker.threads, 'thread')}, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
     const { stuck } = await stopped;
     const why = 'a thread is blocked in a read that does not return (its job goes back to the queue by its lock); ending by SIGKILL';
     if (json) emit({ event: 'stopped', ...(stuck ? { stuck: why } : {}) });
-    else process.stderr.write(`bnviz: worker stopped${stuck ? `: ${why}` : ''}\n`);
+    else if (!quiet || stuck) process.stderr.write(`bnviz: worker stopped${stuck ? `: ${why}` : ''}\n`);
     // Node waits for every thread before it exits; one blocked in a read never ends, so only a kill stops the process.
     if (stuck) process.kill(process.pid, 'SIGKILL');
   });

@@ -225,7 +225,7 @@ export const schema = {
     },
     port: {
       doc: 'Dashboard port.',
-      format: 'port', default: 8080, env: 'BNVIZ_DASHBOARD_PORT',
+      format: rule('port', intBetween(0, 65535), toNumber), default: 8080, env: 'BNVIZ_DASHBOARD_PORT',
     },
     token: {
       doc: 'Access token the dashboard checks on every request (Authorization: Bearer, or ?token=).',

@@ -24,7 +24,7 @@ export interface Dashboard {
 /** Throws UsageError when the address needs a token and none is set. */
 export function checkExposure(host: string, token: string): void {
   if (!isLoopback(host) && token === '') {
-    throw new UsageError(`Expected an access token (dashboard.token, or BNVIZ_DASHBOARD_TOKEN) for dashboard.host ${JSON.stringify(host)}, which other machines can reach, but received none; set one, or bind 127.0.0.1`);
+    throw new UsageError({ key: 'dashboard.host', text: (name) => `Expected an access token (BNVIZ_DASHBOARD_TOKEN, or dashboard.token in a config file) for ${name} ${JSON.stringify(host)}, which other machines can reach, but received none; set one, or bind 127.0.0.1` });
   }
 }
 

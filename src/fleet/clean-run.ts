@@ -31,6 +31,8 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
   const prefix = config.redis.prefix;
   const k = runKeys(prefix, runId);
   const state = await readRun(redis, prefix, runId);
+  // a mistyped run id is an error, not a clean that removed nothing (a run whose meta is gone still has its groups)
+  if (!state && (await redis.exists(k.groups)) === 0) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
   const queueName = state?.meta?.queue ?? config.queue.name;
   const queue = new Queue(queueName, { connection: redis, prefix });
   queue.on('error', () => {});

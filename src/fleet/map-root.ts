@@ -8,7 +8,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, ServeError } from '../errors.js';
+import { ConfigError, ServeError, expectedSetting } from '../errors.js';
 import { isInside } from '../dataset/resolve-inside.js';
 
 export interface AllowedRoots {
@@ -22,7 +22,7 @@ export interface AllowedRoots {
 export async function resolveRoots(roots: readonly string[], cwd = process.cwd()): Promise<AllowedRoots> {
   const given = (roots.length ? roots : [cwd]).map((r) => resolve(cwd, r));
   const real = await Promise.all(given.map((r) => realpath(r).catch(() => {
-    throw new ConfigError(`Expected an existing folder for roots but received ${JSON.stringify(r)}`);
+    throw new ConfigError(expectedSetting('roots', 'an existing folder', r));
   })));
   return { given, real };
 }

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { redisMode, type RedisSettings } from '../config/redis-rules.js';
-import { ConfigError, expectedMessage } from '../errors.js';
+import { ConfigError, expectedSetting } from '../errors.js';
 
 /** A connection bnviz and BullMQ can use alike: one server (or Sentinel's primary) or a cluster. */
 export type RedisClient = Redis | Cluster;
@@ -169,10 +169,10 @@ export function checkRedisUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`Expected a URL as redis://[:password@]host[:port][/db] for redis.url but received ${JSON.stringify(redact(url))}`);
+    throw new ConfigError(expectedSetting('redis.url', 'a URL as redis://[:password@]host[:port][/db]', redact(url)));
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError(`Expected a redis:// or rediss:// URL for redis.url but received ${JSON.stringify(redact(url))}`);
+    throw new ConfigError(expectedSetting('redis.url', 'a redis:// or rediss:// URL', redact(url)));
   }
   return parsed;
 }
@@ -196,7 +196,7 @@ function readPem(file: string, key: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new ConfigError(expectedMessage('a readable PEM file', key, file) + ` (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`, { cause: err });
+    throw new ConfigError(expectedSetting(key, 'a readable PEM file', file, `(${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`), { cause: err });
   }
 }
 

@@ -32,6 +32,11 @@ export async function retryRun(redis: RedisClient, config: Readonly<BnvizConfig>
   const meta = state.meta;
   const failed = new Set(await failedGroupIds(redis, k));
   const asked = groupIds.length ? groupIds : [...failed];
+  // a group id the run does not have is a typo: say so before retrying anything
+  const named = [...new Set(groupIds)];
+  const scores = named.length ? await redis.zmscore(k.groups, ...named) : [];
+  const typos = named.filter((_, i) => scores[i] === null);
+  if (typos.length) throw new UsageError(`run ${runId} has no group ${typos.join(', ')} (bnviz status ${runId} lists its failed groups)`);
   const wanted = asked.filter((id) => failed.has(id));
   const notFailed = asked.filter((id) => !failed.has(id));
   if (wanted.length === 0) return { runId, retried: [], notFailed };

@@ -12,7 +12,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
-import { ConfigError, UsageError, messageOf } from '../errors.js';
+import { ConfigError, UsageError, expectedSetting, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
 import { redisMode, type RedisMode } from '../config/redis-rules.js';
 import { connectRedis, explainRedisError, networkReason, serverOf, whereOf, type RedisClient } from './connect-redis.js';
@@ -264,7 +264,7 @@ async function checkOutputFolder(outRoot: string): Promise<void> {
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (err) {
-    throw new ConfigError(`Expected a writable folder for out but received ${JSON.stringify(outRoot)} (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`);
+    throw new ConfigError(expectedSetting('out', 'a writable folder', outRoot, `(${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`));
   }
 }
 

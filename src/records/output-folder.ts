@@ -18,7 +18,7 @@ import { errorCode, systemReason } from '../util/system-error.js';
  */
 export async function prepareOutputFolder(dir: string): Promise<string> {
   const full = resolve(dir);
-  const fail = (reason: string, cause?: unknown) => new UsageError(`output folder ${dir}: ${reason}; choose another with --out`, { cause });
+  const fail = (reason: string, cause?: unknown) => new UsageError({ key: 'out', text: (name) => `output folder ${dir}: ${reason}; choose another with ${name}` }, { cause });
   const missing: string[] = [];
   for (let p = full; ; p = dirname(p)) {
     const kind = await kindOf(p);

@@ -1,5 +1,5 @@
 /** Paths the tests share; tests run from the package root (dist/test/... is compiled). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,4 +14,11 @@ export const EXAMPLE_FILES = ['astronaut.png', 'coffee.png', 'chelsea.png'].map(
 
 export function tempDir(prefix = 'bnviz-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A temporary folder removed when the test ends. */
+export function ownTempDir(t: { teardown(fn: () => void): void }, prefix = 'bnviz-test-'): string {
+  const dir = tempDir(prefix);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
