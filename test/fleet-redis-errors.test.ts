@@ -211,7 +211,7 @@ test('the dashboard answers 200 with every run, the damaged one with its status 
 test('a Redis URL that is not one is refused in one line without its password', async (t) => {
   for (const url of [`redis//:${PASSWORD}:x@127.0.0.1:6379`, `http://:${PASSWORD}:x@127.0.0.1:6379`, `redis://:x:${PASSWORD}@127.0.0.1:port`, `redis://127.0.0.1:port?password=${PASSWORD}`]) {
     const r = await bnviz(['status', '--redis', url]);
-    oneLine(t, r, /^bnviz: Expected a (URL as redis:\/\/\[:password@\]host\[:port\]\[\/db\]|redis:\/\/ or rediss:\/\/ URL) for redis\.url but received "[^"]*"$/);
+    oneLine(t, r, /^bnviz: Expected a (URL as redis:\/\/\[:password@\]host\[:port\]\[\/db\]|redis:\/\/ or rediss:\/\/ URL) for --redis but received "[^"]*"$/);
     t.false(`${r.stdout}${r.stderr}`.includes(PASSWORD), `${r.stderr} shows the password`);
   }
 });
