@@ -2,7 +2,7 @@
  * `npm run bench`: medians, ratios and peak memory, all measured in this one
  * run (timings on a shared machine are noisy; compare numbers from the same
  * run). Sections:
- *   compute  decode, normalize, densities, statistics per group of three
+ *   compute  decode, count levels, normalize, statistics, densities per group of three
  *            256x256 images, in one thread (UV_THREADPOOL_SIZE=1, sharp
  *            concurrency 1)
  *   figure   lay out, draw and encode the overview PNG
@@ -26,7 +26,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { initBackend } from '../src/compute/backend.js';
 import { density } from '../src/compute/density.js';
+import { countLevels } from '../src/compute/count-levels.js';
 import { levelTables, tablesRange } from '../src/compute/level-table.js';
+import { originalValues } from '../src/compute/level-values.js';
 import { minMaxTable } from '../src/compute/min-max.js';
 import { normalize } from '../src/compute/normalize.js';
 import { scottBandwidth } from '../src/compute/scott-bandwidth.js';
@@ -48,15 +50,17 @@ async function benchCompute(files: string[], runs = 41) {
   sharp.cache(false);
   await initBackend('wasm');
   const opts = { method: 'batch' as const, epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1 };
-  const t = { decode: [] as number[], normalize: [] as number[], statistics: [] as number[], densities: [] as number[] };
+  const t = { decode: [] as number[], count: [] as number[], normalize: [] as number[], statistics: [] as number[], densities: [] as number[] };
   for (let i = 0; i < runs + 5; i++) {
     const t0 = performance.now();
     const images = [];
     for (const f of files) images.push(await decodeImage(f, { size: 256, fit: 'cover', background: '#000000' }));
     const t1 = performance.now();
-    const norm = await normalize(images, opts);
+    const counts = images.map((img) => countLevels(img));
+    const tc = performance.now();
+    const norm = await normalize(images, opts, counts);
     const t2 = performance.now();
-    const pairs = images.flatMap((img, k) => levelTables(img.data, img.codes, norm.normalized[k]));
+    const pairs = images.flatMap((img, k) => levelTables(counts[k]!, originalValues(img.codes), norm.tables[k]!));
     const range = tablesRange(pairs.map(([, normalized]) => normalized));
     const tables = pairs.map(([original, normalized]) => [original, normalized, minMaxTable(normalized, range.min, range.max)]);
     const summaries = tables.map((channel) => channel.map((table) => summarize(table)));
@@ -68,12 +72,13 @@ async function benchCompute(files: string[], runs = 41) {
     const t4 = performance.now();
     if (i < 5) continue;
     t.decode.push(t1 - t0);
-    t.normalize.push(t2 - t1);
+    t.count.push(tc - t1);
+    t.normalize.push(t2 - tc);
     t.statistics.push(t3 - t2);
     t.densities.push(t4 - t3);
   }
   const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<keyof typeof t, number>;
-  return { ...m, total: m.decode + m.normalize + m.statistics + m.densities };
+  return { ...m, total: m.decode + m.count + m.normalize + m.statistics + m.densities };
 }
 
 interface RunEnd { counts: { done: number; failed: number }; timings: { wallMs: number; groupsPerSecond: number; medianMs: Record<string, number>; peakRssMB: number } }
@@ -160,7 +165,7 @@ async function main() {
   const { compute, figure } = oneCore;
   console.log(`\ncompute core, one group of the three 256x256 example photos, one core${pin.length ? ' (taskset -c 0)' : ''}, median of 41:`);
   console.log(`  ${''.padEnd(11)} ${'as PNG'.padStart(9)}  ${'as JPEG'.padStart(9)}`);
-  for (const k of ['decode', 'normalize', 'statistics', 'densities', 'total']) console.log(`  ${k.padEnd(11)} ${ms(compute.png[k]).padStart(9)}  ${ms(compute.jpg[k]).padStart(9)}`);
+  for (const k of ['decode', 'count', 'normalize', 'statistics', 'densities', 'total']) console.log(`  ${k.padEnd(11)} ${ms(compute.png[k]).padStart(9)}  ${ms(compute.jpg[k]).padStart(9)}`);
   console.log(`\noverview figure, one core, median of ${figure.runs}:`);
   for (const k of ['layout', 'draw', 'encode', 'total']) console.log(`  ${k.padEnd(11)} ${ms(figure.medianMs[k])}`);
   console.log(`  PNG size    ${(figure.pngBytes / 1024).toFixed(0)} KiB`);

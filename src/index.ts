@@ -12,6 +12,8 @@ export {
 export { decodeImage, type DecodeOptions } from './decode/decode-image.js';
 export { computeGroup, type ComputeOptions, type ComputeResult } from './compute/compute-group.js';
 export { normalize } from './compute/normalize.js';
+export { countLevels } from './compute/count-levels.js';
+export { imageValues, levelValues } from './compute/level-values.js';
 export { computeFiles, type ComputeFilesOptions } from './group/compute-files.js';
 export { fitDataset, type FitOptions, type FitResult } from './fit/fit-dataset.js';
 export { LevelCounts, type ChannelMoments, type LevelCountsDoc } from './fit/level-counts.js';

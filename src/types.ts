@@ -42,25 +42,35 @@ export const FIGURE_FORMATS = ['png', 'svg'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
 
 /**
- * One decoded image: RGB float32 values in [0, 1], row-major, interleaved
- * (`data[(y * width + x) * 3 + c]`), so `data.length === height * width * 3`.
+ * One decoded image as the levels its file stores: RGB codes, row-major,
+ * interleaved (`codes[(y * width + x) * 3 + c]`), so `codes.length ===
+ * height * width * 3`. An 8-bit source gives 256 levels a channel (a
+ * Uint8Array), a 16-bit one 65,536 (a Uint16Array). The value a model reads
+ * is the level scaled to [0, 1], `code / 255` (or / 65535) as a float32
+ * (compute/level-values.ts): every number bnviz computes is a function of the
+ * level, so nothing holds a float a pixel.
  */
 export interface RgbImage {
   width: number;
   height: number;
-  data: Float32Array;
-  /**
-   * The integer levels the values were scaled from (`data[i] === codes[i] /
-   * 255`, or / 65535 for 16-bit sources), so that statistics can count levels
-   * instead of pixels; absent when the values are not quantized.
-   */
-  codes?: Uint8Array | Uint16Array;
+  codes: Uint8Array | Uint16Array;
   /**
    * One byte a pixel (`mask[y * width + x]`): 1 for the image's own pixels,
    * 0 for letterbox bars (`fit: contain`), which are drawn but are not data:
    * no moment, statistic or density counts them. Absent: every pixel counts.
    */
   mask?: Uint8Array;
+}
+
+/**
+ * An image the figures draw: its levels and the value each level maps to, per
+ * channel. The value of pixel p in channel c is `values[codes[p * 3 + c] * 3 +
+ * c]` (float32); for letterbox bars (mask 0) it is the original value, as the
+ * bars are drawn unchanged.
+ */
+export interface TableImage extends RgbImage {
+  /** `values[level * 3 + channel]`: 256 x 3 entries for 8-bit codes, 65,536 x 3 for 16-bit. */
+  values: Float32Array;
 }
 
 /** Options of the normalization step (all have defaults in the config schema). */
@@ -209,7 +219,7 @@ export interface Moment {
 
 /** The arrays the figures draw, next to the statistics. */
 export interface GroupArrays {
-  original: RgbImage[];
-  normalized: RgbImage[];
-  minmax: RgbImage[];
+  original: TableImage[];
+  normalized: TableImage[];
+  minmax: TableImage[];
 }

@@ -2,19 +2,23 @@ import test from 'ava';
 import { computeGroup, type ComputeOptions } from '../src/compute/compute-group.js';
 import { normalize } from '../src/compute/normalize.js';
 import { initBackend } from '../src/compute/backend.js';
-import { minMaxMap, minMaxScale } from '../src/compute/min-max.js';
+import { minMaxMap, minMaxValues } from '../src/compute/min-max.js';
 import { scottBandwidth } from '../src/compute/scott-bandwidth.js';
 import { density } from '../src/compute/density.js';
 import { levelTables } from '../src/compute/level-table.js';
+import { countLevels } from '../src/compute/count-levels.js';
+import { imageValues, originalValues } from '../src/compute/level-values.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import type { RgbImage } from '../src/types.js';
-import { batchNorm64, channel, exactKde } from './helpers/exact.js';
+import { batchNorm64, channel, exactKde, lookup } from './helpers/exact.js';
 import { EXAMPLE_FILES } from './helpers/paths.js';
 import { hasReference, reference } from './helpers/reference.js';
 
 const OPTIONS: ComputeOptions = { method: 'batch', epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1, backend: 'wasm' };
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
-const image = (values: number[], width: number, height: number): RgbImage => ({ width, height, data: Float32Array.from(values) });
+/** An image of 8-bit levels (its values are code / 255). */
+const image = (codes: number[], width: number, height: number): RgbImage => ({ width, height, codes: Uint8Array.from(codes) });
+const v = (code: number) => Math.fround(code / 255);
 
 test.before(async () => {
   await initBackend('wasm');
@@ -26,59 +30,60 @@ const examples = (async () => {
   return { images, result };
 })();
 
-test('normalize(batch) of a known 2x1x2 group gives (x - mean) / sqrt(var + eps) per channel', async (t) => {
-  // Two 1x2 images. R values 0,1,2,3 -> mean 1.5, var 1.25; G all 0.5 -> var 0; B 0,0,0,1 -> mean .25, var .1875
-  const a = image([0, 0.5, 0, 1, 0.5, 0], 2, 1);
-  const b = image([2, 0.5, 0, 3, 0.5, 1], 2, 1);
-  const { normalized, batchMean, batchVariance } = await normalize([a, b], { ...OPTIONS, epsilon: 0.001 });
-  t.deepEqual(batchMean.map((v) => +v.toFixed(6)), [1.5, 0.5, 0.25]);
-  t.deepEqual(batchVariance.map((v) => +v.toFixed(6)), [1.25, 0, 0.1875]);
-  const r = (x: number) => (x - 1.5) / Math.sqrt(1.251);
+test('normalize(batch) of a known 2x1x2 group gives (x - mean) / sqrt(var + eps) per channel, a table a level', async (t) => {
+  // Two 1x2 images. R values 0, .2, .4, .6 -> mean .3, var .05; G all 128/255 -> var 0; B 0,0,0,1 -> mean .25, var .1875
+  const a = image([0, 128, 0, 51, 128, 0], 2, 1);
+  const b = image([102, 128, 0, 153, 128, 255], 2, 1);
+  const { tables, batchMean, batchVariance } = await normalize([a, b], { ...OPTIONS, epsilon: 0.001 });
+  t.deepEqual(batchMean.map((m) => +m.toFixed(6)), [0.3, +v(128).toFixed(6), 0.25]);
+  t.deepEqual(batchVariance.map((m) => +m.toFixed(6)), [0.05, 0, 0.1875]);
+  t.is(tables[0], tables[1], 'one table for the batch');
+  t.is(tables[0]!.length, 256 * 3);
+  const r = (x: number) => (x - 0.3) / Math.sqrt(0.051);
   const bb = (x: number) => (x - 0.25) / Math.sqrt(0.1885);
-  const expected = [[r(0), 0, bb(0), r(1), 0, bb(0)], [r(2), 0, bb(0), r(3), 0, bb(1)]];
-  normalized.forEach((img, i) => img.forEach((v, j) => t.true(Math.abs(v - expected[i][j]) < 1e-5, `image ${i} value ${j}: ${v} vs ${expected[i][j]}`)));
+  const expected = [[r(0), 0, bb(0), r(v(51)), 0, bb(0)], [r(v(102)), 0, bb(0), r(v(153)), 0, bb(1)]];
+  [a, b].forEach((img, i) => lookup(img.codes, tables[i]!).forEach((x, j) => t.true(Math.abs(x - expected[i]![j]!) < 1e-5, `image ${i} value ${j}: ${x} vs ${expected[i]![j]}`)));
 });
 
 test('normalize applies gamma and beta per channel after normalizing', async (t) => {
-  const a = image([0, 0, 0, 1, 1, 1], 2, 1);
-  const { normalized } = await normalize([a], { ...OPTIONS, epsilon: 0, gamma: [2, 1, 0], beta: [0, 5, 1] });
-  t.deepEqual(Array.from(normalized[0]).map((v) => +v.toFixed(5)), [-2, 4, 1, 2, 6, 1]);
+  const a = image([0, 0, 0, 255, 255, 255], 2, 1);
+  const { tables } = await normalize([a], { ...OPTIONS, epsilon: 0, gamma: [2, 1, 0], beta: [0, 5, 1] });
+  t.deepEqual(Array.from(lookup(a.codes, tables[0]!)).map((x) => +x.toFixed(5)), [-2, 4, 1, 2, 6, 1]);
 });
 
 test('normalize(instance) averages each image and channel over H, W only', async (t) => {
-  const a = image([0, 0, 0, 2, 2, 2], 2, 1);
-  const b = image([10, 10, 10, 14, 14, 14], 2, 1);
-  const { normalized } = await normalize([a, b], { ...OPTIONS, method: 'instance', epsilon: 0 });
-  for (const img of normalized) t.deepEqual(Array.from(img).map((v) => +v.toFixed(5)), [-1, -1, -1, 1, 1, 1]);
+  const a = image([0, 0, 0, 102, 102, 102], 2, 1);
+  const b = image([153, 153, 153, 255, 255, 255], 2, 1);
+  const { tables, mean } = await normalize([a, b], { ...OPTIONS, method: 'instance', epsilon: 0 });
+  t.deepEqual(mean.map((m) => +m.toFixed(6)), [0.2, 0.2, 0.2, 0.8, 0.8, 0.8]);
+  [a, b].forEach((img, i) => t.deepEqual(Array.from(lookup(img.codes, tables[i]!)).map((x) => +x.toFixed(5)), [-1, -1, -1, 1, 1, 1]));
 });
 
 test('normalize(layer) averages each image over H, W and C together', async (t) => {
-  const a = image([0, 0, 0, 2, 2, 2], 2, 1); // mean 1, var 1
-  const b = image([0, 2, 4, 0, 2, 4], 2, 1); // mean 2, var 8/3
-  const { normalized } = await normalize([a, b], { ...OPTIONS, method: 'layer', epsilon: 0 });
-  t.deepEqual(Array.from(normalized[0]).map((v) => +v.toFixed(5)), [-1, -1, -1, 1, 1, 1]);
-  const s = Math.sqrt(8 / 3);
-  t.deepEqual(Array.from(normalized[1]).map((v) => +v.toFixed(5)), [-2 / s, 0, 2 / s, -2 / s, 0, 2 / s].map((v) => +v.toFixed(5)));
+  const a = image([0, 0, 0, 102, 102, 102], 2, 1); // mean .2, var .04
+  const b = image([0, 102, 204, 0, 102, 204], 2, 1); // mean .4, var .32 / 3
+  const { tables } = await normalize([a, b], { ...OPTIONS, method: 'layer', epsilon: 0 });
+  t.deepEqual(Array.from(lookup(a.codes, tables[0]!)).map((x) => +x.toFixed(5)), [-1, -1, -1, 1, 1, 1]);
+  const s = Math.sqrt(0.32 / 3);
+  t.deepEqual(Array.from(lookup(b.codes, tables[1]!)).map((x) => +x.toFixed(5)), [-0.4 / s, 0, 0.4 / s, -0.4 / s, 0, 0.4 / s].map((x) => +x.toFixed(5)));
 });
 
 test('normalize(group) with 1 group equals layer and with 3 groups equals instance', async (t) => {
-  const imgs = [image([0.1, 0.7, 0.3, 0.9, 0.2, 0.4, 0.5, 0.5, 0.6, 0.0, 1.0, 0.8], 2, 2)];
+  const imgs = [image([25, 178, 76, 229, 51, 102, 127, 127, 153, 0, 255, 204], 2, 2)];
   const g1 = await normalize(imgs, { ...OPTIONS, method: 'group', groups: 1 });
   const layer = await normalize(imgs, { ...OPTIONS, method: 'layer' });
   const g3 = await normalize(imgs, { ...OPTIONS, method: 'group', groups: 3 });
   const instance = await normalize(imgs, { ...OPTIONS, method: 'instance' });
-  t.deepEqual(Array.from(g1.normalized[0]), Array.from(layer.normalized[0]));
-  t.deepEqual(Array.from(g3.normalized[0]), Array.from(instance.normalized[0]));
-  t.notDeepEqual(Array.from(g1.normalized[0]), Array.from(g3.normalized[0]));
+  t.deepEqual(Array.from(g1.tables[0]!), Array.from(layer.tables[0]!));
+  t.deepEqual(Array.from(g3.tables[0]!), Array.from(instance.tables[0]!));
+  t.notDeepEqual(Array.from(g1.tables[0]!), Array.from(g3.tables[0]!));
 });
 
-test('minMaxScale maps the whole group to [0, 1] with one min and max, as minMaxMap maps one value', (t) => {
-  const scaled = minMaxScale([Float32Array.of(-2, 0, 2), Float32Array.of(6, 1, -2)], -2, 6);
-  t.deepEqual(Array.from(scaled[0]), [0, 0.25, 0.5]);
-  t.deepEqual(Array.from(scaled[1]), [1, 0.375, 0]);
+test('minMaxValues maps every level\'s value with one min and max, as minMaxMap maps one value', (t) => {
+  t.deepEqual(Array.from(minMaxValues(Float32Array.of(-2, 0, 2, 6, 1, -2), -2, 6)), [0, 0.25, 0.5, 1, 0.375, 0]);
   const f = minMaxMap(-2, 6);
   t.deepEqual([-2, 0, 2, 6, 1].map(f), [0, 0.25, 0.5, 1, 0.375]);
-  t.deepEqual(minMaxScale([Float32Array.of(3, 3)], 3, 3).map((a) => Array.from(a)), [[0, 0]], 'a constant group maps to 0');
+  t.deepEqual(Array.from(minMaxValues(Float32Array.of(3, 3), 3, 3)), [0, 0], 'a constant group maps to 0');
 });
 
 test('scottBandwidth is the ddof-1 std times n^-1/5 times adjust', (t) => {
@@ -105,21 +110,17 @@ test('density of one repeated value is empty (no density exists) rather than a d
   t.deepEqual(d, { x: [], y: [] });
 });
 
-test('levelTables gives the same counts as the pixels and falls back when equal inputs map to unequal outputs', (t) => {
+test('levelTables lists each channel\'s used levels in order, with their original and normalized values and counts', (t) => {
   const codes = Uint8Array.of(0, 255, 128, 0, 255, 128, 255, 255, 255);
-  const original = Float32Array.from(codes, (v) => v / 255);
-  const normalized = original.map((v) => v * 2 - 1);
-  const [r] = levelTables(original, codes, normalized);
-  t.deepEqual(Array.from(r[0].values), [0, 1]);
-  t.deepEqual(Array.from(r[0].counts), [2, 1]);
-  t.deepEqual(Array.from(r[1].values), [-1, 1]);
-  const broken = normalized.slice();
-  broken[3] = 0.25; // pixel 2's R equals pixel 1's R in the original but not after
-  const [fallback] = levelTables(original, codes, broken);
-  t.is(fallback[1].values.length, 3);
-  t.deepEqual(Array.from(fallback[1].values), [-1, 0.25, 1]);
-  const [unquantized] = levelTables(original, undefined, normalized);
-  t.deepEqual(Array.from(unquantized[0].counts), [1, 1, 1], 'without codes every pixel is its own entry');
+  const original = originalValues(codes);
+  const normalized = original.map((x) => x * 2 - 1);
+  const [r, g, b] = levelTables(countLevels({ width: 3, height: 1, codes }), original, normalized);
+  t.deepEqual(Array.from(r![0].values), [0, 1]);
+  t.deepEqual(Array.from(r![0].counts), [2, 1]);
+  t.deepEqual(Array.from(r![1].values), [-1, 1]);
+  t.deepEqual(Array.from(g![0].counts), [3]);
+  t.deepEqual(Array.from(b![1].values), [v(128) * 2 - 1, 1].map(Math.fround));
+  t.is(r![0].n, 3);
 });
 
 test('computeGroup on the examples: batch mean and variance equal the reference within 1e-5 relative', async (t) => {
@@ -133,9 +134,9 @@ test('computeGroup on the examples: batch mean and variance equal the reference 
 
 test('computeGroup on the examples: every normalized value equals the float64 formula within 1e-4', async (t) => {
   const { images, result } = await examples;
-  const exact = batchNorm64(images.map((i) => i.data), 1e-3);
+  const exact = batchNorm64(images.map(imageValues), 1e-3);
   let worst = 0;
-  result.arrays.normalized.forEach((img, i) => img.data.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - exact.out[i][j])); }));
+  result.arrays.normalized.forEach((img, i) => lookup(img.codes, img.values).forEach((x, j) => { worst = Math.max(worst, Math.abs(x - exact.out[i][j])); }));
   t.true(worst < 1e-4, `worst ${worst}`);
 });
 
@@ -174,10 +175,10 @@ test('computeGroup on the examples: every density is within 0.5% of its peak fro
 
 test('computeGroup on the examples: every density is within 0.1% of its peak from the exact Gaussian sum', async (t) => {
   const { images, result } = await examples;
-  const exact = batchNorm64(images.map((i) => i.data), 1e-3);
+  const exact = batchNorm64(images.map(imageValues), 1e-3);
   let worst = 0;
   images.forEach((img, i) => [0, 1, 2].forEach((c) => {
-    for (const [kind, data] of [['original', img.data], ['normalized', exact.out[i]]] as const) {
+    for (const [kind, data] of [['original', imageValues(img)], ['normalized', exact.out[i]]] as const) {
       const curve = result.stats.images[i].channels[c][kind].density;
       const { y } = exactKde(channel(data, c), curve.x);
       const peak = Math.max(...y);
@@ -206,7 +207,7 @@ test('computeGroup: min-max statistics from the level tables equal those of the 
   const { result } = await examples;
   const { images } = result.stats;
   result.arrays.minmax.forEach((img, i) => [0, 1, 2].forEach((c) => {
-    const values = channel(img.data, c);
+    const values = channel(lookup(img.codes, img.values), c);
     const s = images[i].channels[c].minmax;
     t.is(s.min, Math.min(...values));
     t.is(s.max, Math.max(...values));
@@ -215,31 +216,26 @@ test('computeGroup: min-max statistics from the level tables equal those of the 
   }));
 });
 
-test('computeGroup with minmaxPixels false leaves the pixels out but keeps the statistics', async (t) => {
-  const { images, result } = await examples;
-  const lean = await computeGroup(images, EXAMPLE_FILES, { ...OPTIONS, minmaxPixels: false });
-  t.deepEqual(lean.arrays.minmax, []);
-  t.deepEqual(lean.stats.images, result.stats.images);
-});
-
 test('computeGroup rejects images of different sizes, naming the file', async (t) => {
-  const a = image(new Array(12).fill(0.5), 2, 2);
-  const b = image(new Array(6).fill(0.5), 2, 1);
+  const a = image(new Array(12).fill(128), 2, 2);
+  const b = image(new Array(6).fill(128), 2, 1);
   const err = await t.throwsAsync(computeGroup([a, b], ['a.png', 'b.png'], OPTIONS));
   t.regex(err!.message, /b\.png is 2x1/);
 });
 
 test.serial('normalize gives the same values on the cpu backend as on wasm (and two groups in a row do not share buffers)', async (t) => {
-  const a = image([0, 0.5, 0.2, 1, 0.5, 0.9, 0.3, 0.1, 0.4, 0.8, 0.6, 0.7], 2, 2);
-  const b = image([0.9, 0.1, 0.5, 0.2, 0.3, 0.3, 0.7, 0.8, 0.1, 0.4, 0.2, 0.6], 2, 2);
-  const wasm = await normalize([a, b], OPTIONS);
-  const wasmAgain = await normalize([b, a], OPTIONS);
-  t.deepEqual(Array.from(wasm.normalized[0]), Array.from(wasmAgain.normalized[1]), 'the first result is not overwritten by the second');
+  const a = image([0, 128, 51, 255, 128, 230, 76, 25, 102, 204, 153, 178], 2, 2);
+  const b = image([230, 25, 128, 51, 76, 76, 178, 204, 25, 102, 51, 153], 2, 2);
+  const wasm = await normalize([a, b], { ...OPTIONS, method: 'instance' });
+  const first = Array.from(wasm.tables[0]!);
+  const wasmAgain = await normalize([b, a], { ...OPTIONS, method: 'instance' });
+  t.deepEqual(Array.from(wasm.tables[0]!), first, 'the first result is not overwritten by the second');
+  t.deepEqual(first, Array.from(wasmAgain.tables[1]!));
   const tf = await import('@tensorflow/tfjs-core');
   await tf.setBackend('cpu');
   try {
-    const cpu = await normalize([a, b], OPTIONS);
-    cpu.normalized.forEach((img, i) => img.forEach((v, j) => t.true(Math.abs(v - wasm.normalized[i][j]) < 1e-5)));
+    const cpu = await normalize([a, b], { ...OPTIONS, method: 'instance' });
+    cpu.tables.forEach((table, i) => table.forEach((x, j) => t.true(Math.abs(x - wasm.tables[i]![j]!) < 1e-5)));
   } finally {
     await tf.setBackend('wasm');
   }

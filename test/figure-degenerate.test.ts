@@ -16,7 +16,7 @@ const W = 24;
 function image(pixel: (x: number, y: number) => [number, number, number]): RgbImage {
   const codes = new Uint8Array(W * W * 3);
   for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) codes.set(pixel(x, y), (y * W + x) * 3);
-  return { width: W, height: W, data: Float32Array.from(codes, (v) => v / 255), codes };
+  return { width: W, height: W, codes };
 }
 
 const IMAGES: Record<string, RgbImage> = {

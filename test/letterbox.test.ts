@@ -2,12 +2,15 @@ import test from 'ava';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { computeGroup } from '../src/compute/compute-group.js';
+import { imageValues } from '../src/compute/level-values.js';
 import { decodeImage } from '../src/decode/decode-image.js';
+import { writeImageRgba } from '../src/figure/image-pixels.js';
 import { buildFigure, renderPng } from '../src/figure/index.js';
 import { DEFAULT_FIGURE_OPTIONS } from '../src/figure/figure-options.js';
 import { computeFiles } from '../src/group/compute-files.js';
 import type { RgbImage, ValueStats } from '../src/types.js';
 import { gradient, writePng } from './helpers/make-images.js';
+import { lookup } from './helpers/exact.js';
 import { tempDir } from './helpers/paths.js';
 
 const dir = tempDir();
@@ -26,7 +29,7 @@ const files = (async () => {
 /** The wide image's own pixels at the letterboxed size (32 x 8), as sharp resizes them. */
 async function ownPixels(file: string): Promise<RgbImage> {
   const { data, info } = await sharp(file).resize(SIZE, SIZE, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: Float32Array.from(data, (v) => v / 255), codes: new Uint8Array(data) };
+  return { width: info.width, height: info.height, codes: new Uint8Array(data) };
 }
 
 function sameStats(t: import('ava').ExecutionContext, a: ValueStats, b: ValueStats, tolerance: number, what: string): void {
@@ -72,14 +75,21 @@ test('computeFiles under contain: the batch moments count only the images\' own 
   t.is(own[1].mask, undefined, 'a square image has no bars');
   for (let c = 0; c < 3; c++) {
     let n = 0, sum = 0, sq = 0;
-    for (const img of own) for (let i = c; i < img.data.length; i += 3) { n++; sum += img.data[i]; sq += img.data[i] ** 2; }
+    for (const img of own) {
+      const data = imageValues(img);
+      for (let i = c; i < data.length; i += 3) { n++; sum += data[i]!; sq += data[i]! ** 2; }
+    }
     const mean = sum / n;
     t.true(Math.abs(stats.batch!.mean[c] - mean) < 1e-6, `mean ${c}: ${stats.batch!.mean[c]} vs ${mean}`);
     t.true(Math.abs(stats.batch!.variance[c] - (sq / n - mean * mean)) < 1e-6, `variance ${c}`);
   }
   // the bars are drawn as they are: the background, on the normalized and min-max halves too
-  t.deepEqual(Array.from(arrays.normalized[0].data.subarray(0, 3)), [0, 0, 0]);
-  t.deepEqual(Array.from(arrays.minmax[0].data.subarray(0, 3)), [0, 0, 0]);
+  for (const array of ['normalized', 'minmax'] as const) {
+    const rgba = new Uint8ClampedArray(SIZE * SIZE * 4);
+    writeImageRgba({ kind: 'whole', array, index: 0 }, arrays, rgba);
+    t.deepEqual(Array.from(rgba.subarray(0, 4)), [0, 0, 0, 255], array);
+    t.notDeepEqual(Array.from(lookup(arrays[array][0]!.codes.subarray(0, 3), arrays[array][0]!.values)), [0, 0, 0], `${array}: the table alone maps the bars' level elsewhere`);
+  }
   const spec = buildFigure('overview', { stats, arrays }, DEFAULT_FIGURE_OPTIONS);
   const png = await renderPng(spec, arrays);
   t.true(png.length > 0);

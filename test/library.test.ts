@@ -89,8 +89,8 @@ test('computeFiles on the examples: statistics and arrays of every image, channe
   for (const variant of ['original', 'normalized', 'minmax'] as const) {
     t.is(arrays[variant].length, 3, variant);
     for (const img of arrays[variant]) {
-      t.deepEqual([img.width, img.height, img.data.length], [256, 256, 256 * 256 * 3], variant);
-      t.true(img.data instanceof Float32Array);
+      t.deepEqual([img.width, img.height, img.codes.length, img.values.length], [256, 256, 256 * 256 * 3, 256 * 3], variant);
+      t.true(img.codes instanceof Uint8Array && img.values instanceof Float32Array);
     }
   }
 });

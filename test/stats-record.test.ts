@@ -2,6 +2,7 @@ import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
+import { imageValues } from '../src/compute/level-values.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import { computeFiles } from '../src/group/compute-files.js';
 import { runDataset } from '../src/run/run-dataset.js';
@@ -15,7 +16,10 @@ const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: 
 /** Mean and biased variance in float64 over the given channels of the given images. */
 function moments(images: RgbImage[], channels: number[]): { mean: number; variance: number } {
   let n = 0, sum = 0, sq = 0;
-  for (const img of images) for (let i = 0; i < img.data.length; i += 3) for (const c of channels) { n++; sum += img.data[i + c]; sq += img.data[i + c] ** 2; }
+  for (const img of images) {
+    const data = imageValues(img);
+    for (let i = 0; i < data.length; i += 3) for (const c of channels) { n++; sum += data[i + c]!; sq += data[i + c]! ** 2; }
+  }
   const mean = sum / n;
   return { mean, variance: sq / n - mean * mean };
 }

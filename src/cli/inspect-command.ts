@@ -17,7 +17,7 @@ export function registerInspect(program: Command): void {
     const { computeFiles } = await import('../group/compute-files.js');
     const { normStatsOf } = await import('../fit/norm-stats.js');
     const { computeOptions, decodeOptions } = await import('../config/derive-options.js');
-    const { stats } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config), normStats: await normStatsOf(config), minmaxPixels: false });
+    const { stats } = await computeFiles(files, { ...decodeOptions(config), ...computeOptions(config), normStats: await normStatsOf(config) });
     process.stdout.write(opts.json ? `${JSON.stringify(stats)}\n` : `${statsTable(stats)}\n`);
   });
 }

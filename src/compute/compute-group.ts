@@ -5,11 +5,13 @@
  */
 import { basename } from 'node:path';
 import { VERSION } from '../version.js';
-import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type Moment, type NormOptions, type NumberOptions, type RgbImage } from '../types.js';
+import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type Moment, type NormOptions, type NumberOptions, type RgbImage, type TableImage } from '../types.js';
 import { initBackend, type BackendChoice } from './backend.js';
-import { minMaxScale, minMaxTable } from './min-max.js';
-import { channelGroups, normalize, type NormResult } from './normalize.js';
+import { countLevels, type LevelCounts } from './count-levels.js';
 import { levelTables, tablesRange } from './level-table.js';
+import { levelValues, originalValues } from './level-values.js';
+import { minMaxTable, minMaxValues } from './min-max.js';
+import { channelGroups, normalize, type NormResult } from './normalize.js';
 import { valueStats } from './value-stats.js';
 
 export interface ComputeOptions extends NormOptions, DensityOptions {
@@ -19,47 +21,40 @@ export interface ComputeOptions extends NormOptions, DensityOptions {
    * passes them); absent when the caller decoded the images itself.
    */
   decoded?: Pick<NumberOptions, 'size' | 'fit' | 'background' | 'colorProfile'>;
-  /**
-   * Also return the min-max scaled pixels (arrays.minmax), which only the
-   * panels and compare figures draw; its statistics are computed either way.
-   * Default true.
-   */
-  minmaxPixels?: boolean;
 }
 
 export interface ComputeResult {
   stats: GroupStats;
+  /** The images as levels and tables (original, normalized, min-max scaled): what the figures draw. */
   arrays: GroupArrays;
 }
 
 /**
- * @param images equally sized RGB images in [0, 1] (see decodeImage)
+ * @param images equally sized images as levels (see decodeImage)
  * @param files  their paths, in the same order (names go into the statistics)
  * @param onStage hears when the densities and statistics start, after normalization
  */
 export async function computeGroup(images: RgbImage[], files: string[], options: ComputeOptions, onStage: (stage: 'density') => void = () => {}): Promise<ComputeResult> {
   if (images.length === 0) throw new RangeError('computeGroup: expected at least one image');
-  const { width, height } = images[0];
+  const { width, height } = images[0]!;
   for (const [i, img] of images.entries()) {
     if (img.width !== width || img.height !== height) {
       throw new RangeError(`computeGroup: expected every image ${width}x${height} but ${files[i]} is ${img.width}x${img.height}`);
     }
   }
   const backend = await initBackend(options.backend);
-  const norm = await normalize(images, options);
+  const counts = images.map((img) => countLevels(img));
+  const norm = await normalize(images, options, counts);
   onStage('density');
-  const tables = images.map((img, i) => levelTables(img.data, img.codes, norm.normalized[i], img.mask));
-  // One min and max over the whole normalized group, as the write-up scales it.
+  const tables = images.map((img, i) => levelTables(counts[i]!, originalValues(img.codes), norm.tables[i]!));
+  // One min and max over the whole normalized group (its pixels' levels), as the write-up scales it.
   const range = tablesRange(tables.flatMap((channels) => channels.map(([, normalized]) => normalized)));
-  const minmax = options.minmaxPixels === false ? [] : minMaxScale(norm.normalized, range.min, range.max);
-  // letterbox bars are drawn as they are, unnormalized, on every half and panel
-  images.forEach((img, i) => {
-    if (!img.mask) return;
-    keepBars(img, norm.normalized[i]);
-    if (minmax[i]) keepBars(img, minmax[i]);
-  });
-  const wrap = (data: Float32Array, i: number): RgbImage => ({ width, height, data, ...(images[i].mask ? { mask: images[i].mask } : {}) });
-  const arrays: GroupArrays = { original: images, normalized: norm.normalized.map(wrap), minmax: minmax.map(wrap) };
+  const withValues = (img: RgbImage, values: Float32Array): TableImage => ({ width, height, codes: img.codes, values, ...(img.mask ? { mask: img.mask } : {}) });
+  const arrays: GroupArrays = {
+    original: images.map((img) => withValues(img, originalValues(img.codes))),
+    normalized: images.map((img, i) => withValues(img, norm.tables[i]!)),
+    minmax: images.map((img, i) => withValues(img, minMaxValues(norm.tables[i]!, range.min, range.max))),
+  };
   const { method, groups, gridSize, bwAdjust } = options;
   // Given statistics bring their own epsilon (0 for a mean and std, a BN
   // layer's own) and may bring gamma and beta (normalize.ts uses them so):
@@ -78,16 +73,16 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
     ...(options.normStats ? { normalizedWith: options.normStats } : method === 'batch' ? { batch: { mean: norm.batchMean, variance: norm.batchVariance } } : {}),
     minmax: range,
     images: images.map((img, i) => ({
-      file: basename(files[i]),
-      path: files[i],
+      file: basename(files[i]!),
+      path: files[i]!,
       channels: CHANNELS.map((channel, c) => {
-        const [original, normalized] = tables[i][c];
+        const [original, normalized] = tables[i]![c]!;
         return {
           channel,
           original: valueStats(original, options),
           normalized: valueStats(normalized, options),
           minmax: valueStats(minMaxTable(normalized, range.min, range.max), options),
-          ...(options.normStats && method === 'batch' ? { ownBatch: ownBatchShares(img, c, norm, options) } : {}),
+          ...(options.normStats && method === 'batch' ? { ownBatch: ownBatchShares(img, counts[i]!, c, norm, options) } : {}),
         };
       }),
     })),
@@ -119,29 +114,22 @@ function momentsOf(norm: NormResult, options: NormOptions, files: string[]): Mom
 /**
  * The shares below 0 and above 1 of one image's channel under the batch's
  * own statistics, `(x - mean) / sqrt(var + epsilon) * gamma + beta`, with the
- * epsilon, gamma and beta settings (what --stats batch would draw); own pixels only.
+ * epsilon, gamma and beta settings (what --stats batch would draw); own
+ * pixels only, counted a level at a time.
  */
-function ownBatchShares(img: RgbImage, c: number, norm: NormResult, options: NormOptions): { below0: number; above1: number } {
+function ownBatchShares(img: RgbImage, { counts, n }: LevelCounts, c: number, norm: NormResult, options: NormOptions): { below0: number; above1: number } {
   const pick = (v: number | [number, number, number]) => (typeof v === 'number' ? v : v[c]!);
   const scale = pick(options.gamma) / Math.sqrt(norm.batchVariance[c]! + options.epsilon);
   const shift = pick(options.beta) - norm.batchMean[c]! * scale;
+  const values = levelValues(img.codes);
   let below = 0;
   let above = 0;
-  let n = 0;
-  for (let p = 0; p < img.width * img.height; p++) {
-    if (img.mask && !img.mask[p]) continue;
-    const y = Math.fround(img.data[p * 3 + c]! * scale + shift);
-    n++;
-    if (y < 0) below++;
-    else if (y > 1) above++;
+  for (let k = 0, slot = c; k < values.length; ++k, slot += 3) {
+    const m = counts[slot]!;
+    if (m === 0) continue;
+    const y = Math.fround(values[k]! * scale + shift);
+    if (y < 0) below += m;
+    else if (y > 1) above += m;
   }
   return { below0: n ? below / n : 0, above1: n ? above / n : 0 };
-}
-
-/** Copies the original values of the letterbox bars (mask 0) into `values`. */
-function keepBars(img: RgbImage, values: Float32Array): void {
-  const mask = img.mask!;
-  for (let p = 0; p < mask.length; ++p) {
-    if (!mask[p]) values.set(img.data.subarray(p * 3, p * 3 + 3), p * 3);
-  }
 }

@@ -6,7 +6,7 @@
  */
 import type { LevelTable } from './level-table.js';
 
-/** The map from a normalized value to its min-max scaled value, rounded to float32 as the pixels are. */
+/** The map from a normalized value to its min-max scaled value, rounded to float32 as the images' values are. */
 export function minMaxMap(min: number, max: number): (v: number) => number {
   // A constant group has no range: map it to 0 rather than divide by zero.
   const inv = max > min ? 1 / (max - min) : 0;
@@ -20,16 +20,14 @@ export function minMaxMap(min: number, max: number): (v: number) => number {
 export function minMaxTable(table: LevelTable, min: number, max: number): LevelTable {
   const inv = max > min ? 1 / (max - min) : 0;
   const values = new Float64Array(table.values.length);
-  for (let i = 0; i < values.length; ++i) values[i] = Math.fround((table.values[i] - min) * inv);
+  for (let i = 0; i < values.length; ++i) values[i] = Math.fround((table.values[i]! - min) * inv);
   return { values, counts: table.counts, n: table.n };
 }
 
-/** Scales every value of the group with one min and max (see minMaxMap). */
-export function minMaxScale(values: Float32Array[], min: number, max: number): Float32Array[] {
+/** Every level's value of a normalized table (`[level * 3 + c]`) mapped by minMaxMap(min, max). */
+export function minMaxValues(values: Float32Array, min: number, max: number): Float32Array {
   const inv = max > min ? 1 / (max - min) : 0;
-  return values.map((a) => {
-    const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; ++i) out[i] = (a[i] - min) * inv;
-    return out;
-  });
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; ++i) out[i] = (values[i]! - min) * inv;
+  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Normalization of one group, in tfjs.
+ * Normalization of one group, as a table: each level's normalized value.
  *
  * batch     Keras BatchNormalization in training mode (the write-up's
  *           `model(imgs, training=True)`): per channel, the mean and the
@@ -13,16 +13,31 @@
  *           axis only).
  * group     per image, over H, W and each of `groups` channel groups
  *           (Wu & He 2018); 1 group is layer, 3 groups instance.
+ *
+ * Every method maps a pixel's value through an affine function of its
+ * channel (and, but for batch, of its image), and a value is a level
+ * (level-values.ts). So the moments are taken over the level counts, in
+ * float64 and exactly (two-pass, as numpy's `var`), and tfjs applies the
+ * same op Keras does, `tf.batchNorm`, to a tensor of the levels,
+ * `[levels, 3]`, instead of `[N, H, W, 3]`: 768 values for 8-bit images
+ * whatever their size. test/table-normalize.test.ts checks the tables
+ * against tfjs on the whole tensor, method by method.
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import type { NormOptions, RgbImage } from '../types.js';
 import { requireCjs } from '../util/require-cjs.js';
+import { countLevels, type LevelCounts } from './count-levels.js';
+import { levelValues, originalValues } from './level-values.js';
 
 const tf = requireCjs('@tensorflow/tfjs-core') as typeof TF;
 
 export interface NormResult {
-  /** One normalized image per input, same shape. */
-  normalized: Float32Array[];
+  /**
+   * Per image, the normalized value of each level, `tables[i][level * 3 + c]`
+   * (float32, as tfjs computes it); images normalized alike (batch, one
+   * depth) share one array.
+   */
+  tables: Float32Array[];
   /**
    * The means and biased variances the method used, one per set of values
    * normalized together: for batch, one per channel (over N, H, W); for the
@@ -36,47 +51,44 @@ export interface NormResult {
   batchVariance: number[];
 }
 
-/** Normalizes a group of equally sized images; the inputs are left untouched. */
-export async function normalize(images: RgbImage[], options: NormOptions): Promise<NormResult> {
-  const { width, height } = images[0];
-  const n = images.length;
-  const pixels = height * width * 3;
-  // The wasm backend copies the values into its heap at once, so a buffer reused
-  // from group to group is free again right after tensor4d; the cpu backend
-  // keeps the array itself, so it gets a fresh one.
-  const flat = tf.getBackend() === 'wasm' ? scratch(n * pixels) : new Float32Array(n * pixels);
-  images.forEach((img, i) => flat.set(img.data, i * pixels));
-
-  const x = tf.tensor4d(flat, [n, height, width, 3]);
-  // letterbox bars (RgbImage.mask) are normalized with the rest but count in no moment
-  const weights = images.some((img) => img.mask) ? maskWeights(images) : undefined;
-  try {
-    const gamma = perChannel(options.gamma);
-    const beta = perChannel(options.beta);
-    const { mean: batchMean, variance: batchVariance } = await batchMoments(x, weights);
-    if (options.method === 'batch' && options.normStats) {
-      // given statistics (--stats): a trained model at inference time, or Normalize(mean, std)
-      const g = options.normStats;
-      const out = tf.tidy(() => tf.batchNorm(x, tf.tensor1d(g.mean), tf.tensor1d(g.variance), tf.tensor1d(g.beta ?? beta), tf.tensor1d(g.gamma ?? gamma), g.epsilon));
-      return { normalized: await imagesOf(out, n, pixels), mean: [...g.mean], variance: [...g.variance], batchMean, batchVariance };
-    }
-    if (options.method === 'batch') {
-      const out = tf.tidy(() => tf.batchNorm(x, tf.tensor1d(batchMean), tf.tensor1d(batchVariance), tf.tensor1d(beta), tf.tensor1d(gamma), options.epsilon));
-      return { normalized: await imagesOf(out, n, pixels), mean: batchMean, variance: batchVariance, batchMean, batchVariance };
-    }
-    const groups = channelGroups(options);
-    const [out, m, v] = tf.tidy(() => {
-      const g = tf.reshape(x, [n, height, width, groups, 3 / groups]);
-      const m = weights ? weightedMoments(g, tf.tensor5d(weights, [n, height, width, 1, 1])) : moments(g, [1, 2, 4]);
-      const z = tf.mul(tf.sub(g, m.mean), tf.rsqrt(tf.add(m.variance, options.epsilon)));
-      return [tf.add(tf.mul(tf.reshape(z, [n, height, width, 3]), tf.tensor1d(gamma)), tf.tensor1d(beta)), m.mean, m.variance];
+/**
+ * Normalizes a group of images, of one size or not, 8- or 16-bit or both.
+ * @param counts each image's level counts, when the caller has them (countLevels)
+ */
+export async function normalize(images: RgbImage[], options: NormOptions, counts: LevelCounts[] = images.map((img) => countLevels(img))): Promise<NormResult> {
+  const parts = images.map((img, i) => ({ counts: counts[i]!.counts, values: levelValues(img.codes) }));
+  const gamma = perChannel(options.gamma);
+  const beta = perChannel(options.beta);
+  const batch = [0, 1, 2].map((c) => momentsOver(parts, [c]));
+  const batchMean = batch.map((m) => m.mean);
+  const batchVariance = batch.map((m) => m.variance);
+  if (options.method === 'batch') {
+    // given statistics (--stats): a trained model at inference time, or Normalize(mean, std)
+    const g = options.normStats;
+    const [mean, variance] = g ? [[...g.mean], [...g.variance]] : [batchMean, batchVariance];
+    const apply = g ? { gamma: g.gamma ?? gamma, beta: g.beta ?? beta, epsilon: g.epsilon } : { gamma, beta, epsilon: options.epsilon };
+    // one table a depth present (a group may mix 8- and 16-bit images)
+    const byDepth = new Map<number, Float32Array>();
+    const tables = images.map((img) => {
+      const key = levelValues(img.codes).length;
+      let table = byDepth.get(key);
+      if (!table) byDepth.set(key, (table = batchNormTable(originalValues(img.codes), mean, variance, apply.gamma, apply.beta, apply.epsilon)));
+      return table;
     });
-    const [mean, variance] = [Array.from(await m.data()), Array.from(await v.data())];
-    tf.dispose([m, v]);
-    return { normalized: await imagesOf(out, n, pixels), mean, variance, batchMean, batchVariance };
-  } finally {
-    x.dispose();
+    return { tables, mean, variance, batchMean, batchVariance };
   }
+  const groups = channelGroups(options);
+  const per = 3 / groups;
+  const mean: number[] = [];
+  const variance: number[] = [];
+  const tables = images.map((img, i) => {
+    // the image's moments a channel group, then each channel given its group's
+    const own = Array.from({ length: groups }, (_, g) => momentsOver([parts[i]!], Array.from({ length: per }, (_, k) => g * per + k)));
+    for (const m of own) mean.push(m.mean), variance.push(m.variance);
+    const channel = (c: number) => own[Math.floor(c / per)]!;
+    return batchNormTable(originalValues(img.codes), [0, 1, 2].map((c) => channel(c).mean), [0, 1, 2].map((c) => channel(c).variance), gamma, beta, options.epsilon);
+  });
+  return { tables, mean, variance, batchMean, batchVariance };
 }
 
 /** The channel groups a method normalizes together, per image (batch: one set per channel over the whole batch). */
@@ -84,99 +96,52 @@ export function channelGroups(options: Pick<NormOptions, 'method' | 'groups'>): 
   return options.method === 'instance' || options.method === 'batch' ? 3 : options.method === 'layer' ? 1 : options.groups;
 }
 
-/** The images of a normalized batch, as views into one buffer (no copy per image); disposes the tensor. */
-async function imagesOf(out: TF.Tensor, n: number, pixels: number): Promise<Float32Array[]> {
-  const data = (await out.data()) as Float32Array;
-  out.dispose();
-  return Array.from({ length: n }, (_, i) => data.subarray(i * pixels, (i + 1) * pixels));
-}
-
-let scratchBuffer = new Float32Array(0);
-
 /**
- * A buffer reused from group to group in this thread: a fresh 2.4 MB array a
- * group costs page faults and garbage collection. It is filled and copied
- * into the wasm heap synchronously, so no two calls hold it at once.
+ * `tf.batchNorm` of every level: `values` is `[levels, 3]` (originalValues),
+ * the result the normalized value of each level a channel, in the same layout.
  */
-function scratch(length: number): Float32Array {
-  if (scratchBuffer.length < length) scratchBuffer = new Float32Array(length);
-  return scratchBuffer.subarray(0, length);
-}
-
-/**
- * Per channel mean and biased variance over N, H, W (what batch norm uses).
- *
- * Each image row is summed by a batched matMul with ones (sums of x and of
- * x^2 over W, 256 values each: float32 stays exact to ~1e-7 there), and the
- * few hundred row sums are added in float64. One float32 sum over all 200,000
- * values of a channel would drift to ~1e-4 relative; a reduction over
- * non-innermost axes would also cost a transpose of the whole batch.
- * var = E[x^2] - mean^2 is formed in float64; for pixel data (values in
- * [0, 1]) it agrees with the two-pass float64 variance to ~1e-6 relative.
- */
-async function batchMoments(x: TF.Tensor4D, weights?: Float32Array): Promise<{ mean: number[]; variance: number[] }> {
-  const [n, height, width] = x.shape;
-  const [s1, s2] = tf.tidy(() => {
-    const rows = tf.reshape(x, [n * height, width, 3]);
-    // a row of weights: ones, or the mask (0 leaves a letterbox pixel out of the sums)
-    const ones = weights ? tf.tensor3d(weights, [n * height, 1, width]) : tf.ones([n * height, 1, width]);
-    return [tf.matMul(ones, rows), tf.matMul(ones, tf.square(rows))];
+function batchNormTable(values: Float32Array, mean: number[], variance: number[], gamma: number[], beta: number[], epsilon: number): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(values, [values.length / 3, 3]);
+    const out = tf.batchNorm(x, tf.tensor1d(mean), tf.tensor1d(variance), tf.tensor1d(beta), tf.tensor1d(gamma), epsilon);
+    // a copy: a backend may hand out its own buffer, which the tidy frees
+    return Float32Array.from(out.dataSync() as Float32Array);
   });
-  const [sums, squares] = [(await s1.data()) as Float32Array, (await s2.data()) as Float32Array];
-  tf.dispose([s1, s2]);
-  const count = weights ? weights.reduce((a, b) => a + b, 0) : n * height * width;
-  const mean = [0, 0, 0];
-  const meanSq = [0, 0, 0];
-  for (let i = 0; i < sums.length; ++i) {
-    mean[i % 3] += sums[i];
-    meanSq[i % 3] += squares[i];
-  }
-  for (let c = 0; c < 3; ++c) {
-    mean[c] /= count;
-    meanSq[c] /= count;
-  }
-  return { mean, variance: mean.map((m, c) => Math.max(0, meanSq[c] - m * m)) };
 }
 
 /**
- * Mean and biased variance over `axes` (instance, layer and group norm), keeping dims. Reduces the last image
- * axis (W) first and the rest after, so float32 sums run over a few hundred
- * values at a time rather than 200,000: the batch statistics then agree with
- * float64 to about 1e-7 relative, where one long float32 sum drifts to 1e-5.
+ * Mean and biased variance of the values in `channels` of every part, from
+ * the level counts: two passes in float64, as numpy's `mean` and `var` over
+ * the pixels. Each product count x value is exact (a float32 value has 24
+ * significant bits, a count under 2^29 adds at most 29), so the sums round
+ * only once a level, where a float32 sum over 200,000 pixels would drift.
  */
-function moments(x: TF.Tensor, axes: number[]): { mean: TF.Tensor; variance: TF.Tensor } {
-  const mean = stagedMean(x, axes);
-  const variance = stagedMean(tf.squaredDifference(x, mean), axes);
-  return { mean, variance };
-}
-
-/**
- * Mean and biased variance of `g` ([n, h, w, groups, channels a group]) per
- * image and group over the pixels whose weight `m` ([n, h, w, 1, 1]) is 1;
- * staged over W first, as stagedMean.
- */
-function weightedMoments(g: TF.Tensor, m: TF.Tensor): { mean: TF.Tensor; variance: TF.Tensor } {
-  const sum = (t: TF.Tensor) => tf.sum(tf.sum(t, 2, true), [1, 4], true);
-  const count = tf.mul(tf.sum(m, [1, 2], true), g.shape[4]!);
-  const mean = tf.div(sum(tf.mul(g, m)), count);
-  const variance = tf.div(sum(tf.mul(tf.squaredDifference(g, mean), m)), count);
-  return { mean, variance };
-}
-
-/** One weight a pixel of the batch: an image's mask, or 1 for an image without one. */
-function maskWeights(images: RgbImage[]): Float32Array {
-  const pixels = images[0].width * images[0].height;
-  const out = new Float32Array(images.length * pixels).fill(1);
-  images.forEach((img, i) => {
-    if (img.mask) out.set(img.mask, i * pixels);
-  });
-  return out;
-}
-
-function stagedMean(x: TF.Tensor, axes: number[]): TF.Tensor {
-  const w = 2; // the W axis, present in every reduction bnviz makes
-  const rest = axes.filter((a) => a !== w);
-  return tf.mean(tf.mean(x, w, true), rest, true);
+function momentsOver(parts: Array<{ counts: Uint32Array; values: Float32Array }>, channels: number[]): { mean: number; variance: number } {
+  let n = 0;
+  let sum = 0;
+  for (const { counts, values } of parts) {
+    for (const c of channels) {
+      for (let k = 0, slot = c; k < values.length; ++k, slot += 3) {
+        const m = counts[slot]!;
+        if (m === 0) continue;
+        n += m;
+        sum += m * values[k]!;
+      }
+    }
+  }
+  const mean = sum / n;
+  let ss = 0;
+  for (const { counts, values } of parts) {
+    for (const c of channels) {
+      for (let k = 0, slot = c; k < values.length; ++k, slot += 3) {
+        const m = counts[slot]!;
+        if (m === 0) continue;
+        const d = values[k]! - mean;
+        ss += m * d * d;
+      }
+    }
+  }
+  return { mean, variance: ss / n };
 }
 
 function perChannel(v: number | [number, number, number]): number[] {

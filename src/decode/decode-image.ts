@@ -1,9 +1,12 @@
 /**
- * One image file to RGB float32 values in [0, 1], H x W x 3, with sharp.
+ * One image file to its RGB levels, H x W x 3, with sharp: 8-bit codes, or
+ * 16-bit ones for 16-bit sources. Their values in [0, 1] (code / 255, or /
+ * 65535) are a table a level (compute/level-values.ts), never a float a pixel:
+ * the pipeline normalizes levels.
  *
  * What real folders hold: EXIF orientation is applied; grayscale is repeated
  * to three channels; alpha is flattened onto `background`; 16-bit images are
- * scaled by 65535 (not 255); palette images are expanded; animated images give
+ * kept at 16 bits (their values are scaled by 65535, not 255); palette images are expanded; animated images give
  * their first frame; CMYK and other colour spaces are converted to sRGB.
  *
  * The values are the ones the file stores, as a model's input pipeline reads
@@ -61,7 +64,7 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
     if (contain && (info.width !== options.size || info.height !== options.size)) {
       return letterbox(codes, info.width, info.height, options.size, options.background);
     }
-    return { width: info.width, height: info.height, data: toFloat(codes), codes };
+    return { width: info.width, height: info.height, codes };
   } catch (err) {
     throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
@@ -84,24 +87,7 @@ function letterbox(codes: Uint8Array | Uint16Array, width: number, height: numbe
     out.set(codes.subarray(y * width * 3, (y + 1) * width * 3), row * 3);
     mask.fill(1, row, row + width);
   }
-  return { width: size, height: size, data: toFloat(out), codes: out, mask };
-}
-
-/** Each level's value, `level / 255` (or / 65535) rounded to float32 once, not once a pixel. */
-const LEVELS_8 = levelValues(255);
-let levels16: Float32Array | undefined;
-
-function levelValues(top: number): Float32Array {
-  const out = new Float32Array(top + 1);
-  for (let k = 0; k <= top; ++k) out[k] = k / top;
-  return out;
-}
-
-function toFloat(codes: Uint8Array | Uint16Array): Float32Array {
-  const table = codes instanceof Uint16Array ? (levels16 ??= levelValues(65535)) : LEVELS_8;
-  const out = new Float32Array(codes.length);
-  for (let i = 0; i < codes.length; ++i) out[i] = table[codes[i]];
-  return out;
+  return { width: size, height: size, codes: out, mask };
 }
 
 /** sharp's messages, made to read as a reason a user can act on. */

@@ -5,7 +5,7 @@
  * of different groups keep comparing at one scale; `--x-range auto` widens it
  * to hold everything instead.
  */
-import { CHANNELS, type RgbImage, type ValueStats } from '../types.js';
+import { CHANNELS, type TableImage, type ValueStats } from '../types.js';
 import type { Mark, TextMark } from './spec.js';
 import { textBlock } from './text-width.js';
 import { formatShare } from './unseen-shares.js';
@@ -19,16 +19,16 @@ export interface EdgeNotes {
  * Per channel, the share of an image's values below `lo` and above `hi`,
  * over its own pixels (letterbox bars, mask 0, left out).
  */
-export function sharesBeyond(img: RgbImage, lo: number, hi: number): { below: number[]; above: number[] } {
+export function sharesBeyond(img: TableImage, lo: number, hi: number): { below: number[]; above: number[] } {
   const below = [0, 0, 0];
   const above = [0, 0, 0];
   let n = 0;
-  const { data, mask } = img;
-  for (let p = 0; p < data.length / 3; ++p) {
+  const { codes, values, mask } = img;
+  for (let p = 0; p < codes.length / 3; ++p) {
     if (mask && !mask[p]) continue;
     n++;
     for (let c = 0; c < 3; ++c) {
-      const v = data[p * 3 + c]!;
+      const v = values[codes[p * 3 + c]! * 3 + c]!;
       if (v < lo) below[c]!++;
       else if (v > hi) above[c]!++;
     }
@@ -44,7 +44,7 @@ export function sharesBeyond(img: RgbImage, lo: number, hi: number): { below: nu
  * the spec's meta holds every channel's share. The statistics say whether
  * anything is cut (min and max); the pixels say how much.
  */
-export function edgeNotes(channels: ValueStats[], img: RgbImage | undefined, xDomain: [number, number], w: number, h: number, size: number): EdgeNotes {
+export function edgeNotes(channels: ValueStats[], img: TableImage | undefined, xDomain: [number, number], w: number, h: number, size: number): EdgeNotes {
   const out: EdgeNotes = { marks: [], texts: [] };
   const [lo, hi] = xDomain;
   if (!img || channels.every((s) => s.min >= lo && s.max <= hi)) return out;

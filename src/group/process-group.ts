@@ -29,10 +29,8 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       const previous = await readRecord(dir);
       if (previous?.status === 'done' && previous.fingerprint === print) return { ...previous, status: 'skipped' };
     }
-    // only panels and compare draw the min-max scaled pixels
-    const minmaxPixels = task.options.figures.some((f) => f !== 'overview');
     const t1 = performance.now();
-    const computed = await computeFiles(paths, { ...task.options, minmaxPixels }, task.files, onStage);
+    const computed = await computeFiles(paths, task.options, task.files, onStage);
     const { stats, arrays } = computed;
     const t2 = performance.now();
     // decode counts from the start (resolving and fingerprinting the files are reading too)

@@ -39,3 +39,8 @@ export function exactKde(values: number[], xs: number[]): { y: number[]; bandwid
   });
   return { y, bandwidth: h };
 }
+
+/** Each pixel's value through a level table (`values[level * 3 + c]`), as a TableImage draws it. */
+export function lookup(codes: ArrayLike<number>, values: Float32Array): Float32Array {
+  return Float32Array.from({ length: codes.length }, (_, j) => values[codes[j]! * 3 + (j % 3)]!);
+}

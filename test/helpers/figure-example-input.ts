@@ -22,25 +22,27 @@ type ReferenceStats = Pick<GroupStats, 'epsilon'> & { batch: NonNullable<GroupSt
 
 async function decode(file: string): Promise<RgbImage> {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i]! / 255;
-  return { width: info.width, height: info.height, data: out };
+  return { width: info.width, height: info.height, codes: new Uint8Array(data) };
 }
 
-function batchNorm(images: RgbImage[], epsilon: number): RgbImage[] {
+/** A table of 8-bit levels (`[level * 3 + c]`) made by `f(level / 255 as float32, c)`, rounded to float32. */
+function levelTable(f: (x: number, c: number) => number): Float32Array {
+  const out = new Float32Array(256 * 3);
+  for (let k = 0; k < 256; k++) for (let c = 0; c < 3; c++) out[k * 3 + c] = f(Math.fround(k / 255), c);
+  return out;
+}
+
+/** Batch norm as a table of the levels, with the moments summed over every pixel in float64. */
+function batchNorm(images: RgbImage[], epsilon: number): Float32Array {
   const sum = [0, 0, 0], sq = [0, 0, 0];
   let n = 0;
   for (const img of images) {
-    for (let i = 0; i < img.data.length; i += 3) for (let c = 0; c < 3; c++) { sum[c]! += img.data[i + c]!; sq[c]! += img.data[i + c]! ** 2; }
-    n += img.data.length / 3;
+    for (let i = 0; i < img.codes.length; i += 3) for (let c = 0; c < 3; c++) { const x = Math.fround(img.codes[i + c]! / 255); sum[c]! += x; sq[c]! += x ** 2; }
+    n += img.codes.length / 3;
   }
   const mean = sum.map((s) => s / n);
   const inv = sq.map((s, c) => 1 / Math.sqrt(s / n - mean[c]! ** 2 + epsilon));
-  return images.map((img) => {
-    const out = new Float32Array(img.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = (img.data[i]! - mean[i % 3]!) * inv[i % 3]!;
-    return { ...img, data: out };
-  });
+  return levelTable((x, c) => (x - mean[c]!) * inv[c]!);
 }
 
 /** The statistics of a + b * v, given those of v (b > 0). */
@@ -59,12 +61,15 @@ let cached: Promise<FigureInput> | undefined;
 export function exampleInput(): Promise<FigureInput> {
   cached ??= (async () => {
     const ref = JSON.parse(readFileSync(join(FIXTURES, '..', 'reference', 'stats.json'), 'utf8')) as ReferenceStats;
-    const original = await Promise.all(ref.images.map((im) => decode(join(EXAMPLES, im.file))));
-    const normalized = batchNorm(original, ref.epsilon);
+    const images = await Promise.all(ref.images.map((im) => decode(join(EXAMPLES, im.file))));
+    const table = batchNorm(images, ref.epsilon);
     let min = Infinity, max = -Infinity;
-    for (const img of normalized) for (const v of img.data) { if (v < min) min = v; if (v > max) max = v; }
+    for (const img of images) for (let i = 0; i < img.codes.length; i++) { const v = table[img.codes[i]! * 3 + (i % 3)]!; if (v < min) min = v; if (v > max) max = v; }
     const b = 1 / (max - min), a = -min * b;
-    const minmax = normalized.map((img) => ({ ...img, data: img.data.map((v) => a + b * v) }));
+    const scaled = table.map((v) => a + b * v);
+    const original = images.map((img) => ({ ...img, values: levelTable((x) => x) }));
+    const normalized = images.map((img) => ({ ...img, values: table }));
+    const minmax = images.map((img) => ({ ...img, values: scaled }));
     const stats: GroupStats = {
       version: 'reference',
       options: { size: 256, fit: 'cover', background: '#000000', colorProfile: 'ignore', method: 'batch', epsilon: ref.epsilon, gamma: 1, beta: 0, groups: 1, gridSize: 200, bwAdjust: 1 },
