@@ -1,44 +1,121 @@
 /**
  * A run's own records, made from its groups' records on disk (the one source
- * both drivers share): summary.csv, index.html and run.json, each written
- * atomically under a hidden temporary name. summary.csv streams, so memory
- * stays flat however many groups. Only one writer finalizes a run at a time
- * (`bnviz run` is one process; the fleet holds a lock), so temporaries of
- * these three files left by a writer that died, on any host, are removed first.
+ * both drivers share): summary.csv, failures.csv, the gallery's pages,
+ * index.html and run.json. One pass over the groups in dataset order, in
+ * bounded memory whatever the run's size: summary.csv, failures.csv and the
+ * pages are written as the groups stream by; what is kept is flat (the
+ * unseen spread's counts, the WORST_GROUPS groups with the most unseen, the
+ * first MAX_LISTED_FAILURES failures, one page). Each file is written
+ * atomically under a hidden temporary name, the pages as one folder. Only
+ * one writer finalizes a run at a time (`bnviz run` is one process; the
+ * fleet holds a lock), so temporaries left by a writer that died, on any
+ * host, are removed first.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { galleryHtml, type GalleryEntry } from './gallery-html.js';
-import { groupDir, readRecord } from './group-record.js';
-import type { RunRecord } from './run-record.js';
+import { mapOrdered } from '../util/map-ordered.js';
+import { TopK } from '../util/top-k.js';
+import { FAILURES_HEADER, failureLine } from './failures-csv.js';
+import { galleryHtml, WORST_GROUPS } from './gallery-html.js';
+import { PAGE_SIZE, PAGES_DIR, pageFileName, pageScript, type GalleryEntry } from './gallery-pages.js';
+import { groupDir, readRecord, type GroupRecord } from './group-record.js';
+import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
 import { UnseenSpread } from './unseen-spread.js';
-import { TEMP_PREFIX, writeFileAtomic, writeStreamAtomic } from './write-atomic.js';
+import { TEMP_PREFIX, writeFileAtomic, writeFolderAtomic, writeStreamAtomic } from './write-atomic.js';
 
-export const RUN_FILES = ['summary.csv', 'index.html', 'run.json'] as const;
+export const RUN_FILES = ['summary.csv', 'failures.csv', 'index.html', 'run.json'] as const;
+/** Folders of the run's own records, beside RUN_FILES. */
+export const RUN_FOLDERS = [PAGES_DIR] as const;
 
-export async function finalizeRun(runDir: string, run: RunRecord, groups: Iterable<{ groupId: string }>): Promise<void> {
-  await removeRunTemporaries(runDir);
-  const entries: GalleryEntry[] = [];
-  const spread = new UnseenSpread();
-  await writeStreamAtomic(join(runDir, 'summary.csv'), async (write) => {
-    await write(SUMMARY_HEADER);
-    for (const { groupId } of groups) {
-      const record = await readRecord(groupDir(runDir, groupId));
-      if (!record || record.status !== 'done') continue;
-      await write(summaryLines(groupId, record.rows));
-      spread.add(record.rows);
-      entries.push({ groupId, files: record.files, maxUnseen: record.maxUnseen, outputs: record.outputs });
-    }
-  });
-  await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(run, entries, spread));
-  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+/** A group of the run as a driver hands it: its id, and how it failed when it did. */
+export interface RunGroup {
+  groupId: string;
+  failure?: RunFailure;
 }
 
-/** Removes temporaries of the run's own files (whoever made them); returns how many. */
+/** What finalizeRun reads of a group's record. */
+export type GroupRecordView = Pick<GroupRecord, 'status' | 'files' | 'rows' | 'maxUnseen' | 'outputs'>;
+
+export interface FinalizeRunOptions {
+  /** A group's record; by default its group.json under the run's folder (a seam for tests and benchmarks). */
+  readGroup?: (groupId: string) => Promise<GroupRecordView | undefined>;
+  /** Group records read at once, ahead of the one being written. */
+  readAhead?: number;
+}
+
+/** Groups with more unseen first; of equal ones, the earlier in the dataset. */
+const moreUnseen = (a: GalleryEntry, b: GalleryEntry) => unseenKey(b) - unseenKey(a) || a.order - b.order;
+const unseenKey = (e: GalleryEntry) => (Number.isFinite(e.maxUnseen) ? e.maxUnseen : -1);
+
+/**
+ * Writes the run's records from its groups, given in dataset order (an
+ * array, an iterable or an async iterable, read once). A failed group comes
+ * with its failure: run.json lists the first MAX_LISTED_FAILURES and counts
+ * the rest, failures.csv holds every one, in dataset order. Given no failure
+ * with the groups, the failures `run` lists (as buildRunRecord made them)
+ * stand, and failures.csv holds those. Returns the record written to run.json.
+ */
+export async function finalizeRun(
+  runDir: string,
+  run: RunRecord,
+  groups: Iterable<RunGroup> | AsyncIterable<RunGroup>,
+  { readGroup = (id) => readRecord(groupDir(runDir, id)), readAhead = 16 }: FinalizeRunOptions = {},
+): Promise<RunRecord> {
+  await removeRunTemporaries(runDir);
+  const spread = new UnseenSpread();
+  const worst = new TopK<GalleryEntry>(WORST_GROUPS, moreUnseen);
+  const firstFailures: RunFailure[] = [];
+  let failed = 0;
+  let paged = 0;
+  let pages = 0;
+  await writeStreamAtomic(join(runDir, 'summary.csv'), (writeSummary) => writeStreamAtomic(join(runDir, 'failures.csv'), (writeFailure) =>
+    writeFolderAtomic(join(runDir, PAGES_DIR), async (putPage) => {
+      await writeSummary(SUMMARY_HEADER);
+      await writeFailure(FAILURES_HEADER);
+      let page: GalleryEntry[] = [];
+      const flush = async () => {
+        pages++;
+        await putPage(pageFileName(pages), pageScript(pages, page));
+        page = [];
+      };
+      let order = 0;
+      const read = async (group: RunGroup) => ({ group, record: group.failure ? undefined : await readGroup(group.groupId) });
+      for await (const { group, record } of mapOrdered(groups, readAhead, read)) {
+        const index = order++;
+        if (group.failure) {
+          failed++;
+          if (firstFailures.length < MAX_LISTED_FAILURES) firstFailures.push(group.failure);
+          await writeFailure(failureLine(group.failure));
+          continue;
+        }
+        if (!record || record.status !== 'done') continue;
+        await writeSummary(summaryLines(group.groupId, record.rows));
+        spread.add(record.rows);
+        const entry: GalleryEntry = { groupId: group.groupId, files: record.files, maxUnseen: record.maxUnseen, outputs: record.outputs, order: index };
+        worst.add(entry);
+        page.push(entry);
+        paged++;
+        if (page.length === PAGE_SIZE) await flush();
+      }
+      if (page.length) await flush();
+      if (failed === 0) for (const f of run.failures) await writeFailure(failureLine(f));
+    })));
+  const record: RunRecord = failed === 0 ? run : { ...run, failures: firstFailures, failuresLeftOut: failed - firstFailures.length };
+  await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(record, { worst: worst.sorted(), paged, pages, spread }));
+  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+/**
+ * Removes temporaries of the run's own files and folders (whoever made
+ * them), and a folder left moved aside by a replacement cut short; returns
+ * how many.
+ */
 export async function removeRunTemporaries(runDir: string): Promise<number> {
   const names = await readdir(runDir).catch(() => [] as string[]);
-  const stale = names.filter((n) => RUN_FILES.some((f) => n.startsWith(`${TEMP_PREFIX}${f}-`)));
-  await Promise.all(stale.map((n) => rm(join(runDir, n), { force: true })));
+  const prefixes = [...RUN_FILES, ...RUN_FOLDERS].map((f) => `${TEMP_PREFIX}${f}-`).concat(RUN_FOLDERS.map((f) => `.old-${f}-`));
+  const stale = names.filter((n) => prefixes.some((p) => n.startsWith(p)));
+  await Promise.all(stale.map((n) => rm(join(runDir, n), { recursive: true, force: true })));
   return stale.length;
 }

@@ -1,10 +1,17 @@
 /**
  * run.json: what a run was asked, what it did, and what failed; and the one
- * function that builds it, for `bnviz run` and for the fleet alike.
+ * function that builds it, for `bnviz run` and for the fleet alike. It lists
+ * the first MAX_LISTED_FAILURES failures in dataset order and counts the
+ * rest, so it stays small however many groups fail; failures.csv (written by
+ * finalizeRun) holds every one.
  */
 import { median } from 'd3-array';
 import { TIMING_KEYS, type GroupError, type GroupOptions, type GroupTimings } from '../group/group-task.js';
+import { TopK } from '../util/top-k.js';
 import { versions } from './versions.js';
+
+/** Failures run.json lists (the first, in dataset order); the rest are counted, and in failures.csv. */
+export const MAX_LISTED_FAILURES = 1000;
 
 export interface RunFailure {
   groupId: string;
@@ -45,7 +52,10 @@ export interface RunRecord {
   timings?: RunTimings;
   backend?: string;
   threads?: number;
+  /** The first MAX_LISTED_FAILURES failures, in dataset order. */
   failures: RunFailure[];
+  /** Failures not listed in `failures` (every failure is in failures.csv). */
+  failuresLeftOut: number;
 }
 
 /** What a driver knows of a run; buildRunRecord derives the rest. */
@@ -58,7 +68,13 @@ export interface RunFacts {
   options: GroupOptions;
   groupSize: number;
   counts: RunCounts;
-  failures: RunFailure[];
+  /**
+   * The run's failures, in any order (an array, or any iterable: only the
+   * first MAX_LISTED_FAILURES in dataset order are kept while it is read).
+   * finalizeRun lists the failures that come with its groups instead, when
+   * they do.
+   */
+  failures: Iterable<RunFailure>;
   /** A group's index in the dataset, so failures are listed in dataset order (not in the order they happened). */
   indexOf(groupId: string): number | undefined;
   /** Timings of groups done: every one, or the latest ones kept (their medians go into the record). */
@@ -71,7 +87,8 @@ export interface RunFacts {
 
 export function buildRunRecord(f: RunFacts): RunRecord {
   const rank = (id: string) => f.indexOf(id) ?? Number.MAX_SAFE_INTEGER;
-  const failures = [...f.failures].sort((a, b) => rank(a.groupId) - rank(b.groupId) || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  const first = new TopK<{ failure: RunFailure; rank: number }>(MAX_LISTED_FAILURES, (a, b) => a.rank - b.rank || (a.failure.groupId < b.failure.groupId ? -1 : a.failure.groupId > b.failure.groupId ? 1 : 0));
+  for (const failure of f.failures) first.add({ failure, rank: rank(failure.groupId) });
   return {
     runId: f.runId,
     root: f.root,
@@ -92,6 +109,7 @@ export function buildRunRecord(f: RunFacts): RunRecord {
     }),
     ...(f.backend ? { backend: f.backend } : {}),
     ...(f.threads ? { threads: f.threads } : {}),
-    failures,
+    failures: first.sorted().map((x) => x.failure),
+    failuresLeftOut: first.leftOut,
   };
 }

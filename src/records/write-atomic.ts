@@ -87,6 +87,35 @@ export async function writeStreamAtomic(file: string, fill: (write: (text: strin
 }
 
 /**
+ * Writes a folder that appears whole, as writeFolderSync does, from files
+ * made one at a time (memory holds one): `fill` calls `put` for each file,
+ * into a hidden temporary folder beside `target`; then it is renamed into
+ * place, a folder it replaces moved aside first and removed after.
+ */
+export async function writeFolderAtomic(target: string, fill: (put: (name: string, bytes: Buffer | string) => Promise<void>) => Promise<void>): Promise<void> {
+  const parent = dirname(target);
+  await mkdir(parent, { recursive: true });
+  const temp = tempName(target);
+  await mkdir(temp);
+  try {
+    await fill((name, bytes) => writeFile(join(temp, name), bytes));
+    try {
+      await rename(temp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      const old = join(parent, `.old-${basename(temp).slice(TEMP_PREFIX.length)}`);
+      await rename(target, old);
+      await rename(temp, target);
+      await rm(old, { recursive: true, force: true });
+    }
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
  * Removes `.tmp-*` and `.old-*` leftovers in `dir` made on this host by
  * processes that are no longer alive (a fleet may share the folder: other
  * hosts' and live processes' leftovers are left alone).

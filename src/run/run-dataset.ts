@@ -14,7 +14,7 @@ import { failedResult } from '../group/failed-result.js';
 import type { GroupResult, GroupTask, GroupTimings } from '../group/group-task.js';
 import { createGroupPool } from '../pool/group-pool.js';
 import { finalizeRun } from '../records/finalize-run.js';
-import { buildRunRecord, type RunFacts, type RunRecord } from '../records/run-record.js';
+import { buildRunRecord, type RunFacts, type RunFailure, type RunRecord } from '../records/run-record.js';
 import { removeStale, writeFileAtomic } from '../records/write-atomic.js';
 import { forEachBounded } from '../util/bounded.js';
 
@@ -52,7 +52,7 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   if (normStats) options.normStats = normStats;
   const partialGroups = plan.groups.filter((g) => g.partial).map((g) => g.groupId);
   const index = new Map(plan.groups.map((g) => [g.groupId, g.index]));
-  const facts: RunFacts = {
+  const facts: RunFacts & { failures: RunFailure[] } = {
     runId,
     root: plan.root,
     status: 'running',
@@ -104,6 +104,8 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
     timings,
     wallMs: performance.now() - t0,
   });
-  await finalizeRun(runDir, record, plan.groups);
-  return { record, runDir };
+  // each group in dataset order, a failed one with its failure (failures.csv, and the first ones in run.json)
+  const failureOf = new Map(facts.failures.map((f) => [f.groupId, f]));
+  const groups = plan.groups.map((g) => ({ groupId: g.groupId, failure: failureOf.get(g.groupId) }));
+  return { record: await finalizeRun(runDir, record, groups), runDir };
 }
