@@ -78,9 +78,9 @@ for (const [name, names] of Object.entries(GROUPS)) {
           t.false(overlap(x.rect, y.rect), `${x.owner} "${x.text}" overlaps ${y.owner} "${y.text}"`);
         }
       }
-      // overlays of a panel (the shares, the unseen labels) stay inside it
+      // overlays of a panel (the shares, the unseen labels) stay inside it; the notes of values beyond the range sit above it
       for (const a of spec.axes.filter((x) => x.frame)) {
-        for (const x of axesTexts(a).filter((p) => p.role === 'overlay')) {
+        for (const x of axesTexts(a).filter((p) => p.role === 'overlay' && !/\u2192|\u2190/.test(p.lines[0]!))) {
           t.true(inside({ ...x.rect, x: x.rect.x - a.box.x, y: x.rect.y - a.box.y }, { width: a.box.w, height: a.box.h }), `${a.id} "${x.lines.join(' ')}" leaves its panel`);
         }
       }
@@ -168,3 +168,19 @@ for (const n of [1, 2, 3]) {
     t.is(size('heading-original'), size('heading-minmax'));
   });
 }
+
+test("buildFigure('overview' and 'panels'): the note of what lies beyond the x range covers no part of the plot, where that tail is drawn", async (t) => {
+  IMAGES.star = image((x, y) => (x === 3 && y === 5 ? [255, 255, 255] : [0, 0, 0]));
+  for (const [kind, id] of [['overview', 'density-normalized-0'], ['panels', 'density-normalized-0']] as const) {
+    const spec = buildFigure(kind, await input(['star', 'normal'], 'instance'), OPTIONS);
+    const panel = spec.axes.find((a) => a.id === id)!;
+    const notes = axesTexts(panel).filter((p) => p.role === 'overlay' && /\u2192|\u2190/.test(p.lines[0]!));
+    t.is(notes.length, 1, kind);
+    for (const n of notes) t.false(overlap(n.rect, panel.box, 0), `${kind}: "${n.lines[0]}" at ${JSON.stringify(n.rect)} covers the plot ${JSON.stringify(panel.box)}`);
+    // and no opaque box is drawn at the panel's edge
+    t.false(panel.marks.some((m) => m.type === 'patch' && (m.x <= 0 || m.x + m.w >= 1) && m.y <= 0), `${kind}: a patch at the bottom edge`);
+    // no text overlaps another
+    const texts = textsOf(spec);
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) t.false(overlap(texts[i]!.rect, texts[j]!.rect), `${kind}: ${texts[i]!.text} overlaps ${texts[j]!.text}`);
+  }
+});

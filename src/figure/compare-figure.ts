@@ -6,6 +6,7 @@
  */
 import type { ValueStats } from '../types.js';
 import { densityMax, isSpike } from './density-marks.js';
+import { givenFooter, givenInFull } from './figure-footer.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { fitAspect, layoutGrid, type GridCell } from './grid-layout.js';
 import { clearTop, densityAxes, headingAxes, imageAxes } from './panel-axes.js';
@@ -67,8 +68,12 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
       });
     }
   });
-  const axes = layoutGrid({ width, height, rows: 4, cols: n, rowRatios: [0.14, 1, 0.14, 1] }, cells);
-  return { kind: 'compare', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: [], patches: [] };
+  const footer = givenFooter(stats.normalizedWith, width, height);
+  const axes = layoutGrid({ width, height, rows: 4, cols: n, rowRatios: [0.14, 1, 0.14, 1], reserveBottom: footer.height }, cells);
+  return {
+    kind: 'compare', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: [],
+    ...(stats.normalizedWith ? { title: givenInFull(stats.normalizedWith) } : {}),
+  };
 }
 
 function maxY(channels: ValueStats[]): number {

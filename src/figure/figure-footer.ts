@@ -3,9 +3,10 @@
  * additions mean, and (for marked images) a legend of the marks' colours.
  * Returns figure-level texts and patches and the height it needs.
  */
+import type { NormStats } from '../types.js';
 import type { FigureSpec, TextMark } from './spec.js';
 import { STYLE } from './style.js';
-import { LINE_SPACING, textBlock, textWidth } from './text-width.js';
+import { fitText, LINE_SPACING, textBlock, textWidth } from './text-width.js';
 
 export interface LegendItem {
   color: string;
@@ -18,11 +19,14 @@ export interface Footer {
   patches: FigureSpec['patches'];
 }
 
-/** Breaks text into lines no wider than `width` at `size`. */
+/**
+ * Breaks text into lines no wider than `width` at `size`, at spaces; a word
+ * wider than a line (a long file name) is broken between characters.
+ */
 export function wrapText(text: string, size: number, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
+  for (const word of text.split(' ').flatMap((w) => splitWord(w, size, width))) {
     const next = line ? `${line} ${word}` : word;
     if (line && textWidth(next, size) > width) {
       lines.push(line);
@@ -31,6 +35,22 @@ export function wrapText(text: string, size: number, width: number): string[] {
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/** `word` in pieces no wider than `width` (whole characters, emoji included). */
+function splitWord(word: string, size: number, width: number): string[] {
+  if (textWidth(word, size) <= width) return [word];
+  const pieces: string[] = [];
+  let piece = '';
+  for (const ch of word) {
+    if (piece && textWidth(piece + ch, size) > width) {
+      pieces.push(piece);
+      piece = '';
+    }
+    piece += ch;
+  }
+  if (piece) pieces.push(piece);
+  return pieces;
 }
 
 /** Lays the footer out along the bottom edge of a `width` x `height` figure, inside `pad`. */
@@ -70,4 +90,28 @@ export function figureFooter(width: number, height: number, caption: string, leg
     }
   });
   return { height: h + size * 0.5, texts, patches };
+}
+
+/**
+ * The footer of a figure normalized with given statistics (--stats), which
+ * names them in full, as the overview's does: titles and headings only have
+ * room for a shortened name. None (height 0) otherwise.
+ */
+export function givenFooter(given: NormStats | undefined, width: number, height: number): Footer {
+  return given ? figureFooter(width, height, givenSentence(given, width)) : { height: 0, texts: [], patches: [] };
+}
+
+/** "Normalized with the dataset's mean and std (600 images).": the statistics given (--stats), in full. */
+export function givenInFull(given: NormStats): string {
+  return `Normalized with ${given.label}.`;
+}
+
+/**
+ * givenInFull on at most one line of the footer of a `width` wide figure: a
+ * name too long for it (a file's) is shortened, so the footer never grows
+ * into the data's room; the SVG's title holds the sentence in full.
+ */
+export function givenSentence(given: NormStats, width: number): string {
+  const room = width - 2 * STYLE.layoutPad - textWidth('Normalized with .', STYLE.captionSize);
+  return `Normalized with ${fitText(given.label, STYLE.captionSize, room)}.`;
 }

@@ -6,7 +6,7 @@
  */
 import { edgeNotes } from './beyond-range.js';
 import { autoRange, densityMax, unseenSpans } from './density-marks.js';
-import { figureFooter, type LegendItem } from './figure-footer.js';
+import { figureFooter, givenInFull, givenSentence, type LegendItem } from './figure-footer.js';
 import { methodNames, nameOf, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
 import { densityAxes, imageAxes } from './panel-axes.js';
@@ -40,7 +40,7 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
       ]
     : [];
   // given statistics (--stats) are named in full: "Normalized with the dataset's mean and std (600 images)."
-  const given = stats.normalizedWith ? `Normalized with ${stats.normalizedWith.label}. ` : '';
+  const given = stats.normalizedWith ? `${givenSentence(stats.normalizedWith, width)} ` : '';
   const footer = figureFooter(width, height, given + CAPTION, legend);
 
   const cells: GridCell[] = [];
@@ -52,9 +52,9 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
         return [
           densityAxes({
             id: `density-original-${i}`, channels: original[i]!, xDomain, yTop: originalTop[i]!,
-            title: { text: 'original', size: STYLE.titleSize, pad: STYLE.titlePad },
+            title: { text: 'original', size: STYLE.titleSize, pad: STYLE.titlePad, peers: [names.short] },
             ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.titleSize, pad: STYLE.titlePad } } : {}),
-            above: notes.marks, texts: notes.texts,
+            texts: notes.texts,
           }, box),
         ];
       },
@@ -67,8 +67,8 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
         return [
           densityAxes({
             id: `density-normalized-${i}`, channels: normalized[i]!, xDomain, yTop: normalizedTop[i]!,
-            title: { text: names.short, size: STYLE.titleSize, pad: STYLE.titlePad },
-            above: [...unseenSpans(xDomain, 0.2), ...shares.marks, ...notes.marks], texts: [...shares.texts, ...notes.texts], keepClear: shares.regions,
+            title: { text: names.short, size: STYLE.titleSize, pad: STYLE.titlePad, peers: ['original'] },
+            above: [...unseenSpans(xDomain, 0.2), ...shares.marks], texts: [...shares.texts, ...notes.texts], keepClear: shares.regions,
           }, box),
         ];
       },
@@ -87,7 +87,10 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
     });
   }
   const axes = layoutGrid({ width, height, rows: 3, cols: 2 * n, reserveBottom: footer.height }, cells);
-  return { kind: 'overview', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: footer.patches };
+  return {
+    kind: 'overview', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: footer.patches,
+    ...(stats.normalizedWith ? { title: givenInFull(stats.normalizedWith) } : {}),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ValueStats } from '../types.js';
 import { axisTicks } from './axis-ticks.js';
 import { densityMarks, densityMaxWithin, isSpike } from './density-marks.js';
 import type { AxesSpec, ImageSource, Mark, Rect, TextMark } from './spec.js';
-import { STYLE } from './style.js';
+import { PT, STYLE } from './style.js';
 import { fitText, textWidth } from './text-width.js';
 
 export interface DensityPanel {
@@ -15,7 +15,8 @@ export interface DensityPanel {
   xDomain: [number, number];
   /** The y range's top before any room for text (the data's max plus matplotlib's 5 % margin). */
   yTop: number;
-  title?: { text: string; size: number; pad: number };
+  /** `peers`: the titles of the figure's other panels of this width, which keep one size with it (see fitTitle). */
+  title?: { text: string; size: number; pad: number; peers?: string[] };
   yLabel?: { text: string; size: number; pad: number };
   xTickLabels?: boolean;
   yTickLabels?: boolean;
@@ -43,6 +44,24 @@ export function clearTop(channels: ValueStats[], xDomain: [number, number], yTop
   return top;
 }
 
+/**
+ * A panel's title that takes no room from the data. It may overhang its
+ * panel by about the width of the y tick labels, which the layout keeps
+ * between panels anyway (the write-up's "batch norm." at 20 pt is wider
+ * than its panel at three images); a longer one shrinks, with its peers,
+ * down to 12 pt, and what still does not fit is shortened (fitText). The
+ * figure's footer, the SVG's title or stats.json name it in full.
+ */
+export function fitTitle(title: NonNullable<DensityPanel['title']>, width: number): { text: string; size: number; pad: number } {
+  const room = width + TITLE_OVERHANG;
+  const widest = Math.max(...[title.text, ...(title.peers ?? [])].map((t) => textWidth(t, 1)));
+  const size = Math.max(Math.min(title.size, 12 * PT), Math.min(title.size, room / widest));
+  return { text: fitText(title.text, size, room), size, pad: title.pad };
+}
+
+/** How far a title may reach past its panel, both sides together: about the width of two y tick labels and their ticks. */
+const TITLE_OVERHANG = 2 * (STYLE.tickLength + STYLE.tickPad) + textWidth('0.0', STYLE.tickLabelSize);
+
 export function densityAxes(p: DensityPanel, box: Rect): AxesSpec {
   const yDomain: [number, number] = [0, clearTop(p.channels, p.xDomain, p.yTop, p.keepClear)];
   // spikes alone have no density values to read off the y axis
@@ -59,7 +78,7 @@ export function densityAxes(p: DensityPanel, box: Rect): AxesSpec {
     },
     frame: true,
     ticks: true,
-    ...(p.title ? { title: p.title } : {}),
+    ...(p.title ? { title: fitTitle(p.title, box.w) } : {}),
     marks: [...densityMarks(p.channels), ...(p.above ?? [])],
     overlays: p.texts ?? [],
   };
@@ -100,10 +119,12 @@ export function imageAxes(p: ImagePanel, box: Rect): AxesSpec {
 /**
  * A frameless axes that only holds a centred heading (the write-up's suptitle
  * and row titles). A heading wider than the figure shrinks to fit it, and
- * with it its `peers` (the figure's other headings), so all keep one size.
+ * with it its `peers` (the figure's other headings), so all keep one size;
+ * below the tick labels' size it is shortened instead (fitText).
  */
 export function headingAxes(id: string, text: string, box: Rect, peers: string[] = [text]): AxesSpec {
-  const size = Math.min(STYLE.headingSize, ...[text, ...peers].map((t) => (0.98 * box.w) / textWidth(t, 1)));
+  // ...but not below the tick labels' size: a longer heading is shortened instead
+  const size = Math.max(STYLE.tickLabelSize, Math.min(STYLE.headingSize, ...[text, ...peers].map((t) => (0.98 * box.w) / textWidth(t, 1))));
   return {
     id,
     box,
@@ -112,6 +133,6 @@ export function headingAxes(id: string, text: string, box: Rect, peers: string[]
     frame: false,
     ticks: false,
     marks: [],
-    overlays: [{ type: 'text', x: 0.5, y: 0.5, lines: [text], size, color: '#000000', align: 'center', valign: 'middle' }],
+    overlays: [{ type: 'text', x: 0.5, y: 0.5, lines: [fitText(text, size, 0.98 * box.w)], size, color: '#000000', align: 'center', valign: 'middle' }],
   };
 }

@@ -8,6 +8,7 @@
 import type { ValueStats } from '../types.js';
 import { edgeNotes } from './beyond-range.js';
 import { autoRange, densityMax, unseenSpans } from './density-marks.js';
+import { givenFooter, givenInFull } from './figure-footer.js';
 import { methodNames, nameOf, type FigureInput, type FigureOptions } from './figure-options.js';
 import { layoutGrid, type GridCell } from './grid-layout.js';
 import { densityAxes, headingAxes, imageAxes } from './panel-axes.js';
@@ -52,15 +53,20 @@ export function panelsFigure({ stats, arrays }: FigureInput, options: FigureOpti
           return [densityAxes({
             id: `density-${block}-${i}`, channels: channels[i]!, xDomain, yTop: yTop(channels[i]!),
             yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad },
-            above: [...labels.above, ...notes.marks], texts: [...labels.texts, ...notes.texts], keepClear: labels.keepClear,
+            above: labels.above, texts: [...labels.texts, ...notes.texts], keepClear: labels.keepClear,
           }, box)];
         },
       });
     }
   });
   const rowRatios = BLOCKS.flatMap(() => [0.1, 1, 1]);
-  const axes = layoutGrid({ width, height: blockHeight * BLOCKS.length, rows: 3 * BLOCKS.length, cols: n, rowRatios }, cells);
-  return { kind: 'panels', width, height: blockHeight * BLOCKS.length, font: FONT_FAMILY, background: '#ffffff', axes, texts: [], patches: [] };
+  const height = blockHeight * BLOCKS.length;
+  const footer = givenFooter(stats.normalizedWith, width, height);
+  const axes = layoutGrid({ width, height, rows: 3 * BLOCKS.length, cols: n, rowRatios, reserveBottom: footer.height }, cells);
+  return {
+    kind: 'panels', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: [],
+    ...(stats.normalizedWith ? { title: givenInFull(stats.normalizedWith) } : {}),
+  };
 }
 
 function yTop(channels: ValueStats[]): number {

@@ -6,6 +6,7 @@
  * the PNG's size at 100 dpi.
  */
 import type { GroupArrays } from '../types.js';
+import { escapeHtml } from '../util/html.js';
 import { requireCjs } from '../util/require-cjs.js';
 import { drawSpec } from './draw-spec.js';
 import { DPI_AT_SCALE_1 } from './encode-png.js';
@@ -28,8 +29,10 @@ export function renderSvg(spec: FigureSpec, arrays: GroupArrays): Buffer {
   const root = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}">`;
   if (!svg.includes(root)) throw new Error('renderSvg: Skia\'s SVG root element is not the one expected');
   const inches = (v: number) => `${+(v / DPI_AT_SCALE_1).toFixed(4)}in`;
+  // the figure's full description, where its texts had to be shortened (SVG 1.1 5.4: a <title> child of the root)
+  const title = spec.title ? `<title>${escapeHtml(spec.title)}</title>` : '';
   return Buffer.from(svg
-    .replace(root, root.replace(`width="${width}" height="${height}"`, `width="${inches(width)}" height="${inches(height)}" viewBox="0 0 ${width} ${height}"`))
+    .replace(root, root.replace(`width="${width}" height="${height}"`, `width="${inches(width)}" height="${inches(height)}" viewBox="0 0 ${width} ${height}"`) + title)
     // where DejaVu Sans is not installed: Bitstream Vera Sans (its parent, same metrics), then Verdana or any sans-serif
     .replaceAll(`font-family="${FONT_FAMILY}"`, `font-family="${FONT_FAMILY}, Bitstream Vera Sans, Verdana, sans-serif"`));
 }

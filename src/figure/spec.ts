@@ -101,6 +101,8 @@ export interface FigureSpec {
   axes: AxesSpec[];
   /** Figure-level text, in figure units. */
   texts: TextMark[];
+  /** What the figure shows in full where its texts had to be shortened (the statistics given): the SVG's <title>. */
+  title?: string;
   /** Figure-level legend patches, in figure units. */
   patches: Array<{ x: number; y: number; w: number; h: number; color: string; alpha: number }>;
 }
