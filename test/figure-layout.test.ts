@@ -52,7 +52,7 @@ function name(rand: () => number): string {
 function image(seed: number): RgbImage {
   const rand = random(seed);
   const codes = Uint8Array.from({ length: W * W * 3 }, () => Math.floor(rand() * 256));
-  return { width: W, height: W, data: Float32Array.from(codes, (v) => v / 255), codes };
+  return { width: W, height: W, codes };
 }
 
 async function input(files: string[], statsFile?: string): Promise<FigureInput> {
