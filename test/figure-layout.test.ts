@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { computeGroup } from '../src/compute/compute-group.js';
-import { axesTexts, buildFigure, type FigureInput, type FigureKind, type FigureSpec, type Rect } from '../src/figure/index.js';
+import { axesTexts, buildFigure, type AxesSpec, type FigureInput, type FigureKind, type FigureSpec, type Rect } from '../src/figure/index.js';
 import { placeText } from '../src/figure/place-texts.js';
 import type { NormStats, RgbImage } from '../src/types.js';
 
@@ -130,4 +130,32 @@ test('buildFigure(\'overview\') under --stats resnet50_first_batchnorm_layer.jso
   }
   t.true(spec.texts.some((x) => x.lines.join(' ').includes('resnet50_first_batchnorm_layer.json')));
   t.is(spec.title, 'Normalized with the BN layer\'s moving statistics in resnet50_first_batchnorm_layer.json.');
+});
+
+/** An image whose values stay within a level of 128: one sharp peak, far higher than a photo's densities. */
+function peaked(seed: number): RgbImage {
+  const rand = random(seed);
+  return { width: W, height: W, codes: Uint8Array.from({ length: W * W * 3 }, () => 127 + Math.floor(rand() * 3)) };
+}
+
+/** The highest curve of a panel over its y range (0 for spikes alone). */
+function height(a: AxesSpec): number {
+  let top = 0;
+  for (const m of a.marks) if (m.type === 'area') top = Math.max(top, ...m.y);
+  return top / a.y.domain[1];
+}
+
+test("buildFigure('compare'): one y range while it keeps every curve a quarter high; a peaked image among 7 gives each column its own, with tick labels, and the footer says so", async (t) => {
+  const options = { method: 'batch' as const, epsilon: 1e-3, gamma: 1, beta: 0, groups: 1, gridSize: 40, bwAdjust: 1, backend: 'cpu' as const };
+  const similar = buildFigure('compare', await computeGroup([image(1), image(2), image(3)], ['a.png', 'b.png', 'c.png'], options), OPTIONS);
+  const panels = (spec: FigureSpec) => spec.axes.filter((a) => a.id.startsWith('density-'));
+  t.is(new Set(panels(similar).map((a) => a.y.domain[1])).size, 1, 'three similar images share the y range');
+  t.deepEqual(similar.texts, []);
+  const images = [image(1), image(2), peaked(3), image(4), image(5), image(6), image(7)];
+  const spec = buildFigure('compare', await computeGroup(images, images.map((_, i) => `${i}.png`), options), OPTIONS);
+  for (const a of panels(spec)) {
+    t.true(height(a) >= 0.25, `${a.id}: its highest curve is ${(100 * height(a)).toFixed(0)}% of its y range`);
+    t.true(a.y.tickLabels && a.y.ticks.length >= 2, `${a.id} has its own y tick labels`);
+  }
+  t.regex(spec.texts.map((x) => x.lines.join(' ')).join(' '), /Each image has its own density scale/);
 });

@@ -2,11 +2,12 @@
  * The comparison (the write-up's section 4.4): densities before and after
  * normalization, the after row min-max scaled so both share one x range, a
  * small inset of each image, and an R/G/B legend. As the write-up's
- * sharex/sharey subplots, all panels share both ranges.
+ * sharex/sharey subplots, all panels share both ranges, as long as one y
+ * range keeps every panel readable (see yScales).
  */
 import type { ValueStats } from '../types.js';
 import { densityMax, isSpike } from './density-marks.js';
-import { givenFooter, givenInFull } from './figure-footer.js';
+import { figureFooter, givenInFull, givenSentence } from './figure-footer.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { fitAspect, layoutGrid, type GridCell } from './grid-layout.js';
 import { clearTop, densityAxes, headingAxes, imageAxes } from './panel-axes.js';
@@ -40,8 +41,9 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
     { x0: INSET.x, x1: INSET.x + INSET.w, y0: INSET.y },
     ...(r === 0 && i === n - 1 ? [{ x0: 0.68, x1: 1, y0: 0.63 }] : []),
   ];
-  // One y range for all (sharey), high enough that no curve runs under an inset or the legend.
-  const yTop = Math.max(...channels.flatMap((row, r) => row.map((ch, i) => clearTop(ch, xDomain, 1.05 * maxY(ch), regions(i, r)))));
+  // Each panel's y top, high enough that no curve runs under an inset or the legend.
+  const tops = channels.map((row, r) => row.map((ch, i) => clearTop(ch, xDomain, 1.05 * maxY(ch), regions(i, r))));
+  const scales = yScales(channels, tops);
 
   const cells: GridCell[] = [];
   rows.forEach((row, r) => {
@@ -52,8 +54,9 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
         row: 2 * r + 1, col: i,
         build: (box) => {
           const main = densityAxes({
-            id: `density-${row.key}-${i}`, channels: channels[r]![i]!, xDomain, yTop,
-            xTickLabels: r === rows.length - 1, yTickLabels: i === 0, sharedY: !all.every(isSpike),
+            id: `density-${row.key}-${i}`, channels: channels[r]![i]!, xDomain, yTop: scales.tops[i]!,
+            xTickLabels: r === rows.length - 1, yTickLabels: i === 0 || !scales.shared,
+            sharedY: !(scales.shared ? all : [...channels[0]![i]!, ...channels[1]![i]!]).every(isSpike),
             ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad } } : {}),
             ...(r === 0 && i === n - 1 ? legend : {}),
           }, box);
@@ -68,13 +71,32 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
       });
     }
   });
-  const footer = givenFooter(stats.normalizedWith, width, height);
+  const note = [...(stats.normalizedWith ? [givenSentence(stats.normalizedWith, width)] : []), ...(scales.shared ? [] : [OWN_SCALES])].join(' ');
+  const footer = note ? figureFooter(width, height, note) : { height: 0, texts: [], patches: [] };
   const axes = layoutGrid({ width, height, rows: 4, cols: n, rowRatios: [0.14, 1, 0.14, 1], reserveBottom: footer.height }, cells);
   return {
     kind: 'compare', width, height, font: FONT_FAMILY, background: '#ffffff', axes, texts: footer.texts, patches: [],
     ...(stats.normalizedWith ? { title: givenInFull(stats.normalizedWith) } : {}),
   };
 }
+
+/**
+ * One y range for all panels (the write-up's sharey, for three similar
+ * photos) when it keeps every curve at least a quarter of the panel high;
+ * else each column (an image, before and after) its own, which the footer
+ * says (OWN_SCALES). In a 7-image group one peaked image (a density of 24-29)
+ * set the shared top near 43 and drew four others as flat lines.
+ */
+export function yScales(channels: ValueStats[][][], tops: number[][]): { shared: boolean; tops: number[] } {
+  const shared = Math.max(...tops.flat());
+  const readable = channels.every((row) => row.every((ch) => ch.every(isSpike) || maxY(ch) >= MIN_HEIGHT * shared));
+  const columns = tops[0]!.map((_, i) => Math.max(...tops.map((row) => row[i]!)));
+  return readable ? { shared: true, tops: columns.map(() => shared) } : { shared: false, tops: columns };
+}
+
+/** The least height of a panel's highest curve, as a share of its y range, that one shared range must leave. */
+const MIN_HEIGHT = 0.25;
+const OWN_SCALES = 'Each image has its own density scale (y axis): on one scale for all, some would be flat lines.';
 
 function maxY(channels: ValueStats[]): number {
   return densityMax([channels]);
