@@ -59,7 +59,7 @@ test('hashTagOf: what lies between the first { and the next }, if anything (the 
   t.is(hashTagOf('bnviz:groups'), undefined);
 });
 
-test('createClient: sentinels make a Sentinel client that follows +switch-master and resends a command answered READONLY', (t) => {
+test('createClient: sentinels make a Sentinel client that reconnects (to the primary they name) when a server answers READONLY or UNBLOCKED', (t) => {
   const settings = loadConfig({ env: { BNVIZ_REDIS_SENTINELS: '127.0.0.1:1,127.0.0.1:2', BNVIZ_REDIS_SENTINEL_NAME: 'main', BNVIZ_REDIS_SENTINEL_PASSWORD: 's3', BNVIZ_REDIS_URL: 'redis://app:p%40ss@ignored:9/3' } }).redis;
   const redis = createClient(settings, lazy) as Redis;
   try {
@@ -71,9 +71,9 @@ test('createClient: sentinels make a Sentinel client that follows +switch-master
     t.is(o.username, 'app');
     t.is(o.password, 'p@ss');
     t.is(o.db, 3);
-    t.true(o.failoverDetector);
-    t.is(o.reconnectOnError!(new Error('READONLY You can\'t write against a read only replica.')), 2);
-    t.is(o.reconnectOnError!(new Error('ERR wrong number of arguments')), false);
+    t.true(o.reconnectOnError!(new Error('READONLY You can\'t write against a read only replica.')) === true);
+    t.true(o.reconnectOnError!(new Error('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)')) === true);
+    t.false(o.reconnectOnError!(new Error('ERR wrong number of arguments')));
     t.is(describeTarget(settings), 'Redis at primary main (sentinels 127.0.0.1:1,127.0.0.1:2)');
   } finally {
     redis.disconnect();

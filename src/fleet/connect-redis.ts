@@ -33,6 +33,7 @@ export function connectRedis(target: RedisTarget, name?: string, options?: { max
 export function connectRedis(target: RedisTarget, name?: string, options: { maxRetriesPerRequest?: number | null } = {}): RedisClient {
   return createClient(target, {
     ...(name ? { name } : {}),
+    followFailover: true,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? null,
     // Back off up to 2 s between tries, forever: a worker outlives a Redis restart and a failover.
     retryStrategy: (times) => Math.min(100 * times, 2000),

@@ -285,6 +285,8 @@ function judgeReply(err: unknown, mode: RedisMode): { code: string; fatal: boole
   switch (code) {
     case 'READONLY':
       return mode === 'single' ? { code, fatal: true } : { code, fatal: false, action: 'the primary was demoted: reconnecting to the new one' };
+    case 'UNBLOCKED':
+      return { code, fatal: false, action: 'the server changed role: reconnecting' };
     case 'MOVED':
     case 'ASK':
       return mode === 'cluster' ? undefined : { code, fatal: true };
