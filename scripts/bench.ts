@@ -17,6 +17,11 @@
  *   python   the write-up's own stack (shared reference script) per group on
  *            this machine, when python3 can import seaborn, and the ratio
  * The last lines set the results beside the targets.
+ *
+ * BENCH_BASE=DIR sets another build beside this one in the same run (DIR is
+ * a checkout whose dist/ is built, such as the code before a change): the
+ * one-core sections and every `bnviz run` round run both, in turn, and print
+ * before, after and their ratio.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -93,16 +98,32 @@ function childCpuSeconds(): number {
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 type Figures = 'overview' | 'three';
-interface RunSample { groupsPerSecond: number; cpuMsPerGroup: number; peakRssMB: number; stages: Record<string, number> }
+interface RunSample { groupsPerSecond: number; cpuMsPerGroup: number; gcMsPerGroup: number; peakRssMB: number; stages: Record<string, number> }
 
-function benchRun(dir: string, threads: number, figures: Figures, label: string): RunSample {
+/** The other build BENCH_BASE names, if any: its root (with dist/). */
+const BASE = process.env.BENCH_BASE ? resolve(process.env.BENCH_BASE) : undefined;
+
+/**
+ * `bnviz run` of `cli` (this build's, or BENCH_BASE's) with --trace-gc: V8
+ * prints every pause of every isolate (the main thread and each pool thread),
+ * `..., 1.23 / 0.00 ms ...`, whose first number is the pause; their sum a
+ * group is the garbage collection time on the JavaScript threads (the
+ * collector's helper threads are in the CPU time, not in it).
+ */
+function benchRun(dir: string, threads: number, figures: Figures, label: string, cli = CLI): RunSample {
   const out = join(WORK, `out-${label}`);
   rmSync(out, { recursive: true, force: true });
-  const args = [CLI, 'run', dir, '--out', out, '--run', 'bench', '--threads', String(threads), '--json', ...(figures === 'overview' ? ['--figures', 'overview'] : [])];
+  const args = ['--trace-gc', cli, 'run', dir, '--out', out, '--run', 'bench', '--threads', String(threads), '--json', ...(figures === 'overview' ? ['--figures', 'overview'] : [])];
   const cpu0 = childCpuSeconds();
   const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const cpu = childCpuSeconds() - cpu0;
-  const end = res.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'end') as RunEnd | undefined;
+  const lines = res.stdout.trim().split('\n');
+  let gcMs = 0;
+  for (const l of lines) {
+    const pause = /(?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)\b.*?, ([0-9.]+) \/ [0-9.]+ ms/.exec(l);
+    if (pause) gcMs += Number(pause[1]);
+  }
+  const end = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.event === 'end') as RunEnd | undefined;
   if (!end) throw new Error(`bnviz run failed: ${res.stderr}`);
   if (end.counts.failed > 0) throw new Error(`bnviz run: ${end.counts.failed} groups failed`);
   rmSync(out, { recursive: true, force: true });
@@ -110,6 +131,7 @@ function benchRun(dir: string, threads: number, figures: Figures, label: string)
   return {
     groupsPerSecond: end.timings.groupsPerSecond,
     cpuMsPerGroup: (cpu * 1000) / end.counts.done,
+    gcMsPerGroup: gcMs / end.counts.done,
     peakRssMB: end.timings.peakRssMB,
     stages: { decode: m.decodeMs, compute: m.computeMs, figure: m.figureMs, write: m.writeMs, total: m.totalMs },
   };
@@ -121,6 +143,7 @@ function medianSample(samples: RunSample[]): RunSample {
   return {
     groupsPerSecond: of((s) => s.groupsPerSecond),
     cpuMsPerGroup: of((s) => s.cpuMsPerGroup),
+    gcMsPerGroup: of((s) => s.gcMsPerGroup),
     peakRssMB: of((s) => s.peakRssMB),
     stages: Object.fromEntries(Object.keys(samples[0].stages).map((k) => [k, of((s) => s.stages[k])])),
   };
@@ -161,7 +184,8 @@ async function main() {
     return;
   }
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0'] : [];
-  const oneCore = JSON.parse(execFileSync(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), join(ROOT, 'dist', 'scripts', 'bench.js'), '--one-core'], { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: '1' } }));
+  const oneCoreOf = (root: string) => JSON.parse(execFileSync(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), join(root, 'dist', 'scripts', 'bench.js'), '--one-core'], { encoding: 'utf8', cwd: root, env: { ...process.env, UV_THREADPOOL_SIZE: '1' } }));
+  const oneCore = oneCoreOf(ROOT);
   const { compute, figure } = oneCore;
   console.log(`\ncompute core, one group of the three 256x256 example photos, one core${pin.length ? ' (taskset -c 0)' : ''}, median of 41:`);
   console.log(`  ${''.padEnd(11)} ${'as PNG'.padStart(9)}  ${'as JPEG'.padStart(9)}`);
@@ -169,6 +193,16 @@ async function main() {
   console.log(`\noverview figure, one core, median of ${figure.runs}:`);
   for (const k of ['layout', 'draw', 'encode', 'total']) console.log(`  ${k.padEnd(11)} ${ms(figure.medianMs[k])}`);
   console.log(`  PNG size    ${(figure.pngBytes / 1024).toFixed(0)} KiB`);
+  if (BASE) {
+    // the same sections of the other build, run just after: before, after, after / before
+    const base = oneCoreOf(BASE);
+    const row = (k: string, b?: number, a?: number) => console.log(`  ${k.padEnd(11)} ${(b === undefined ? '-' : ms(b)).padStart(9)} ${(a === undefined ? '-' : ms(a)).padStart(9)} ${(a !== undefined && b ? `${(a / b).toFixed(2)}x` : '').padStart(6)}`);
+    console.log(`\nthe same, before (${BASE}) and after, one core:`);
+    console.log(`  ${'JPEG group'.padEnd(11)} ${'before'.padStart(9)} ${'after'.padStart(9)} ${'ratio'.padStart(6)}`);
+    for (const k of ['decode', 'count', 'normalize', 'statistics', 'densities', 'total']) row(k, base.compute.jpg[k], compute.jpg[k]);
+    console.log(`  ${'overview'.padEnd(11)}`);
+    for (const k of ['layout', 'draw', 'encode', 'total']) row(k, base.figure.medianMs[k], figure.medianMs[k]);
+  }
 
   const groups = Number(process.env.BENCH_GROUPS ?? 120);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -177,18 +211,27 @@ async function main() {
   const datasetThree = await benchDataset(join(WORK, `data-${groups >> 1}`), groups >> 1, 'jpg');
   const configs = [['overview', 1], ['overview', 2], ['three', 1], ['three', 2]] as const;
   const samples = new Map<string, RunSample[]>(configs.map(([f, t]) => [`${f}/${t}`, []]));
-  // rounds taken in turn, so a slow spell of the machine falls on every configuration alike
+  const baseSamples = new Map<string, RunSample[]>(configs.map(([f, t]) => [`${f}/${t}`, []]));
+  // rounds taken in turn, so a slow spell of the machine falls on every configuration (and build) alike
   for (let r = 0; r < rounds; r++) {
-    for (const [f, t] of configs) samples.get(`${f}/${t}`)!.push(benchRun(f === 'overview' ? dataset : datasetThree, t, f, `${f}-${t}`));
+    for (const [f, t] of configs) {
+      const data = f === 'overview' ? dataset : datasetThree;
+      samples.get(`${f}/${t}`)!.push(benchRun(data, t, f, `${f}-${t}`));
+      if (BASE) baseSamples.get(`${f}/${t}`)!.push(benchRun(data, t, f, `base-${f}-${t}`, join(BASE, 'dist', 'src', 'cli.js')));
+    }
   }
   const result = new Map([...samples].map(([k, v]) => [k, medianSample(v)]));
   const get = (f: Figures, t: number) => result.get(`${f}/${t}`)!;
   console.log(`\nbnviz run, generated groups of three 256x256 JPEG images (${groups} for the overview, ${groups >> 1} for all three figures), median of ${rounds} rounds:`);
-  console.log(`  ${'figures'.padEnd(9)} ${'threads'.padStart(7)} ${'groups/s'.padStart(9)} ${'CPU/group'.padStart(10)} ${'peak RSS'.padStart(9)}   per group (median): decode, compute, figure, write, total`);
+  console.log(`  ${'figures'.padEnd(9)} ${'threads'.padStart(7)} ${'groups/s'.padStart(9)} ${'CPU/group'.padStart(10)} ${'GC/group'.padStart(9)} ${'peak RSS'.padStart(9)}   per group (median): decode, compute, figure, write, total`);
+  const line = (label: string, t: number, s: RunSample) => console.log(`  ${label.padEnd(9)} ${String(t).padStart(7)} ${s.groupsPerSecond.toFixed(1).padStart(9)} ${ms(s.cpuMsPerGroup).padStart(10)} ${ms(s.gcMsPerGroup).padStart(9)} ${`${s.peakRssMB.toFixed(0)} MB`.padStart(9)}   ${['decode', 'compute', 'figure', 'write', 'total'].map((k) => s.stages[k]!.toFixed(1)).join(', ')} ms`);
   for (const [f, t] of configs) {
     const s = get(f, t);
-    const st = s.stages;
-    console.log(`  ${(f === 'three' ? 'all three' : f).padEnd(9)} ${String(t).padStart(7)} ${s.groupsPerSecond.toFixed(1).padStart(9)} ${ms(s.cpuMsPerGroup).padStart(10)} ${`${s.peakRssMB.toFixed(0)} MB`.padStart(9)}   ${['decode', 'compute', 'figure', 'write', 'total'].map((k) => st[k].toFixed(1)).join(', ')} ms`);
+    line(f === 'three' ? 'all three' : f, t, s);
+    if (!BASE) continue;
+    const b = medianSample(baseSamples.get(`${f}/${t}`)!);
+    line('  before', t, b);
+    console.log(`  ${'  ratio'.padEnd(9)} ${''.padStart(7)} ${`${(s.groupsPerSecond / b.groupsPerSecond).toFixed(2)}x`.padStart(9)} ${`${(s.cpuMsPerGroup / b.cpuMsPerGroup).toFixed(2)}x`.padStart(10)} ${`${(s.gcMsPerGroup / b.gcMsPerGroup).toFixed(2)}x`.padStart(9)} ${`${(s.peakRssMB / b.peakRssMB).toFixed(2)}x`.padStart(9)}   (after / before)`);
   }
   console.log('  (a thread runs two groups at once: a stage\'s time includes the other group\'s work in that thread; the one-core sections above time each stage alone)');
   for (const f of ['overview', 'three'] as const) console.log(`  speed-up, ${f === 'three' ? 'all three' : f}: ${(get(f, 2).groupsPerSecond / get(f, 1).groupsPerSecond).toFixed(2)}x with 2 threads over 1`);
