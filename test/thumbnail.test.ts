@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { ssim } from 'ssim.js';
 import { buildFigure, renderSvg } from '../src/figure/index.js';
 import { renderRgba } from '../src/figure/render-rgba.js';
-import { halvedTo, makeThumbnail, THUMBNAIL_MAX_BYTES } from '../src/records/thumbnail.js';
+import { halvedFrom, halvedTo, makeThumbnail, THUMBNAIL_MAX_BYTES, THUMBNAIL_WIDTH, type RgbaPixels } from '../src/records/thumbnail.js';
 import { exampleInput } from './helpers/figure-example-input.js';
 
 const OPTIONS = { xRange: 3.5, markUnseen: true, scale: 1 } as const;
@@ -54,6 +54,22 @@ test('the thumbnail of the examples overview: 360 px wide, under 40 KB, SSIM-equ
   const half = halvedTo(rgba, 360);
   const resampled = await sharp(half.data, { raw: { width: half.width, height: half.height, channels: 4 } }).resize({ width: 360 }).raw().toBuffer();
   t.true(ssim(view(reference, 360, 180), view(resampled, 360, 180)).mssim >= 0.99);
+});
+
+test('halvedFrom the figure\'s canvas as drawn gives the pixels halvedTo gives from the figure\'s RGBA, and keeps them when the canvas draws another figure', async (t) => {
+  const input = await exampleInput();
+  let half: RgbaPixels | undefined;
+  const rgba = renderRgba(buildFigure('overview', input, OPTIONS), input.arrays, OPTIONS, (canvas) => (half = halvedFrom(canvas, THUMBNAIL_WIDTH)));
+  const kept = Buffer.from(half!.data);
+  const expected = halvedTo(rgba, THUMBNAIL_WIDTH);
+  t.deepEqual([half!.width, half!.height], [600, 300]);
+  t.true(half!.data.equals(expected.data), 'the same pixels');
+  // the next figure of this size draws on the same canvases
+  let other: RgbaPixels | undefined;
+  renderRgba(buildFigure('overview', input, OPTIONS), { ...input.arrays, original: input.arrays.minmax }, OPTIONS, (canvas) => (other = halvedFrom(canvas, THUMBNAIL_WIDTH)));
+  t.false(other!.data.equals(kept), 'the next figure differs');
+  t.true(half!.data.equals(kept), 'a copy, not a view of the canvas');
+  t.true((await makeThumbnail(half!)).equals(await makeThumbnail(rgba)), 'the same thumbnail');
 });
 
 test('the thumbnail of an SVG figure (librsvg draws it at 864 x 432): 360 px wide, under 40 KB, white where the figure is', async (t) => {

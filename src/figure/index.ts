@@ -3,6 +3,7 @@
  * last (renderPng, renderSvg). drawFigures makes one group's files, without
  * writing them.
  */
+import type { Canvas } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { buildFigure } from './build-figure.js';
 import { DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureOptions } from './figure-options.js';
@@ -45,14 +46,15 @@ export interface FigureFile {
  * One group's figure files, e.g. overview.png, overview.svg, overview.spec.json;
  * the caller writes them. A PNG is encoded off this thread (in libuv's pool)
  * while the next figure is drawn.
+ * @param onCanvas is handed each PNG figure's canvas as drawn, at once (see renderRgba)
  */
-export async function drawFigures(input: FigureInput, options: DrawFiguresOptions): Promise<FigureFile[]> {
+export async function drawFigures(input: FigureInput, options: DrawFiguresOptions, onCanvas?: (kind: FigureKind, canvas: Canvas) => void): Promise<FigureFile[]> {
   const files: Array<Promise<FigureFile> | FigureFile> = [];
   for (const kind of options.figures) {
     const spec = buildFigure(kind, input, options);
     if (options.formats.includes('png')) {
       const name = `${kind}.png`;
-      const pixels = renderRgba(spec, input.arrays, { scale: options.scale });
+      const pixels = renderRgba(spec, input.arrays, { scale: options.scale }, onCanvas && ((canvas) => onCanvas(kind, canvas)));
       const png = encodePng(pixels, options.scale).then((bytes) => ({ name, bytes, pixels }));
       // should a later figure throw first, this one's failure is not left unhandled
       png.catch(() => undefined);

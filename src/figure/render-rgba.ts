@@ -1,6 +1,7 @@
 /**
  * Draws a spec on a Skia canvas and encodes it as PNG.
  */
+import type { Canvas } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { opaqueCanvases } from './canvas-cache.js';
 import { drawSpec } from './draw-spec.js';
@@ -19,8 +20,13 @@ export interface RenderOptions {
   scale: number;
 }
 
-/** The figure's pixels as straight RGBA, `width * height * 4` bytes, before encoding. */
-export function renderRgba(spec: FigureSpec, arrays: GroupArrays, options: RenderOptions): { width: number; height: number; data: Buffer } {
+/**
+ * The figure's pixels as straight RGBA, `width * height * 4` bytes, before encoding.
+ * @param onCanvas is handed the canvas as drawn, before anything else draws on
+ *                 it (the canvas is kept for the next figure of its size), for
+ *                 what else is made of the figure (its thumbnail)
+ */
+export function renderRgba(spec: FigureSpec, arrays: GroupArrays, options: RenderOptions, onCanvas?: (canvas: Canvas) => void): { width: number; height: number; data: Buffer } {
   ensureFonts();
   const width = Math.round(spec.width * options.scale);
   const height = Math.round(spec.height * options.scale);
@@ -29,5 +35,7 @@ export function renderRgba(spec: FigureSpec, arrays: GroupArrays, options: Rende
   ctx.setTransform(options.scale, 0, 0, options.scale, 0, 0);
   drawSpec(ctx, spec, arrays);
   // data() copies the pixels out, so the canvas can be drawn on again.
-  return { width, height, data: canvas.data() };
+  const data = canvas.data();
+  onCanvas?.(canvas);
+  return { width, height, data };
 }

@@ -11,7 +11,7 @@ import { isBnvizError } from '../errors.js';
 import { drawFigures } from '../figure/index.js';
 import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
 import { maxUnseen, summaryRows } from '../records/summary-rows.js';
-import { makeThumbnail, THUMBNAIL } from '../records/thumbnail.js';
+import { halvedFrom, makeThumbnail, THUMBNAIL, THUMBNAIL_WIDTH, type RgbaPixels } from '../records/thumbnail.js';
 import { writeFolderSync } from '../records/write-atomic.js';
 import { computeFiles } from './compute-files.js';
 import { failedResult } from './failed-result.js';
@@ -36,9 +36,14 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     // decode counts from the start (resolving and fingerprinting the files are reading too)
     const decodeMs = t1 - t0 + computed.decodeMs;
     onStage('figure');
-    const figures = await drawFigures({ stats, arrays }, task.options);
+    // the main figure halved for its thumbnail from its canvas as drawn (see thumbnail.ts)
+    const mainName = mainFigureOf(task.options.figures.flatMap((kind) => task.options.formats.map((format) => `${kind}.${format}`)));
+    let half: RgbaPixels | undefined;
+    const figures = await drawFigures({ stats, arrays }, task.options, (kind, canvas) => {
+      if (`${kind}.png` === mainName) half = halvedFrom(canvas, THUMBNAIL_WIDTH);
+    });
     const main = figures.find((f) => f.name === mainFigureOf(figures.map((g) => g.name)));
-    if (main) figures.push({ name: THUMBNAIL, bytes: await makeThumbnail(main.pixels ?? main.bytes) });
+    if (main) figures.push({ name: THUMBNAIL, bytes: await makeThumbnail(half ?? main.pixels ?? main.bytes) });
     // the pixels served the thumbnail; two groups a thread need not hold them while they are written
     for (const f of figures) delete f.pixels;
     const t3 = performance.now();
