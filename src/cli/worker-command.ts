@@ -16,6 +16,8 @@ export function registerWorker(program: Command): void {
   command.action(async (opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const quiet = voiceOf(opts) === 'quiet';
+    const { healthFile } = await import('./health-file.js');
+    const health = config.healthFile ? healthFile(config.healthFile) : undefined;
     const { shownTarget } = await import('../fleet/connect-redis.js');
     const { startWorker } = await import('../fleet/start-worker.js');
     const json = Boolean(opts.json);
@@ -34,6 +36,7 @@ export function registerWorker(program: Command): void {
         else process.stderr.write(`bnviz: worker: cannot serve some jobs, handing them back to the queue for other workers: ${reason}\n`);
       },
       redis({ state, address, reason, server, action }) {
+        if (state === 'away' || state === 'back' || state === 'switched') health?.redis(state !== 'away');
         if (json) emit({ event: `redis-${state}`, address, ...(reason ? { reason } : {}), ...(server ? { server } : {}), ...(action ? { action } : {}) });
         else if (state === 'away') process.stderr.write(`bnviz: worker: Redis at ${address} is away (${reason}); waiting for it\n`);
         else if (state === 'back') process.stderr.write(`bnviz: worker: Redis at ${address} is back${server ? ` (${server})` : ''}\n`);
@@ -66,7 +69,9 @@ export function registerWorker(program: Command): void {
     const ready = { event: 'ready', id: worker.id, queue: config.queue.name, prefix: config.redis.prefix, redis: shownTarget(config.redis), threads: worker.threads, roots: worker.roots, out: worker.outRoot };
     if (json) emit(ready);
     else if (!quiet) process.stderr.write(`bnviz: worker ${worker.id} ready: queue ${ready.queue} on ${ready.redis} (prefix ${ready.prefix}), ${plural(worker.threads, 'thread')}, roots ${worker.roots.join(', ')}, out ${worker.outRoot}\n`);
+    health?.start();
     const { stuck } = await stopped;
+    health?.stop();
     const why = 'a thread is blocked in a read that does not return (its job goes back to the queue by its lock); ending by SIGKILL';
     if (json) emit({ event: 'stopped', ...(stuck ? { stuck: why } : {}) });
     else if (!quiet || stuck) process.stderr.write(`bnviz: worker stopped${stuck ? `: ${why}` : ''}\n`);

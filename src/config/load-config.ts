@@ -25,6 +25,7 @@ export interface BnvizConfig extends GroupOptions {
   queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; handBacks: number; lockMs: number };
   retentionDays: number;
   roots: string[];
+  healthFile: string;
   dashboard: { host: string; port: number; token: string; hostNames: string[]; allowActions: boolean };
 }
 
@@ -41,8 +42,8 @@ export interface LoadConfigOptions {
   onWarning?(message: string): void;
 }
 
-/** BNVIZ_ variables read outside the settings (the config file's name, the tests' own). */
-const OTHER_VARIABLES = ['BNVIZ_CONFIG', 'BNVIZ_CHROMIUM', 'BNVIZ_TEST_REDIS_URL', 'BNVIZ_TEST_HA', 'BNVIZ_UPDATE_FIGURES', 'BNVIZ_UPDATE_SNAPSHOTS'];
+/** BNVIZ_ variables read outside the settings (the config file's name, deploy/compose.yaml's own, the tests' own). */
+const OTHER_VARIABLES = ['BNVIZ_CONFIG', 'BNVIZ_DATA', 'BNVIZ_WORKER_MEMORY', 'BNVIZ_CHROMIUM', 'BNVIZ_TEST_REDIS_URL', 'BNVIZ_TEST_HA', 'BNVIZ_UPDATE_FIGURES', 'BNVIZ_UPDATE_SNAPSHOTS'];
 
 /** Loads and validates the configuration; throws ConfigError naming each bad key. */
 export function loadConfig(options: LoadConfigOptions = {}): Readonly<BnvizConfig> {

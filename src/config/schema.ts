@@ -218,6 +218,10 @@ export const schema = {
     doc: 'Dataset roots a worker may read (comma-separated); empty: the current folder.',
     format: Array, default: [] as string[], env: 'BNVIZ_ROOTS',
   },
+  healthFile: {
+    doc: 'A file a worker rewrites every 5 s while it is ready and Redis answers, for a container\'s health check (dist/src/health-check.js; bnviz\'s image sets /tmp/bnviz-health); empty: none.',
+    format: String, default: '', env: 'BNVIZ_HEALTH_FILE',
+  },
   dashboard: {
     host: {
       doc: 'Address the dashboard binds; any other than 127.0.0.1/::1/localhost requires a token.',
