@@ -158,3 +158,40 @@ export async function startSentinelGroup(servers: ServerSet, name = 'main'): Pro
     primaryPort: () => onPort(sentinels[0]!.port, async (r) => Number(((await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[])[1])),
   };
 }
+
+export interface TestCluster {
+  nodes: Server[];
+  /** `127.0.0.1:port` of a node. */
+  address(node: Server): string;
+  /** The node that serves `slot` as its primary now (asked of `via`). */
+  primaryOf(slot: number, via: Server): Promise<number>;
+  /** The slot of a key (CLUSTER KEYSLOT). */
+  slotOf(key: string): Promise<number>;
+}
+
+/**
+ * Three primaries with one replica each (`redis-cli --cluster create
+ * --cluster-replicas 1`), a node declared failed after 2 s without an answer.
+ * Resolves when every node says the cluster is ok and sees six nodes.
+ */
+export async function startCluster(servers: ServerSet): Promise<TestCluster> {
+  const nodes: Server[] = [];
+  for (let i = 0; i < 6; i++) nodes.push(await servers.start(`node-${i}`, 'cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 2000\n'));
+  const address = (n: Server) => `127.0.0.1:${n.port}`;
+  const made = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map(address), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
+  if (made.status !== 0) throw new Error(`redis-cli --cluster create failed (${made.status}): ${made.stdout.slice(-500)} ${made.stderr.slice(-500)}`);
+  for (const n of nodes) {
+    await within(`cluster node ${n.port} to say cluster_state:ok and know six nodes`, 60_000, () => onPort(n.port, async (r) => {
+      const info = await r.call('CLUSTER', 'INFO') as string;
+      return /cluster_state:ok/.test(info) && /cluster_known_nodes:6/.test(info) ? true : info.split('\n').slice(0, 3).join(' ');
+    }).then((v) => v === true), 250);
+  }
+  const slotOf = (key: string) => onPort(nodes[0]!.port, async (r) => Number(await r.call('CLUSTER', 'KEYSLOT', key)));
+  const primaryOf = (slot: number, via: Server) => onPort(via.port, async (r) => {
+    const ranges = await r.call('CLUSTER', 'SLOTS') as Array<[number, number, [string, number]]>;
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`no node serves slot ${slot}`);
+    return Number(range[2][1]);
+  });
+  return { nodes, address, primaryOf, slotOf };
+}
