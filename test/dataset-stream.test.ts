@@ -227,7 +227,7 @@ const MB = 1 << 20;
 
 /**
  * The stream's heap growth stays under 4 MB, while keeping its chunks (the
- * control, a whole plan in memory) grows by four times that at least: the
+ * control, a whole plan in memory) grows by three times that at least: the
  * measure can see a plan that grows.
  */
 async function checkFlat(t: ExecutionContext, source: 'folder' | 'manifest', path: string, totals: { groups: number; images: number }): Promise<void> {
@@ -235,7 +235,7 @@ async function checkFlat(t: ExecutionContext, source: 'folder' | 'manifest', pat
   const whole = await heapGrowth(source, path, 'retain');
   t.log(`heap growth: streamed ${(streamed.peak / MB).toFixed(2)} MB, whole plan ${(whole.peak / MB).toFixed(2)} MB`);
   t.like(streamed, totals);
-  t.true(whole.peak > 4 * 4 * MB, 'the control: keeping the plan shows as growth');
+  t.true(whole.peak > 3 * 4 * MB, 'the control: keeping the plan shows as growth');
   t.true(streamed.peak < 4 * MB);
 }
 

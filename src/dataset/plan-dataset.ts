@@ -62,8 +62,8 @@ export interface PlanStreamOptions extends PlanOptions {
  * that fails halfway fails the stream after the chunks before it were yielded.
  *
  * Group ids are unique: a made id starts with its group's position, so made
- * ids never meet; a JSON manifest's own ids are checked against all of its
- * ids, with a Set, before its first chunk (the manifest is held whole
+ * ids never meet; a JSON manifest that gives ids of its own has all of its
+ * ids checked, with a Set, before its first chunk (the manifest is held whole
  * anyway); a text manifest has no ids of its own, so it needs no Set.
  *
  * ```ts
@@ -84,7 +84,7 @@ export async function* planDatasetStream(dir: string, options: PlanStreamOptions
 
   if (options.manifest) {
     const manifest = await openManifest(options.manifest);
-    // a JSON manifest's ids, checked before its first chunk is yielded; a text one's are all made (unique, safe)
+    // a JSON manifest's own ids, checked before its first chunk is yielded; made ids are unique and safe
     const ids = manifest.format === 'json' ? manifestIds(options.manifest, manifest.groups) : undefined;
     for await (const g of manifest.groups) {
       const index = groups++;
@@ -100,14 +100,15 @@ export async function* planDatasetStream(dir: string, options: PlanStreamOptions
     return { root, images, groups };
   }
 
-  let members: string[] = [];
+  const members: string[] = [];
   for await (const run of walkImages(root, { exclude: options.exclude })) {
     for (const file of run) {
       members.push(file);
       if (members.length < groupSize) continue;
-      chunk.push({ groupId: groupId(groups, members), index: groups++, files: members, partial: false });
-      images += members.length;
-      members = [];
+      // splice: an array of exactly the group's length (one grown by push keeps room for 17)
+      const files = members.splice(0);
+      chunk.push({ groupId: groupId(groups, files), index: groups++, files, partial: false });
+      images += files.length;
       if (chunk.length === chunkSize) {
         yield chunk;
         chunk = [];
@@ -132,9 +133,11 @@ function normalizeSeparators(files: string[]): string[] {
 /**
  * The ids of a JSON manifest's groups (their own, or made), each checked safe
  * and unique with a Set: memory like the parsed manifest's, which is held
- * whole already.
+ * whole already. Undefined when no group has an id of its own: made ids
+ * never meet.
  */
-function manifestIds(file: string, groups: ManifestGroup[]): string[] {
+function manifestIds(file: string, groups: ManifestGroup[]): string[] | undefined {
+  if (!groups.some((g) => g.id !== undefined)) return undefined;
   const seen = new Set<string>();
   return groups.map((g, index) => {
     const id = g.id ?? groupId(index, normalizeSeparators(g.files));

@@ -57,7 +57,8 @@ export async function* walkImages(root: string, options: ScanOptions = {}): Asyn
     const level = stack[stack.length - 1]!;
     const run: string[] = [];
     while (level.next < level.entries.length && !level.entries[level.next]!.endsWith('/')) {
-      run.push(level.prefix + level.entries[level.next++]!);
+      // joined, not '+': one flat string a path, rather than a pair that keeps the folder's entry alive
+      run.push([level.prefix, level.entries[level.next++]!].join(''));
     }
     if (run.length > 0) yield run;
     if (level.next === level.entries.length) {
