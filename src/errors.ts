@@ -67,7 +67,13 @@ export class ServeError extends Error {
 
 export type BnvizErrorName = 'InputError' | 'ConfigError' | 'UsageError' | 'ServeError';
 
-/** True when `err` is (or was, before crossing a thread) a bnviz error of that name. */
+/**
+ * True when `err` is (or was, before crossing a thread) a bnviz error of that name.
+ * @example
+ * try { await runDataset('photos', config); } catch (err) {
+ *   if (isBnvizError(err, 'ConfigError')) console.error(err.message); // also for errors that crossed a thread
+ * }
+ */
 export function isBnvizError(err: unknown, name: BnvizErrorName): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === name;
 }

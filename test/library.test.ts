@@ -8,6 +8,7 @@ import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
+import ts from 'typescript';
 import * as bnviz from '../src/index.js';
 import {
   BACKENDS, CHANNELS, computeFiles, computeOptions, ConfigError, decodeOptions, drawFigures, FIGURE_FORMATS, FIGURE_KINDS, FITS,
@@ -155,4 +156,17 @@ test('groupOptionsSchema parses groupOptions(config) as it is, and refuses unkno
   t.false(groupOptionsSchema.safeParse({ ...options, figures: [] }).success);
   const { size: _size, ...withoutSize } = options;
   t.false(groupOptionsSchema.safeParse(withoutSize).success);
+});
+
+test('every function the package exports has an @example in its published doc comment', (t) => {
+  const index = join(ROOT, 'dist', 'src', 'index.d.ts');
+  const program = ts.createProgram([index], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true });
+  const checker = program.getTypeChecker();
+  const entry = checker.getSymbolAtLocation(program.getSourceFile(index)!)!;
+  const functions = checker.getExportsOfModule(entry)
+    .map((s) => ((s.flags & ts.SymbolFlags.Alias) ? checker.getAliasedSymbol(s) : s))
+    .filter((s) => (s.flags & ts.SymbolFlags.Function) !== 0);
+  t.true(functions.length > 30, String(functions.length));
+  const without = functions.filter((s) => !s.declarations!.some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === 'example')));
+  t.deepEqual(without.map((s) => s.name).sort(), []);
 });

@@ -33,6 +33,10 @@ export interface ComputeResult {
  * @param images equally sized images as levels (see decodeImage)
  * @param files  their paths, in the same order (names go into the statistics)
  * @param onStage hears when the densities and statistics start, after normalization
+ * @example
+ * const config = loadConfig({ env: {} });
+ * const images = await Promise.all(files.map((f) => decodeImage(f, decodeOptions(config))));
+ * const { stats, arrays } = await computeGroup(images, files, computeOptions(config)); // the numbers, and what the figures draw
  */
 export async function computeGroup(images: RgbImage[], files: string[], options: ComputeOptions, onStage: (stage: 'density') => void = () => {}): Promise<ComputeResult> {
   if (images.length === 0) throw new RangeError('computeGroup: expected at least one image');

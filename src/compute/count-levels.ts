@@ -19,6 +19,8 @@ export interface LevelCounts {
  * Counts an image's levels (into a fresh array: 3 KB for 8-bit codes; a
  * buffer kept for the thread would be shared by its two groups in hand,
  * whose computes interleave at each await).
+ * @example
+ * const counts = countLevels(await decodeImage('a.png', decodeOptions(config))); // each channel's level histogram
  */
 export function countLevels(image: RgbImage): LevelCounts {
   const { codes, mask } = image;

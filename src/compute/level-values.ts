@@ -18,7 +18,11 @@ export function levelCount(codes: Codes): number {
   return codes instanceof Uint16Array ? 65536 : 256;
 }
 
-/** Each level's value, one a level. */
+/**
+ * Each level's value, one a level.
+ * @example
+ * levelValues(new Uint8Array([0, 255]))[1]; // 1: an 8-bit level / 255
+ */
 export function levelValues(codes: Codes): Float32Array {
   return codes instanceof Uint16Array ? (values16 ??= scaled(65535)) : (values8 ??= scaled(255));
 }
@@ -41,6 +45,8 @@ export function originalValues(codes: Codes): Float32Array {
  * An image's values as RGB float32 in [0, 1], one a pixel (what a model's
  * input pipeline hands it). The pipeline never needs them; scripts and tests
  * that compare against whole tensors do.
+ * @example
+ * const values = imageValues(await decodeImage('a.png', decodeOptions(config))); // Float32Array in [0, 1], HxWx3
  */
 export function imageValues(image: RgbImage): Float32Array {
   const table = levelValues(image.codes);

@@ -54,6 +54,8 @@ export interface NormResult {
 /**
  * Normalizes a group of images, of one size or not, 8- or 16-bit or both.
  * @param counts each image's level counts, when the caller has them (countLevels)
+ * @example
+ * const { tables, mean, variance } = await normalize(images, computeOptions(config)); // each level's normalized value, per image
  */
 export async function normalize(images: RgbImage[], options: NormOptions, counts: LevelCounts[] = images.map((img) => countLevels(img))): Promise<NormResult> {
   const parts = images.map((img, i) => ({ counts: counts[i]!.counts, values: levelValues(img.codes) }));

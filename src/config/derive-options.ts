@@ -4,10 +4,18 @@ import type { DecodeOptions } from '../decode/decode-image.js';
 import { groupOptionRules, type GroupOptions } from './rules.js';
 import type { BnvizConfig } from './load-config.js';
 
+/**
+ * @example
+ * const options = decodeOptions(loadConfig({ flags: { size: 128 } })); // size, fit, background, colorProfile
+ */
 export function decodeOptions(config: Readonly<BnvizConfig>): DecodeOptions {
   return { size: config.size, fit: config.fit, background: config.background, colorProfile: config.colorProfile };
 }
 
+/**
+ * @example
+ * const options = computeOptions(loadConfig({ flags: { method: 'instance' } }));
+ */
 export function computeOptions(config: Readonly<BnvizConfig>): ComputeOptions {
   return {
     method: config.method,
@@ -21,7 +29,11 @@ export function computeOptions(config: Readonly<BnvizConfig>): ComputeOptions {
   };
 }
 
-/** Everything a group's outputs depend on besides its files (the keys of the group option rules): what a GroupTask carries. */
+/**
+ * Everything a group's outputs depend on besides its files (the keys of the group option rules): what a GroupTask carries.
+ * @example
+ * const options = groupOptions(loadConfig({ env: {} })); // what a group's outputs depend on, as a job carries it
+ */
 export function groupOptions(config: Readonly<BnvizConfig>): GroupOptions {
   // normStats is resolved from the stats setting by the driver (fit/norm-stats.ts), not read from the config
   const keys = Object.keys(groupOptionRules) as Array<keyof GroupOptions>;

@@ -45,7 +45,12 @@ export interface LoadConfigOptions {
 /** BNVIZ_ variables read outside the settings (the config file's name, deploy/compose.yaml's own, the tests' own). */
 const OTHER_VARIABLES = ['BNVIZ_CONFIG', 'BNVIZ_DATA', 'BNVIZ_WORKER_MEMORY', 'BNVIZ_CHROMIUM', 'BNVIZ_TEST_REDIS_URL', 'BNVIZ_TEST_HA', 'BNVIZ_UPDATE_FIGURES', 'BNVIZ_UPDATE_SNAPSHOTS'];
 
-/** Loads and validates the configuration; throws ConfigError naming each bad key. */
+/**
+ * Loads and validates the configuration; throws ConfigError naming each bad key.
+ * @example
+ * const config = loadConfig({ file: 'bnviz.json', flags: { size: 128, 'redis.url': 'redis://queue-host:6379' } });
+ * config.size; // 128: defaults, then the file, the environment (BNVIZ_...), these flags
+ */
 export function loadConfig(options: LoadConfigOptions = {}): Readonly<BnvizConfig> {
   const env = options.env ?? process.env;
   const config = convict(schema, { env, args: [] });

@@ -45,6 +45,11 @@ type Params = Record<string, string>;
 /** 200 while Redis answers, 503 otherwise; open without the token. */
 export const HEALTH_PATH = '/healthz';
 
+/**
+ * @example
+ * const app = await buildDashboard({ redis, prefix: 'bnviz', queue, outRoot: '/shared/out', token: '' });
+ * const res = await app.inject('/api/runs'); // fastify's own test request, no port opened
+ */
 export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstance> {
   const now = o.now ?? Date.now;
   const app = Fastify({ logger: false });

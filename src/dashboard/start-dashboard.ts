@@ -28,6 +28,11 @@ export function checkExposure(host: string, token: string): void {
   }
 }
 
+/**
+ * @example
+ * const dashboard = await startDashboard(loadConfig({ flags: { 'dashboard.port': 0 } }));
+ * console.log(dashboard.url); await dashboard.close();
+ */
 export async function startDashboard(config: Readonly<DashboardConfig>): Promise<Dashboard> {
   const { host, port, token, allowActions, hostNames } = config.dashboard;
   checkExposure(host, token);

@@ -72,6 +72,10 @@ export interface PlanStreamOptions extends PlanOptions {
  * while (!(next = await plan.next()).done) await handle(next.value);
  * const { images, groups } = next.value;
  * ```
+ * @example
+ * for await (const groups of planDatasetStream('/data/photos', { groupSize: 3 })) {
+ *   console.log(groups.length); // a chunk at a time, in planDataset's order and ids
+ * }
  */
 export async function* planDatasetStream(dir: string, options: PlanStreamOptions): AsyncGenerator<GroupPlan[], PlanTotals, undefined> {
   const { groupSize, chunkSize = 1000 } = options;
@@ -148,7 +152,12 @@ function manifestIds(file: string, groups: ManifestGroup[]): string[] | undefine
   });
 }
 
-/** The whole plan of a dataset folder in one object (planDatasetStream collected). */
+/**
+ * The whole plan of a dataset folder in one object (planDatasetStream collected).
+ * @example
+ * const plan = await planDataset('photos', { groupSize: 3 });
+ * plan.groups[0]; // { groupId: '0001-…', index: 0, files: [three paths relative to photos], partial: false }
+ */
 export async function planDataset(dir: string, options: PlanOptions): Promise<DatasetPlan> {
   const plan = planDatasetStream(dir, options);
   const groups: GroupPlan[] = [];

@@ -56,7 +56,11 @@ export async function openManifest(file: string): Promise<OpenManifest> {
   return { format: 'text', groups: textGroups(file, head, chunks) };
 }
 
-/** Every group of a manifest, in one array. */
+/**
+ * Every group of a manifest, in one array.
+ * @example
+ * const groups = await readManifest('groups.json'); // or a text file, one group a line
+ */
 export async function readManifest(file: string): Promise<ManifestGroup[]> {
   const groups: ManifestGroup[] = [];
   for await (const g of (await openManifest(file)).groups) groups.push(g);

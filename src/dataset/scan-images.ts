@@ -91,7 +91,11 @@ async function readLevel(dir: string, prefix: string, excluded: (path: string) =
   return { dir, prefix, entries: entries.sort(byCodeUnit), next: 0 };
 }
 
-/** Every image under `root`, as walkImages finds them, in one array. */
+/**
+ * Every image under `root`, as walkImages finds them, in one array.
+ * @example
+ * const files = await scanImages('photos', { exclude: ['photos/out'] }); // sorted, relative to photos
+ */
 export async function scanImages(root: string, options: ScanOptions = {}): Promise<string[]> {
   const found: string[] = [];
   for await (const run of walkImages(root, options)) for (const path of run) found.push(path);

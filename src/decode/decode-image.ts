@@ -37,6 +37,11 @@ export interface DecodeOptions {
   colorProfile?: ColorProfile;
 }
 
+/**
+ * @example
+ * const image = await decodeImage('photos/a.jpg', { size: 256, fit: 'cover', background: '#000000', colorProfile: 'ignore' });
+ * image.width; // 256; image.codes: the stored levels, as a model's input pipeline reads them
+ */
 export async function decodeImage(file: string, options: DecodeOptions): Promise<RgbImage> {
   try {
     // One read, one pipeline: sharp works on the bytes, and the header (PNG,

@@ -11,6 +11,11 @@ const BUILDERS: Record<FigureKind, (input: FigureInput, options: FigureOptions) 
   compare: compareFigure,
 };
 
+/**
+ * @example
+ * const input = await computeFiles(['a.png', 'b.png', 'c.png'], { ...decodeOptions(config), ...computeOptions(config) });
+ * const spec = buildFigure('overview', input, groupOptions(config)); // plain data: panels, paths, spans, labels
+ */
 export function buildFigure(kind: FigureKind, input: FigureInput, options: FigureOptions): FigureSpec {
   const builder = BUILDERS[kind];
   if (!builder) throw new RangeError(`Expected a figure kind (overview, panels or compare) but received ${JSON.stringify(kind)}`);

@@ -20,7 +20,11 @@ export { buildFigure } from './build-figure.js';
 export { formatShare } from './unseen-shares.js';
 export { axesTexts, axesExtent } from './place-texts.js';
 
-/** PNG bytes of a spec, at `options.scale` pixels per figure unit. */
+/**
+ * PNG bytes of a spec, at `options.scale` pixels per figure unit.
+ * @example
+ * const png = await renderPng(buildFigure('overview', input, options), input, { scale: 2 });
+ */
 export async function renderPng(spec: FigureSpec, arrays: GroupArrays, options: Pick<FigureOptions, 'scale'> = DEFAULT_FIGURE_OPTIONS): Promise<Buffer> {
   return encodePng(renderRgba(spec, arrays, { scale: options.scale }), options.scale);
 }
@@ -47,6 +51,9 @@ export interface FigureFile {
  * the caller writes them. A PNG is encoded off this thread (in libuv's pool)
  * while the next figure is drawn.
  * @param onCanvas is handed each PNG figure's canvas as drawn, at once (see renderRgba)
+ * @example
+ * const files = await drawFigures(await computeFiles(paths, { ...decodeOptions(config), ...computeOptions(config) }), groupOptions(config));
+ * for (const f of files) writeFileSync(f.name, f.bytes); // overview.png, panels.png, compare.png
  */
 export async function drawFigures(input: FigureInput, options: DrawFiguresOptions, onCanvas?: (kind: FigureKind, canvas: Canvas) => void): Promise<FigureFile[]> {
   const files: Array<Promise<FigureFile> | FigureFile> = [];

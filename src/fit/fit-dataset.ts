@@ -33,6 +33,11 @@ export interface FitResult extends ChannelMoments {
   skipped: Array<{ file: string; reason: string }>;
 }
 
+/**
+ * @example
+ * const { mean, std } = await fitDataset('photos', { size: 256, fit: 'cover', background: '#000000', colorProfile: 'ignore' });
+ * // Normalize(mean, std) as torchvision takes it, values on the [0, 1] scale
+ */
 export async function fitDataset(root: string, options: FitOptions): Promise<FitResult> {
   const base = resolve(root);
   const files = options.files ?? (await scanImages(base));

@@ -26,6 +26,11 @@ export interface CleanResult {
   removedOutputs?: string;
 }
 
+/**
+ * @example
+ * const redis = connectRedis(config.redis.url);
+ * const { jobs } = await cleanRun(redis, config, 'photos', { outputs: false }); // its figures on disk stay
+ */
 export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, options: { outputs?: boolean } = {}): Promise<CleanResult> {
   if (!isSafeId(runId)) throw new UsageError(`no run ${JSON.stringify(runId)}: run ids are letters, digits, '.', '_' or '-'`);
   const prefix = config.redis.prefix;

@@ -27,6 +27,9 @@ export { describeTarget, redact, redisAddress, serverOf, shownTarget, whereOf, t
  * A long-lived connection (workers, the dashboard) to the URL, the sentinels'
  * primary or the cluster. Its commands wait through a reconnect
  * (`maxRetriesPerRequest`, default null: for ever, as BullMQ's Worker needs).
+ * @example
+ * const redis = connectRedis('redis://127.0.0.1:6379', 'my-script');
+ * try { console.log(await readRuns(redis, 'bnviz')); } finally { redis.disconnect(); }
  */
 export function connectRedis(url: string, name?: string, options?: { maxRetriesPerRequest?: number | null }): Redis;
 export function connectRedis(target: RedisTarget, name?: string, options?: { maxRetriesPerRequest?: number | null }): RedisClient;

@@ -68,14 +68,24 @@ export interface EnqueueResult {
   counts: { done: number; skipped: number; failed: number };
 }
 
-/** Plans DIR as `bnviz run` would and enqueues its groups; the run id is config.runId or the folder's default. */
+/**
+ * Plans DIR as `bnviz run` would and enqueues its groups; the run id is config.runId or the folder's default.
+ * @example
+ * const config = loadConfig({ flags: { 'redis.url': 'redis://queue-host:6379', runId: 'photos' } });
+ * const { runId, added } = await enqueueDataset('/data/photos', config); // again: adds nothing new
+ */
 export async function enqueueDataset(dir: string, config: Readonly<BnvizConfig>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
   const plan = await planDataset(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [resolve(config.out)] });
   const runId = config.runId || defaultRunId(plan.root);
   return enqueuePlan(plan, runId, config, options);
 }
 
-/** Enqueues the groups of a plan made already (for scripts that choose their own groups). */
+/**
+ * Enqueues the groups of a plan made already (for scripts that choose their own groups).
+ * @example
+ * const plan = await planDataset('/data/photos', { groupSize: config.groupSize });
+ * await enqueuePlan(plan, 'photos', config); // the groups as planned, one job each
+ */
 export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Readonly<BnvizConfig>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);

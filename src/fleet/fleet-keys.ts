@@ -44,10 +44,18 @@ export function allRunKeys(k: RunKeys): string[] {
   return Object.values(k);
 }
 
+/**
+ * @example
+ * runsKey('bnviz'); // the sorted set of the runs under the prefix
+ */
 export function runsKey(prefix: string): string {
   return `${prefix}:runs`;
 }
 
+/**
+ * @example
+ * runKeys('bnviz', 'photos').meta; // the run's meta hash, under the prefix
+ */
 export function runKeys(prefix: string, runId: string): RunKeys {
   const k = (name: string) => `${prefix}:run:${runId}:${name}`;
   return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finished: k('finished'), finalize: k('finalize'), reconcile: k('reconcile'),
@@ -55,6 +63,10 @@ export function runKeys(prefix: string, runId: string): RunKeys {
   };
 }
 
+/**
+ * @example
+ * workerKey('bnviz', 'host-1', 4242); // the worker's heartbeat key, which expires when it stops
+ */
 export function workerKey(prefix: string, host: string, pid: number): string {
   return `${prefix}:worker:${host.replace(/[^A-Za-z0-9._-]/g, '_')}:${pid}`;
 }

@@ -85,11 +85,19 @@ export function stalledOut(job: { failedReason?: string; attemptsStarted: number
   return `stopped ${job.attemptsStarted > 1 ? `${job.attemptsStarted} times` : 'more than once'} before it ended (killed, or out of memory)`;
 }
 
-/** The job id of a group of a run: BullMQ adds nothing for an id it holds, which makes enqueueing idempotent. */
+/**
+ * The job id of a group of a run: BullMQ adds nothing for an id it holds, which makes enqueueing idempotent.
+ * @example
+ * jobIdOf('photos', '0001-1a2b3c4d'); // 'photos.0001-1a2b3c4d' (BullMQ ids hold no ':')
+ */
 export function jobIdOf(runId: string, groupId: string): string {
   return `${runId}.${groupId}`;
 }
 
+/**
+ * @example
+ * const doc = makeJobDocument('photos', '0001-1a2b3c4d', '/data/photos', ['a.jpg', 'b.jpg', 'c.jpg'], groupOptions(config));
+ */
 export function makeJobDocument(runId: string, groupId: string, root: string, files: string[], options: GroupOptions, force = false): JobDocument {
   return { v: JOB_VERSION, runId, groupId, root, files, options, ...(force ? { force } : {}) };
 }
@@ -98,6 +106,8 @@ export function makeJobDocument(runId: string, groupId: string, root: string, fi
  * Checks a job's data; throws InputError saying, for each bad key, what was
  * expected (the subject is the job id). The parsed document has no key that
  * was not checked.
+ * @example
+ * const doc = parseJobDocument(job.data, job.id); // throws InputError naming the field at fault
  */
 export function parseJobDocument(data: unknown, jobId = 'job'): JobDocument {
   const parsed = jobDocument.safeParse(data);

@@ -20,12 +20,20 @@ export interface RunStatus extends RunState {
   workers: WorkerBeat[];
 }
 
+/**
+ * @example
+ * for (const run of await readRuns(redis, 'bnviz')) console.log(run.runId, run.status, run.done, run.total);
+ */
 export async function readRuns(redis: RedisClient, prefix: string, limit = 50): Promise<RunState[]> {
   const ids = await listRunIds(redis, prefix, limit);
   const states = await Promise.all(ids.map((id) => readRun(redis, prefix, id).catch((err: unknown) => damagedRun(id, err))));
   return states.filter((s): s is RunState => s !== undefined);
 }
 
+/**
+ * @example
+ * const status = await readRunStatus(redis, 'bnviz', 'photos'); // undefined when there is no such run
+ */
 export async function readRunStatus(redis: RedisClient, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
   const state = await readRun(redis, prefix, runId).catch((err: unknown) => damagedRun(runId, err));
   if (!state) return undefined;
@@ -52,7 +60,11 @@ export async function readRunStatus(redis: RedisClient, prefix: string, runId: s
   return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, workers, ...phase };
 }
 
-/** The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large); malformed ones are left out. */
+/**
+ * The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large); malformed ones are left out.
+ * @example
+ * const workers = await readWorkers(redis, 'bnviz'); // the heartbeats of the workers alive
+ */
 export async function readWorkers(redis: RedisClient, prefix: string): Promise<WorkerBeat[]> {
   const keys: string[] = [];
   let cursor = '0';

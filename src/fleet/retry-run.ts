@@ -24,6 +24,10 @@ export interface RetryResult {
   notFailed: string[];
 }
 
+/**
+ * @example
+ * const { retried } = await retryRun(redis, config, 'photos'); // every failed group back in the queue
+ */
 export async function retryRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, groupIds: string[] = []): Promise<RetryResult> {
   const prefix = config.redis.prefix;
   const k = runKeys(prefix, runId);

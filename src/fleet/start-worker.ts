@@ -61,6 +61,11 @@ export interface FleetWorker {
   close(graceMs?: number): Promise<{ stuck: boolean }>;
 }
 
+/**
+ * @example
+ * const worker = await startWorker(loadConfig({ flags: { roots: ['/data'], out: '/shared/out', threads: 2 } }));
+ * process.once('SIGTERM', () => void worker.close()); // finishes the jobs in hand
+ */
 export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerEvents = {}): Promise<FleetWorker> {
   if (RESERVED_QUEUE_NAMES.includes(config.queue.name)) throw new UsageError(`queue name ${config.queue.name} is reserved for the run records`);
   const roots = await resolveRoots(config.roots);

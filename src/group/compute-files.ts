@@ -15,6 +15,10 @@ export interface ComputeFilesOptions extends DecodeOptions, ComputeOptions {}
  * @param paths files to read
  * @param names how the statistics name them (default: the paths)
  * @param onStage hears 'decode', 'normalize' and 'density' as they start
+ * @example
+ * const config = loadConfig({ env: {} });
+ * const result = await computeFiles(['a.png', 'b.png', 'c.png'], { ...decodeOptions(config), ...computeOptions(config) });
+ * result.stats; // per image and channel: min, max, mean, std, shares below 0 and above 1
  */
 export async function computeFiles(
   paths: string[],

@@ -18,6 +18,11 @@ import { failedResult } from './failed-result.js';
 import { fingerprint } from './fingerprint.js';
 import type { GroupResult, GroupTask, Stage } from './group-task.js';
 
+/**
+ * @example
+ * const result = await processGroup({ runId: 'r', groupId: 'g', root: '/data/photos', files: ['a.jpg', 'b.jpg', 'c.jpg'], runDir: '/tmp/out/r', options: groupOptions(config), force: false });
+ * result.status; // 'done', 'skipped' or 'failed' (with error)
+ */
 export async function processGroup(task: GroupTask, onStage: (stage: Stage) => void = () => {}): Promise<GroupResult> {
   const t0 = performance.now();
   const dir = groupDir(task.runDir, task.groupId);

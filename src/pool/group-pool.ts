@@ -25,7 +25,12 @@ export interface GroupPool {
 
 const TASKS_PER_THREAD = 2;
 
-/** @param threads 0 means every core */
+/**
+ * @param threads 0 means every core
+ * @example
+ * const pool = createGroupPool(2); // two threads
+ * try { const result = await pool.run(task); } finally { await pool.close(); }
+ */
 export function createGroupPool(threads = 0): GroupPool {
   const n = threads > 0 ? threads : availableParallelism();
   const pool = new Piscina<PoolTask | CountTask, PoolResult | CountResult>({

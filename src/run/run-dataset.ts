@@ -32,6 +32,11 @@ export interface RunOutcome {
   runDir: string;
 }
 
+/**
+ * @example
+ * const config = loadConfig({ flags: { out: 'out', figures: 'overview' } });
+ * const { record, runDir } = await runDataset('photos', config, { group: (r) => console.log(r.groupId, r.status) });
+ */
 export async function runDataset(dir: string, config: Readonly<BnvizConfig>, events: RunEvents = {}, signal?: AbortSignal): Promise<RunOutcome> {
   const outRoot = resolve(config.out);
   const plan = await planDataset(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [outRoot] });
