@@ -1,17 +1,20 @@
 /**
  * A run's records at dataset scale: 200,000 groups (2,000 failed) finalized
  * from records made on the fly (finalizeRun's reader seam), then index.html
- * opened from disk in Chromium. Sizes, counts and heap bytes, never times.
+ * opened from disk in Chromium; and a million failed groups. Sizes, counts
+ * and heap bytes, never times.
  */
 import test from 'ava';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { finalizeRun } from '../src/records/finalize-run.js';
 import { groupDir } from '../src/records/group-record.js';
+import { buildRunRecord } from '../src/records/run-record.js';
 import { THUMBNAIL } from '../src/records/thumbnail.js';
 import { isSyntheticFailure, readSyntheticRecord, syntheticGroups, syntheticId, syntheticRunRecord, syntheticUnseen } from '../scripts/synthetic-records.js';
 import { watchedPage } from './helpers/browser.js';
@@ -140,4 +143,24 @@ test('index.html of 200,000 groups opened from disk in Chromium: the worst group
   const shown = await page.$$eval('#gallery figure', (fs) => fs.map((f) => Number(f.getAttribute('data-unseen'))));
   t.deepEqual(shown, [...shown].sort((a, b) => b - a), 'the next page shown sorted the same way');
   t.deepEqual(problems, []);
+});
+
+test('a run of 1,000,000 groups that all failed: buildRunRecord and finalizeRun list the first 1,000 and count the rest, failures.csv holds every one', async (t) => {
+  const runDir = tempDir();
+  dirs.push(runDir);
+  const n = 1_000_000;
+  // every group fails: syntheticGroups fails every group when failEvery is 1
+  const { timings: _, ...facts } = syntheticRunRecord('million', n, 1);
+  const first = buildRunRecord({ ...facts, failures: (function* () { for (const g of syntheticGroups(n, 1)) yield g.failure!; })(), indexOf: (id) => Number(id.slice(0, id.indexOf('-'))) - 1 });
+  t.is(first.failures.length, 1000);
+  t.is(first.failuresLeftOut, n - 1000);
+  t.is(first.failures[999]!.groupId, syntheticId(999));
+  const record = await finalizeRun(runDir, { ...first, failures: [], failuresLeftOut: 0 }, syntheticGroups(n, 1), { readGroup: async () => t.fail('a failed group has no record to read') as never });
+  t.deepEqual(record.failures, first.failures);
+  t.is(record.failuresLeftOut, n - 1000);
+  let lines = 0;
+  for await (const _line of createInterface({ input: createReadStream(join(runDir, 'failures.csv')) })) lines++;
+  t.is(lines, 1 + n);
+  t.true(statSync(join(runDir, 'index.html')).size < INDEX_BOUND);
+  t.deepEqual(readdirSync(join(runDir, 'pages')), []);
 });

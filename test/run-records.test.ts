@@ -8,7 +8,9 @@ import test from 'ava';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { execFileSync } from 'node:child_process';
 import { finalizeRun, removeRunTemporaries, type RunGroup } from '../src/records/finalize-run.js';
+import { GROUP_RECORD, readRecordSync } from '../src/records/group-record.js';
 import { WORST_GROUPS } from '../src/records/gallery-html.js';
 import { PAGE_SIZE, pageScript } from '../src/records/gallery-pages.js';
 import { buildRunRecord, MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from '../src/records/run-record.js';
@@ -167,4 +169,17 @@ test('buildRunRecord takes failures as any iterable, in any order: the first 1,0
   t.is(record.failuresLeftOut, n - MAX_LISTED_FAILURES);
   t.deepEqual(record.failures.map((f) => f.groupId), Array.from({ length: MAX_LISTED_FAILURES }, (_, i) => syntheticId(i)));
   t.deepEqual(buildRunRecord({ ...run, failures: [], indexOf: () => undefined }).failuresLeftOut, 0);
+});
+
+test('readRecordSync reads a group.json, and gives nothing for a missing or malformed one, or a named pipe in its place, without waiting on it', (t) => {
+  const runDir = runDirOf(t);
+  const [good, bad, pipe, none] = ['good', 'bad', 'pipe', 'none'].map((d) => join(runDir, d));
+  for (const d of [good, bad, pipe]) mkdirSync(d);
+  writeFileSync(join(good, GROUP_RECORD), JSON.stringify({ groupId: 'g', status: 'done' }));
+  writeFileSync(join(bad, GROUP_RECORD), '{"groupId": ');
+  execFileSync('mkfifo', [join(pipe, GROUP_RECORD)]);
+  t.like(readRecordSync(good), { groupId: 'g', status: 'done' });
+  t.is(readRecordSync(bad), undefined);
+  t.is(readRecordSync(pipe), undefined);
+  t.is(readRecordSync(none), undefined);
 });

@@ -18,7 +18,7 @@ import { TopK } from '../util/top-k.js';
 import { FAILURES_HEADER, failureLine } from './failures-csv.js';
 import { galleryHtml, WORST_GROUPS } from './gallery-html.js';
 import { PAGE_SIZE, PAGES_DIR, pageFileName, pageScript, type GalleryEntry } from './gallery-pages.js';
-import { groupDir, readRecord, type GroupRecord } from './group-record.js';
+import { groupDir, readRecordSync, type GroupRecord } from './group-record.js';
 import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
 import { UnseenSpread } from './unseen-spread.js';
@@ -38,7 +38,7 @@ export interface RunGroup {
 export type GroupRecordView = Pick<GroupRecord, 'status' | 'files' | 'rows' | 'maxUnseen' | 'outputs'>;
 
 export interface FinalizeRunOptions {
-  /** A group's record; by default its group.json under the run's folder (a seam for tests and benchmarks). */
+  /** A group's record; by default its group.json under the run's folder, read at once (a seam for tests and benchmarks). */
   readGroup?: (groupId: string) => Promise<GroupRecordView | undefined>;
   /** Group records read at once, ahead of the one being written. */
   readAhead?: number;
@@ -60,7 +60,7 @@ export async function finalizeRun(
   runDir: string,
   run: RunRecord,
   groups: Iterable<RunGroup> | AsyncIterable<RunGroup>,
-  { readGroup = (id) => readRecord(groupDir(runDir, id)), readAhead = 16 }: FinalizeRunOptions = {},
+  { readGroup = async (id) => readRecordSync(groupDir(runDir, id)), readAhead = 16 }: FinalizeRunOptions = {},
 ): Promise<RunRecord> {
   await removeRunTemporaries(runDir);
   const spread = new UnseenSpread();

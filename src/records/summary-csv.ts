@@ -6,8 +6,12 @@ export const SUMMARY_COLUMNS = ['group', 'file', 'channel', 'min', 'max', 'mean'
 
 export const SUMMARY_HEADER = stringify([SUMMARY_COLUMNS]);
 
-/** 8 significant digits; empty for a value that is not a number. */
-const n = (v: number) => (Number.isFinite(v) ? String(+v.toPrecision(8)) : '');
+/**
+ * 8 significant digits; empty for a value that is not a number. An integer
+ * of 8 digits or fewer (0 and 1, often) is its own text, without the cost of
+ * toPrecision, the largest part of writing a row.
+ */
+const n = (v: number) => (Number.isInteger(v) && Math.abs(v) < 1e8 ? String(v) : Number.isFinite(v) ? String(+v.toPrecision(8)) : '');
 
 /**
  * A text cell a spreadsheet will not take for a formula: one that starts with

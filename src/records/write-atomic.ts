@@ -63,6 +63,9 @@ export async function writeFileAtomic(file: string, bytes: Buffer | string): Pro
   }
 }
 
+/** Text gathered before a write to the stream: a group's few lines make one write call in a few hundred, not one each. */
+const STREAM_CHUNK = 64 * 1024;
+
 /**
  * Writes one file atomically from a stream of text (memory stays flat
  * however long the file): `fill` calls `write` for each piece, which waits
@@ -72,10 +75,18 @@ export async function writeStreamAtomic(file: string, fill: (write: (text: strin
   await mkdir(dirname(file), { recursive: true });
   const temp = tempName(file);
   const out = createWriteStream(temp);
+  let pending = '';
+  const flush = async () => {
+    const text = pending;
+    pending = '';
+    if (text && !out.write(text)) await once(out, 'drain');
+  };
   try {
     await fill(async (text) => {
-      if (!out.write(text)) await once(out, 'drain');
+      pending += text;
+      if (pending.length >= STREAM_CHUNK) await flush();
     });
+    await flush();
     out.end();
     await once(out, 'finish');
     await rename(temp, file);
