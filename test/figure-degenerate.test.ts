@@ -162,10 +162,14 @@ test("buildFigure('overview') and ('panels') name each image under it by its pat
 });
 
 for (const n of [1, 2, 3]) {
-  test(`buildFigure('compare') for a group of ${n}: the before and after headings have one size`, async (t) => {
+  test(`buildFigure('compare') for a group of ${n}: the before and after headings have one size, and the legend is no larger`, async (t) => {
     const spec = buildFigure('compare', await input(Array.from({ length: n }, () => 'normal')), OPTIONS);
     const size = (id: string) => spec.axes.find((a) => a.id === id)!.overlays![0]!.size;
     t.is(size('heading-original'), size('heading-minmax'));
+    // the R/G/B legend is never larger than the headings (the write-up: 16 pt beside 24 pt)
+    const legend = spec.axes.flatMap((a) => (a.overlays ?? []).filter((o) => /^[RGB]$/.test(o.lines[0]!)));
+    t.is(legend.length, 3);
+    for (const o of legend) t.true(o.size <= size('heading-original') + 1e-9, `legend ${o.lines[0]} at ${o.size.toFixed(1)} beside headings at ${size('heading-original').toFixed(1)}`);
   });
 }
 

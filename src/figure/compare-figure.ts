@@ -36,7 +36,11 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
   const lo = Math.min(...all.map((s) => s.min)), hi = Math.max(...all.map((s) => s.max));
   const margin = 0.05 * (hi - lo || 1);
   const xDomain: [number, number] = [lo - margin, hi + margin];
-  const legend = legendMarks();
+  // The legend's letters are never larger than the headings (the write-up's
+  // 16 pt beside 24 pt headings): a narrow figure (one image) shrinks its
+  // headings, so the size the first heading got in this layout round (its
+  // cell is built before the panels') caps the legend's.
+  let headingSize: number = STYLE.headingSize;
   const regions = (i: number, r: number) => [
     { x0: INSET.x, x1: INSET.x + INSET.w, y0: INSET.y },
     ...(r === 0 && i === n - 1 ? [{ x0: 0.68, x1: 1, y0: 0.63 }] : []),
@@ -47,7 +51,14 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
 
   const cells: GridCell[] = [];
   rows.forEach((row, r) => {
-    cells.push({ row: 2 * r, col: 0, colSpan: n, build: (box) => [headingAxes(`heading-${row.key}`, row.heading, box, rows.map((x) => x.heading))] });
+    cells.push({
+      row: 2 * r, col: 0, colSpan: n,
+      build: (box) => {
+        const heading = headingAxes(`heading-${row.key}`, row.heading, box, rows.map((x) => x.heading));
+        headingSize = heading.overlays![0]!.size;
+        return [heading];
+      },
+    });
     for (let i = 0; i < n; i++) {
       const img = arrays[row.key][i]!;
       cells.push({
@@ -58,7 +69,7 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
             xTickLabels: r === rows.length - 1, yTickLabels: i === 0 || !scales.shared,
             sharedY: !(scales.shared ? all : [...channels[0]![i]!, ...channels[1]![i]!]).every(isSpike),
             ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad } } : {}),
-            ...(r === 0 && i === n - 1 ? legend : {}),
+            ...(r === 0 && i === n - 1 ? legendMarks(Math.min(LEGEND_SIZE, headingSize)) : {}),
           }, box);
           const inset = fitAspect(
             { x: box.x + INSET.x * box.w, y: box.y + (1 - INSET.y - INSET.h) * box.h, w: INSET.w * box.w, h: INSET.h * box.h },
@@ -107,13 +118,13 @@ function fmt(v: number): string {
 }
 
 /** The write-up's hand-made legend: a patch (alpha 0.5) and the channel's letter, at (0.7, 0.85 - 0.1 i). */
-function legendMarks(): { above: Mark[]; texts: TextMark[] } {
+function legendMarks(size: number): { above: Mark[]; texts: TextMark[] } {
   const above: Mark[] = [];
   const texts: TextMark[] = [];
   CHANNEL_COLORS.forEach((color, i) => {
     const y = 0.85 - 0.1 * i;
     above.push({ type: 'patch', x: 0.7, y, w: 0.12, h: 0.05, color, alpha: 0.5 });
-    texts.push({ type: 'text', x: 0.9, y, lines: ['RGB'[i]!], size: LEGEND_SIZE, color: '#000000', align: 'center', valign: 'baseline' });
+    texts.push({ type: 'text', x: 0.9, y, lines: ['RGB'[i]!], size, color: '#000000', align: 'center', valign: 'baseline' });
   });
   return { above, texts };
 }
