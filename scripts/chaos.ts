@@ -35,9 +35,8 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { runKeys } from '../src/fleet/fleet-keys.js';
 import { jobIdOf } from '../src/fleet/job-document.js';
-import { failedGroupIds, readRun, type RunState } from '../src/fleet/run-store.js';
+import { readRun, RunStore, type RunState } from '../src/fleet/run-store.js';
 import type { RunRecord } from '../src/records/run-record.js';
 import { writePng } from '../test/helpers/make-images.js';
 import { isTemporary, runFolderProblems, walk } from '../test/helpers/output-tree.js';
@@ -169,9 +168,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const enq = await runCli(['enqueue', data, '--manifest', manifest, '--out', out, '--size', String(SIZE), '--figures', 'overview', '--group-size', '2', '--json'], { env: { ...process.env, ...env } });
     if (enq.code !== 0) throw new Error(`enqueue exited ${enq.code}: ${enq.stderr}`);
     runId = (JSON.parse(enq.stdout) as { runId: string }).runId;
-    const k = runKeys(prefix, runId);
-    const groupIds = await redis.zrange(k.groups, '0', '-1');
-    const blockedJob = `${prefix}:${queueName}:${jobIdOf(runId, groupIds[blockedAt]!)}`;
+    const store = new RunStore(redis, prefix, runId);
+    const k = store.k;
+    const blockedGroup = (await store.groupAt(blockedAt))!;
+    const blockedJob = `${prefix}:${queueName}:${jobIdOf(runId, blockedGroup)}`;
 
     // The writer of the run's records is killed once in each finalization, as soon as it stages a file
     // (a hidden .tmp- in the run's folder, which is watched). The lock's value names its holder.
@@ -260,8 +260,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     report.seconds.firstEnd = (performance.now() - t0) / 1000;
     report.firstEnd = { done: first.done, skipped: first.skipped, failed: first.failed };
     await checkRun(problems, 'first end', redis, prefix, queue, out, first, { allDone: false });
-    const failedIds = await failedGroupIds(redis, k);
-    if (!failedIds.includes(groupIds[blockedAt]!)) problems.push(`first end: the job killed twice (group ${groupIds[blockedAt]}) is not counted failed`);
+    const failedIds: string[] = [];
+    for await (const ids of store.failedIds()) failedIds.push(...ids);
+    if (!failedIds.includes(blockedGroup)) problems.push(`first end: the job killed twice (group ${blockedGroup}) is not counted failed`);
 
     // Repair: the pipe becomes a real image, and bnviz retry puts the failed groups back.
     rmSync(pipe);
@@ -318,7 +319,9 @@ async function checkRun(problems: string[], when: string, redis: Redis, prefix: 
   const got = { groups: record.counts.groups, done: record.counts.done, skipped: record.counts.skipped, failed: record.counts.failed };
   if (JSON.stringify(got) !== JSON.stringify(want)) say(`run.json counts ${JSON.stringify(got)}, Redis ${JSON.stringify(want)}`);
   if (record.status !== 'finished') say(`run.json status ${record.status}`);
-  const failed = (await failedGroupIds(redis, runKeys(prefix, run.runId))).sort();
+  const failed: string[] = [];
+  for await (const ids of new RunStore(redis, prefix, run.runId).failedIds()) failed.push(...ids);
+  failed.sort();
   const listed = record.failures.map((f) => f.groupId).sort();
   if (JSON.stringify(failed) !== JSON.stringify(listed)) say(`run.json lists failures ${listed.join(',')}, Redis ${failed.join(',')}`);
   const { problems: folder, groups } = await runFolderProblems(runDir);

@@ -1,7 +1,7 @@
 /**
  * A run of many groups made without computing any: its records written into
- * Redis with the fleet's own calls (openRun, the run's group list, and
- * recordOutcome for each group, as a worker counts it), and optionally each
+ * Redis with the fleet's own calls (RunStore: open, addGroups, and record for
+ * each group, as a worker counts it), and optionally each
  * group's folder with a group.json record and a small thumb.webp, as a worker
  * leaves them. For measuring and testing the dashboard at dataset scale.
  */
@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import type { RedisClient } from '../src/fleet/redis-options.js';
 import sharp from 'sharp';
 import { groupId as makeGroupId } from '../src/dataset/group-id.js';
-import { runKeys } from '../src/fleet/fleet-keys.js';
-import { openRun, recordOutcome, type Outcome } from '../src/fleet/run-store.js';
+import { RunStore, type Outcome } from '../src/fleet/run-store.js';
 import { groupDir, GROUP_RECORD } from '../src/records/group-record.js';
 import { THUMBNAIL } from '../src/records/thumbnail.js';
 
@@ -26,6 +25,8 @@ export interface SyntheticRun {
   failEvery?: number;
   /** Output folder: when set, each counted group gets its folder there. */
   out?: string;
+  /** The run's queue (default 'groups'). */
+  queue?: string;
   /** Thumbnails to give the groups in turn (default: a plain green one). */
   thumbs?: Buffer[];
 }
@@ -37,16 +38,15 @@ export const syntheticFiles = (i: number): string[] => [0, 1, 2].map((j) => `sha
 
 /** Writes the run; returns its group ids in dataset order. */
 export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
-  const k = runKeys(o.prefix, o.runId);
+  const store = new RunStore(o.redis, o.prefix, o.runId);
   const ids = Array.from({ length: o.groups }, (_, i) => makeGroupId(i, syntheticFiles(i)));
-  await openRun(o.redis, o.prefix, o.runId, {
-    root: '/data/synthetic', options: { size: 64 } as never, groupSize: 3, images: o.groups * 3, queue: 'groups', partialGroups: [], enqueuedAt: new Date().toISOString(),
+  await store.open({
+    root: '/data/synthetic', options: { size: 64 } as never, groupSize: 3, images: o.groups * 3, queue: o.queue ?? 'groups', partialGroups: [], enqueuedAt: new Date().toISOString(),
   });
   for (let start = 0; start < ids.length; start += 5000) {
-    const chunk = ids.slice(start, start + 5000).flatMap((id, j) => [start + j, id]);
-    await o.redis.zadd(k.groups, ...chunk);
+    await store.addGroups(ids.slice(start, start + 5000).map((groupId, j) => ({ groupId, index: start + j })));
   }
-  await o.redis.hset(k.meta, 'startedAt', new Date().toISOString());
+  await store.markStarted();
   const thumbs = o.thumbs ?? [await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).webp().toBuffer()];
   const counted = o.counted ?? o.groups;
   for (let start = 0; start < counted; start += 1000) {
@@ -54,10 +54,10 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
     for (let i = start; i < Math.min(counted, start + 1000); i++) {
       const failed = (o.failEvery ?? 0) > 0 && i % (o.failEvery ?? 1) === (o.failEvery ?? 1) - 1;
       const outcome: Outcome = failed
-        ? { groupId: ids[i], status: 'failed', files: syntheticFiles(i), error: { name: 'InputError', message: `${syntheticFiles(i)[0]}: not an image` } }
-        : { groupId: ids[i], status: 'done', files: syntheticFiles(i), maxUnseen: syntheticUnseen(i), timings: { decodeMs: 20, computeMs: 30 + (i % 40), figureMs: 120, writeMs: 10, totalMs: 180 + (i % 40) } };
-      if (o.out && !failed) writeGroupFolder(join(o.out, o.runId), ids[i], outcome, thumbs[i % thumbs.length]);
-      batch.push(recordOutcome(o.redis, k, outcome));
+        ? { groupId: ids[i]!, index: i, status: 'failed', files: syntheticFiles(i), error: { name: 'InputError', message: `${syntheticFiles(i)[0]}: not an image` } }
+        : { groupId: ids[i]!, index: i, status: 'done', files: syntheticFiles(i), maxUnseen: syntheticUnseen(i), unseen: syntheticFiles(i).flatMap((_, f) => [0, 1, 2].map((c) => syntheticUnseen(i) * (f === 0 && c === 0 ? 1 : 0.5))), timings: { decodeMs: 20, computeMs: 30 + (i % 40), figureMs: 120, writeMs: 10, totalMs: 180 + (i % 40) } };
+      if (o.out && !failed) writeGroupFolder(join(o.out, o.runId), ids[i]!, outcome, thumbs[i % thumbs.length]!);
+      batch.push(store.record(outcome));
     }
     await Promise.all(batch);
   }

@@ -3,19 +3,34 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { groupOptions } from '../src/config/derive-options.js';
-import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
+import { jobIdOf, makeJobDocument, parseJobDocument, parseRunSettings } from '../src/fleet/job-document.js';
 import { mapJobRoot, resolveRoots } from '../src/fleet/map-root.js';
 import { stageReporter } from '../src/fleet/process-job.js';
 import { bar, formatRun, localTime, paceOf, workerRate } from '../src/fleet/status-view.js';
 import { tempDir } from './helpers/paths.js';
 
 const options = groupOptions(loadConfig({ env: {} }));
-const good = () => makeJobDocument('run-1', '0001-abcdef12', '/data/set', ['a.png', 'sub/b.png'], options);
+const good = () => makeJobDocument('run-1', '0001-abcdef12', 0, ['a.png', 'sub/b.png']);
 
-test('parseJobDocument accepts what makeJobDocument makes, version 1, and nothing more', (t) => {
+test('parseJobDocument accepts what makeJobDocument makes, version 2, and nothing more', (t) => {
   const doc = parseJobDocument(JSON.parse(JSON.stringify(good())));
   t.deepEqual(doc, good());
-  t.is(doc.v, 1);
+  t.is(doc.v, 2);
+});
+
+test('a group job holds no root or options (they are the run\'s, kept once): a waiting job\'s document is small', (t) => {
+  const doc = makeJobDocument('imagenet-train', '143000-0a1b2c3d', 142999, ['n01440764/n01440764_10026.JPEG', 'n01440764/n01440764_10027.JPEG', 'n01440764/n01440764_10029.JPEG']);
+  t.false('root' in doc);
+  t.false('options' in doc);
+  t.true(JSON.stringify(doc).length < 200, JSON.stringify(doc));
+});
+
+test('parseRunSettings checks the run\'s root and options as strictly as a job, naming the run', (t) => {
+  t.deepEqual(parseRunSettings('/data/set', JSON.stringify(options), 'r1'), { root: '/data/set', options });
+  t.regex(t.throws(() => parseRunSettings('data/set', JSON.stringify(options), 'r1')).message, /^run r1: invalid run records: Expected an absolute path for root but received "data\/set"$/);
+  t.regex(t.throws(() => parseRunSettings('/d', JSON.stringify({ ...options, size: 1e9 }), 'r1')).message, /Expected an integer between 8 and 4096 for options\.size but received 1000000000$/);
+  t.regex(t.throws(() => parseRunSettings('/d', '{nope', 'r1')).message, /^run r1: its options in Redis are not JSON$/);
+  t.regex(t.throws(() => parseRunSettings(null, null, 'r1')).message, /^run r1: invalid run records/);
 });
 
 test('parseJobDocument rejects ".." and absolute files, naming the key and the reason', (t) => {
@@ -26,14 +41,16 @@ test('parseJobDocument rejects ".." and absolute files, naming the key and the r
   t.regex(abs.message, /for files\[0\] but received "\/etc\/passwd" \(file must be relative to the dataset root, not absolute\)/);
 });
 
-test('parseJobDocument rejects malformed documents: unknown version, extra keys, unsafe ids, a relative root, bad options', (t) => {
-  t.regex(t.throws(() => parseJobDocument({ ...good(), v: 2 })).message, /Expected version 1 for v but received 2$/);
+test('parseJobDocument rejects malformed documents: unknown version, extra keys, unsafe ids, a bad index, options or a root of its own', (t) => {
+  t.regex(t.throws(() => parseJobDocument({ ...good(), v: 1 })).message, /Expected version 2 for v but received 1$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), pixels: [1, 2, 3] })).message, /Unknown key pixels$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), runId: 'a:b' })).message, /Expected an id of letters, digits.* for runId but received "a:b"$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), groupId: '../x' })).message, /for groupId but received "\.\.\/x"$/);
-  t.regex(t.throws(() => parseJobDocument({ ...good(), root: 'data/set' })).message, /Expected an absolute path for root but received "data\/set"$/);
-  // the same rule and words as the config's: a job asks nothing bnviz run would refuse
-  t.regex(t.throws(() => parseJobDocument({ ...good(), options: { ...options, size: 1e9 } })).message, /Expected an integer between 8 and 4096 for options\.size but received 1000000000$/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), index: -1 })).message, /Expected a group index for index but received -1$/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), index: 1.5 })).message, /for index but received 1\.5$/);
+  // the run's options and root are the run's: a job may not bring its own
+  t.regex(t.throws(() => parseJobDocument({ ...good(), root: '/data/set' })).message, /Unknown key root$/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), options })).message, /Unknown key options$/);
   t.regex(t.throws(() => parseJobDocument('not a document')).message, /for the document but received "not a document"$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), files: [] })).message, /Expected a list of 1 to 1024 files for files but received \[\]$/);
 });
@@ -73,7 +90,7 @@ test('paceOf gives rate and ETA from the counts and the start time; bar fills by
   t.deepEqual(p, { finished: 5, rate: 0.5, elapsedSeconds: 10, etaSeconds: 10 });
   t.is(bar(run, 10), '[#####.....]');
   t.is(paceOf({ ...run, startedAt: undefined, status: 'queued' }, 0).etaSeconds, undefined);
-  const text = formatRun({ ...run, failures: [{ groupId: 'g', files: ['x.png'], error: { name: 'InputError', message: 'x.png: corrupt' } }], workers: [] }, Date.parse('2026-01-01T00:00:10.000Z'));
+  const text = formatRun({ ...run, failures: [{ groupId: 'g', files: ['x.png'], error: { name: 'InputError', message: 'x.png: corrupt' } }], failureCount: 1, workers: [] }, Date.parse('2026-01-01T00:00:10.000Z'));
   t.regex(text, /5\/10 groups: 3 done, 1 already done, 1 failed/);
   t.regex(text, /0\.50 groups\/s over 10s, ETA 10s/);
   t.regex(text, /g \(x\.png\): x\.png: corrupt/);
@@ -93,7 +110,7 @@ test('status shows local times with their offset, and each worker\'s groups per 
   const worker = { host: 'h', pid: 7, queue: 'q', threads: 2, active: 1, processed: 12, failed: 1, startedAt: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:00:04.000Z' };
   t.is(workerRate(worker), 3);
   const run = { runId: 'r', total: 12, done: 12, skipped: 0, failed: 0, status: 'finished' as const, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:04.000Z' };
-  const text = formatRun({ ...run, failures: [], workers: [worker] }, Date.parse('2026-01-01T00:00:05.000Z'));
+  const text = formatRun({ ...run, failures: [], failureCount: 0, workers: [worker] }, Date.parse('2026-01-01T00:00:05.000Z'));
   t.regex(text, /finished 2026-01-01 00:00:04 UTC/);
   t.regex(text, /h:7 queue q, 1 jobs in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
 });

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runKeys } from '../src/fleet/fleet-keys.js';
-import { readRun } from '../src/fleet/run-store.js';
+import { readRun, RunStore } from '../src/fleet/run-store.js';
 import type { RunRecord } from '../src/records/run-record.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
@@ -60,8 +60,9 @@ test('a job whose worker is killed twice is counted failed, the run finishes wit
   const manifest = join(tempDir(), 'groups.txt');
   writeFileSync(manifest, 'a0.png,a1.png\nb0.png,b1.png\n');
   const { runId } = await enqueue(s, dir, out, ['--manifest', manifest]);
-  const k = runKeys(s.prefix, runId);
-  const [, blocked] = await s.redis.zrange(k.groups, 0, '1');
+  const store = new RunStore(s.redis, s.prefix, runId);
+  const k = store.k;
+  const blocked = (await store.groupAt(1))!;
 
   for (let kill = 1; kill <= 2; kill++) {
     const w = worker(t, s, ['--roots', dir, '--out', out]);
@@ -143,7 +144,9 @@ test('a worker that cannot serve a job hands it back once, loudly; a worker that
   t.regex(String(handed.reason), /outside the roots this worker may read/);
   // Both jobs handed back by it (taken once each, now delayed, none in hand), then it stops: which worker
   // takes a delayed job is BullMQ's choice, so with both running the right one might wait many rounds.
-  const jobKeys = (await s.redis.zrange(runKeys(s.prefix, runId).groups, '0', '-1')).map((g) => `${s.prefix}:${s.queue}:${runId}.${g}`);
+  const ids: string[] = [];
+  for await (const g of new RunStore(s.redis, s.prefix, runId).inOrder()) ids.push(g.groupId);
+  const jobKeys = ids.map((g) => `${s.prefix}:${s.queue}:${runId}.${g}`);
   await until('both jobs handed back', async () => (await Promise.all(jobKeys.map((key) => s.redis.hget(key, 'ats')))).every((n) => Number(n) >= 1) && (await activeJobs(s)) === 0, { unless: wrong.exited.then((c) => `worker exited ${c}`) });
   wrong.child.kill('SIGTERM');
   t.is(await wrong.exited, 0);

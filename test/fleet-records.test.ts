@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { loadConfig, type BnvizConfig } from '../src/config/load-config.js';
 import { groupOptions } from '../src/config/derive-options.js';
 import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
-import { runKeys } from '../src/fleet/fleet-keys.js';
 import { jobIdOf, makeJobDocument, parseJobDocument } from '../src/fleet/job-document.js';
-import { readRun, recordOutcome, readFailures } from '../src/fleet/run-store.js';
+import { readRun, RunStore } from '../src/fleet/run-store.js';
 import { startWorker } from '../src/fleet/start-worker.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
@@ -34,32 +33,51 @@ test('enqueueDataset adds one validated job per group; the same run enqueued aga
   t.like(second, { runId: first.runId, groups: 3, added: 0, existing: 3, newRun: false });
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
-  const jobs = await queue.getWaiting();
+  const jobs = await queue.getPrioritized();
   t.is(jobs.length, 3);
   t.is(await queue.count(), 3);
   for (const job of jobs) {
     const doc = parseJobDocument(job.data);
     t.is(job.id, `${first.runId}.${doc.groupId}`);
-    t.is(doc.root, dir);
+    t.is(await new RunStore(s.redis, s.prefix, first.runId).groupAt(doc.index), doc.groupId, 'the run holds the group at the job\'s index');
     t.true(doc.files.every((f) => !f.startsWith('/')));
-    t.true(JSON.stringify(job.data).length < 2000, 'a job holds paths and options, never pixels');
+    t.true(JSON.stringify(job.data).length < 300, 'a job holds its paths, never pixels, nor the run\'s options');
+    t.is(job.opts.priority, 1, 'prioritized: BullMQ removes it from a sorted set, not by scanning the wait list');
   }
   const run = await readRun(s.redis, s.prefix, first.runId);
   t.like(run, { total: 3, done: 0, failed: 0, status: 'queued' });
   t.deepEqual(run!.meta!.options, groupOptions(config));
+  t.is(run!.meta!.root, dir);
 });
 
-test('recordOutcome counts a group once whatever its jobs do, and ignores groups the run does not have', async (t) => {
+test('RunStore.record counts a group once whatever its jobs do, and ignores groups the run does not have', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
-  const k = runKeys(s.prefix, 'r1');
-  await s.redis.zadd(k.groups, 0, 'g1', 1, 'g2');
-  t.like(await recordOutcome(s.redis, k, { groupId: 'g1', status: 'done', files: ['a.png'] }), { effect: 'added', done: 1, total: 2 });
-  t.like(await recordOutcome(s.redis, k, { groupId: 'g1', status: 'done', files: ['a.png'] }), { effect: 'counted', done: 1 });
-  t.like(await recordOutcome(s.redis, k, { groupId: 'g1', status: 'failed', files: ['a.png'], error: { name: 'Error', message: 'late' } }), { effect: 'counted', done: 1, failed: 0 });
-  t.like(await recordOutcome(s.redis, k, { groupId: 'g2', status: 'failed', files: ['b.png'], error: { name: 'InputError', message: 'b.png: corrupt' } }), { effect: 'added', done: 1, failed: 1 });
-  t.like(await recordOutcome(s.redis, k, { groupId: 'nope', status: 'done', files: [] }), { effect: 'unknown', done: 0 });
-  t.deepEqual(await readFailures(s.redis, k), [{ groupId: 'g2', files: ['b.png'], error: { name: 'InputError', message: 'b.png: corrupt' } }]);
+  const store = new RunStore(s.redis, s.prefix, 'r1');
+  t.is(await store.addGroups([{ groupId: 'g1', index: 0 }, { groupId: 'g2', index: 1 }]), 2);
+  t.is(await store.addGroups([{ groupId: 'g1', index: 0 }]), 0, 'registered once');
+  await t.throwsAsync(store.addGroups([{ groupId: 'other', index: 1 }]), { name: 'UsageError', message: /run r1 was enqueued before with other groups \(group 2 is g2 there, not other\)/ });
+  t.like(await store.record({ groupId: 'g1', index: 0, status: 'done', files: ['a.png'] }), { effect: 'added', done: 1, total: 2 });
+  t.like(await store.record({ groupId: 'g1', index: 0, status: 'done', files: ['a.png'] }), { effect: 'counted', done: 1 });
+  t.like(await store.record({ groupId: 'g1', index: 0, status: 'failed', files: ['a.png'], error: { name: 'Error', message: 'late' } }), { effect: 'counted', done: 1, failed: 0 });
+  t.like(await store.record({ groupId: 'g2', index: 1, status: 'failed', files: ['b.png'], error: { name: 'InputError', message: 'b.png: corrupt' } }), { effect: 'added', done: 1, failed: 1 });
+  t.like(await store.record({ groupId: 'nope', index: 1, status: 'done', files: [] }), { effect: 'unknown', done: 1, failed: 1 }, 'another id at a real index');
+  t.like(await store.record({ groupId: 'g1', index: 5, status: 'done', files: [] }), { effect: 'unknown' }, 'a real id at another index');
+  t.deepEqual(await store.failuresPage(), { count: 1, failures: [{ groupId: 'g2', index: 1, files: ['b.png'], error: { name: 'InputError', message: 'b.png: corrupt' } }] });
+  // a retry that ends done moves the group, and its failure goes
+  t.deepEqual(await store.uncountFailed([{ groupId: 'g2', index: 1 }, { groupId: 'g1', index: 0 }]), ['g2'], 'only a failed group is uncounted');
+  t.like(await store.read(), { done: 1, failed: 0, total: 2 });
+  t.like(await store.record({ groupId: 'g2', index: 1, status: 'done', files: ['b.png'], maxUnseen: 0.25, unseen: [0.25, 0.1, 0], timings: { decodeMs: 20, computeMs: 30, figureMs: 40, writeMs: 5, totalMs: 95 } as never }), { effect: 'added', done: 2, failed: 0 });
+  t.deepEqual(await store.failuresPage(), { count: 0, failures: [] });
+  const states = [];
+  for await (const g of store.inOrder()) states.push(g);
+  t.deepEqual(states, [{ groupId: 'g1', index: 0, state: 'done' }, { groupId: 'g2', index: 1, state: 'done' }]);
+  const agg = await store.aggregates();
+  t.is(agg.unseenBins[250], 1, 'the group\'s largest share in its 0.1% bin');
+  t.deepEqual([agg.spread.counts.R[5], agg.spread.counts.G[2], agg.spread.counts.B[0], agg.spread.images], [1, 1, 1, 1]);
+  t.is(agg.stages.totalMs!.bins[3], 1, '95 ms is in the bin up to 0.1 s');
+  const log = await store.readLog(0);
+  t.deepEqual(log.entries.map((e) => [e.index, e.groupId, e.status, e.maxUnseen]), [[0, 'g1', 'done', 0], [1, 'g2', 'failed', 0], [1, 'g2', 'done', 0.25]]);
 });
 
 test('a job naming files outside the worker\'s dataset roots fails at once as invalid input, reads and writes nothing', async (t) => {
@@ -80,16 +98,17 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   await queue.drain();
-  const [real] = await s.redis.zrange(runKeys(s.prefix, enq.runId).groups, 0, '0');
-  const opts = groupOptions(config);
+  const store = new RunStore(s.redis, s.prefix, enq.runId);
+  const real = (await store.groupAt(0))!;
   const forged = [
-    { id: 'dots', data: makeJobDocument(enq.runId, real, allowed, ['img0.png', '../private/secret.png'], opts), reason: /must not contain '\.\.'/ },
-    { id: 'outside-root', data: makeJobDocument(enq.runId, real, secret, ['secret.png'], opts), reason: /dataset root is outside the roots this worker may read/ },
-    { id: 'absolute', data: { ...makeJobDocument(enq.runId, real, allowed, ['img0.png'], opts), files: [join(secret, 'secret.png')] }, reason: /not absolute/ },
-    { id: 'malformed', data: { v: 1, runId: enq.runId, groupId: real, root: allowed, files: 'img0.png' }, reason: /invalid job: Expected a list of 1 to 1024 files for files but received "img0.png"/ },
-    { id: 'no-such-run', data: makeJobDocument('other-run', real, allowed, ['img0.png'], opts), reason: /run other-run was not enqueued/ },
+    { id: 'dots', data: makeJobDocument(enq.runId, real, 0, ['img0.png', '../private/secret.png']), reason: /must not contain '\.\.'/ },
+    { id: 'other-root', data: { ...makeJobDocument(enq.runId, real, 0, ['secret.png']), root: secret }, reason: /Unknown key root/ },
+    { id: 'absolute', data: { ...makeJobDocument(enq.runId, real, 0, ['img0.png']), files: [join(secret, 'secret.png')] }, reason: /not absolute/ },
+    { id: 'malformed', data: { v: 2, runId: enq.runId, groupId: real, index: 0, files: 'img0.png' }, reason: /invalid job: Expected a list of 1 to 1024 files for files but received "img0.png"/ },
+    { id: 'no-such-run', data: makeJobDocument('other-run', real, 0, ['img0.png']), reason: /run other-run was not enqueued/ },
+    { id: 'wrong-index', data: makeJobDocument(enq.runId, real, 1, ['img0.png']), reason: new RegExp(`group ${real} is not group 2 of run`) },
     // under the group's own job id (the real job was drained): this one may count the group as failed
-    { id: jobIdOf(enq.runId, real), data: makeJobDocument(enq.runId, real, allowed, ['../private/secret.png'], opts), reason: /must not contain '\.\.'/ },
+    { id: jobIdOf(enq.runId, real), data: makeJobDocument(enq.runId, real, 0, ['../private/secret.png']), reason: /must not contain '\.\.'/ },
   ];
   for (const f of forged) await queue.add('group', f.data, { jobId: f.id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
   // The worker tells of each job it ends, once the job is stored as failed.
@@ -109,8 +128,8 @@ test('a job naming files outside the worker\'s dataset roots fails at once as in
   t.false(existsSync(out) && readdirSync(out).length > 0, 'nothing written under the output folder');
   // only the job under the group's own id counted it as failed, once, with its reason;
   // forged jobs under other ids did not touch the run's records
-  const failures = await readFailures(s.redis, runKeys(s.prefix, enq.runId));
-  t.is(failures.length, 1, 'counted once');
+  const { failures, count } = await store.failuresPage();
+  t.is(count, 1, 'counted once');
   t.is(failures[0].groupId, real);
   t.regex(failures[0].error.message, /must not contain '\.\.'/);
   t.is((await readRun(s.redis, s.prefix, enq.runId))!.failed, 1);

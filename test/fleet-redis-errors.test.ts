@@ -8,9 +8,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { runKeys, runsKey } from '../src/fleet/fleet-keys.js';
+import { runKeys, runsKey, workersKey } from '../src/fleet/fleet-keys.js';
 import { readRunStatus, readRuns } from '../src/fleet/read-status.js';
-import { openRun, readRun } from '../src/fleet/run-store.js';
+import { readRun, RunStore } from '../src/fleet/run-store.js';
 import { testDashboard } from './helpers/dashboard-app.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, tempDir } from './helpers/paths.js';
@@ -124,13 +124,12 @@ test('a Redis that requires a password: wrong password and no password are each 
 /** A good run and, next to it, runs whose records are malformed in different ways. */
 async function damagedFleet(redis: Redis, prefix: string) {
   const enqueuedAt = new Date(Date.now() - 60_000).toISOString();
-  await openRun(redis, prefix, 'good-run', { root: '/data/good', options: {} as never, groupSize: 3, images: 6, queue: 'groups', partialGroups: [], enqueuedAt });
-  await redis.zadd(runKeys(prefix, 'good-run').groups, 0, 'g0', 1, 'g1');
-  await redis.sadd(runKeys(prefix, 'good-run').done, 'g0');
+  const good = new RunStore(redis, prefix, 'good-run');
+  await good.open({ root: '/data/good', options: {} as never, groupSize: 3, images: 6, queue: 'groups', partialGroups: [], enqueuedAt });
+  await good.addGroups([{ groupId: 'g0', index: 0 }, { groupId: 'g1', index: 1 }]);
+  await good.record({ groupId: 'g0', index: 0, status: 'done', files: [] });
   const bad = runKeys(prefix, 'bad-options');
-  await redis.hset(bad.meta, { root: '/data/bad', options: '{not json', groupSize: '3', images: '6', queue: 'groups', partialGroups: '[]', enqueuedAt, startedAt: enqueuedAt });
-  await redis.zadd(bad.groups, 0, 'g0', 1, 'g1', 2, 'g2');
-  await redis.sadd(bad.done, 'g0', 'g1');
+  await redis.hset(bad.meta, { root: '/data/bad', options: '{not json', groupSize: '3', images: '6', queue: 'groups', partialGroups: '[]', enqueuedAt, startedAt: enqueuedAt, total: '3', done: '2' });
   const odd = runKeys(prefix, 'bad-numbers');
   await redis.hset(odd.meta, { root: '/data/odd', options: '{}', groupSize: 'three', images: '6', queue: 'groups', partialGroups: '{"g0":1}', enqueuedAt });
   const wrongType = runKeys(prefix, 'bad-type');
@@ -139,6 +138,7 @@ async function damagedFleet(redis: Redis, prefix: string) {
   await redis.zadd(runsKey(prefix), now - 4000, 'good-run', now - 3000, 'bad-options', now - 2000, 'bad-numbers', now - 1000, 'bad-type');
   // A heartbeat that is not JSON is left out, not fatal.
   await redis.set(`${prefix}:worker:junk:1`, 'not json', 'EX', 60);
+  await redis.zadd(workersKey(prefix), Date.now(), 'junk:1');
 }
 
 test('readRun and readRuns: a malformed run comes back damaged with its reason, next to the good one', async (t) => {

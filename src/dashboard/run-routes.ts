@@ -2,17 +2,20 @@
  * A run's pages and JSON: the run page and its summary (polled, small), one
  * page of its groups at a time (filtered, sorted), and a group's viewer with
  * its figures, numbers and neighbours. What is known of the groups comes from
- * the run's index (run-index.ts), brought up to date on each request.
+ * the run's index (run-index.ts), brought up to date on each request by
+ * reading what is new; the run's spread and rate come from the aggregates
+ * it keeps in Redis. No request reads the whole run (but a new search term).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RedisClient } from '../fleet/redis-options.js';
 import { isSafeId } from '../dataset/group-id.js';
 import { readRunStatus, type RunStatus } from '../fleet/read-status.js';
+import { RunStore } from '../fleet/run-store.js';
 import { fileUrl, GroupCache } from './finished-groups.js';
 import { readGroupRecord, servedOutputs } from './group-record-read.js';
 import { groupPage } from './group-page.js';
-import { GroupQuery, positionOf, queryGroups } from './query-groups.js';
-import { rateSeries, statsLabel, unseenHistogram, unseenSpreadFigure } from './run-glance.js';
+import { GroupQuery } from './query-groups.js';
+import { fineBins, folderSpread, rateResolution, rateSeries, rateSlice, statsLabel, unseenHistogram, unseenSpreadFigure, type Histogram, type RateSeries } from './run-glance.js';
 import { RunIndexes, type IndexedGroup, type RunIndex } from './run-index.js';
 import { runPage } from './run-page.js';
 import { groupCard, runView, workerView, type GroupCard, type RunSummary } from './run-view.js';
@@ -32,34 +35,52 @@ type Params = Record<string, string>;
 export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): void {
   const indexes = new RunIndexes();
   const cache = new GroupCache();
-  /** Each counted group's served outputs, read once from its record. */
-  const outputs = new Map<string, string[]>();
+  /** Each counted group's served outputs and files, read once from its record (the latest few thousand kept). */
+  const records = new Map<string, { outputs: string[]; files: string[] }>();
 
   /** The run's records in Redis (undefined: none) and its index, up to date. */
   async function load(runId: string): Promise<{ status: RunStatus | undefined; index: RunIndex }> {
     const status = await readRunStatus(o.redis, o.prefix, runId, o.failureLimit);
     const index = indexes.get(runId);
-    await index.refresh(status ? { redis: o.redis, prefix: o.prefix } : { outRoot: o.outRoot, cache }, runId);
+    await index.refresh(status ? { redis: o.redis, prefix: o.prefix } : { outRoot: o.outRoot, cache });
     return { status, index };
   }
   const unknown = (runId: string) => `no run ${runId} under prefix ${o.prefix} and no groups in its output folder`;
 
   async function card(runId: string, g: IndexedGroup, query: string): Promise<GroupCard> {
     const key = `${runId}/${g.groupId}`;
-    let served = outputs.get(key);
-    if (served === undefined && g.status !== 'failed') {
-      served = servedOutputs(await readGroupRecord(o.outRoot, runId, g.groupId));
+    let found = records.get(key);
+    if (found === undefined && g.status !== 'failed') {
+      const record = await readGroupRecord(o.outRoot, runId, g.groupId);
+      found = { outputs: servedOutputs(record), files: Array.isArray(record?.files) ? record.files.map(String) : [] };
       // Kept once the group's folder has its record; until then it may still be on its way.
-      if (served.length) outputs.set(key, served);
-      if (outputs.size > 200_000) outputs.delete(outputs.keys().next().value as string);
+      if (found.outputs.length) records.set(key, found);
+      if (records.size > 5000) records.delete(records.keys().next().value as string);
     }
-    return groupCard(runId, g, served ?? [], query);
+    return groupCard(runId, g.files.length || !found ? g : { ...g, files: found.files }, found?.outputs ?? [], query);
+  }
+
+  /** The run's spread and rate: from its aggregates in Redis, or from its groups (a run known by its folder). */
+  async function glance(runId: string, status: RunStatus | undefined, index: RunIndex): Promise<{ histogram: Histogram; rate: RateSeries; spread: string }> {
+    const label = statsLabel(status);
+    if (!status) {
+      const groups = [...index.folderEntries()];
+      return { histogram: unseenHistogram(fineBins(groups.map((g) => g.maxUnseen))), rate: rateSeries([], 0, -1), spread: unseenSpreadFigure(folderSpread(groups), label) };
+    }
+    const store = new RunStore(o.redis, o.prefix, runId);
+    const agg = await store.aggregates();
+    let rate = rateSeries([], 0, -1);
+    if (status.firstAt !== undefined && status.lastAt !== undefined) {
+      const per = await store.rates(rateResolution(rateSlice(status.firstAt, status.lastAt)));
+      rate = rateSeries([...per].map(([s, n]) => [s * 1000, n] as [number, number]), status.firstAt, status.lastAt);
+    }
+    return { histogram: unseenHistogram(agg.unseenBins), rate, spread: unseenSpreadFigure(agg.spread, label) };
   }
 
   app.get<{ Params: Params }>('/runs/:runId', async (request, reply) => {
     const { runId } = request.params;
     // With Redis away the page still loads and says so; only a run known nowhere is a 404.
-    const known = isSafeId(runId) && (await load(runId).then(({ status, index }) => status !== undefined || index.groups.size > 0, () => true));
+    const known = isSafeId(runId) && (await load(runId).then(({ status, index }) => status !== undefined || index.count > 0, () => true));
     if (!known) return o.page(reply, (nonce) => runPage(nonce, runId, false), 404);
     return o.page(reply, (nonce) => runPage(nonce, runId, true));
   });
@@ -74,17 +95,18 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
     const { runId } = request.params;
     if (!isSafeId(runId)) return reply.code(404).send({ error: `no run ${runId}` });
     const { status, index } = await load(runId);
-    if (!status && index.groups.size === 0) return reply.code(404).send({ error: unknown(runId) });
+    if (!status && index.count === 0) return reply.code(404).send({ error: unknown(runId) });
     const t = o.now();
     const changed = request.query.since !== String(index.version);
     const summary: RunSummary = {
       run: status ? runView(status, t) : null,
       failures: status?.failures ?? [],
+      failureCount: status?.failureCount ?? 0,
       workers: (status?.workers ?? []).map((w) => workerView(w, t)),
       version: index.version,
-      groups: index.groups.size,
+      groups: index.count,
       // The spread and the rate change only with the groups: sent when they did.
-      ...(changed ? { histogram: unseenHistogram(index.groups.values()), rate: rateSeries(index.groups.values()), spread: unseenSpreadFigure(index.groups.values(), statsLabel(status)) } : {}),
+      ...(changed ? await glance(runId, status, index) : {}),
     };
     return reply.header('cache-control', 'no-store').send(summary);
   });
@@ -95,8 +117,8 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     if (!isSafeId(runId)) return reply.code(404).send({ error: `no run ${runId}` });
     const { status, index } = await load(runId);
-    if (!status && index.groups.size === 0) return reply.code(404).send({ error: unknown(runId) });
-    const result = queryGroups(index.inOrder(), parsed.data);
+    if (!status && index.count === 0) return reply.code(404).send({ error: unknown(runId) });
+    const result = await index.query(parsed.data);
     const query = viewerQuery(request.url);
     return reply.header('cache-control', 'no-store').send({ ...result, version: index.version, groups: await Promise.all(result.groups.map((g) => card(runId, g, query))) });
   });
@@ -107,12 +129,12 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     if (!isSafeId(runId) || !isSafeId(groupId)) return reply.code(404).send({ error: 'no such group' });
     const { index } = await load(runId);
-    const g = index.groups.get(groupId);
+    const near = await index.neighbours(parsed.data, groupId, parsed.data.at);
+    const g = near.group;
     if (!g) return reply.code(404).send({ error: `no finished group ${groupId} in run ${runId}` });
     const record = await readGroupRecord(o.outRoot, runId, groupId);
     const query = viewerQuery(request.url);
-    const near = positionOf(index.inOrder(), parsed.data, groupId);
-    const viewer = (id: string | undefined) => (id ? `/runs/${encodeURIComponent(runId)}/groups/${encodeURIComponent(id)}${query}` : null);
+    const viewer = (n: IndexedGroup | undefined) => (n ? `/runs/${encodeURIComponent(runId)}/groups/${encodeURIComponent(n.groupId)}${query}${query ? '&' : '?'}at=${n.index}` : null);
     return reply.header('cache-control', 'no-store').send({
       ...(await card(runId, g, query)),
       figures: servedOutputs(record).map((name) => ({ name, url: fileUrl(runId, groupId, name) })),
@@ -132,7 +154,7 @@ function viewerQuery(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return '';
   const params = new URLSearchParams(url.slice(q + 1));
-  for (const k of ['offset', 'limit', 'since']) params.delete(k);
+  for (const k of ['offset', 'limit', 'since', 'at']) params.delete(k);
   const rest = params.toString();
   return rest ? `?${rest}` : '';
 }

@@ -95,7 +95,10 @@ export interface GroupCard {
 export interface RunSummary {
   /** Null when Redis holds no record of the run (its folder alone is known). */
   run: RunView | null;
+  /** The newest failures. */
   failures: RunFailure[];
+  /** How many groups are counted failed. */
+  failureCount: number;
   workers: WorkerView[];
   /** Moves whenever a group is added or changes: a page asks for its groups again only then. */
   version: number;
@@ -113,7 +116,7 @@ export function groupCard(runId: string, g: IndexedGroup, outputs: readonly stri
   return {
     groupId: g.groupId, index: g.index, status: g.status, files: g.files, maxUnseen: g.maxUnseen,
     thumbnail: thumb ? fileUrl(runId, g.groupId, thumb) : null,
-    viewer: `/runs/${encodeURIComponent(runId)}/groups/${encodeURIComponent(g.groupId)}${query}`,
+    viewer: `/runs/${encodeURIComponent(runId)}/groups/${encodeURIComponent(g.groupId)}${query}${query ? '&' : '?'}at=${g.index}`,
   };
 }
 

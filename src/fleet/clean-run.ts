@@ -2,7 +2,10 @@
  * `bnviz clean RUN [--outputs]`, as a library call: removes a run's jobs
  * from the queue and its records from Redis; its outputs on disk stay unless
  * asked. A run with jobs in progress is left alone: its workers would write
- * records again.
+ * records again. Its cost is the run's, not the queue's: the run's job ids
+ * are streamed from its records, only jobs that exist are removed, and
+ * BullMQ removes a prioritized job (all of bnviz's are) from its sorted set
+ * in O(log n), where a job in the wait list would cost a scan of the list.
  */
 import { Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
@@ -11,9 +14,8 @@ import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { isSafeId } from '../dataset/group-id.js';
 import { UsageError } from '../errors.js';
-import { runKeys } from './fleet-keys.js';
-import { fitJobIdOf, jobIdOf } from './job-document.js';
-import { deleteRunRecords, readRun } from './run-store.js';
+import { fitJobIdOf, idsOf, jobIdOf } from './job-document.js';
+import { RunStore } from './run-store.js';
 
 /** Groups looked up at a time. */
 const CLEAN_SLICE = 500;
@@ -34,35 +36,41 @@ export interface CleanResult {
 export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, options: { outputs?: boolean } = {}): Promise<CleanResult> {
   if (!isSafeId(runId)) throw new UsageError(`no run ${JSON.stringify(runId)}: run ids are letters, digits, '.', '_' or '-'`);
   const prefix = config.redis.prefix;
-  const k = runKeys(prefix, runId);
-  const state = await readRun(redis, prefix, runId);
+  const store = new RunStore(redis, prefix, runId);
+  const state = await store.read();
   // a mistyped run id is an error, not a clean that removed nothing (a run whose meta is gone still has its groups)
-  if (!state && (await redis.exists(k.groups)) === 0) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
+  if (!state && !(await store.hasGroups())) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
   const queueName = state?.meta?.queue ?? config.queue.name;
   const queue = new Queue(queueName, { connection: redis, prefix });
   queue.on('error', () => {});
+  const queueKey = `${prefix}:${queueName}:`;
   let jobs = 0;
   try {
     // In progress: the active list holds only the jobs workers have in hand, however big the run.
-    const inHand = await redis.lrange(`${prefix}:${queueName}:active`, 0, -1);
-    const groupsInHand = inHand.filter((id) => id.startsWith(`${runId}.`));
-    const members = groupsInHand.length ? await redis.zmscore(k.groups, ...groupsInHand.map((id) => id.slice(runId.length + 1))) : [];
-    const active = members.filter((m) => m !== null).length + inHand.filter((id) => id.startsWith(`${runId}~fit-`)).length;
+    const inHand = (await redis.lrange(`${queueKey}active`, 0, -1)).filter((id) => id.startsWith(`${runId}.`) || id.startsWith(`${runId}~fit-`));
+    const data = inHand.length ? await redis.pipeline(inHand.map((id) => ['hget', queueKey + id, 'data'])).exec() : [];
+    const active = (data ?? []).filter(([, v]) => typeof v === 'string' && idsOf(safeJson(v)).runId === runId).length;
     if (active > 0) throw new UsageError(`run ${runId} has ${active} jobs in progress; clean it once they end (bnviz status ${runId})`);
-    // The run's groups a slice at a time, so a run of millions is removed in constant memory.
-    const total = await redis.zcard(k.groups);
-    for (let start = 0; start < total; start += CLEAN_SLICE) {
-      const ids = await redis.zrange(k.groups, String(start), String(start + CLEAN_SLICE - 1));
-      const removed = await Promise.all(ids.map((g) => queue.remove(jobIdOf(runId, g))));
-      jobs += removed.reduce((a, b) => a + b, 0);
+    let ids: string[] = [];
+    const removeSome = async () => {
+      const exists = (await redis.pipeline(ids.map((id) => ['exists', queueKey + id])).exec()) ?? [];
+      const present = ids.filter((_, i) => exists[i]?.[1] === 1);
+      jobs += (await Promise.all(present.map((id) => queue.remove(id)))).reduce((a, b) => a + b, 0);
+      ids = [];
+    };
+    // The run's groups a chunk at a time, so a run of millions is removed in constant memory.
+    for await (const g of store.inOrder()) {
+      ids.push(jobIdOf(runId, g.groupId));
+      if (ids.length === CLEAN_SLICE) await removeSome();
     }
     // the first pass's jobs, with --stats dataset
-    const slices = Number((await redis.hget(k.meta, 'fitSlices')) ?? 0);
-    for (let start = 0; start < slices; start += CLEAN_SLICE) {
-      const ids = Array.from({ length: Math.min(CLEAN_SLICE, slices - start) }, (_, i) => fitJobIdOf(runId, start + i));
-      jobs += (await Promise.all(ids.map((id) => queue.remove(id)))).reduce((a, b) => a + b, 0);
+    const slices = Number((await redis.hget(store.k.meta, 'fitSlices')) ?? 0);
+    for (let n = 0; n < slices; n++) {
+      ids.push(fitJobIdOf(runId, n));
+      if (ids.length === CLEAN_SLICE) await removeSome();
     }
-    await deleteRunRecords(redis, prefix, runId);
+    if (ids.length) await removeSome();
+    await store.delete();
   } finally {
     await queue.close();
   }
@@ -72,4 +80,12 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
     await rm(removedOutputs, { recursive: true, force: true });
   }
   return { runId, jobs, ...(removedOutputs ? { removedOutputs } : {}) };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

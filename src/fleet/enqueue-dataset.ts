@@ -16,15 +16,14 @@ import type { BnvizConfig } from '../config/load-config.js';
 import { decodeOptions, groupOptions } from '../config/derive-options.js';
 import type { GroupOptions } from '../config/rules.js';
 import { checkStatsMethod, resolveNormStats } from '../fit/norm-stats.js';
-import { planDataset, type DatasetPlan } from '../dataset/plan-dataset.js';
+import { planDatasetStream, type DatasetPlan, type GroupPlan, type PlanTotals } from '../dataset/plan-dataset.js';
 import { UsageError } from '../errors.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
-import { forEachBounded } from '../util/bounded.js';
 import { checkPixelBudget } from './pixel-budget.js';
 import { connectRedis } from './connect-redis.js';
-import { RESERVED_QUEUE_NAMES, runKeys } from './fleet-keys.js';
+import { RESERVED_QUEUE_NAMES } from './fleet-keys.js';
 import { addGroupJobs, openFitPhase, type GroupJobOptions } from './fit-phase.js';
-import { openRun } from './run-store.js';
+import { RunStore } from './run-store.js';
 
 /**
  * Jobs per bulk add, and bulk adds in flight. The enqueuer is the bottleneck
@@ -46,7 +45,8 @@ export interface EnqueueOptions {
   /** With `--stats dataset`: images a slice of the first pass aims at (default SLICE_IMAGES; whole groups). */
   sliceImages?: number;
   /** Called after each chunk with the groups handled so far. */
-  onProgress?(handled: number, total: number): void;
+  /** Called after each chunk with the groups handled so far (the total is not known while the plan streams). */
+  onProgress?(handled: number, total: undefined): void;
 }
 
 export interface EnqueueResult {
@@ -69,15 +69,18 @@ export interface EnqueueResult {
 }
 
 /**
- * Plans DIR as `bnviz run` would and enqueues its groups; the run id is config.runId or the folder's default.
+ * Plans DIR as `bnviz run` would and enqueues its groups, the plan streamed
+ * a chunk at a time (the enqueuer's memory does not grow with the dataset;
+ * with `--stats dataset` the plan is held whole, to cut it into slices);
+ * the run id is config.runId or the folder's default.
  * @example
  * const config = loadConfig({ flags: { 'redis.url': 'redis://queue-host:6379', runId: 'photos' } });
  * const { runId, added } = await enqueueDataset('/data/photos', config); // again: adds nothing new
  */
 export async function enqueueDataset(dir: string, config: Readonly<BnvizConfig>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
-  const plan = await planDataset(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [resolve(config.out)] });
-  const runId = config.runId || defaultRunId(plan.root);
-  return enqueuePlan(plan, runId, config, options);
+  const root = resolve(dir);
+  const plan = () => planDatasetStream(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [resolve(config.out)], chunkSize: options.chunkSize ?? CHUNK_SIZE });
+  return enqueueStream(root, plan, config.runId || defaultRunId(root), config, options);
 }
 
 /**
@@ -87,14 +90,20 @@ export async function enqueueDataset(dir: string, config: Readonly<BnvizConfig>,
  * await enqueuePlan(plan, 'photos', config); // the groups as planned, one job each
  */
 export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Readonly<BnvizConfig>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  const size = options.chunkSize ?? CHUNK_SIZE;
+  async function* chunks(): AsyncGenerator<GroupPlan[], PlanTotals> {
+    for (let start = 0; start < plan.groups.length; start += size) yield plan.groups.slice(start, start + size);
+    return { root: plan.root, images: plan.images, groups: plan.groups.length };
+  }
+  return enqueueStream(plan.root, chunks, runId, config, options);
+}
+
+/** The groups of a plan, a chunk at a time, with its totals at the end. */
+type PlanChunks = () => AsyncGenerator<GroupPlan[], PlanTotals, undefined>;
+
+async function enqueueStream(root: string, planChunks: PlanChunks, runId: string, config: Readonly<BnvizConfig>, options: EnqueueOptions): Promise<EnqueueResult> {
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);
-  const largest = plan.groups.reduce((m, g) => Math.max(m, g.files.length), 0);
-  try {
-    checkPixelBudget(largest, config.size, config.maxPixels, `run ${runId}`, 'maxPixels (--max-pixels, BNVIZ_MAX_PIXELS) here and on the workers');
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
   const queueName = config.queue.name;
   if (RESERVED_QUEUE_NAMES.includes(queueName) || !/^[A-Za-z0-9._-]+$/.test(queueName)) {
     throw new UsageError(`Expected a queue name of letters, digits, '.', '_' or '-', not ${RESERVED_QUEUE_NAMES.join(', ')}, but received ${JSON.stringify(queueName)}`);
@@ -103,7 +112,7 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   const firstPass = config.stats === 'dataset';
   checkStatsMethod(config.stats, config.method);
   const normStats = firstPass ? undefined : await resolveNormStats(config.stats, {
-    method: config.method, root: plan.root, decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
+    method: config.method, root, decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
   });
   const prefix = config.redis.prefix;
   const redis = options.redis ?? connectRedis(config.redis);
@@ -111,18 +120,28 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const groupOpts = groupOptions(config);
   if (normStats) groupOpts.normStats = normStats;
-  const k = runKeys(prefix, runId);
+  const store = new RunStore(redis, prefix, runId);
+  const k = store.k;
   const jobs: GroupJobOptions = { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs, force: config.force };
   let added = 0;
 
+  // The first chunk is planned and checked before anything is written (a folder with no images, a group over the budget).
+  const plan = planChunks();
+  let next: IteratorResult<GroupPlan[], PlanTotals> = await plan.next().catch(async (err: unknown) => {
+    await queue.close();
+    if (!options.redis) await redis.quit();
+    throw err;
+  });
   try {
-    const newRun = await openRun(redis, prefix, runId, {
-      root: plan.root,
+    if (!next.done) checkBudget(next.value, config, runId);
+    const newRun = await store.open({
+      root,
       options: groupOpts,
       groupSize: config.groupSize,
-      images: plan.images,
+      // known once the plan has streamed by (set then, below)
+      images: 0,
       queue: queueName,
-      partialGroups: plan.groups.filter((g) => g.partial).map((g) => g.groupId),
+      partialGroups: [],
       enqueuedAt: new Date().toISOString(),
       ...(firstPass ? { firstPass: true } : {}),
     });
@@ -131,30 +150,47 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
     const runOpts = meta?.[0] ? (JSON.parse(meta[0]) as GroupOptions) : groupOpts;
     // (set with the run's meta, so an enqueue that died before adding its fit jobs is taken up again as one)
     const inFirstPass = newRun ? firstPass : meta?.[1] === '1' && meta?.[2] === null;
-    // The run's group list (its total) first, so a worker never counts a group its run does not know yet;
-    // then, in the first pass, the fit jobs (the group jobs come when it ends), else the group jobs.
-    // A few chunks in flight keep both Redis and this process busy; more would only hold more jobs in memory.
+    // The first pass cuts the plan into slices of consecutive groups: it holds the plan (chunk by chunk, no spread of it).
+    const held: GroupPlan[] = [];
+    const partialGroups: string[] = [];
+    // Each chunk: its pixel budget checked, then the run's group list (its total) first, so a worker never counts
+    // a group its run does not know yet; then, in the first pass, nothing more (the fit jobs come below, the group
+    // jobs when it ends), else the group jobs. A few chunks in flight keep both Redis and this process busy.
     let handled = 0;
-    await forEachBounded(chunksOf(plan.groups, chunkSize), IN_FLIGHT, async (chunk) => {
-      const zadd: Array<string | number> = [];
-      for (const g of chunk) zadd.push(g.index, g.groupId);
-      await redis.zadd(k.groups, 'NX', ...zadd);
-      return inFirstPass ? 0 : addGroupJobs(redis, queue, k, runId, plan.root, chunk, runOpts, jobs, !newRun);
-    }, (n, chunk) => {
-      added += n;
-      handled += chunk.length;
-      options.onProgress?.(handled, plan.groups.length);
-    });
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    for (; !failure && !next.done; next = await plan.next()) {
+      const chunk = next.value;
+      checkBudget(chunk, config, runId);
+      for (const g of chunk) if (g.partial) partialGroups.push(g.groupId);
+      if (inFirstPass) for (const g of chunk) held.push(g);
+      const p: Promise<void> = (async () => {
+        await store.addGroups(chunk);
+        // (read after the await: `added += await ...` would add to the value before it, losing the chunks in between)
+        const n = inFirstPass ? 0 : await addGroupJobs(redis, queue, k, runId, chunk, jobs, !newRun);
+        added += n;
+        handled += chunk.length;
+        options.onProgress?.(handled, undefined);
+      })().catch((err: unknown) => { failure ??= { err }; }).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.err;
+    if (next.done !== true) throw new Error('the plan did not end');
+    const totals = next.value;
+    // The plan's totals, now known, unless an earlier enqueue of the run finished them already.
+    if (!meta?.[2]) await redis.hset(k.meta, 'images', String(totals.images), 'partialGroups', JSON.stringify(partialGroups));
     let fitJobs: number | undefined;
     if (inFirstPass) {
-      fitJobs = (await openFitPhase(redis, queue, runId, plan.root, plan.groups, runOpts, jobs, options.sliceImages)).added;
+      fitJobs = (await openFitPhase(redis, queue, runId, root, held, runOpts, jobs, options.sliceImages)).added;
     } else {
       // From now on a group of this run with no job was removed, not yet to be added (see reconcile-run.ts).
       await redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());
     }
-    const [done, skipped, failed] = await Promise.all([redis.scard(k.done), redis.scard(k.skipped), redis.scard(k.failed)]);
+    const { done, skipped, failed } = (await store.read()) ?? { done: 0, skipped: 0, failed: 0 };
     return {
-      runId, root: plan.root, queue: queueName, groups: plan.groups.length, added, existing: inFirstPass ? 0 : plan.groups.length - added, newRun, counts: { done, skipped, failed },
+      runId, root, queue: queueName, groups: totals.groups, added, existing: inFirstPass ? 0 : totals.groups - added, newRun, counts: { done, skipped, failed },
       ...(fitJobs !== undefined ? { fitJobs } : {}),
     };
   } finally {
@@ -163,6 +199,12 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
   }
 }
 
-function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+/** A chunk's largest group within the pixel budget (here and on the workers); UsageError naming the limit otherwise. */
+function checkBudget(chunk: readonly GroupPlan[], config: Readonly<BnvizConfig>, runId: string): void {
+  const largest = chunk.reduce((m, g) => Math.max(m, g.files.length), 0);
+  try {
+    checkPixelBudget(largest, config.size, config.maxPixels, `run ${runId}`, 'maxPixels (--max-pixels, BNVIZ_MAX_PIXELS) here and on the workers');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

@@ -1,20 +1,21 @@
 /**
  * When a run's last group is counted, one worker writes the run's records
  * (run.json, summary.csv, index.html) exactly as `bnviz run` does, from the
- * groups' records on the shared output storage. One worker only: it holds a
- * lock that lives one lock period and is renewed while it writes, so if the
- * writer dies, the lock lapses and the next worker that looks (the
- * reconciliation every worker runs) writes them instead. Temporaries the dead
- * writer left are removed then (finalizeRun).
+ * groups' records on the shared output storage, streaming the run's groups
+ * from Redis in dataset order a chunk at a time (time linear in the run,
+ * memory bounded). One worker only: it holds a lock that lives one lock
+ * period and is renewed while it writes, so if the writer dies, the lock
+ * lapses and the next worker that looks (the reconciliation every worker
+ * runs) writes them instead. Temporaries the dead writer left are removed
+ * then (finalizeRun).
  */
 import { join } from 'node:path';
 import type { RedisClient } from './redis-options.js';
 import { finalizeRun } from '../records/finalize-run.js';
 import { buildRunRecord, type RunRecord } from '../records/run-record.js';
 import { removeStale } from '../records/write-atomic.js';
-import { runKeys } from './fleet-keys.js';
 import { withLock } from './run-lock.js';
-import { expireRunRecords, groupIdsInOrder, readFailures, readRun, readTimings } from './run-store.js';
+import { RunStore } from './run-store.js';
 
 export interface FinalizeOptions {
   /** How long the lock lives unless renewed (the queue's lock time). */
@@ -29,15 +30,13 @@ export interface FinalizeOptions {
  * and this caller wins the lock. Returns the record written, or undefined.
  */
 export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
-  const k = runKeys(prefix, runId);
-  return withLock(redis, k.finalize, options.lockMs, async () => {
-    const state = await readRun(redis, prefix, runId);
+  const store = new RunStore(redis, prefix, runId);
+  return withLock(redis, store.k.finalize, options.lockMs, async () => {
+    const state = await store.read();
     if (!state?.meta || state.finishedAt || state.done + state.skipped + state.failed < state.total) return undefined;
     const meta = state.meta;
     const finishedAt = new Date().toISOString();
     const startedAt = state.startedAt ?? meta.enqueuedAt;
-    const [groupIds, failures, timings] = await Promise.all([groupIdsInOrder(redis, k), readFailures(redis, k), readTimings(redis, k)]);
-    const index = new Map(groupIds.map((id, i) => [id, i]));
     const record = buildRunRecord({
       runId,
       root: meta.root,
@@ -47,20 +46,22 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
       options: meta.options,
       groupSize: meta.groupSize,
       counts: { groups: state.total, images: meta.images, done: state.done, skipped: state.skipped, failed: state.failed, partialGroups: meta.partialGroups },
-      failures,
-      indexOf: (id) => index.get(id),
-      timings,
+      // the groups bring their failures, in dataset order (finalizeRun lists the first ones in run.json)
+      failures: [],
+      indexOf: () => undefined,
+      timings: await store.timings(),
       wallMs: Date.parse(finishedAt) - Date.parse(startedAt),
       backend: options.backend,
     });
     // Leftovers of killed workers on this host; the run is complete, so nothing of it is in flight.
     await removeStale(join(runDir, 'groups'));
-    await finalizeRun(runDir, record, groupIds.map((groupId) => ({ groupId })));
+    const written = await finalizeRun(runDir, record, store.countedInOrder());
     // Finished only if no retry reopened it meanwhile (its counts would have changed).
-    const after = await readRun(redis, prefix, runId);
+    const after = await store.read();
     if (!after || after.done !== state.done || after.skipped !== state.skipped || after.failed !== state.failed) return undefined;
-    await redis.hset(k.meta, 'finishedAt', finishedAt);
-    if (options.retentionSeconds) await expireRunRecords(redis, k, options.retentionSeconds);
-    return record;
+    await redis.hset(store.k.meta, 'finishedAt', finishedAt);
+    if (options.retentionSeconds) await store.expire(options.retentionSeconds);
+    return written;
   });
 }
+

@@ -30,8 +30,9 @@ import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys, type RunKeys } from './fleet-keys.js';
 import { FIT_JOB, fitJobIdOf, jobIdOf, makeFitJobDocument, makeJobDocument, stalledOut } from './job-document.js';
 import type { CountResult } from '../pool/pool-messages.js';
+import { fleetCommands } from './fleet-commands.js';
 import { withLock } from './run-lock.js';
-import { countedAlready, isComplete, recordOutcome } from './run-store.js';
+import { isComplete, RunStore } from './run-store.js';
 
 /** Images a slice aims at: enough that a job's own cost is small, few enough that a killed job loses little. */
 export const SLICE_IMAGES = 64;
@@ -64,25 +65,34 @@ export function slicesOf<T extends { files: readonly string[] }>(groups: readonl
 }
 
 /**
+ * BullMQ priority of group jobs. A prioritized job waits in a sorted set, not
+ * in the wait list, so BullMQ removes it in O(log n) (removeJobFromAnyState
+ * looks in the sorted sets first) instead of scanning a list that may hold a
+ * million other jobs: `bnviz clean` of a waiting run then costs what the run
+ * holds, not what the queue holds.
+ */
+export const JOB_PRIORITY = 1;
+
+/** The options of a group job as BullMQ stores them. */
+export function groupJobOpts(runId: string, groupId: string, jobs: Pick<GroupJobOptions, 'attempts' | 'backoffMs'>) {
+  return { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: jobIdOf(runId, groupId), priority: JOB_PRIORITY };
+}
+
+/**
  * Adds the jobs of these groups that are neither counted nor queued (job ids
  * are the groups' own, so adding twice adds nothing); returns how many.
  * `known`: the run may have jobs or counts already (skips the check for a new run).
  */
-export async function addGroupJobs(redis: RedisClient, queue: Queue, k: RunKeys, runId: string, root: string, groups: readonly PlannedGroup[], options: GroupOptions, jobs: GroupJobOptions, known = true): Promise<number> {
+export async function addGroupJobs(redis: RedisClient, queue: Queue, k: RunKeys, runId: string, groups: readonly PlannedGroup[], jobs: GroupJobOptions, known = true): Promise<number> {
   let fresh = groups;
   if (known) {
-    const [counted, queued] = await Promise.all([
-      countedAlready(redis, k, groups.map((g) => g.groupId)),
-      redis.pipeline(groups.map((g) => ['exists', `${queue.opts.prefix}:${queue.name}:${jobIdOf(runId, g.groupId)}`])).exec(),
-    ]);
-    fresh = groups.filter((_, i) => !counted[i] && queued?.[i]?.[1] !== 1);
+    const p = redis.pipeline();
+    for (const g of groups) p.getrange(k.state, g.index, g.index).exists(`${queue.opts.prefix}:${queue.name}:${jobIdOf(runId, g.groupId)}`);
+    const replies = (await p.exec()) ?? [];
+    fresh = groups.filter((_, i) => { const s = replies[2 * i]?.[1]; return (s === '' || s === '\0') && replies[2 * i + 1]?.[1] !== 1; });
   }
   if (fresh.length) {
-    await queue.addBulk(fresh.map((g) => ({
-      name: 'group',
-      data: makeJobDocument(runId, g.groupId, root, [...g.files], options, jobs.force),
-      opts: { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: jobIdOf(runId, g.groupId) },
-    })));
+    await queue.addBulk(fresh.map((g) => ({ name: 'group', data: makeJobDocument(runId, g.groupId, g.index, [...g.files], jobs.force), opts: groupJobOpts(runId, g.groupId, jobs) })));
   }
   return fresh.length;
 }
@@ -120,7 +130,7 @@ export async function openFitPhase(redis: RedisClient, queue: Queue, runId: stri
       await queue.addBulk(fresh.map((n) => ({
         name: FIT_JOB,
         data: makeFitJobDocument(runId, n, root, slices[n]!.flatMap((g) => [...g.files]), options),
-        opts: { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: fitJobIdOf(runId, n) },
+        opts: { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: fitJobIdOf(runId, n), priority: JOB_PRIORITY },
       })));
     }
     added += fresh.length;
@@ -139,37 +149,7 @@ export async function openFitPhase(redis: RedisClient, queue: Queue, runId: stri
  * KEYS: fitDone fitFailed levels meta fitSkipped
  * ARGV: slice status reason images nSkipped [file reason]... [field count]...
  */
-const RECORD_SLICE = `
-local slice = ARGV[1]
-local slices = tonumber(redis.call('HGET', KEYS[4], 'fitSlices') or '0')
--- a slice the run does not have (a forged job) counts nothing
-local ended = redis.call('HEXISTS', KEYS[4], 'normStats') == 1 or tonumber(slice) >= slices
-local done = redis.call('SISMEMBER', KEYS[1], slice) == 1
-local failed = redis.call('HEXISTS', KEYS[2], slice) == 1
-local added = 0
-if not ended and not done then
-  if ARGV[2] == 'done' then
-    if failed then redis.call('HDEL', KEYS[2], slice) end
-    redis.call('SADD', KEYS[1], slice)
-    redis.call('HINCRBY', KEYS[4], 'fitCounted', ARGV[4])
-    local nSkipped = tonumber(ARGV[5])
-    local i = 6
-    for _ = 1, nSkipped do
-      redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1])
-      i = i + 2
-    end
-    while i < #ARGV do
-      redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1])
-      i = i + 2
-    end
-    added = 1
-  elseif not failed then
-    redis.call('HSET', KEYS[2], slice, ARGV[3])
-    added = 1
-  end
-end
-return {added, redis.call('SCARD', KEYS[1]), redis.call('HLEN', KEYS[2]), slices}
-`;
+
 
 export interface SliceOutcome {
   slice: number;
@@ -191,7 +171,7 @@ export interface SliceRecorded {
 export async function recordSlice(redis: RedisClient, k: RunKeys, o: SliceOutcome): Promise<SliceRecorded> {
   const skipped = o.counted?.skipped ?? [];
   const reason = o.status === 'failed' ? JSON.stringify({ reason: o.reason ?? 'failed', images: o.images ?? 0 }) : '';
-  const r = (await redis.eval(RECORD_SLICE, 5, k.fitDone, k.fitFailed, k.levels, k.meta, k.fitSkipped,
+  const r = (await fleetCommands(redis).bnvizRecordSlice(k.fitDone, k.fitFailed, k.levels, k.meta, k.fitSkipped,
     String(o.slice), o.status, reason, String(o.counted?.images ?? 0), String(skipped.length),
     ...skipped.flatMap((s) => [s.file, s.reason]), ...(o.counted?.fields ?? []))) as number[];
   return { added: r[0] === 1, done: r[1]!, failed: r[2]!, slices: r[3]! };
@@ -232,7 +212,7 @@ export async function endFitPhase(ctx: FitPhaseContext, runId: string): Promise<
       await ctx.redis.multi().hset(k.meta, 'normStats', JSON.stringify(stats), 'options', JSON.stringify(options), 'fitEndedAt', new Date().toISOString()).exec();
     }
     for await (const [slice, groups] of planSlices(ctx.redis, k)) {
-      await addGroupJobs(ctx.redis, ctx.queue, k, runId, meta.root, groups, options, jobs);
+      await addGroupJobs(ctx.redis, ctx.queue, k, runId, groups, jobs);
       await ctx.redis.hdel(k.plan, slice);
     }
     await ctx.redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());
@@ -260,9 +240,10 @@ async function statsOfPass(redis: RedisClient, k: RunKeys, images: number): Prom
 /** No statistics to normalize with: every group of the run fails, saying why, and the run ends. */
 async function failEveryGroup(ctx: FitPhaseContext, runId: string, reason: string): Promise<void> {
   const k = runKeys(ctx.prefix, runId);
+  const store = new RunStore(ctx.redis, ctx.prefix, runId);
   let last;
   for await (const [slice, groups] of planSlices(ctx.redis, k)) {
-    for (const g of groups) last = await recordOutcome(ctx.redis, k, { groupId: g.groupId, status: 'failed', files: [...g.files], error: { name: 'InputError', message: reason } });
+    for (const g of groups) last = await store.record({ groupId: g.groupId, index: g.index, status: 'failed', files: [...g.files], error: { name: 'InputError', message: reason } });
     await ctx.redis.hdel(k.plan, slice);
   }
   await ctx.redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());

@@ -1,15 +1,28 @@
 /**
  * Every Redis key the fleet makes, under one prefix (BullMQ's queue keys go
  * under it too: `<prefix>:<queue>:...`), so a shared Redis stays tidy and a
- * test can remove exactly what it made.
+ * test can remove exactly what it made. With a hash-tagged prefix
+ * (`{bnviz}`) every key of the fleet is in one cluster slot.
+ *
+ * Per group, a run keeps a few bytes: its id in a bucket of BUCKET ids, one
+ * state byte, and a short log entry; aggregates (counts, histograms, rates)
+ * are kept up to date when a group is counted (run-store.ts).
  *
  *   <prefix>:runs                      zset  runId by first enqueue time (ms)
- *   <prefix>:run:<runId>:meta          hash  root, options, groupSize, images, queue, enqueuedAt, startedAt, finishedAt, status
- *   <prefix>:run:<runId>:groups        zset  groupId by its index in the dataset (total = ZCARD)
- *   <prefix>:run:<runId>:done|skipped|failed   sets  groupIds counted, each in one set only
- *   <prefix>:run:<runId>:failures      hash  groupId -> {groupId, files, error} JSON
+ *   <prefix>:workers                   zset  worker id by its last heartbeat (ms)
+ *   <prefix>:worker:<host>:<pid>       string  heartbeat JSON, expires when the worker stops beating
+ *   <prefix>:reconcile:<queue>         hash  where the reconciliation last read the queue's failed jobs
+ *   <prefix>:run:<runId>:meta          hash  root, options, groupSize, images, queue, enqueuedAt, startedAt, finishedAt, ...,
+ *                                             and the counts: total, done, skipped, failed, version, firstAt, lastAt
+ *   <prefix>:run:<runId>:ids:<n>       hash  index -> groupId, for the indexes n*BUCKET .. n*BUCKET+BUCKET-1
+ *   <prefix>:run:<runId>:state         string  one byte a group, by index: 0 not counted, d done, s skipped, f failed
+ *   <prefix>:run:<runId>:failures      hash  groupId -> {groupId, index, files, error} JSON
+ *   <prefix>:run:<runId>:failedAt      zset  groupId by when it was counted failed (ms): newest first, paged
+ *   <prefix>:run:<runId>:worst|best    zset  groupId by its largest unseen share, the WORST_KEPT largest|smallest
+ *   <prefix>:run:<runId>:agg           hash  histograms kept as groups are counted (unseen shares, stage times)
+ *   <prefix>:run:<runId>:rate:<s>      hash  groups counted per slice of s seconds (1, 60, 3600)
  *   <prefix>:run:<runId>:timings       list  the latest group timings (JSON), capped
- *   <prefix>:run:<runId>:finished      list  "<index>|<FinishedEntry JSON>" each time a group is counted, in that order
+ *   <prefix>:run:<runId>:log           list  "<index>:<d|s|f>:<unseen in millionths>" each time a group is counted, in that order
  *   <prefix>:run:<runId>:finalize      string  lock of the worker writing the run's records (expires: lockMs, renewed)
  *   <prefix>:run:<runId>:reconcile     string  a worker checked the run's uncounted jobs lately (expires)
  * With `--stats dataset`, the first pass (fit jobs, one per slice of groups; see fit-phase.ts):
@@ -18,17 +31,28 @@
  *   <prefix>:run:<runId>:fitDone|fitFailed  set|hash  slices counted (failed: slice -> reason JSON), each once
  *   <prefix>:run:<runId>:fitSkipped    hash  file -> why it could not be read (not counted)
  *   <prefix>:run:<runId>:fitLock       string  lock of the worker that ends the first pass (expires: lockMs, renewed)
- *   <prefix>:worker:<host>:<pid>       string  heartbeat JSON, expires when the worker stops beating
  */
+
+/** Group ids a bucket hash holds: small enough for Redis' compact encoding (hash-max-listpack-entries 128). */
+export const BUCKET = 100;
+
+/** Groups kept in each of a run's worst and best lists (the dashboard's sorts by unseen share). */
+export const WORST_KEPT = 1000;
+
+/** Seconds a slice of each rate hash covers. */
+export const RATE_SLICES = [1, 60, 3600] as const;
+
 export interface RunKeys {
   meta: string;
-  groups: string;
-  done: string;
-  skipped: string;
-  failed: string;
+  state: string;
   failures: string;
+  failedAt: string;
+  worst: string;
+  best: string;
+  agg: string;
+  rates: string[];
   timings: string;
-  finished: string;
+  log: string;
   finalize: string;
   reconcile: string;
   plan: string;
@@ -37,11 +61,13 @@ export interface RunKeys {
   fitFailed: string;
   fitSkipped: string;
   fitLock: string;
+  /** The bucket hash holding the id of the group at `index`. */
+  ids(index: number): string;
 }
 
-/** Every key of a run's records (what `bnviz clean` removes and retention expires). */
-export function allRunKeys(k: RunKeys): string[] {
-  return Object.values(k);
+/** The keys of a run's records other than its id buckets (what retention expires and clean removes, with the buckets). */
+export function fixedRunKeys(k: RunKeys): string[] {
+  return [k.meta, k.state, k.failures, k.failedAt, k.worst, k.best, k.agg, ...k.rates, k.timings, k.log, k.finalize, k.reconcile, k.plan, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.fitLock];
 }
 
 /**
@@ -54,26 +80,50 @@ export function runsKey(prefix: string): string {
 
 /**
  * @example
- * runKeys('bnviz', 'photos').meta; // the run's meta hash, under the prefix
+ * workersKey('bnviz'); // the sorted set of the workers by their last heartbeat
  */
-export function runKeys(prefix: string, runId: string): RunKeys {
-  const k = (name: string) => `${prefix}:run:${runId}:${name}`;
-  return { meta: k('meta'), groups: k('groups'), done: k('done'), skipped: k('skipped'), failed: k('failed'), failures: k('failures'), timings: k('timings'), finished: k('finished'), finalize: k('finalize'), reconcile: k('reconcile'),
-    plan: k('plan'), levels: k('levels'), fitDone: k('fitDone'), fitFailed: k('fitFailed'), fitSkipped: k('fitSkipped'), fitLock: k('fitLock'),
-  };
+export function workersKey(prefix: string): string {
+  return `${prefix}:workers`;
 }
 
 /**
  * @example
- * workerKey('bnviz', 'host-1', 4242); // the worker's heartbeat key, which expires when it stops
+ * reconcileKey('bnviz', 'groups'); // where the queue's reconciliation last read its failed jobs
  */
-export function workerKey(prefix: string, host: string, pid: number): string {
-  return `${prefix}:worker:${host.replace(/[^A-Za-z0-9._-]/g, '_')}:${pid}`;
+export function reconcileKey(prefix: string, queue: string): string {
+  return `${prefix}:reconcile:${queue}`;
 }
 
-export function workerPattern(prefix: string): string {
-  return `${prefix}:worker:*`;
+/**
+ * @example
+ * runKeys('bnviz', 'photos').meta; // the run's meta hash, under the prefix
+ */
+export function runKeys(prefix: string, runId: string): RunKeys {
+  const k = (name: string) => `${prefix}:run:${runId}:${name}`;
+  return {
+    meta: k('meta'), state: k('state'), failures: k('failures'), failedAt: k('failedAt'), worst: k('worst'), best: k('best'), agg: k('agg'),
+    rates: RATE_SLICES.map((s) => k(`rate:${s}`)), timings: k('timings'), log: k('log'), finalize: k('finalize'), reconcile: k('reconcile'),
+    plan: k('plan'), levels: k('levels'), fitDone: k('fitDone'), fitFailed: k('fitFailed'), fitSkipped: k('fitSkipped'), fitLock: k('fitLock'),
+    ids: (index) => k(`ids:${Math.floor(index / BUCKET)}`),
+  };
+}
+
+/**
+ * A worker's id in the registry and its heartbeat's key.
+ * @example
+ * workerId('host-1', 4242); // 'host-1:4242'
+ */
+export function workerId(host: string, pid: number): string {
+  return `${host.replace(/[^A-Za-z0-9._-]/g, '_')}:${pid}`;
+}
+
+/**
+ * @example
+ * workerKey('bnviz', workerId('host-1', 4242)); // the worker's heartbeat key, which expires when it stops
+ */
+export function workerKey(prefix: string, id: string): string {
+  return `${prefix}:worker:${id}`;
 }
 
 /** Queue names that would share keys with the fleet's own records. */
-export const RESERVED_QUEUE_NAMES = ['run', 'runs', 'worker'];
+export const RESERVED_QUEUE_NAMES = ['run', 'runs', 'worker', 'workers', 'reconcile'];

@@ -1,9 +1,12 @@
 /**
  * A worker's heartbeat: a key with its state that it rewrites every few
  * seconds with an expiry a few beats long, so a worker that dies (even
- * SIGKILLed) drops out of `bnviz status` by itself.
+ * SIGKILLed) drops out of `bnviz status` by itself; and its id in the
+ * fleet's registry (a sorted set by the time of its last beat), so readers
+ * find the workers alive in O(workers), never by scanning the keyspace.
  */
 import type { RedisClient } from './redis-options.js';
+import { workerKey, workersKey } from './fleet-keys.js';
 
 export interface WorkerBeat {
   host: string;
@@ -27,11 +30,23 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
+/** Seconds a beat lives: three periods. */
+export function beatTtl(everyMs: number): number {
+  return Math.ceil((everyMs * 3) / 1000);
+}
+
 /** @param everyMs beat period (default 5 s); the key expires after three periods */
-export function startHeartbeat(redis: RedisClient, key: string, state: () => Omit<WorkerBeat, 'lastSeen'>, everyMs = 5000): Heartbeat {
-  const ttl = Math.ceil((everyMs * 3) / 1000);
+export function startHeartbeat(redis: RedisClient, prefix: string, id: string, state: () => Omit<WorkerBeat, 'lastSeen'>, everyMs = 5000): Heartbeat {
+  const ttl = beatTtl(everyMs);
+  const key = workerKey(prefix, id);
   const beat = async () => {
-    await redis.set(key, JSON.stringify({ ...state(), lastSeen: new Date().toISOString() }), 'EX', ttl);
+    const now = Date.now();
+    // The registry forgets workers whose beats have lapsed (a killed worker's entry goes with the next beat of any).
+    await redis.multi()
+      .set(key, JSON.stringify({ ...state(), lastSeen: new Date(now).toISOString() }), 'EX', ttl)
+      .zadd(workersKey(prefix), now, id)
+      .zremrangebyscore(workersKey(prefix), '-inf', now - ttl * 1000)
+      .exec();
   };
   // A missed beat is not an error: the key simply expires later than it would.
   const timer = setInterval(() => beat().catch(() => {}), everyMs);
@@ -40,7 +55,7 @@ export function startHeartbeat(redis: RedisClient, key: string, state: () => Omi
     beat,
     async stop() {
       clearInterval(timer);
-      await redis.del(key);
+      await redis.multi().del(key).zrem(workersKey(prefix), id).exec();
     },
   };
 }

@@ -1,8 +1,11 @@
 /**
  * The job a fleet worker takes: a small, versioned document naming one group
- * (a run id, the dataset root, the group's files relative to it, the options),
- * never pixels. Anyone who can write to the queue can send one, so a worker
- * trusts nothing in it until `parseJobDocument` has checked every key.
+ * (a run id, the group's id and index, its files relative to the dataset
+ * root), never pixels. The dataset root and the options are the run's, kept
+ * once in its records (run-store.ts), not in every job: a waiting group costs
+ * Redis a few hundred bytes. Anyone who can write to the queue can send one,
+ * so a worker trusts nothing in it until `parseJobDocument` has checked every
+ * key, and checks the run's records as well.
  */
 import { z } from 'zod';
 import { describeIssues, groupOptionsSchema, type GroupOptions } from '../config/rules.js';
@@ -10,8 +13,11 @@ import { isSafeId } from '../dataset/group-id.js';
 import { InputError } from '../errors.js';
 import { checkRelative } from '../dataset/resolve-inside.js';
 
-/** The document's version: a worker refuses versions it does not know. */
-export const JOB_VERSION = 1;
+/** The group document's version: a worker refuses versions it does not know. */
+export const JOB_VERSION = 2;
+
+/** The fit document's version. */
+export const FIT_JOB_VERSION = 1;
 
 /** Run and group ids become folder names and parts of job ids: no ':' (BullMQ) and no path tricks. */
 const safeId = z.string().refine(isSafeId).describe("an id of letters, digits, '.', '_' or '-' (at most 100), starting with a letter or digit");
@@ -24,14 +30,16 @@ const relativeFile = z.string().max(4096).superRefine((file, ctx) => {
   }
 }).describe('a path relative to the dataset root');
 
+/** The dataset root as the enqueuer named it (absolute); a worker maps it onto its own roots. */
+export const datasetRoot = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p)).describe('an absolute path');
+
 const jobDocument = z.strictObject({
   v: z.literal(JOB_VERSION).describe(`version ${JOB_VERSION}`),
   runId: safeId,
   groupId: safeId,
-  /** The dataset root as the enqueuer named it (absolute); a worker maps it onto its own roots. */
-  root: z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p)).describe('an absolute path'),
+  /** The group's index in the dataset (0-based): where the run keeps its id and state. */
+  index: z.number().int().nonnegative().max(1e9).describe('a group index'),
   files: z.array(relativeFile).min(1).max(1024).describe('a list of 1 to 1024 files'),
-  options: groupOptionsSchema,
   /** Redo the group even when its outputs are there. */
   force: z.boolean().optional(),
 });
@@ -44,10 +52,10 @@ export type JobDocument = z.infer<typeof jobDocument>;
  * run's, for the decode.
  */
 const fitJobDocument = z.strictObject({
-  v: z.literal(JOB_VERSION).describe(`version ${JOB_VERSION}`),
+  v: z.literal(FIT_JOB_VERSION).describe(`version ${FIT_JOB_VERSION}`),
   runId: safeId,
   slice: z.number().int().nonnegative().max(1e9).describe('a slice number'),
-  root: jobDocument.shape.root,
+  root: datasetRoot,
   files: z.array(relativeFile).min(1).max(4096).describe('a list of 1 to 4096 files'),
   options: groupOptionsSchema,
 });
@@ -63,7 +71,7 @@ export function fitJobIdOf(runId: string, slice: number): string {
 }
 
 export function makeFitJobDocument(runId: string, slice: number, root: string, files: string[], options: GroupOptions): FitJobDocument {
-  return { v: JOB_VERSION, runId, slice, root, files, options };
+  return { v: FIT_JOB_VERSION, runId, slice, root, files, options };
 }
 
 export function parseFitJobDocument(data: unknown, jobId = 'job'): FitJobDocument {
@@ -96,10 +104,10 @@ export function jobIdOf(runId: string, groupId: string): string {
 
 /**
  * @example
- * const doc = makeJobDocument('photos', '0001-1a2b3c4d', '/data/photos', ['a.jpg', 'b.jpg', 'c.jpg'], groupOptions(config));
+ * const doc = makeJobDocument('photos', '0001-1a2b3c4d', 0, ['a.jpg', 'b.jpg', 'c.jpg']);
  */
-export function makeJobDocument(runId: string, groupId: string, root: string, files: string[], options: GroupOptions, force = false): JobDocument {
-  return { v: JOB_VERSION, runId, groupId, root, files, options, ...(force ? { force } : {}) };
+export function makeJobDocument(runId: string, groupId: string, index: number, files: string[], force = false): JobDocument {
+  return { v: JOB_VERSION, runId, groupId, index, files, ...(force ? { force } : {}) };
 }
 
 /**
@@ -116,9 +124,33 @@ export function parseJobDocument(data: unknown, jobId = 'job'): JobDocument {
 }
 
 /** The run and group ids of a job that failed to parse, when they are at least safe, to record the failure against its run. */
-export function idsOf(data: unknown): { runId?: string; groupId?: string; files?: string[] } {
+export function idsOf(data: unknown): { runId?: string; groupId?: string; index?: number; files?: string[] } {
   const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   const ok = (v: unknown) => (typeof v === 'string' && isSafeId(v) ? v : undefined);
   const files = Array.isArray(d.files) ? d.files.filter((f): f is string => typeof f === 'string').slice(0, 64) : undefined;
-  return { runId: ok(d.runId), groupId: ok(d.groupId), files };
+  const index = typeof d.index === 'number' && Number.isInteger(d.index) && d.index >= 0 && d.index <= 1e9 ? d.index : undefined;
+  return { runId: ok(d.runId), groupId: ok(d.groupId), index, files };
+}
+
+const runSettings = z.strictObject({ root: datasetRoot, options: groupOptionsSchema });
+
+/** What every group job of a run shares, kept once in the run's records: the dataset root and the options. */
+export type RunSettings = z.infer<typeof runSettings>;
+
+/**
+ * The run's root and options as its records hold them (options as JSON),
+ * checked as strictly as a job document: whoever can write to Redis can
+ * write them. Throws InputError naming the run.
+ */
+export function parseRunSettings(root: string | null, options: string | null, runId: string): RunSettings {
+  let parsedOptions: unknown;
+  try {
+    parsedOptions = options === null ? undefined : JSON.parse(options);
+  } catch {
+    throw new InputError(`run ${runId}`, 'its options in Redis are not JSON');
+  }
+  const data = { root: root ?? undefined, options: parsedOptions };
+  const parsed = runSettings.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new InputError(`run ${runId}`, `invalid run records: ${describeIssues(runSettings, data, parsed.error).join('; ')}`);
 }

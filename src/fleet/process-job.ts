@@ -32,7 +32,8 @@ import { endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
 import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
 import { checkPixelBudget } from './pixel-budget.js';
-import { isComplete, markStarted, recordOutcome, type Outcome } from './run-store.js';
+import { parseRunSettings, type RunSettings } from './job-document.js';
+import { isComplete, RunStore, type Outcome } from './run-store.js';
 
 export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */
@@ -130,29 +131,28 @@ export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Pr
 }
 
 async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
-  let checked: { doc: JobDocument; root: string };
+  let checked: Awaited<ReturnType<typeof checkJob>>;
   try {
     checked = await checkJob(ctx, job);
   } catch (err) {
     if (!isBnvizError(err, 'ServeError')) throw err;
-    const { runId, groupId, files } = idsOf(job.data);
+    const { runId, groupId, index, files } = idsOf(job.data);
     return handBack(ctx, job, token, err as ServeError, async (message) => {
       // only the group's own job counts it (see checkJob)
-      if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
-        await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
+      if (runId && groupId && index !== undefined && job.id === jobIdOf(runId, groupId)) {
+        await count(ctx, runId, { groupId, index, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
       }
     });
   }
-  const { doc, root } = checked;
-  const k = runKeys(ctx.prefix, doc.runId);
-  await markStarted(ctx.redis, k);
+  const { doc, root, options } = checked;
+  await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
   const task: GroupTask = {
     runId: doc.runId,
     groupId: doc.groupId,
     root,
     files: doc.files,
     runDir: join(ctx.outRoot, doc.runId),
-    options: doc.options,
+    options,
     force: doc.force ?? false,
   };
   const progress = stageReporter((stage) => {
@@ -165,12 +165,12 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
   } catch (err) {
     progress.end();
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-      await count(ctx, doc.runId, { groupId: doc.groupId, status: 'failed', files: doc.files, error: groupErrorOf(err) });
+      await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: 'failed', files: doc.files, error: groupErrorOf(err) });
     }
     throw err;
   }
   progress.end();
-  await count(ctx, doc.runId, { groupId: doc.groupId, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
+  await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
 }
@@ -190,7 +190,7 @@ async function processFitJob(ctx: JobContext, job: Job, token: string | undefine
   }
   const { doc, root } = checked;
   const k = runKeys(ctx.prefix, doc.runId);
-  await markStarted(ctx.redis, k);
+  await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
   try {
     const { size, fit, background, colorProfile } = doc.options;
     const counted = await ctx.pool.count({ root, files: doc.files, decode: { size, fit, background, colorProfile } });
@@ -237,35 +237,54 @@ function fitContext(ctx: JobContext): FitPhaseContext {
 }
 
 /**
- * Trusts nothing in the job: a valid document, a root inside the worker's
- * roots, every file inside that root (symlinks followed), a run and group
- * that were enqueued under this prefix, and a size within the pixel budget.
- * Throws ServeError when this worker cannot serve the job (nothing is wrong
- * with the group); UnrecoverableError naming the reason for bad input, after
- * counting the group as failed when the job is the group's own.
+ * Trusts nothing in the job: a valid document, a run enqueued under this
+ * prefix whose records hold the group at the job's index, the run's root
+ * inside the worker's roots, every file inside that root (symlinks
+ * followed), and a size within the pixel budget. Throws ServeError when this
+ * worker cannot serve the job (nothing is wrong with the group);
+ * UnrecoverableError naming the reason for bad input, after counting the
+ * group as failed when the job is the group's own.
  */
-async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string }> {
+async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string; options: RunSettings['options'] }> {
   try {
     const doc = parseJobDocument(job.data, `job ${job.id}`);
     const k = runKeys(ctx.prefix, doc.runId);
-    const [known, member] = await Promise.all([ctx.redis.hexists(k.meta, 'root'), ctx.redis.zscore(k.groups, doc.groupId)]);
-    if (!known) throw new InputError(`job ${job.id}`, `run ${doc.runId} was not enqueued (no records under prefix ${ctx.prefix})`);
-    if (member === null) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not a group of run ${doc.runId}`);
-    checkPixelBudget(doc.files.length, doc.options.size, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
-    const root = await mapJobRoot(doc.root, ctx.roots);
+    const [[, when], [, member]] = (await ctx.redis.pipeline().hmget(k.meta, 'enqueuedAt', 'fitEndedAt').hget(k.ids(doc.index), String(doc.index)).exec()) as [[Error | null, Array<string | null>], [Error | null, string | null]];
+    const [enqueuedAt, fitEndedAt] = when;
+    if (!enqueuedAt) throw new InputError(`job ${job.id}`, `run ${doc.runId} was not enqueued (no records under prefix ${ctx.prefix})`);
+    if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
+    // the options change once, when the first pass of --stats dataset stores the statistics in them
+    const settings = await runSettingsOf(ctx, doc.runId, `${enqueuedAt} ${fitEndedAt ?? ''}`);
+    checkPixelBudget(doc.files.length, settings.options.size, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    const root = await mapJobRoot(settings.root, ctx.roots);
     await checkWritable(join(ctx.outRoot, doc.runId));
     for (const file of doc.files) await resolveInside(root, file);
-    return { doc, root };
+    return { doc, root, options: settings.options };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
-    const { runId, groupId, files } = idsOf(job.data);
+    const { runId, groupId, index, files } = idsOf(job.data);
     // Only the group's own job (the id enqueue gives it) may count it as failed:
     // a job forged under another id must not fail a group it does not own.
-    if (runId && groupId && job.id === jobIdOf(runId, groupId)) {
-      await count(ctx, runId, { groupId, status: 'failed', files: files ?? [], error: groupErrorOf(err) });
+    if (runId && groupId && index !== undefined && job.id === jobIdOf(runId, groupId)) {
+      await count(ctx, runId, { groupId, index, status: 'failed', files: files ?? [], error: groupErrorOf(err) });
     }
     throw new UnrecoverableError(messageOf(err));
   }
+}
+
+/** Each run's root and options, read again only when `version` moves (an enqueue anew, the first pass's end); a few runs kept. */
+const settingsCache = new Map<string, { version: string; settings: RunSettings }>();
+
+async function runSettingsOf(ctx: JobContext, runId: string, version: string): Promise<RunSettings> {
+  const key = `${ctx.prefix}\n${runId}`;
+  const hit = settingsCache.get(key);
+  if (hit?.version === version) return hit.settings;
+  const [root, options] = await ctx.redis.hmget(runKeys(ctx.prefix, runId).meta, 'root', 'options');
+  const settings = parseRunSettings(root, options, runId);
+  settingsCache.delete(key);
+  settingsCache.set(key, { version, settings });
+  if (settingsCache.size > 32) settingsCache.delete(settingsCache.keys().next().value as string);
+  return settings;
 }
 
 /** The run's folder can be made and written here; ServeError otherwise. */
@@ -299,7 +318,7 @@ async function handBack(ctx: JobContext, job: Job, token: string | undefined, er
 /** Counts a group once, and writes the run's files when that completes the run. */
 async function count(ctx: JobContext, runId: string, outcome: Outcome, backend?: string): Promise<void> {
   const runDir = join(ctx.outRoot, runId);
-  const recorded = await recordOutcome(ctx.redis, runKeys(ctx.prefix, runId), outcome);
+  const recorded = await new RunStore(ctx.redis, ctx.prefix, runId).record(outcome);
   // Also when the group was counted before: a worker that died while finalizing leaves the run to the next one here.
   if (recorded.effect !== 'unknown' && isComplete(recorded)) {
     await finalizeFleetRun(ctx.redis, ctx.prefix, runId, runDir, { lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds, backend });

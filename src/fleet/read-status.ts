@@ -8,12 +8,18 @@
 import type { RedisClient } from './redis-options.js';
 import { messageOf } from '../errors.js';
 import type { RunFailure } from '../records/run-record.js';
-import { runKeys, workerPattern } from './fleet-keys.js';
+import { runKeys, workerKey, workersKey } from './fleet-keys.js';
 import type { WorkerBeat } from './heartbeat.js';
-import { listRunIds, readFailures, readFitPhase, readRun, type FitPhaseState, type RunState } from './run-store.js';
+import { listRunIds, readFitPhase, RunStore, type FitPhaseState, type RunState } from './run-store.js';
+
+/** Most workers a read lists. */
+const MAX_WORKERS = 1000;
 
 export interface RunStatus extends RunState {
+  /** The newest failures (at most the limit asked for). */
   failures: RunFailure[];
+  /** How many groups are counted failed. */
+  failureCount: number;
   /** With `--stats dataset`: the first pass, counting the dataset's statistics. */
   fit?: FitPhaseState;
   /** Workers whose heartbeat has not expired (on this prefix, any queue). */
@@ -21,26 +27,29 @@ export interface RunStatus extends RunState {
 }
 
 /**
+ * The newest runs (at most `limit`), each O(1).
  * @example
  * for (const run of await readRuns(redis, 'bnviz')) console.log(run.runId, run.status, run.done, run.total);
  */
 export async function readRuns(redis: RedisClient, prefix: string, limit = 50): Promise<RunState[]> {
   const ids = await listRunIds(redis, prefix, limit);
-  const states = await Promise.all(ids.map((id) => readRun(redis, prefix, id).catch((err: unknown) => damagedRun(id, err))));
+  const states = await Promise.all(ids.map((id) => new RunStore(redis, prefix, id).read().catch((err: unknown) => damagedRun(id, err))));
   return states.filter((s): s is RunState => s !== undefined);
 }
 
 /**
+ * One run's counts, newest failures, first pass and the workers alive: O(failureLimit + workers), whatever the run's size.
  * @example
  * const status = await readRunStatus(redis, 'bnviz', 'photos'); // undefined when there is no such run
  */
 export async function readRunStatus(redis: RedisClient, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
-  const state = await readRun(redis, prefix, runId).catch((err: unknown) => damagedRun(runId, err));
+  const store = new RunStore(redis, prefix, runId);
+  const state = await store.read().catch((err: unknown) => damagedRun(runId, err));
   if (!state) return undefined;
   const [read, workers, fit] = await Promise.all([
-    readFailures(redis, runKeys(prefix, runId), failureLimit).then(
-      (failures) => ({ failures, problem: undefined as string | undefined }),
-      (err: unknown) => ({ failures: [] as RunFailure[], problem: `failures unreadable: ${malformation(err)}` }),
+    store.failuresPage(0, failureLimit).then(
+      ({ failures, count }) => ({ failures: failures as RunFailure[], count, problem: undefined as string | undefined }),
+      (err: unknown) => ({ failures: [] as RunFailure[], count: state.failed, problem: `failures unreadable: ${malformation(err)}` }),
     ),
     readWorkers(redis, prefix),
     readFitPhase(redis, runKeys(prefix, runId)).catch((err: unknown) => {
@@ -55,27 +64,21 @@ export async function readRunStatus(redis: RedisClient, prefix: string, runId: s
     failures.length < read.failures.length ? `${read.failures.length - failures.length} failure entries are malformed` : undefined,
   ].filter((p): p is string => p !== undefined);
   const phase = fit ? { fit } : {};
-  if (problems.length === 0) return { ...state, failures, workers, ...phase };
+  if (problems.length === 0) return { ...state, failures, failureCount: read.count, workers, ...phase };
   const { meta, ...rest } = state;
-  return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, workers, ...phase };
+  return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, failureCount: read.count, workers, ...phase };
 }
 
 /**
- * The heartbeats under the prefix (SCAN, never KEYS: a shared Redis may be large); malformed ones are left out.
+ * The workers alive, from the fleet's registry: O(workers); malformed heartbeats are left out.
  * @example
  * const workers = await readWorkers(redis, 'bnviz'); // the heartbeats of the workers alive
  */
 export async function readWorkers(redis: RedisClient, prefix: string): Promise<WorkerBeat[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', workerPattern(prefix), 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  if (keys.length === 0) return [];
-  // One GET each (not MGET): a key of another type fails alone.
-  const replies = (await redis.pipeline(keys.map((key) => ['get', key])).exec()) ?? [];
+  const ids = await redis.zrange(workersKey(prefix), '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, MAX_WORKERS);
+  if (ids.length === 0) return [];
+  // One GET each (not MGET): a key of another type fails alone; a lapsed beat reads as null.
+  const replies = (await redis.pipeline(ids.map((id) => ['get', workerKey(prefix, id)])).exec()) ?? [];
   const beats: WorkerBeat[] = [];
   for (const [err, v] of replies) {
     if (err && !/^WRONGTYPE\b/.test(err.message)) throw err;

@@ -12,9 +12,13 @@ import { Job, Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
-import { runKeys } from './fleet-keys.js';
-import { jobIdOf, makeJobDocument } from './job-document.js';
-import { failedGroupIds, persistRunRecords, readFailures, readRun, uncountFailed } from './run-store.js';
+import { groupJobOpts } from './fit-phase.js';
+import { makeJobDocument } from './job-document.js';
+import { RunStore, type StoredFailure } from './run-store.js';
+import { jobIdOf } from './job-document.js';
+
+/** Failed groups uncounted and put back at a time. */
+const RETRY_CHUNK = 500;
 
 export interface RetryResult {
   runId: string;
@@ -25,47 +29,68 @@ export interface RetryResult {
 }
 
 /**
+ * Puts the run's failed groups (or those named) back in the queue, a chunk at a time: O(failed), memory O(chunk) but for the ids returned.
  * @example
  * const { retried } = await retryRun(redis, config, 'photos'); // every failed group back in the queue
  */
 export async function retryRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, groupIds: string[] = []): Promise<RetryResult> {
   const prefix = config.redis.prefix;
-  const k = runKeys(prefix, runId);
-  const state = await readRun(redis, prefix, runId);
+  const store = new RunStore(redis, prefix, runId);
+  const state = await store.read();
   if (!state?.meta) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
   const meta = state.meta;
-  const failed = new Set(await failedGroupIds(redis, k));
-  const asked = groupIds.length ? groupIds : [...failed];
   // a group id the run does not have is a typo: say so before retrying anything
   const named = [...new Set(groupIds)];
-  const scores = named.length ? await redis.zmscore(k.groups, ...named) : [];
-  const typos = named.filter((_, i) => scores[i] === null);
+  const known = named.length ? await store.indexesOf(named) : new Map<string, number>();
+  const typos = named.filter((id) => !known.has(id));
   if (typos.length) throw new UsageError(`run ${runId} has no group ${typos.join(', ')} (bnviz status ${runId} lists its failed groups)`);
-  const wanted = asked.filter((id) => failed.has(id));
-  const notFailed = asked.filter((id) => !failed.has(id));
-  if (wanted.length === 0) return { runId, retried: [], notFailed };
-  const files = new Map((await readFailures(redis, k)).map((f) => [f.groupId, f.files]));
   const queue = new Queue(meta.queue, { connection: redis, prefix });
+  const queueKey = `${prefix}:${meta.queue}:`;
   queue.on('error', () => {});
-  try {
+  const retried: string[] = [];
+  const notFailed: string[] = [];
+  let persisted = false;
+  const retryChunk = async (ids: readonly string[]) => {
+    const failures = await store.failuresOf(ids);
+    const found = failures.filter((f, i): f is StoredFailure & { index: number } => {
+      if (f === undefined || typeof f.index !== 'number') notFailed.push(ids[i]!);
+      return f !== undefined && typeof f.index === 'number';
+    });
+    if (found.length === 0) return;
     // A reopened run must not expire under retention while it runs again.
-    await persistRunRecords(redis, k);
-    const taken = await uncountFailed(redis, k, wanted);
-    const retried: string[] = [];
-    for (const groupId of taken) {
-      const jobId = jobIdOf(runId, groupId);
-      const job = await Job.fromId(queue, jobId);
-      if (job && (await job.isFailed())) {
+    if (!persisted) await store.persist();
+    persisted = true;
+    const taken = new Set(await store.uncountFailed(found));
+    const back = found.filter((f) => {
+      if (!taken.has(f.groupId)) notFailed.push(f.groupId);
+      return taken.has(f.groupId);
+    });
+    // Where each one's job is: still failed in the queue (retried by BullMQ itself), elsewhere, or gone.
+    const where = (await redis.pipeline(back.flatMap((f) => [['exists', queueKey + jobIdOf(runId, f.groupId)], ['zscore', `${queueKey}failed`, jobIdOf(runId, f.groupId)]])).exec()) ?? [];
+    const anew: typeof back = [];
+    for (const [i, f] of back.entries()) {
+      const exists = where[2 * i]?.[1] === 1;
+      const failed = where[2 * i + 1]?.[1] !== null && where[2 * i + 1]?.[1] !== undefined;
+      const job = exists ? await Job.fromId(queue, jobIdOf(runId, f.groupId)) : undefined;
+      if (job && failed) {
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      } else {
-        if (job) await job.remove().catch(() => {});
-        const jobFiles = files.get(groupId) ?? [];
-        if (jobFiles.length === 0) continue; // nothing to rebuild it from: bnviz enqueue adds it again
-        await queue.add('group', makeJobDocument(runId, groupId, meta.root, jobFiles, meta.options, true), {
-          jobId, attempts: config.queue.attempts, backoff: { type: 'exponential', delay: config.queue.backoffMs },
-        });
+        retried.push(f.groupId);
+        continue;
       }
-      retried.push(groupId);
+      if (job) await job.remove().catch(() => {});
+      if (f.files.length === 0) continue; // nothing to rebuild it from: bnviz enqueue adds it again
+      anew.push(f);
+    }
+    if (anew.length) {
+      await queue.addBulk(anew.map((f) => ({ name: 'group', data: makeJobDocument(runId, f.groupId, f.index, f.files, true), opts: groupJobOpts(runId, f.groupId, config.queue) })));
+      retried.push(...anew.map((f) => f.groupId));
+    }
+  };
+  try {
+    if (groupIds.length) {
+      for (let i = 0; i < groupIds.length; i += RETRY_CHUNK) await retryChunk(groupIds.slice(i, i + RETRY_CHUNK));
+    } else {
+      for await (const ids of store.failedIds(RETRY_CHUNK)) await retryChunk(ids);
     }
     return { runId, retried, notFailed };
   } finally {

@@ -8,22 +8,21 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RedisClient } from './redis-options.js';
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+import { fleetCommands } from './fleet-commands.js';
 
 /** Runs `work` holding the lock `key`; undefined, without running it, when another holds it. */
-export async function withLock<T>(redis: RedisClient, key: string, lockMs: number, work: () => Promise<T>): Promise<T | undefined> {
+export async function withLock<T>(connection: RedisClient, key: string, lockMs: number, work: () => Promise<T>): Promise<T | undefined> {
+  const redis = fleetCommands(connection);
   const token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
   if ((await redis.set(key, token, 'PX', lockMs, 'NX')) !== 'OK') return undefined;
   const renew = setInterval(() => {
-    redis.eval(RENEW, 1, key, token, lockMs).catch(() => {});
+    redis.bnvizLockRenew(key, token, lockMs).catch(() => {});
   }, Math.max(250, Math.floor(lockMs / 3)));
   renew.unref();
   try {
     return await work();
   } finally {
     clearInterval(renew);
-    await redis.eval(RELEASE, 1, key, token).catch(() => {});
+    await redis.bnvizLockRelease(key, token).catch(() => {});
   }
 }

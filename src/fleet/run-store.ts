@@ -1,26 +1,24 @@
 /**
- * A run's records in Redis, which every worker of the fleet shares: what was
- * enqueued (meta and the ordered group ids) and what became of each group.
- * Each group is counted once, whatever happens to its jobs: the count is a
- * Lua script that adds the group to one of the done/skipped/failed sets only
- * when it is in none, so a retried job or one that runs twice adds nothing.
+ * A run's state in Redis, which every worker of the fleet shares: its meta
+ * and counts, its groups (ids by index, one state byte each), its failures,
+ * and aggregates kept up to date as groups are counted. Every operation's
+ * cost is stated against what it shows (docs/architecture.md has the table):
+ * reads a person repeats are O(1) or O(page); operations over the whole run
+ * stream it a chunk at a time in bounded memory; no argument list grows with
+ * the run. Each group is counted once, whatever happens to its jobs: the
+ * count is a Lua script (lua/record-outcome.lua) that writes only when the
+ * group's state byte says it was not counted yet.
  */
 import type { RedisClient } from './redis-options.js';
-import type { GroupError, GroupOptions, GroupTimings } from '../group/group-task.js';
+import { UsageError } from '../errors.js';
+import { TIMING_KEYS, type GroupError, type GroupTimings } from '../group/group-task.js';
 import type { RunFailure } from '../records/run-record.js';
-import { allRunKeys, runKeys, runsKey, type RunKeys } from './fleet-keys.js';
+import type { SpreadTotals } from '../records/unseen-spread.js';
+import { fleetCommands, type FleetRedis } from './fleet-commands.js';
+import { BUCKET, fixedRunKeys, runKeys, runsKey, type RunKeys } from './fleet-keys.js';
+import { dateField, parseRunMeta, type RunMeta } from './run-meta.js';
 
-export interface RunMeta {
-  root: string;
-  options: GroupOptions;
-  groupSize: number;
-  images: number;
-  queue: string;
-  partialGroups: string[];
-  enqueuedAt: string;
-  /** Enqueued with `--stats dataset`: the workers count the dataset's statistics first (fit-phase.ts). */
-  firstPass?: boolean;
-}
+export type { RunMeta } from './run-meta.js';
 
 export interface RunCounts {
   total: number;
@@ -34,6 +32,13 @@ export interface RunState extends RunCounts {
   meta?: RunMeta;
   startedAt?: string;
   finishedAt?: string;
+  /** Bumped each time a group is counted or uncounted. */
+  version?: number;
+  /** When the first and the latest group were counted (ms since the epoch). */
+  firstAt?: number;
+  lastAt?: number;
+  /** When the enqueue finished adding the run's groups (absent: still adding, or it died part-way). */
+  enqueueDone?: string;
   /** 'damaged': the run's records are malformed (`damaged` says how); its counts are still read. */
   status: 'queued' | 'running' | 'finished' | 'damaged';
   /** What is malformed in the run's records (`meta.options is not JSON`); `meta` is then undefined. */
@@ -42,84 +47,10 @@ export interface RunState extends RunCounts {
   partialMeta?: Partial<RunMeta>;
 }
 
-/** Writes a run's meta the first time it is enqueued (later enqueues keep the first). True when the run is new. */
-export async function openRun(redis: RedisClient, prefix: string, runId: string, meta: RunMeta): Promise<boolean> {
-  const k = runKeys(prefix, runId);
-  const fields: Record<string, string> = {
-    root: meta.root,
-    options: JSON.stringify(meta.options),
-    groupSize: String(meta.groupSize),
-    images: String(meta.images),
-    queue: meta.queue,
-    partialGroups: JSON.stringify(meta.partialGroups),
-    enqueuedAt: meta.enqueuedAt,
-    ...(meta.firstPass ? { firstPass: '1' } : {}),
-  };
-  const tx = redis.multi();
-  for (const [f, v] of Object.entries(fields)) tx.hsetnx(k.meta, f, v);
-  tx.zadd(runsKey(prefix), 'NX', Date.parse(meta.enqueuedAt), runId);
-  const replies = await tx.exec();
-  return replies?.[0]?.[1] === 1;
-}
-
-/** For each group id: is it counted already (done, skipped or failed)? */
-export async function countedAlready(redis: RedisClient, k: RunKeys, groupIds: string[]): Promise<boolean[]> {
-  if (groupIds.length === 0) return [];
-  const replies = await redis.pipeline().smismember(k.done, ...groupIds).smismember(k.skipped, ...groupIds).smismember(k.failed, ...groupIds).exec();
-  const sets = (replies ?? []).map(([err, v]) => {
-    if (err) throw err;
-    return v as number[];
-  });
-  return groupIds.map((_, i) => sets.some((s) => s[i] === 1));
-}
-
-/** Marks the run started, the first time a worker takes one of its groups. */
-export async function markStarted(redis: RedisClient, k: RunKeys, at = new Date().toISOString()): Promise<void> {
-  await redis.hsetnx(k.meta, 'startedAt', at);
-}
-
-/*
- * Counts a group once. A group counted failed that later ends done or skipped
- * (a retry, from `bnviz retry` or Bull Board) moves to that set, loses its
- * failure, and reopens the run (its records are written again); a failed
- * group failing again keeps its latest reason.
- * Each time a group is counted (or recounted) its entry is appended to the
- * finished log, prefixed with its index, so a reader can follow the run from
- * where it last read.
- * KEYS: done skipped failed groups failures timings meta finished; ARGV: id status failureJSON timingsJSON entryJSON
- */
-const RECORD = `
-local id = ARGV[1]
-local index = redis.call('ZSCORE', KEYS[4], id)
-if not index then return {-1, 0, 0, 0, 0} end
-local added = 0
-local inDone = redis.call('SISMEMBER', KEYS[1], id) == 1 or redis.call('SISMEMBER', KEYS[2], id) == 1
-local inFailed = redis.call('SISMEMBER', KEYS[3], id) == 1
-if not inDone and not inFailed then
-  local target = KEYS[1]
-  if ARGV[2] == 'skipped' then target = KEYS[2] elseif ARGV[2] == 'failed' then target = KEYS[3] end
-  redis.call('SADD', target, id)
-  if ARGV[2] == 'failed' then redis.call('HSET', KEYS[5], id, ARGV[3]) end
-  if ARGV[4] ~= '' then
-    redis.call('LPUSH', KEYS[6], ARGV[4])
-    redis.call('LTRIM', KEYS[6], 0, 999)
-  end
-  added = 1
-elseif inFailed and ARGV[2] ~= 'failed' then
-  redis.call('SREM', KEYS[3], id)
-  redis.call('HDEL', KEYS[5], id)
-  redis.call('SADD', ARGV[2] == 'skipped' and KEYS[2] or KEYS[1], id)
-  redis.call('HDEL', KEYS[7], 'finishedAt')
-  added = 1
-elseif inFailed and ARGV[2] == 'failed' then
-  redis.call('HSET', KEYS[5], id, ARGV[3])
-end
-if added == 1 then redis.call('RPUSH', KEYS[8], index .. '|' .. ARGV[5]) end
-return {added, redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]), redis.call('SCARD', KEYS[3]), redis.call('ZCARD', KEYS[4])}
-`;
-
 export interface Outcome {
   groupId: string;
+  /** Its index in the dataset (0-based). */
+  index: number;
   status: 'done' | 'skipped' | 'failed';
   files: string[];
   error?: GroupError;
@@ -130,254 +61,395 @@ export interface Outcome {
   unseen?: number[];
 }
 
-/** What the finished log says of one counted group. */
-export interface FinishedEntry {
-  groupId: string;
-  /** Its index in the dataset (0-based). */
-  index: number;
-  status: Outcome['status'];
-  files: string[];
-  /** Largest unseen share, 0..1 (0 when not computed: a failed group). */
-  maxUnseen: number;
-  /** When it was counted (ms since the epoch). */
-  at: number;
-  /** Its stage times, for a group computed now (not for one skipped or failed). */
-  timings?: GroupTimings;
-  /** Each image's unseen share per channel, R, G, B image after image (a group computed now). */
-  unseen?: number[];
-}
-
 export interface Recorded extends RunCounts {
   /** 'added': counted now; 'counted': it was already; 'unknown': not a group of this run (nothing counted). */
   effect: 'added' | 'counted' | 'unknown';
 }
 
-/** Counts a group's outcome once, and returns the run's counts after it. */
-export async function recordOutcome(redis: RedisClient, k: RunKeys, o: Outcome): Promise<Recorded> {
-  const failure: RunFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
-  const entry = { groupId: o.groupId, status: o.status, files: o.files, maxUnseen: o.maxUnseen ?? 0, at: Date.now(), ...(o.status === 'done' && o.timings ? { timings: o.timings } : {}), ...(o.status === 'done' && o.unseen ? { unseen: o.unseen.map(roundShare) } : {}) };
-  const r = (await redis.eval(RECORD, 8, k.done, k.skipped, k.failed, k.groups, k.failures, k.timings, k.meta, k.finished,
-    o.groupId, o.status, failure ? JSON.stringify(failure) : '', o.status === 'done' && o.timings ? JSON.stringify(o.timings) : '', JSON.stringify(entry))) as number[];
-  return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', done: r[1], skipped: r[2], failed: r[3], total: r[4] };
+/** A failure as the run keeps it: with the group's index, so a retry can re-add its job. */
+export interface StoredFailure extends RunFailure {
+  index?: number;
 }
 
-/** A share kept to six decimals in the log (a millionth is far below a histogram's bin). */
-function roundShare(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+/** A group's state byte read back. */
+export type GroupState = '' | 'done' | 'skipped' | 'failed';
+const STATE_OF: Record<string, GroupState> = { d: 'done', s: 'skipped', f: 'failed' };
+
+/** One entry of a run's log: a group counted (or counted again), in the order it happened. */
+export interface LogEntry {
+  index: number;
+  groupId: string;
+  status: Exclude<GroupState, ''>;
+  /** Largest unseen share, 0..1 (0 when not computed: a failed or skipped group). */
+  maxUnseen: number;
+  files: string[];
 }
+
+export interface Uncounted {
+  groupId: string;
+  index: number;
+  /** What became of its job; '' while it is waiting, delayed or running. */
+  state: '' | 'missing' | 'failed' | 'completed';
+}
+
+/** The stage histogram's upper bounds in seconds (the run's aggregates and /metrics). */
+export const STAGE_BOUNDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+/** Buckets read or written per call when a run is streamed: 20 x BUCKET groups. */
+const STREAM_BUCKETS = 20;
 
 export function isComplete(c: RunCounts): boolean {
   return c.total > 0 && c.done + c.skipped + c.failed >= c.total;
 }
 
-/**
- * A run's counts and meta; undefined when Redis holds no such run. Never
- * throws for malformed records (a field that is not JSON or not a number, a
- * key of the wrong type): the run comes back with status 'damaged', the
- * reason in `damaged`, no `meta`, and what could be read in `partialMeta`.
- */
-export async function readRun(redis: RedisClient, prefix: string, runId: string): Promise<RunState | undefined> {
-  const k = runKeys(prefix, runId);
-  const replies = (await redis.pipeline().hgetall(k.meta).zcard(k.groups).scard(k.done).scard(k.skipped).scard(k.failed).exec()) ?? [];
-  const problems: string[] = [];
-  const reply = <T>(i: number, key: string, type: string, empty: T): T => {
-    const [err, v] = replies[i] ?? [null, empty];
-    if (!err) return (v ?? empty) as T;
-    // A key of another type is a malformed record; anything else (the connection) is the caller's to see.
-    if (!/^WRONGTYPE\b/.test(err.message)) throw err;
-    problems.push(`${key} is not a ${type}`);
-    return empty;
-  };
-  const fields = reply<Record<string, string>>(0, 'meta', 'hash', {});
-  const counts = { total: reply(1, 'groups', 'sorted set', 0), done: reply(2, 'done', 'set', 0), skipped: reply(3, 'skipped', 'set', 0), failed: reply(4, 'failed', 'set', 0) };
-  if (problems.length === 0 && Object.keys(fields).length === 0) return undefined;
-  // A meta that is not a hash has no fields to find fault with.
-  const { meta, partial, damaged } = problems.includes('meta is not a hash') ? { meta: undefined, partial: {}, damaged: [] } : parseRunMeta(fields);
-  problems.push(...damaged);
-  const startedAt = dateField(fields, 'startedAt', problems);
-  const finishedAt = dateField(fields, 'finishedAt', problems);
-  if (problems.length) {
-    return { runId, ...counts, partialMeta: partial, startedAt, finishedAt, status: 'damaged', damaged: problems.join('; ') };
-  }
-  return { runId, ...counts, meta, startedAt, finishedAt, status: finishedAt ? 'finished' : startedAt ? 'running' : 'queued' };
-}
+/** One run's records. Cheap to make: it holds the connection, the prefix and the keys. */
+export class RunStore {
+  readonly k: RunKeys;
+  private readonly redis: FleetRedis;
 
-/** A run's meta hash read field by field: the meta when every field is sound, what could be read, and what is wrong. */
-function parseRunMeta(f: Record<string, string>): { meta?: RunMeta; partial: Partial<RunMeta>; damaged: string[] } {
-  const damaged: string[] = [];
-  const missing: string[] = [];
-  const partial: Partial<RunMeta> = {};
-  const text = (key: 'root' | 'queue') => {
-    if (f[key] === undefined || f[key] === '') missing.push(key);
-    else partial[key] = f[key];
-  };
-  const json = (key: string): unknown => {
-    if (f[key] === undefined) {
-      missing.push(key);
-      return undefined;
+  constructor(redis: RedisClient, readonly prefix: string, readonly runId: string) {
+    this.redis = fleetCommands(redis);
+    this.k = runKeys(prefix, runId);
+  }
+
+  /** Writes the run's meta the first time it is enqueued (later enqueues keep the first). True when the run is new. O(1). */
+  async open(meta: RunMeta): Promise<boolean> {
+    const fields: Record<string, string> = {
+      root: meta.root,
+      options: JSON.stringify(meta.options),
+      groupSize: String(meta.groupSize),
+      images: String(meta.images),
+      queue: meta.queue,
+      partialGroups: JSON.stringify(meta.partialGroups),
+      enqueuedAt: meta.enqueuedAt,
+      ...(meta.firstPass ? { firstPass: '1' } : {}),
+    };
+    const tx = this.redis.multi();
+    for (const [f, v] of Object.entries(fields)) tx.hsetnx(this.k.meta, f, v);
+    tx.zadd(runsKey(this.prefix), 'NX', Date.parse(meta.enqueuedAt), this.runId);
+    const replies = await tx.exec();
+    return replies?.[0]?.[1] === 1;
+  }
+
+  /**
+   * Registers groups under their indexes, each once (the run's total counts
+   * them); returns how many were new. O(groups given). Throws UsageError when
+   * an index holds another group: the run id was enqueued with other data.
+   */
+  async addGroups(groups: ReadonlyArray<{ groupId: string; index: number }>): Promise<number> {
+    let added = 0;
+    for (const [key, pairs] of byBucket(this.k, groups)) {
+      const [n, index, there] = (await this.redis.bnvizAddGroups(this.k.meta, key, ...pairs)) as [number, number, string];
+      if (index >= 0) {
+        throw new UsageError(`run ${this.runId} was enqueued before with other groups (group ${index + 1} is ${there} there, not ${pairs[pairs.indexOf(String(index)) + 1]}); enqueue under another run id (--run), or bnviz clean ${this.runId} first`);
+      }
+      added += n;
     }
+    return added;
+  }
+
+  /** The id of the group at `index`, or null. O(1). */
+  async groupAt(index: number): Promise<string | null> {
+    return this.redis.hget(this.k.ids(index), String(index));
+  }
+
+  /**
+   * The indexes of these groups (ids the run does not have are left out): by
+   * the position a planned id starts with (O(ids)), else, for ids a manifest
+   * chose, by a walk of the run (O(run)).
+   */
+  async indexesOf(ids: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const guesses = ids.map((id) => /^(\d+)-/.exec(id)).map((m) => (m ? Number(m[1]) - 1 : -1));
+    const at = await this.page(guesses.map((i) => Math.max(0, i)));
+    ids.forEach((id, j) => { if (guesses[j]! >= 0 && at[j]?.groupId === id) found.set(id, guesses[j]!); });
+    if (found.size < new Set(ids).size) {
+      const wanted = new Set(ids.filter((id) => !found.has(id)));
+      for await (const g of this.inOrder()) if (wanted.has(g.groupId)) found.set(g.groupId, g.index);
+    }
+    return found;
+  }
+
+  /** Whether Redis holds any group of the run (its meta may be gone while its groups are not). O(1). */
+  async hasGroups(): Promise<boolean> {
+    return (await this.redis.exists(this.k.ids(0))) === 1;
+  }
+
+  /** Marks the run started, the first time a worker takes one of its groups. O(1). */
+  async markStarted(at = new Date().toISOString()): Promise<void> {
+    await this.redis.hsetnx(this.k.meta, 'startedAt', at);
+  }
+
+  /** Counts a group's outcome once, and returns the run's counts after it. O(1) (O(images) for the shares). */
+  async record(o: Outcome): Promise<Recorded> {
+    const k = this.k;
+    const failure: StoredFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, index: o.index, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
+    const done = o.status === 'done';
+    const r = (await this.redis.bnvizRecordOutcome(
+      k.meta, k.state, k.ids(o.index), k.failures, k.failedAt, k.agg, k.rates[0]!, k.rates[1]!, k.rates[2]!, k.timings, k.log,
+      o.groupId, o.index, o.status, failure ? JSON.stringify(failure) : '', done && o.timings ? JSON.stringify(o.timings) : '',
+      o.status !== 'failed' && o.maxUnseen !== undefined ? String(o.maxUnseen) : '', Date.now(), STAGE_BOUNDS.join(','), o.files.join('\t'),
+      ...(done && o.unseen ? o.unseen.map(String) : []),
+    )) as number[];
+    return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', total: r[1]!, done: r[2]!, skipped: r[3]!, failed: r[4]! };
+  }
+
+  /**
+   * The run's meta and counts; undefined when Redis holds no such run. O(1).
+   * Never throws for malformed records (a field that is not JSON or not a
+   * number, a key of the wrong type): the run comes back with status
+   * 'damaged', the reason in `damaged`, no `meta`, and what could be read in
+   * `partialMeta`.
+   */
+  async read(): Promise<RunState | undefined> {
+    let fields: Record<string, string>;
+    const problems: string[] = [];
     try {
-      return JSON.parse(f[key]) as unknown;
-    } catch {
-      damaged.push(`meta.${key} is not JSON`);
-      return undefined;
+      fields = await this.redis.hgetall(this.k.meta);
+    } catch (err) {
+      // A key of another type is a malformed record; anything else (the connection) is the caller's to see.
+      if (!(err instanceof Error) || !/^WRONGTYPE\b/.test(err.message)) throw err;
+      return { runId: this.runId, total: 0, done: 0, skipped: 0, failed: 0, partialMeta: {}, status: 'damaged', damaged: 'meta is not a hash' };
     }
-  };
-  const count = (key: 'groupSize' | 'images', min: number) => {
-    const n = f[key] === undefined || f[key].trim() === '' ? NaN : Number(f[key]);
-    if (Number.isInteger(n) && n >= min) partial[key] = n;
-    else if (f[key] === undefined) missing.push(key);
-    else damaged.push(`meta.${key} is not a whole number of at least ${min} (${JSON.stringify(f[key].slice(0, 40))})`);
-  };
-  text('root');
-  const options = json('options');
-  if (options !== undefined) {
-    if (typeof options === 'object' && options !== null && !Array.isArray(options)) partial.options = options as GroupOptions;
-    else damaged.push('meta.options is not a JSON object');
+    if (Object.keys(fields).length === 0) return undefined;
+    const count = (key: string) => {
+      const v = fields[key];
+      if (v === undefined) return 0;
+      const n = Number(v);
+      if (Number.isInteger(n) && n >= 0) return n;
+      problems.push(`meta.${key} is not a count (${JSON.stringify(v.slice(0, 40))})`);
+      return 0;
+    };
+    const counts = { total: count('total'), done: count('done'), skipped: count('skipped'), failed: count('failed') };
+    const { meta, partial, damaged } = parseRunMeta(fields);
+    problems.push(...damaged);
+    const startedAt = dateField(fields, 'startedAt', problems);
+    const finishedAt = dateField(fields, 'finishedAt', problems);
+    const extra = {
+      version: count('version'),
+      ...(fields.firstAt ? { firstAt: Number(fields.firstAt) } : {}),
+      ...(fields.lastAt ? { lastAt: Number(fields.lastAt) } : {}),
+      ...(fields.enqueueDone ? { enqueueDone: fields.enqueueDone } : {}),
+    };
+    if (problems.length) {
+      return { runId: this.runId, ...counts, ...extra, partialMeta: partial, startedAt, finishedAt, status: 'damaged', damaged: problems.join('; ') };
+    }
+    return { runId: this.runId, ...counts, ...extra, meta, startedAt, finishedAt, status: finishedAt ? 'finished' : startedAt ? 'running' : 'queued' };
   }
-  count('groupSize', 1);
-  count('images', 0);
-  text('queue');
-  const partialGroups = json('partialGroups');
-  if (partialGroups !== undefined) {
-    if (Array.isArray(partialGroups) && partialGroups.every((g) => typeof g === 'string')) partial.partialGroups = partialGroups as string[];
-    else damaged.push('meta.partialGroups is not a JSON array of group ids');
+
+  /** The run's failures, newest first, from `offset`, at most `limit`, with how many there are. O(log n + page). */
+  async failuresPage(offset = 0, limit = 20): Promise<{ count: number; failures: StoredFailure[] }> {
+    const [count, ids] = await Promise.all([this.redis.zcard(this.k.failedAt), limit > 0 ? this.redis.zrange(this.k.failedAt, String(offset), String(offset + limit - 1), 'REV') : []]);
+    return { count, failures: (await this.failuresOf(ids)).filter((f): f is StoredFailure => f !== undefined) };
   }
-  const enqueuedAt = dateField(f, 'enqueuedAt', damaged);
-  if (f.enqueuedAt === undefined) missing.push('enqueuedAt');
-  if (enqueuedAt !== undefined) partial.enqueuedAt = enqueuedAt;
-  if (missing.length) damaged.unshift(`meta lacks ${missing.join(', ')}`);
-  return { meta: damaged.length ? undefined : (partial as RunMeta), partial, damaged };
+
+  /** The stored failures of these groups (undefined: not counted failed). O(ids). Throws SyntaxError for an entry that is not JSON. */
+  async failuresOf(ids: readonly string[]): Promise<Array<StoredFailure | undefined>> {
+    if (ids.length === 0) return [];
+    const raw = await this.redis.hmget(this.k.failures, ...ids);
+    return raw.map((v) => (v === null ? undefined : (JSON.parse(v) as StoredFailure)));
+  }
+
+  /** Every group in dataset order with its state, a few thousand a call: O(run) in all, memory O(chunk). */
+  async *inOrder(): AsyncGenerator<{ groupId: string; index: number; state: GroupState }> {
+    const span = await this.span();
+    for (let first = 0; first < span; first += STREAM_BUCKETS * BUCKET) {
+      const last = Math.min(span, first + STREAM_BUCKETS * BUCKET) - 1;
+      const p = this.redis.pipeline();
+      for (let b = first; b <= last; b += BUCKET) p.hgetall(this.k.ids(b));
+      p.getrange(this.k.state, first, last);
+      const replies = (await p.exec()) ?? [];
+      const states = String(replies.at(-1)?.[1] ?? '');
+      const found: Array<{ groupId: string; index: number; state: GroupState }> = [];
+      for (const [err, v] of replies.slice(0, -1)) {
+        if (err) throw err;
+        for (const [i, groupId] of Object.entries(v as Record<string, string>)) {
+          const index = Number(i);
+          found.push({ groupId, index, state: STATE_OF[states[index - first] ?? ''] ?? '' });
+        }
+      }
+      yield* found.sort((a, b) => a.index - b.index);
+    }
+  }
+
+  /** The run's counted groups in dataset order, each failed one with its failure: O(run) in all, memory O(chunk). */
+  async *countedInOrder(): AsyncGenerator<{ groupId: string; index: number; failure?: StoredFailure }> {
+    let chunk: Array<{ groupId: string; index: number; state: GroupState }> = [];
+    const flush = async function* (store: RunStore) {
+      const failures = await store.failuresOf(chunk.filter((g) => g.state === 'failed').map((g) => g.groupId));
+      for (const g of chunk) {
+        if (g.state === 'failed') {
+          const failure = failures.shift();
+          yield { groupId: g.groupId, index: g.index, failure: failure ?? { groupId: g.groupId, files: [], error: { name: 'Error', message: 'its failure was not recorded' } } };
+        } else yield { groupId: g.groupId, index: g.index };
+      }
+      chunk = [];
+    };
+    for await (const g of this.inOrder()) {
+      if (g.state === '') continue;
+      chunk.push(g);
+      if (chunk.length === 2000) yield* flush(this);
+    }
+    if (chunk.length) yield* flush(this);
+  }
+
+  /** The ids (and indexes) of groups at these indexes, and their states. O(page). */
+  async page(indexes: readonly number[]): Promise<Array<{ groupId: string | null; state: GroupState }>> {
+    if (indexes.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const i of indexes) p.hget(this.k.ids(i), String(i));
+    for (const i of indexes) p.getrange(this.k.state, i, i);
+    const replies = (await p.exec()) ?? [];
+    return indexes.map((_, j) => ({ groupId: (replies[j]?.[1] as string | null) ?? null, state: STATE_OF[String(replies[indexes.length + j]?.[1] ?? '')] ?? '' }));
+  }
+
+  /** The groups not counted yet, with the state of their jobs, 2,000 a call. O(run). `queueKey`: `<prefix>:<queue>:`. */
+  async *uncounted(queueKey: string): AsyncGenerator<Uncounted> {
+    const span = await this.span();
+    for (let first = 0; first < span; first += STREAM_BUCKETS * BUCKET) {
+      const buckets: string[] = [];
+      for (let b = first; b < Math.min(span, first + STREAM_BUCKETS * BUCKET); b += BUCKET) buckets.push(this.k.ids(b));
+      const flat = (await this.redis.bnvizUncountedGroups(1 + buckets.length, this.k.state, ...buckets, queueKey, this.runId)) as string[];
+      for (let i = 0; i < flat.length; i += 3) yield { groupId: flat[i]!, index: Number(flat[i + 1]), state: flat[i + 2] as Uncounted['state'] };
+    }
+  }
+
+  /** Uncounts these failed groups (others are left alone) and reopens the run; returns the ids uncounted. O(groups given). */
+  async uncountFailed(groups: ReadonlyArray<{ groupId: string; index: number }>): Promise<string[]> {
+    if (groups.length === 0) return [];
+    return (await this.redis.bnvizUncountFailed(this.k.meta, this.k.state, this.k.failures, this.k.failedAt, ...groups.flatMap((g) => [g.groupId, g.index]))) as string[];
+  }
+
+  /** The ids of the groups counted failed, a chunk at a time (any order). O(failed) in all. */
+  async *failedIds(chunk = 500): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.zscan(this.k.failedAt, cursor, 'COUNT', chunk);
+      cursor = next;
+      const ids = flat.filter((_, i) => i % 2 === 0);
+      if (ids.length) yield ids;
+    } while (cursor !== '0');
+  }
+
+  /** The log from entry `from` on, at most `max` entries; `next` is where to read from next time. O(entries read). */
+  async readLog(from: number, max = 10_000): Promise<{ entries: LogEntry[]; next: number }> {
+    const raw = await this.redis.lrange(this.k.log, from, from + max - 1);
+    const entries: LogEntry[] = [];
+    for (const line of raw) {
+      const m = /^(\d+):([dsf]):(\d*):([^:]+):(.*)$/s.exec(line);
+      if (!m) continue; // not an entry of ours: left out
+      entries.push({ index: Number(m[1]), status: STATE_OF[m[2]!] as LogEntry['status'], maxUnseen: m[3] ? Number(m[3]) / 1e6 : 0, groupId: m[4]!, files: m[5] ? m[5].split('\t') : [] });
+    }
+    return { entries, next: from + raw.length };
+  }
+
+  /** The aggregates kept as groups are counted (a few hundred fields at most, whatever the run's size). O(1). */
+  async aggregates(): Promise<Aggregates> {
+    return parseAggregates(await this.redis.hgetall(this.k.agg));
+  }
+
+  /** Groups counted per slice of `seconds` (1, 60 or 3600), by the slice's start (s since the epoch). O(slices). */
+  async rates(seconds: 1 | 60 | 3600): Promise<Map<number, number>> {
+    const key = this.k.rates[[1, 60, 3600].indexOf(seconds)]!;
+    const raw = await this.redis.hgetall(key);
+    return new Map(Object.entries(raw).map(([slice, n]) => [Number(slice) * seconds, Number(n)]));
+  }
+
+  /** The latest group timings kept (at most 1,000). */
+  async timings(): Promise<GroupTimings[]> {
+    return (await this.redis.lrange(this.k.timings, 0, -1)).map((t) => JSON.parse(t) as GroupTimings);
+  }
+
+  /** Makes a finished run's records expire after `seconds`. O(run / BUCKET). */
+  async expire(seconds: number): Promise<void> {
+    await this.eachKey((p, key) => p.expire(key, seconds));
+  }
+
+  /** Makes a reopened run's records last again (a retry must not let them expire under it). O(run / BUCKET). */
+  async persist(): Promise<void> {
+    await this.eachKey((p, key) => p.persist(key));
+  }
+
+  /** Removes every record of the run (the run list entry included). O(run / BUCKET) commands, memory O(1). */
+  async delete(): Promise<void> {
+    await this.eachKey((p, key) => p.unlink(key));
+    await this.redis.zrem(runsKey(this.prefix), this.runId);
+  }
+
+  /** How far the run's indexes go (the buckets to read): one past the largest index registered. */
+  private async span(): Promise<number> {
+    return Number((await this.redis.hget(this.k.meta, 'total')) ?? 0);
+  }
+
+  /** Calls `f` for every key of the run, in pipelines of a few hundred; the meta last. */
+  private async eachKey(f: (p: ReturnType<FleetRedis['pipeline']>, key: string) => void): Promise<void> {
+    const span = await this.span();
+    for (let b = 0; b < span; b += 500 * BUCKET) {
+      const p = this.redis.pipeline();
+      for (let i = b; i < Math.min(span, b + 500 * BUCKET); i += BUCKET) f(p, this.k.ids(i));
+      await p.exec();
+    }
+    const p = this.redis.pipeline();
+    for (const key of fixedRunKeys(this.k).filter((key) => key !== this.k.meta)) f(p, key);
+    f(p, this.k.meta);
+    await p.exec();
+  }
 }
 
-/** A date field of the meta hash; a value that is no date adds a problem and reads as undefined. */
-function dateField(f: Record<string, string>, key: string, problems: string[]): string | undefined {
-  const v = f[key];
-  if (v === undefined) return undefined;
-  if (Number.isNaN(Date.parse(v))) {
-    problems.push(`meta.${key} is not a date (${JSON.stringify(v.slice(0, 40))})`);
-    return undefined;
+/** Groups split by the id bucket that holds them, as [bucket key, [index, id, ...]]. */
+function byBucket(k: RunKeys, groups: ReadonlyArray<{ groupId: string; index: number }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const g of groups) {
+    const key = k.ids(g.index);
+    let pairs = out.get(key);
+    if (!pairs) out.set(key, (pairs = []));
+    pairs.push(String(g.index), g.groupId);
   }
-  return v;
+  return out;
 }
 
-/** Run ids, newest first. */
+/** What the run's aggregates hold. */
+export interface Aggregates {
+  /** Groups done by largest unseen share, in 1,000 bins of 0.1% (bin 999 closed at 100%). */
+  unseenBins: number[];
+  /** Images per channel by unseen share, in 20 bins of 5%, with the sums of the shares and the images counted. */
+  spread: SpreadTotals;
+  /** Per stage (`decodeMs`, ...): counts per STAGE_BOUNDS bin (the last: above them all) and the sum in seconds. */
+  stages: Record<string, { bins: number[]; sum: number }>;
+}
+
+export function parseAggregates(raw: Record<string, string>): Aggregates {
+  const unseenBins = new Array<number>(1000).fill(0);
+  const counts = { R: new Array<number>(20).fill(0), G: new Array<number>(20).fill(0), B: new Array<number>(20).fill(0) };
+  const sums = { R: 0, G: 0, B: 0 };
+  const stages: Aggregates['stages'] = {};
+  for (const key of TIMING_KEYS) stages[key] = { bins: new Array<number>(STAGE_BOUNDS.length + 1).fill(0), sum: 0 };
+  for (const [field, v] of Object.entries(raw)) {
+    const n = Number(v);
+    if (!Number.isFinite(n)) continue;
+    const [kind, a, b] = field.split(':');
+    if (kind === 'u' && Number(a) >= 0 && Number(a) < 1000) unseenBins[Number(a)] = n;
+    else if (kind === 's' && (a === 'R' || a === 'G' || a === 'B') && Number(b) >= 0 && Number(b) < 20) counts[a][Number(b)] = n;
+    else if (kind === 'sum' && (a === 'R' || a === 'G' || a === 'B')) sums[a] = n;
+    else if (kind === 't' && a && stages[a]) {
+      if (b === 'sum') stages[a].sum = n;
+      else if (Number(b) >= 1 && Number(b) <= STAGE_BOUNDS.length + 1) stages[a].bins[Number(b) - 1] = n;
+    }
+  }
+  return { unseenBins, spread: { counts, sums, images: Number(raw.images) || 0 }, stages };
+}
+
+/** A run's meta and counts (RunStore.read), for a caller that needs nothing else of it. */
+export function readRun(redis: RedisClient, prefix: string, runId: string): Promise<RunState | undefined> {
+  return new RunStore(redis, prefix, runId).read();
+}
+
+/** Run ids, newest first. O(limit). */
 export async function listRunIds(redis: RedisClient, prefix: string, limit = 50): Promise<string[]> {
   return redis.zrange(runsKey(prefix), 0, String(limit - 1), 'REV');
 }
 
-/** The run's failures in dataset order (by each group's index in the run's group list); at most `limit`. */
-export async function readFailures(redis: RedisClient, k: RunKeys, limit = Infinity): Promise<RunFailure[]> {
-  const all = Object.values(await redis.hgetall(k.failures)).map((v) => JSON.parse(v) as RunFailure);
-  if (all.length === 0) return [];
-  const scores = await redis.zmscore(k.groups, ...all.map((f) => f.groupId));
-  const rank = (i: number) => (scores[i] === null ? Number.MAX_SAFE_INTEGER : Number(scores[i]));
-  return all.map((f, i) => ({ f, r: rank(i) })).sort((a, b) => a.r - b.r).slice(0, limit).map(({ f }) => f);
-}
-
-/** Every group id of the run, in dataset order. */
-export async function groupIdsInOrder(redis: RedisClient, k: RunKeys): Promise<string[]> {
-  return redis.zrange(k.groups, 0, '-1');
-}
-
-/**
- * The finished log from entry `from` on, at most `max` entries; `next` is
- * where to read from next time. Entries that cannot be read are skipped.
- */
-export async function readFinishedSince(redis: RedisClient, k: RunKeys, from: number, max = 10_000): Promise<{ entries: FinishedEntry[]; next: number }> {
-  const raw = await redis.lrange(k.finished, from, from + max - 1);
-  const entries: FinishedEntry[] = [];
-  for (const line of raw) {
-    const bar = line.indexOf('|');
-    try {
-      const e = JSON.parse(line.slice(bar + 1)) as Omit<FinishedEntry, 'index'>;
-      const unseen = Array.isArray(e.unseen) && e.unseen.every((x) => typeof x === 'number' && x >= 0 && x <= 1) ? { unseen: e.unseen } : {};
-      entries.push({ groupId: String(e.groupId), index: Number(line.slice(0, bar)), status: e.status, files: Array.isArray(e.files) ? e.files.map(String) : [], maxUnseen: Number(e.maxUnseen) || 0, at: Number(e.at) || 0, ...(e.timings && typeof e.timings === 'object' ? { timings: e.timings } : {}), ...unseen });
-    } catch {
-      // not an entry of ours: left out
-    }
-  }
-  return { entries, next: from + raw.length };
-}
-
-export async function readTimings(redis: RedisClient, k: RunKeys): Promise<GroupTimings[]> {
-  return (await redis.lrange(k.timings, 0, -1)).map((t) => JSON.parse(t) as GroupTimings);
-}
-
-/*
- * Takes failed groups out of the counts so they can run again, and reopens
- * the run. KEYS: failed failures meta; ARGV: group ids. Returns the ids taken.
- */
-const UNCOUNT = `
-local taken = {}
-for _, id in ipairs(ARGV) do
-  if redis.call('SREM', KEYS[1], id) == 1 then
-    redis.call('HDEL', KEYS[2], id)
-    table.insert(taken, id)
-  end
-end
-if #taken > 0 then redis.call('HDEL', KEYS[3], 'finishedAt') end
-return taken
-`;
-
-/** Uncounts these failed groups (ids not counted failed are left alone) and reopens the run; returns the ids uncounted. */
-export async function uncountFailed(redis: RedisClient, k: RunKeys, groupIds: string[]): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  return (await redis.eval(UNCOUNT, 3, k.failed, k.failures, k.meta, ...groupIds)) as string[];
-}
-
-/** The ids of the groups counted failed (any order). */
-export async function failedGroupIds(redis: RedisClient, k: RunKeys): Promise<string[]> {
-  return redis.smembers(k.failed);
-}
-
-/*
- * One slice of the run's group list (by index), with what became of the job
- * of each group not counted yet: 'missing' (no job: removed by hand, or never
- * added), 'failed', 'completed', or '' (waiting, delayed or running: not
- * ended). KEYS: groups done skipped failed; ARGV: start stop jobKeyPrefix runId
- */
-const UNCOUNTED = `
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
-local out = {}
-for _, id in ipairs(ids) do
-  if redis.call('SISMEMBER', KEYS[2], id) == 0 and redis.call('SISMEMBER', KEYS[3], id) == 0 and redis.call('SISMEMBER', KEYS[4], id) == 0 then
-    local jobKey = ARGV[3] .. ARGV[4] .. '.' .. id
-    local state = ''
-    if redis.call('EXISTS', jobKey) == 0 then
-      state = 'missing'
-    elseif redis.call('ZSCORE', ARGV[3] .. 'failed', ARGV[4] .. '.' .. id) then
-      state = 'failed'
-    elseif redis.call('ZSCORE', ARGV[3] .. 'completed', ARGV[4] .. '.' .. id) then
-      state = 'completed'
-    end
-    table.insert(out, id)
-    table.insert(out, state)
-  end
-end
-return out
-`;
-
-export interface Uncounted {
-  groupId: string;
-  /** What became of its job; '' while it is waiting, delayed or running. */
-  state: '' | 'missing' | 'failed' | 'completed';
-}
-
-/**
- * The groups of a run not counted yet, with the state of their jobs, read a
- * slice of `chunk` groups a call so Redis is never blocked for long.
- * `queueKey` is BullMQ's key prefix of the queue (`<prefix>:<queue>:`).
- */
-export async function* uncountedGroups(redis: RedisClient, k: RunKeys, runId: string, queueKey: string, chunk = 500): AsyncGenerator<Uncounted> {
-  const total = await redis.zcard(k.groups);
-  for (let start = 0; start < total; start += chunk) {
-    const flat = (await redis.eval(UNCOUNTED, 4, k.groups, k.done, k.skipped, k.failed, start, start + chunk - 1, queueKey, runId)) as string[];
-    for (let i = 0; i < flat.length; i += 2) yield { groupId: flat[i], state: flat[i + 1] as Uncounted['state'] };
-  }
-}
-
-/** Runs whose records say they are not finished (at most `limit`, newest first). */
+/** Runs whose records say they are not finished (at most `limit`, newest first). O(limit). */
 export async function unfinishedRunIds(redis: RedisClient, prefix: string, limit = 1000): Promise<string[]> {
   const ids = await listRunIds(redis, prefix, limit);
   if (ids.length === 0) return [];
@@ -391,30 +463,6 @@ export async function unfinishedRunIds(redis: RedisClient, prefix: string, limit
   // runs whose records expired (retention) or were removed leave the list
   if (gone.length) await redis.zrem(runsKey(prefix), ...gone);
   return open;
-}
-
-/** Removes every record of a run (the run list entry included). */
-export async function deleteRunRecords(redis: RedisClient, prefix: string, runId: string): Promise<void> {
-  await redis.multi().del(...allRunKeys(runKeys(prefix, runId))).zrem(runsKey(prefix), runId).exec();
-}
-
-/** Makes a finished run's records expire after `seconds` (the run list entry is pruned when read). */
-export async function expireRunRecords(redis: RedisClient, k: RunKeys, seconds: number): Promise<void> {
-  const tx = redis.multi();
-  for (const key of lastingKeys(k)) tx.expire(key, seconds);
-  await tx.exec();
-}
-
-/** Makes a reopened run's records last again (a retry must not let them expire under it). */
-export async function persistRunRecords(redis: RedisClient, k: RunKeys): Promise<void> {
-  const tx = redis.multi();
-  for (const key of lastingKeys(k)) tx.persist(key);
-  await tx.exec();
-}
-
-/** The keys that hold a run's records (not its short-lived locks). */
-function lastingKeys(k: RunKeys): string[] {
-  return [k.meta, k.groups, k.done, k.skipped, k.failed, k.failures, k.timings, k.finished, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.plan];
 }
 
 /** What `bnviz status` shows of the first pass. */
@@ -433,21 +481,25 @@ export interface FitPhaseState {
   failures: Array<{ slice: number; reason: string; images: number }>;
 }
 
+/** The first pass's progress. O(1) but for the failed slices shown (a scan of at most a few hundred). */
 export async function readFitPhase(redis: RedisClient, k: RunKeys): Promise<FitPhaseState | undefined> {
-  const [[, fields], [, done], [, unreadable], [, failedRaw]] = (await redis.pipeline()
-    .hmget(k.meta, 'fitSlices', 'fitImages', 'fitCounted', 'fitEndedAt').scard(k.fitDone).hlen(k.fitSkipped).hgetall(k.fitFailed).exec()) as Array<[Error | null, unknown]>;
+  const [[, fields], [, done], [, unreadable], [, failedCount], [, scanned]] = (await redis.pipeline()
+    .hmget(k.meta, 'fitSlices', 'fitImages', 'fitCounted', 'fitEndedAt').scard(k.fitDone).hlen(k.fitSkipped).hlen(k.fitFailed).hscan(k.fitFailed, '0', 'COUNT', 200).exec()) as Array<[Error | null, unknown]>;
   const [slices, images, counted, endedAt] = fields as Array<string | null>;
   if (!slices) return undefined;
-  const failures = Object.entries(failedRaw as Record<string, string>).map(([slice, v]) => {
+  const flat = (scanned as [string, string[]])[1];
+  const failures: FitPhaseState['failures'] = [];
+  for (let i = 0; i < flat.length; i += 2) {
     try {
-      const f = JSON.parse(v) as { reason?: unknown; images?: unknown };
-      return { slice: Number(slice), reason: String(f.reason), images: Number(f.images) || 0 };
+      const f = JSON.parse(flat[i + 1]!) as { reason?: unknown; images?: unknown };
+      failures.push({ slice: Number(flat[i]), reason: String(f.reason), images: Number(f.images) || 0 });
     } catch {
-      return { slice: Number(slice), reason: 'unreadable', images: 0 };
+      failures.push({ slice: Number(flat[i]), reason: 'unreadable', images: 0 });
     }
-  }).sort((a, b) => a.slice - b.slice);
+  }
+  failures.sort((a, b) => a.slice - b.slice);
   return {
-    slices: Number(slices), done: Number(done), failed: failures.length, images: Number(images ?? 0), counted: Number(counted ?? 0), unreadable: Number(unreadable),
+    slices: Number(slices), done: Number(done), failed: Number(failedCount), images: Number(images ?? 0), counted: Number(counted ?? 0), unreadable: Number(unreadable),
     ...(endedAt ? { endedAt } : {}), failures: failures.slice(0, 10),
   };
 }

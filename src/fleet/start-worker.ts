@@ -6,7 +6,7 @@
  * jobs, the active ones finished, the pool and connections closed), bounded
  * in time when Redis is away.
  */
-import { Job, Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -16,11 +16,11 @@ import { ConfigError, UsageError, expectedSetting, messageOf } from '../errors.j
 import { createGroupPool } from '../pool/group-pool.js';
 import { redisMode, type RedisMode } from '../config/redis-rules.js';
 import { connectRedis, explainRedisError, networkReason, serverOf, whereOf, type RedisClient } from './connect-redis.js';
-import { RESERVED_QUEUE_NAMES, workerKey } from './fleet-keys.js';
+import { RESERVED_QUEUE_NAMES, workerId } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type WorkerBeat } from './heartbeat.js';
 import { resolveRoots } from './map-root.js';
 import { makeProcessor, type FitJobReturn, type JobReturn } from './process-job.js';
-import { reconcileRun, reconcileRuns, type ReconcileContext } from './reconcile-run.js';
+import { Reconciler } from './reconcile-run.js';
 
 export interface WorkerEvents {
   /** A job ended: done, skipped (already done), or failed (`error` says why; `retry` when BullMQ will try again). */
@@ -153,24 +153,20 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   });
 
   // Jobs ended outside the handler (stalled out, removed by hand) are counted here.
-  const reconcileCtx: ReconcileContext = { redis, prefix, queue, outRoot, lockMs: config.queue.lockMs, retentionSeconds };
+  const reconciler = new Reconciler({ redis, prefix, queue, outRoot, lockMs: config.queue.lockMs, retentionSeconds });
   worker.on('stalled', (jobId) => {
-    // The stalled check has just moved the job back to wait, or failed it; a failed one is counted now.
-    void (async () => {
-      const job = await Job.fromId(queue, jobId);
-      const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
-      if (typeof runId === 'string') await reconcileRun(reconcileCtx, runId, true);
-    })().catch((err: unknown) => answered(err) || events.error?.(err as Error));
+    // The stalled check has just moved the job back to wait, or failed it; a failed one is counted now (O(1)).
+    reconciler.countFailedJob(jobId).catch((err: unknown) => answered(err) || events.error?.(err as Error));
   });
   let reconciling = false;
   const reconcileTimer = setInterval(() => {
     if (reconciling || away) return;
     reconciling = true;
-    reconcileRuns(reconcileCtx).catch((err: unknown) => answered(err) || events.error?.(err as Error)).finally(() => { reconciling = false; });
+    reconciler.pass().catch((err: unknown) => answered(err) || events.error?.(err as Error)).finally(() => { reconciling = false; });
   }, config.queue.lockMs + Math.floor(Math.random() * 1000));
   reconcileTimer.unref();
 
-  heartbeat = startHeartbeat(redis, workerKey(prefix, host, process.pid), () => state);
+  heartbeat = startHeartbeat(redis, prefix, workerId(host, process.pid), () => state);
   // The first write: a replica, a cluster node addressed as one server or a user without permission stops the start with one line.
   try {
     await worker.waitUntilReady();

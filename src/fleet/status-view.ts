@@ -83,7 +83,7 @@ export function formatRun(s: RunStatus, now: number): string {
     `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.finishedAt ? `, finished ${localTime(s.finishedAt)}` : `, ETA ${duration(p.etaSeconds)}`}`,
   );
   if (s.failures.length) {
-    out.push(`failures${s.failed > s.failures.length ? ` (first ${s.failures.length} of ${s.failed})` : ''}:`);
+    out.push(`failures${s.failed > s.failures.length ? ` (newest ${s.failures.length} of ${s.failed})` : ''}:`);
     for (const f of s.failures) out.push(`  ${f.groupId} (${f.files.join(', ')}): ${f.error.message}`);
   }
   out.push(`workers alive: ${s.workers.length}`);

@@ -27,11 +27,34 @@ export function unseenShares(rows: readonly SummaryRow[]): number[] {
   return [...byFile.values()].flat();
 }
 
+/** A spread's numbers: per channel, images per bin and the sum of their shares; and the images counted. */
+export interface SpreadTotals {
+  counts: { R: number[]; G: number[]; B: number[] };
+  sums: { R: number; G: number; B: number };
+  images: number;
+}
+
 export class UnseenSpread {
   /** Per channel, images per bin. */
   readonly counts = { R: new Array<number>(SPREAD_BINS).fill(0), G: new Array<number>(SPREAD_BINS).fill(0), B: new Array<number>(SPREAD_BINS).fill(0) };
   private readonly sums = { R: 0, G: 0, B: 0 };
   private images = 0;
+
+  /** A spread from its totals (a fleet run keeps them in Redis as its groups are counted). */
+  static from(t: SpreadTotals): UnseenSpread {
+    const spread = new UnseenSpread();
+    for (const c of CHANNELS) {
+      t.counts[c].forEach((n, b) => { spread.counts[c][b] = n; });
+      spread.sums[c] = t.sums[c];
+    }
+    spread.images = t.images;
+    return spread;
+  }
+
+  /** Its counts, sums and images (a copy). */
+  totals(): SpreadTotals {
+    return { counts: { R: [...this.counts.R], G: [...this.counts.G], B: [...this.counts.B] }, sums: { ...this.sums }, images: this.images };
+  }
 
   add(rows: readonly SummaryRow[]): void {
     this.addShares(unseenShares(rows));
@@ -59,7 +82,7 @@ export class UnseenSpread {
     const top = 8;
     const plotW = w - left - 22;
     const plotH = h - top - bottom;
-    const max = Math.max(1, ...CHANNELS.flatMap((c) => this.counts[c]));
+    const max = CHANNELS.reduce((m, c) => this.counts[c].reduce((a, n) => Math.max(a, n), m), 1);
     const binW = plotW / SPREAD_BINS;
     const barW = binW / 3.4;
     const bars = CHANNELS.flatMap((c, k) => this.counts[c].map((n, b) => {

@@ -1,0 +1,101 @@
+--[[
+  Counts a group's outcome once (run-store.ts, recordOutcome), and keeps the
+  run's aggregates up to date with it, so no read ever walks the run's groups.
+  A group counted failed that later ends done or skipped (a retry) moves to
+  that count, loses its failure and reopens the run; a failed group failing
+  again keeps its latest reason; anything else counted before changes nothing.
+
+  KEYS: 1 meta, 2 state, 3 the group's id bucket, 4 failures, 5 failedAt, 6 agg,
+        7 rate:1, 8 rate:60, 9 rate:3600, 10 timings, 11 log
+  ARGV: 1 groupId, 2 index, 3 done|skipped|failed, 4 failure JSON (failed) or '',
+        5 timings JSON or '', 6 largest unseen share or '', 7 now (ms),
+        8 the stage histogram's bounds in seconds (comma-separated),
+        9 the group's files, tab-separated (for the log),
+        10.. each image's unseen share per channel (R, G, B, image after image)
+  Returns {effect, total, done, skipped, failed}; effect 1: counted now,
+  0: counted before, -1: not a group of this run (nothing written).
+]]
+local meta = KEYS[1]
+local id, index, status = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+
+local function counts(effect)
+  local c = redis.call('HMGET', meta, 'total', 'done', 'skipped', 'failed')
+  return {effect, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, tonumber(c[4]) or 0}
+end
+
+if redis.call('HGET', KEYS[3], ARGV[2]) ~= id then return counts(-1) end
+local code = 'f'
+if status == 'done' then code = 'd' elseif status == 'skipped' then code = 's' end
+local was = redis.call('GETRANGE', KEYS[2], index, index)
+if was == 'd' or was == 's' or (was == 'f' and code == 'f') then
+  if was == 'f' then redis.call('HSET', KEYS[4], id, ARGV[4]) end
+  return counts(0)
+end
+
+redis.call('SETRANGE', KEYS[2], index, code)
+if was == 'f' then
+  redis.call('HINCRBY', meta, 'failed', -1)
+  redis.call('HDEL', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('HDEL', meta, 'finishedAt')
+end
+redis.call('HINCRBY', meta, status, 1)
+redis.call('HINCRBY', meta, 'version', 1)
+local now = tonumber(ARGV[7])
+if code == 'f' then
+  redis.call('HSET', KEYS[4], id, ARGV[4])
+  redis.call('ZADD', KEYS[5], now, id)
+end
+
+-- unseen shares: the group's largest (0.1% bins; done, or skipped as found written) and each image's per channel (5% bins, sums for the means)
+local micro = ''
+if code ~= 'f' and ARGV[6] ~= '' then
+  local unseen = tonumber(ARGV[6])
+  micro = string.format('%d', math.floor(unseen * 1e6 + 0.5))
+  redis.call('HINCRBY', KEYS[6], 'u:' .. math.min(999, math.max(0, math.floor(unseen * 1000))), 1)
+  local channels = {'R', 'G', 'B'}
+  local n = 0
+  for i = 10, #ARGV do
+    local share = tonumber(ARGV[i])
+    local c = channels[(i - 10) % 3 + 1]
+    redis.call('HINCRBY', KEYS[6], 's:' .. c .. ':' .. math.min(19, math.max(0, math.floor(share * 20))), 1)
+    redis.call('HINCRBYFLOAT', KEYS[6], 'sum:' .. c, share)
+    n = n + 1
+  end
+  if n >= 3 then redis.call('HINCRBY', KEYS[6], 'images', math.floor(n / 3)) end
+end
+
+-- stage times: the latest ones kept, and a cumulative histogram of each stage
+if ARGV[5] ~= '' then
+  redis.call('LPUSH', KEYS[10], ARGV[5])
+  redis.call('LTRIM', KEYS[10], 0, 999)
+  local bounds = {}
+  for b in string.gmatch(ARGV[8], '[^,]+') do table.insert(bounds, tonumber(b)) end
+  local ok, t = pcall(cjson.decode, ARGV[5])
+  if ok and type(t) == 'table' then
+    for stage, ms in pairs(t) do
+      if type(ms) == 'number' then
+        local s = ms / 1000
+        local bin = #bounds + 1
+        for i, le in ipairs(bounds) do
+          if s <= le then bin = i break end
+        end
+        redis.call('HINCRBY', KEYS[6], 't:' .. stage .. ':' .. bin, 1)
+        redis.call('HINCRBYFLOAT', KEYS[6], 't:' .. stage .. ':sum', s)
+      end
+    end
+  end
+end
+
+-- groups counted per second, minute and hour, and the first and last count
+local second = math.floor(now / 1000)
+redis.call('HINCRBY', KEYS[7], string.format('%d', second), 1)
+redis.call('HINCRBY', KEYS[8], string.format('%d', math.floor(second / 60)), 1)
+redis.call('HINCRBY', KEYS[9], string.format('%d', math.floor(second / 3600)), 1)
+local first = tonumber(redis.call('HGET', meta, 'firstAt'))
+if not first or now < first then redis.call('HSET', meta, 'firstAt', string.format('%d', now)) end
+local last = tonumber(redis.call('HGET', meta, 'lastAt'))
+if not last or now > last then redis.call('HSET', meta, 'lastAt', string.format('%d', now)) end
+
+redis.call('RPUSH', KEYS[11], ARGV[2] .. ':' .. code .. ':' .. micro .. ':' .. id .. ':' .. ARGV[9])
+return counts(1)

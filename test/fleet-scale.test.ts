@@ -1,0 +1,169 @@
+/**
+ * The fleet's costs at scale, counted rather than timed: each test runs a
+ * redis-server of its own, so the commands it counts (INFO stats and
+ * commandstats) are the operation's alone. A read a person repeats costs
+ * the same on a run of 200 groups as on one of 20,000, however many other
+ * keys Redis holds; clean costs the run's jobs, not the queue's; a
+ * reconciliation pass with nothing changed costs nothing per group; and
+ * nothing spreads a run-sized array into a call (a run of 200,000 failed
+ * groups is read, paged, finalized and retried).
+ */
+import test from 'ava';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
+import { buildDashboard } from '../src/dashboard/build-dashboard.js';
+import { groupId } from '../src/dataset/group-id.js';
+import { cleanRun } from '../src/fleet/clean-run.js';
+import { enqueuePlan } from '../src/fleet/enqueue-dataset.js';
+import { finalizeFleetRun } from '../src/fleet/finalize-fleet-run.js';
+import { readRunStatus } from '../src/fleet/read-status.js';
+import { Reconciler } from '../src/fleet/reconcile-run.js';
+import { retryRun } from '../src/fleet/retry-run.js';
+import { readRun } from '../src/fleet/run-store.js';
+import { formatRun } from '../src/fleet/status-view.js';
+import { synthesizeRun, syntheticFiles } from '../scripts/synthetic-run.js';
+import { tempDir } from './helpers/paths.js';
+import { startRedisServer } from './helpers/redis.js';
+
+const PREFIX = 'bnviz';
+const QUEUE = 'groups';
+
+async function ownRedis(t: import('ava').ExecutionContext) {
+  const server = await startRedisServer();
+  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE, { connection: redis, prefix: PREFIX });
+  t.teardown(async () => {
+    await queue.close();
+    redis.disconnect();
+    await server.stop();
+  });
+  const config = loadConfig({ env: {}, flags: { 'redis.url': server.url, 'redis.prefix': PREFIX, 'queue.name': QUEUE, out: tempDir() } });
+  return { server, redis, queue, config };
+}
+
+/** Commands Redis ran for `f` (those inside scripts included), by name; the INFO calls that read them left out. */
+async function commandsOf(redis: Redis, f: () => Promise<unknown>): Promise<{ total: number; by: Record<string, number> }> {
+  const read = async () => {
+    const text = await redis.info('commandstats');
+    const by: Record<string, number> = {};
+    for (const [, name, calls] of text.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) by[name!] = Number(calls);
+    return by;
+  };
+  const before = await read();
+  await f();
+  const after = await read();
+  const by: Record<string, number> = {};
+  for (const [name, calls] of Object.entries(after)) {
+    const n = calls - (before[name] ?? 0) - (name === 'info' ? 1 : 0);
+    if (n > 0) by[name] = n;
+  }
+  return { total: Object.values(by).reduce((a, b) => a + b, 0), by };
+}
+
+function plan(groups: number, offset = 0) {
+  return {
+    root: '/data/set', images: groups * 3,
+    groups: Array.from({ length: groups }, (_, i) => ({ groupId: groupId(i, syntheticFiles(i + offset)), index: i, files: syntheticFiles(i + offset), partial: false })),
+  };
+}
+
+test('status, the dashboard\'s run requests and /metrics cost the same on 200 groups as on 20,000, beside 20,000 other keys; no SCAN or KEYS', async (t) => {
+  const { redis, queue, config } = await ownRedis(t);
+  await synthesizeRun({ redis, prefix: PREFIX, runId: 'small', groups: 200, failEvery: 10 });
+  await synthesizeRun({ redis, prefix: PREFIX, runId: 'big', groups: 20_000, failEvery: 10 });
+  const p = redis.pipeline();
+  for (let i = 0; i < 20_000; i++) p.set(`someone-else:${i}`, 'x');
+  await p.exec();
+  const app = await buildDashboard({ redis, prefix: PREFIX, queue, outRoot: config.out, token: '', allowActions: false });
+  t.teardown(() => app.close());
+  const get = async (url: string) => {
+    const r = await app.inject({ url });
+    t.is(r.statusCode, 200, `${url}: ${r.body.slice(0, 200)}`);
+  };
+  // The dashboard reads a run's log once, then only what is new.
+  await get('/api/runs/small');
+  await get('/api/runs/big');
+  const costs: Record<string, [number, number]> = {};
+  for (const [name, f] of Object.entries({
+    status: (run: string) => readRunStatus(redis, PREFIX, run).then((s) => formatRun(s!, Date.now())),
+    summary: (run: string) => get(`/api/runs/${run}`),
+    page: (run: string) => get(`/api/runs/${run}/groups?offset=100&limit=60`),
+    worst: (run: string) => get(`/api/runs/${run}/groups?sort=unseen-desc&limit=60`),
+    failed: (run: string) => get(`/api/runs/${run}/groups?status=failed&limit=10`),
+    viewer: (run: string) => get(`/api/runs/${run}/groups/${groupId(150, syntheticFiles(150))}`),
+  })) {
+    const small = await commandsOf(redis, () => f('small'));
+    const big = await commandsOf(redis, () => f('big'));
+    t.is(big.total, small.total, `${name}: ${JSON.stringify(small.by)} vs ${JSON.stringify(big.by)}`);
+    t.false('scan' in big.by || 'keys' in big.by, `${name} scans the keyspace`);
+    costs[name] = [small.total, big.total];
+  }
+  const metrics = await commandsOf(redis, () => get('/metrics'));
+  t.false('scan' in metrics.by || 'keys' in metrics.by);
+  t.true(metrics.total < 100, `/metrics: ${JSON.stringify(metrics.by)}`);
+  t.log(`commands a request (200 groups, 20,000 groups): ${JSON.stringify(costs)}; /metrics ${metrics.total}`);
+});
+
+test('clean of a waiting run costs its own jobs, not the queue\'s: no list scans behind 20,000 other waiting jobs; it reports only jobs that were there', async (t) => {
+  const { redis, queue, config } = await ownRedis(t);
+  await enqueuePlan(plan(20_000, 1_000_000), 'others', config, { redis });
+  await enqueuePlan(plan(500), 'mine', config, { redis });
+  const { by } = await commandsOf(redis, async () => t.like(await cleanRun(redis, config, 'mine'), { runId: 'mine', jobs: 500 }));
+  t.false('lrem' in by, `LREM scans the wait list: ${JSON.stringify(by)}`);
+  t.is(await readRun(redis, PREFIX, 'mine'), undefined, 'its records are gone');
+  t.is(await queue.getPrioritizedCount(), 20_000, 'the other run\'s jobs stay');
+  await enqueuePlan(plan(300), 'finished', config, { redis });
+  await queue.obliterate({ force: true }).catch(() => {});
+  const again = await commandsOf(redis, async () => t.like(await cleanRun(redis, config, 'finished'), { jobs: 0 }));
+  t.false('lrem' in again.by, 'a run whose jobs are gone costs no scan either');
+});
+
+test('a reconciliation pass with nothing changed costs the same for 200 groups as for 5,000; a stalled-out job is counted on its own', async (t) => {
+  const { redis, queue, config } = await ownRedis(t);
+  const reconciler = new Reconciler({ redis, prefix: PREFIX, queue, outRoot: config.out, lockMs: 1000 });
+  await enqueuePlan(plan(200), 'one', config, { redis });
+  await reconciler.pass();
+  const small = await commandsOf(redis, () => reconciler.pass());
+  await enqueuePlan(plan(5000), 'two', config, { redis });
+  await reconciler.pass();
+  const twoRuns = await commandsOf(redis, () => reconciler.pass());
+  // a pass reads each open run's counts: one run more costs a few commands, not one a group
+  t.true(twoRuns.total - small.total < 10, `${JSON.stringify(small.by)} then ${JSON.stringify(twoRuns.by)}`);
+  // a job BullMQ failed outside the handler (as after two stalls) is counted by the next pass, alone
+  const [job] = await queue.getPrioritized(0, 0);
+  await redis.multi().zrem(`${PREFIX}:${QUEUE}:prioritized`, job!.id!).zadd(`${PREFIX}:${QUEUE}:failed`, Date.now(), job!.id!).hset(`${PREFIX}:${QUEUE}:${job!.id}`, 'failedReason', 'job stalled more than allowable limit', 'finishedOn', String(Date.now())).exec();
+  const counted = await commandsOf(redis, async () => t.is(await reconciler.pass(), 1));
+  t.true(counted.total < 80, JSON.stringify(counted.by));
+  const run = await readRun(redis, PREFIX, (job!.data as { runId: string }).runId);
+  t.is(run!.failed, 1);
+});
+
+test('a run of 200,000 groups, every one failed: status, its pages, finalization and retry work, with no run-sized spread', async (t) => {
+  t.timeout(20 * 60_000, 'a busy machine writes 200,000 groups slowly');
+  const { redis, queue, config } = await ownRedis(t);
+  const groups = 200_000;
+  await synthesizeRun({ redis, prefix: PREFIX, runId: 'huge', groups, failEvery: 1 });
+  const status = (await readRunStatus(redis, PREFIX, 'huge'))!;
+  t.like(status, { status: 'running', failed: groups, failureCount: groups });
+  t.is(status.failures.length, 20);
+  const app = await buildDashboard({ redis, prefix: PREFIX, queue, outRoot: config.out, token: '', allowActions: false });
+  t.teardown(() => app.close());
+  const summary = await app.inject({ url: '/api/runs/huge' });
+  t.is(summary.statusCode, 200, summary.body.slice(0, 300));
+  const page = await app.inject({ url: '/api/runs/huge/groups?status=failed&offset=199990&limit=60' });
+  t.is(page.statusCode, 200, page.body.slice(0, 300));
+  t.like(JSON.parse(page.body), { total: groups });
+  t.is((JSON.parse(page.body) as { groups: unknown[] }).groups.length, 10);
+  const runDir = join(config.out, 'huge');
+  const record = await finalizeFleetRun(redis, PREFIX, 'huge', runDir, { lockMs: 30_000 });
+  t.like(record?.counts, { groups, failed: groups });
+  const written = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { failures: unknown[] };
+  t.true(written.failures.length <= 1000, `run.json lists ${written.failures.length} failures`);
+  const retried = await retryRun(redis, config, 'huge');
+  t.is(retried.retried.length, groups);
+  t.like(await readRun(redis, PREFIX, 'huge'), { failed: 0, done: 0, total: groups, status: 'running' });
+  t.is(await queue.getPrioritizedCount(), groups, 'each failed group has its job back');
+});
