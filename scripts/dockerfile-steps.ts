@@ -24,7 +24,8 @@ const isIgnored = (path: string) => ignored.some((p) => {
 const work = mkdtempSync(join(tmpdir(), 'bnviz-dockerfile-'));
 const stages = new Map<string, string>();
 let app = '';
-const env: NodeJS.ProcessEnv = { ...process.env };
+// npm's cache in the work folder, as a fresh image has its own: the steps' `npm cache clean --force` must not empty this machine's
+const env: NodeJS.ProcessEnv = { ...process.env, npm_config_cache: join(work, 'npm-cache') };
 let entry: string[] = [];
 let cmd: string[] = [];
 const fromApp = (p: string) => p.replace(/^\/app\b/, app);
