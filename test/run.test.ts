@@ -185,5 +185,5 @@ test('bnviz run follows symlinks in the user\'s own folder to images elsewhere',
   const out = tempDir();
   const { code, stdout, stderr } = await runCli(['run', dir, '--out', out, '--run', 'links', ...FAST]);
   t.is(code, 0, stderr);
-  t.regex(stdout, /1 done, 0 already done, 0 failed of 1 groups/);
+  t.regex(stdout, /1 done, 0 already done, 0 failed of 1 group in /);
 });
