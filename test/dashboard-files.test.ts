@@ -144,7 +144,7 @@ test("/api/runs/:runId/groups lists the groups whose records are inside the outp
   t.like(page.groups[0], { maxUnseen: 0.25, thumbnail: '/runs/r1/groups/0001-aaaaaaaa/overview.png' });
   const one = JSON.parse((await d.app.inject({ url: '/api/runs/r1/groups/0001-aaaaaaaa' })).body) as { figures: Array<{ name: string; url: string }>; next: string };
   t.deepEqual(one.figures.map((l) => l.name), ['overview.png', 'stats.json']);
-  t.is(one.next, '/runs/r1/groups/0002-linkfile');
+  t.is(one.next, '/runs/r1/groups/0002-linkfile?at=1', 'the next group, with its index (the viewer finds it without a search)');
   for (const url of ['/api/runs/r2', '/api/runs/r2/groups', '/api/runs/..', '/api/runs/%2e%2e%2fr1', '/api/runs/r1/groups/0009-none', '/api/runs/r1/groups/..']) {
     t.is((await d.app.inject({ url })).statusCode, 404, url);
   }
