@@ -23,7 +23,7 @@ test('groupCard: the thumbnail is thumb.webp, else the overview, else the first 
   t.is(groupCard('r', g, ['compare.png', 'panels.png']).thumbnail, '/runs/r/groups/g-1/compare.png');
   const none = groupCard('r', g, ['stats.json'], '?sort=unseen-desc');
   t.is(none.thumbnail, null);
-  t.is(none.viewer, '/runs/r/groups/g-1?sort=unseen-desc');
+  t.is(none.viewer, '/runs/r/groups/g-1?sort=unseen-desc&at=0', 'the query kept, and the group\'s index (the viewer finds it without a search)');
 });
 
 test('workerView: seconds since the last heartbeat, never negative', (t) => {
