@@ -78,6 +78,7 @@ export async function connectForCommand(target: RedisTarget, name?: string, opti
     lazyConnect: true,
     ...(name ? { name } : {}),
     connectTimeout: timeoutMs,
+    readyCheck: false,
     // How long disconnect() waits for the socket to close before destroying it (ioredis: 2 s, which a command's exit would wait out).
     disconnectTimeout: 200,
     maxRetriesPerRequest: COMMAND_RETRIES,

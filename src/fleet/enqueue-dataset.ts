@@ -117,6 +117,8 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
   const prefix = config.redis.prefix;
   const redis = options.redis ?? connectRedis(config.redis);
   const queue = new Queue(queueName, { connection: redis, prefix });
+  // (BullMQ prints an error it emits with no listener; each one reaches the call that awaits it)
+  queue.on('error', () => {});
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const groupOpts = groupOptions(config);
   if (normStats) groupOpts.normStats = normStats;
@@ -134,6 +136,8 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
   });
   try {
     if (!next.done) checkBudget(next.value, config, runId);
+    // BullMQ's first command (INFO, its version check) before bnviz writes anything: a user without it stops here.
+    await queue.waitUntilReady();
     const newRun = await store.open({
       root,
       options: groupOpts,

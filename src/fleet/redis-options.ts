@@ -31,6 +31,12 @@ export function settingsOf(target: RedisTarget): Readonly<RedisSettings> {
 export interface ClientBehaviour {
   /** Sentinel: reconnect as soon as the sentinels announce a new primary (+switch-master); for long-lived connections. */
   followFailover?: boolean;
+  /**
+   * ioredis' ready check (INFO, repeated while Redis loads its data); default on. Off, a user without
+   * INFO gets its NOPERM as a command's answer instead of an ioredis warning on stderr. Sentinel
+   * connections keep it: it is how ioredis makes sure the server is still the primary.
+   */
+  readyCheck?: boolean;
   /** CLIENT SETNAME, so `CLIENT LIST` tells bnviz's connections apart. */
   name?: string;
   /** Connect on `connect()`, not at once. */
@@ -63,6 +69,7 @@ export function createClient(target: RedisTarget, behaviour: ClientBehaviour): R
     retryStrategy: behaviour.retryStrategy,
   };
   const mode = redisMode(settings);
+  if (behaviour.readyCheck === false && mode !== 'sentinel') common.enableReadyCheck = false;
   if (mode === 'single') return new Redis(settings.url, { ...common, ...(tls ? { tls } : {}) });
   const auth = credentialsOf(url);
   if (mode === 'sentinel') {

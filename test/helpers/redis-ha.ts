@@ -34,8 +34,11 @@ export async function within<T>(what: string, timeoutMs: number, check: () => Pr
   }
 }
 
+/** How a test connects to a server: as a user, over TLS. */
+export interface ConnectAs { password?: string; username?: string; tls?: { ca: Buffer } }
+
 /** One-shot connection to a port (no retries), closed after `use`. */
-export async function onPort<T>(port: number, use: (redis: Redis) => Promise<T>, options: { password?: string; username?: string } = {}): Promise<T> {
+export async function onPort<T>(port: number, use: (redis: Redis) => Promise<T>, options: ConnectAs = {}): Promise<T> {
   const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, ...options });
   redis.on('error', () => {});
   try {
@@ -66,14 +69,17 @@ export class ServerSet {
   private readonly watchdogs: ChildProcess[] = [];
   private readonly pids = new Set<number>();
 
-  /** Starts `redis-server CONF [args]` (a sentinel with `--sentinel`) and waits until it answers PING. */
-  async start(name: string, conf: string, args: string[] = [], auth: { password?: string; username?: string } = {}): Promise<Server> {
+  /**
+   * Starts `redis-server CONF [args]` (a sentinel with `--sentinel`) and waits until it answers; `PORT` in
+   * `conf` is the port chosen (for `tls-port PORT`, say, with `port 0`).
+   */
+  async start(name: string, conf: string, args: string[] = [], auth: ConnectAs = {}): Promise<Server> {
     const port = await freePort();
     const folder = join(this.dir, name);
     rmSync(folder, { recursive: true, force: true });
     spawnSync('mkdir', ['-p', folder]);
     const file = join(folder, 'redis.conf');
-    writeFileSync(file, `port ${port}\nbind 127.0.0.1\ndir ${folder}\nsave ""\nappendonly no\nlogfile ${join(folder, 'log')}\n${conf}`);
+    writeFileSync(file, `port ${port}\nbind 127.0.0.1\ndir ${folder}\nsave ""\nappendonly no\nlogfile ${join(folder, 'log')}\n${conf.replaceAll('PORT', String(port))}`);
     // The watchdog: the server in the background; when this test process or the server is gone, SIGKILL and out.
     const script = 'redis-server "$@" & child=$!; while kill -0 $child 2>/dev/null && kill -0 ' + process.pid + ' 2>/dev/null; do sleep 0.5; done; kill -9 $child 2>/dev/null; wait $child 2>/dev/null';
     const watchdog = spawn('sh', ['-c', script, 'sh', file, ...args], { stdio: 'ignore', detached: true });
