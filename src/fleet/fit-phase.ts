@@ -288,7 +288,7 @@ export async function reconcileFitPhase(ctx: FitPhaseContext, runId: string): Pr
         reason = 'its job was removed from the queue before it ended';
       } else if (exists === 1 && inFailed !== null && inFailed !== undefined) {
         const job = await Job.fromId(ctx.queue, fitJobIdOf(runId, n));
-        if (!job) continue;
+        if (!job?.failedReason) continue; // gone since, or its reason not written yet: the next walk sees it
         images = Array.isArray((job.data as { files?: unknown }).files) ? (job.data as { files: unknown[] }).files.length : 0;
         const stalled = stalledOut(job);
         reason = stalled ? `the worker counting it ${stalled}` : job.failedReason || 'failed';

@@ -82,7 +82,8 @@ export class Reconciler {
   /** Counts a failed job's group (or slice) if it is not counted yet; true when it was counted now. */
   async countFailedJob(jobId: string): Promise<boolean> {
     const job = await Job.fromId(this.ctx.queue, jobId);
-    if (!job || !(await job.isFailed())) return false;
+    // a failed job read before BullMQ wrote why is left to the next pass (which reads the last minute again)
+    if (!job || !job.failedReason || !(await job.isFailed())) return false;
     const { runId, groupId, index, files } = idsOf(job.data);
     if (!runId) return false;
     const stalled = stalledOut(job);
