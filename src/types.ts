@@ -223,3 +223,10 @@ export interface GroupArrays {
   normalized: TableImage[];
   minmax: TableImage[];
 }
+
+/** How images' unseen shares spread, per channel: images per bin of 5% and the sum of their shares; and the images counted. */
+export interface SpreadTotals {
+  counts: { R: number[]; G: number[]; B: number[] };
+  sums: { R: number; G: number; B: number };
+  images: number;
+}

@@ -13,7 +13,7 @@ import type { RedisClient } from './redis-options.js';
 import { UsageError } from '../errors.js';
 import { TIMING_KEYS, type GroupError, type GroupTimings } from '../group/group-task.js';
 import type { RunFailure } from '../records/run-record.js';
-import type { SpreadTotals } from '../records/unseen-spread.js';
+import type { SpreadTotals } from '../types.js';
 import { fleetCommands, type FleetRedis } from './fleet-commands.js';
 import { BUCKET, fixedRunKeys, runKeys, runsKey, type RunKeys } from './fleet-keys.js';
 import { dateField, parseRunMeta, type RunMeta } from './run-meta.js';

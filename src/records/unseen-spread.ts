@@ -6,6 +6,9 @@
  */
 import { html, type Html } from '../util/html.js';
 import type { SummaryRow } from '../group/group-task.js';
+import type { SpreadTotals } from '../types.js';
+
+export type { SpreadTotals } from '../types.js';
 
 export const SPREAD_BINS = 20;
 const CHANNEL_COLORS = { R: '#d62728', G: '#2ca02c', B: '#1f77b4' } as const;
@@ -25,13 +28,6 @@ export function unseenShares(rows: readonly SummaryRow[]): number[] {
     shares[CHANNELS.indexOf(r.channel)] = r.below0 + r.above1;
   }
   return [...byFile.values()].flat();
-}
-
-/** A spread's numbers: per channel, images per bin and the sum of their shares; and the images counted. */
-export interface SpreadTotals {
-  counts: { R: number[]; G: number[]; B: number[] };
-  sums: { R: number; G: number; B: number };
-  images: number;
 }
 
 export class UnseenSpread {
