@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClient } from '../src/fleet/redis-options.js';
 import sharp from 'sharp';
-import { groupId as makeGroupId } from '../src/dataset/group-id.js';
+import { isSyntheticFailure, syntheticFiles, syntheticId, syntheticUnseen } from './synthetic-records.js';
 import { RunStore, type Outcome } from '../src/fleet/run-store.js';
 import { groupDir, GROUP_RECORD } from '../src/records/group-record.js';
 import { THUMBNAIL } from '../src/records/thumbnail.js';
@@ -31,15 +31,13 @@ export interface SyntheticRun {
   thumbs?: Buffer[];
 }
 
-/** The unseen share of synthetic group i: spread over 0..0.6, not in dataset order. */
-export const syntheticUnseen = (i: number): number => ((i * 7919) % 1000) / 1000 * 0.6;
-
-export const syntheticFiles = (i: number): string[] => [0, 1, 2].map((j) => `shard-${String(Math.floor(i / 1000)).padStart(3, '0')}/img-${String(i * 3 + j).padStart(7, '0')}.png`);
+// the same synthetic groups as the records' benchmark and tests (one definition)
+export { syntheticFiles, syntheticId, syntheticUnseen } from './synthetic-records.js';
 
 /** Writes the run; returns its group ids in dataset order. */
 export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
   const store = new RunStore(o.redis, o.prefix, o.runId);
-  const ids = Array.from({ length: o.groups }, (_, i) => makeGroupId(i, syntheticFiles(i)));
+  const ids = Array.from({ length: o.groups }, (_, i) => syntheticId(i));
   await store.open({
     root: '/data/synthetic', options: { size: 64 } as never, groupSize: 3, images: o.groups * 3, queue: o.queue ?? 'groups', partialGroups: [], enqueuedAt: new Date().toISOString(),
   });
@@ -52,7 +50,7 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
   for (let start = 0; start < counted; start += 1000) {
     const batch: Array<Promise<unknown>> = [];
     for (let i = start; i < Math.min(counted, start + 1000); i++) {
-      const failed = (o.failEvery ?? 0) > 0 && i % (o.failEvery ?? 1) === (o.failEvery ?? 1) - 1;
+      const failed = isSyntheticFailure(i, o.failEvery ?? 0);
       const outcome: Outcome = failed
         ? { groupId: ids[i]!, index: i, status: 'failed', files: syntheticFiles(i), error: { name: 'InputError', message: `${syntheticFiles(i)[0]}: not an image` } }
         : { groupId: ids[i]!, index: i, status: 'done', files: syntheticFiles(i), maxUnseen: syntheticUnseen(i), unseen: syntheticFiles(i).flatMap((_, f) => [0, 1, 2].map((c) => syntheticUnseen(i) * (f === 0 && c === 0 ? 1 : 0.5))), timings: { decodeMs: 20, computeMs: 30 + (i % 40), figureMs: 120, writeMs: 10, totalMs: 180 + (i % 40) } };
