@@ -178,11 +178,14 @@ export interface TestCluster {
 /**
  * Three primaries with one replica each (`redis-cli --cluster create
  * --cluster-replicas 1`), a node declared failed after 2 s without an answer.
- * Resolves when every node says the cluster is ok and sees six nodes.
+ * Resolves when every node says the cluster is ok and sees six nodes, and
+ * every replica has finished its first sync: a replica that never synced
+ * refuses to take over (its data is as old as its link is down), so a
+ * primary killed before then would never be replaced.
  */
 export async function startCluster(servers: ServerSet): Promise<TestCluster> {
   const nodes: Server[] = [];
-  for (let i = 0; i < 6; i++) nodes.push(await servers.start(`node-${i}`, 'cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 2000\n'));
+  for (let i = 0; i < 6; i++) nodes.push(await servers.start(`node-${i}`, 'cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 2000\nrepl-diskless-sync-delay 0\n'));
   const address = (n: Server) => `127.0.0.1:${n.port}`;
   const made = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map(address), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
   if (made.status !== 0) throw new Error(`redis-cli --cluster create failed (${made.status}): ${made.stdout.slice(-500)} ${made.stderr.slice(-500)}`);
@@ -192,6 +195,16 @@ export async function startCluster(servers: ServerSet): Promise<TestCluster> {
       return /cluster_state:ok/.test(info) && /cluster_known_nodes:6/.test(info) ? true : info.split('\n').slice(0, 3).join(' ');
     }).then((v) => v === true), 250);
   }
+  let replicas = 0;
+  for (const n of nodes) {
+    const synced = await within(`cluster node ${n.port} to be a primary or a replica in sync`, 60_000, () => onPort(n.port, async (r) => {
+      const info = await r.info('replication');
+      if (/role:master/.test(info)) return 'primary';
+      return /master_link_status:up/.test(info) && !/master_sync_in_progress:1/.test(info) ? 'replica' : undefined;
+    }), 100);
+    if (synced === 'replica') replicas++;
+  }
+  if (replicas !== 3) throw new Error(`the cluster has ${replicas} replicas in sync, not 3`);
   const slotOf = (key: string) => onPort(nodes[0]!.port, async (r) => Number(await r.call('CLUSTER', 'KEYSLOT', key)));
   const primaryOf = (slot: number, via: Server) => onPort(via.port, async (r) => {
     const ranges = await r.call('CLUSTER', 'SLOTS') as Array<[number, number, [string, number]]>;
