@@ -6,6 +6,7 @@ import { checkExposure } from '../src/dashboard/start-dashboard.js';
 import { isLoopback, tokenMatches } from '../src/dashboard/access-token.js';
 import { testDashboard } from './helpers/dashboard-app.js';
 import { CLI } from './helpers/paths.js';
+import { reap } from './helpers/reaper.js';
 import { redisScope } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -119,7 +120,7 @@ test('Bull Board is read-only unless allowActions: retry and clean answer 405; w
 test('bnviz dashboard serves on the port it reports, checks the token over real HTTP, and exits 0 on SIGTERM', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
-  const child = spawn(process.execPath, [CLI, 'dashboard', '--json', '--port', '0'], { env: { ...process.env, ...s.env, BNVIZ_DASHBOARD_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = reap(spawn(process.execPath, [CLI, 'dashboard', '--json', '--port', '0'], { env: { ...process.env, ...s.env, BNVIZ_DASHBOARD_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] }));
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const ready = JSON.parse(line) as { url: string; token: boolean; readOnly: boolean };

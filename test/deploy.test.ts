@@ -15,6 +15,7 @@ import { schema } from '../src/config/schema.js';
 import { readWorkers } from '../src/fleet/read-status.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, ROOT, ownTempDir } from './helpers/paths.js';
+import { reap } from './helpers/reaper.js';
 import { freePort, redisScope } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker } from './helpers/worker-process.js';
@@ -164,7 +165,7 @@ test("compose's enqueue, worker and dashboard commands and environments run: the
 
   // its own container: its own /tmp, where no worker writes a health file
   const dashEnv = { ...envOf('dashboard'), BNVIZ_HEALTH_FILE: join(ownTempDir(t), 'bnviz-health'), BNVIZ_DASHBOARD_PORT: String(await freePort()) };
-  const dash = spawn(process.execPath, [CLI, ...at(composeCommand(compose, 'dashboard', vars)), '--json'], { env: { ...process.env, ...dashEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dash = reap(spawn(process.execPath, [CLI, ...at(composeCommand(compose, 'dashboard', vars)), '--json'], { env: { ...process.env, ...dashEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
   t.teardown(() => { if (dash.exitCode === null) dash.kill('SIGKILL'); });
   await once(createInterface({ input: dash.stdout }), 'line');
   t.is(await healthCheck(dashEnv), 0, 'the dashboard is healthy');
@@ -184,7 +185,7 @@ test("compose's enqueue, worker and dashboard commands and environments run: the
 
 /** Runs node with `args` and `env` (added to this one's), resolving with its exit code. */
 function runNode(args: string[], env: Record<string, string>): Promise<number> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = reap(spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' }));
   return once(child, 'exit').then(([code]) => code as number);
 }
 

@@ -26,10 +26,10 @@ import type { RunRecord } from '../src/records/run-record.js';
 import type { NormStats } from '../src/types.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
-import { redisScope, until, type RedisScope } from './helpers/redis.js';
+import { BUSY_LOCK_MS, redisScope, until, type RedisScope } from './helpers/redis.js';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
 
-const LOCK_MS = '1000';
+const LOCK_MS = String(BUSY_LOCK_MS);
 const SIZE = 32;
 
 async function scope(t: ExecutionContext): Promise<RedisScope> {
@@ -89,8 +89,6 @@ test('two workers count the dataset\'s statistics as fit jobs: bnviz fit\'s numb
   t.is(record.counts.done, 5);
   t.is(record.counts.failed, 1, 'the unreadable file fails its group');
   t.is(record.failures[0]!.files.includes('i11.png'), true);
-  const counted = [...w1.events, ...w2.events].filter((e) => e.event === 'job' && typeof e.slice === 'number');
-  t.is(counted.reduce((n, e) => n + Number(e.images), 0), 11, 'each slice counted once');
 
   const status = (await readRunStatus(s.redis, s.prefix, runId))!;
   t.like(status.fit, { slices: 3, done: 3, failed: 0, images: 12, counted: 11, unreadable: 1 });
@@ -100,6 +98,9 @@ test('two workers count the dataset\'s statistics as fit jobs: bnviz fit\'s numb
   // bnviz clean removes the fit jobs with the rest
   for (const w of [w1, w2]) w.child.kill('SIGTERM');
   await Promise.all([w1.exited, w2.exited]);
+  // read once both have stopped: their last events are then printed and read
+  const counted = [...w1.events, ...w2.events].filter((e) => e.event === 'job' && typeof e.slice === 'number');
+  t.is(counted.reduce((n, e) => n + Number(e.images), 0), 11, 'each slice counted once');
   t.true((await s.redis.exists(`${s.prefix}:${s.queue}:${runId}~fit-0`)) === 1, 'a completed fit job is kept (keepCompleted)');
   await cleanRun(s.redis, config(s), runId);
   const left = await s.redis.keys(`${s.prefix}:*`);
@@ -136,11 +137,11 @@ test('a fit job whose worker is killed twice fails its slice: the pass ends with
   const jobKey = `${s.prefix}:${s.queue}:${runId}~fit-1`;
   for (let kill = 1; kill <= 2; kill++) {
     const w = worker(t, s, dir, out);
-    // taken by this worker: BullMQ counts each start of the job (attemptsStarted, 'ats')
-    await until(`the blocked slice to be taken (kill ${kill})`, async () => Number(await s.redis.hget(jobKey, 'ats')) === kill && (await s.redis.lrange(`${s.prefix}:${s.queue}:active`, 0, -1)).includes(`${runId}~fit-1`), { unless: w.exited.then((c) => `worker exited ${c}`) });
+    // taken by this worker: BullMQ names the worker that took the job last (processedBy, 'pb'), which only moves forward
+    await until(`the blocked slice to be taken by worker ${w.pid} (kill ${kill})`, async () => (await s.redis.hget(jobKey, 'pb'))?.endsWith(`:${w.pid}`), { unless: w.exited.then((c) => `worker exited ${c}`), seen: () => s.redis.hmget(jobKey, 'pb', 'ats') });
     if (kill === 1) {
       // the other two slices are counted while the second is in hand
-      await until('the other slices to be counted', async () => (await s.redis.scard(runKeys(s.prefix, runId).fitDone)) === 2, { unless: w.exited.then((c) => `worker exited ${c}`) });
+      await until('the other slices to be counted', async () => (await s.redis.scard(runKeys(s.prefix, runId).fitDone)) >= 2, { unless: w.exited.then((c) => `worker exited ${c}`) });
       const during = (await readRunStatus(s.redis, s.prefix, runId))!;
       t.regex(formatRun(during, Date.now()), /first pass, the dataset's mean and std: \[#{20}\.{10}\] 2\/3 slices, 4 of 6 images counted\n\[\.{30}\] 0\/3 groups/);
     }
@@ -229,6 +230,9 @@ test('hostile fit jobs are refused, each saying why, and count nothing: the pass
   for (const [id, data] of hostile) await queue.add('fit', data, { jobId: id });
   const w = worker(t, s, dir, out);
   await finished(s, runId, w);
+  // stopped before its events are read: a job's event is printed after the job is counted
+  w.child.kill('SIGTERM');
+  t.is(await w.exited, 0);
   for (const [id, , reason] of hostile) {
     const e = w.events.find((ev) => ev.event === 'job' && ev.jobId === id);
     t.is(e?.status, 'failed', id);

@@ -115,13 +115,16 @@ test('status shows local times with their offset, and each worker\'s groups per 
   t.regex(text, /h:7 queue q, 1 jobs in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
 });
 
+/** Long beside the microseconds between two calls, which a busy machine may stretch to tens of milliseconds. */
+const PERIOD_MS = 1000;
+
 test('stageReporter: the first stage is written at once, then at most one a period, the latest stage last; nothing after the end', async (t) => {
   const written: string[] = [];
   let next: (stage: string) => void = () => {};
   const reporter = stageReporter((stage) => {
     written.push(stage);
     next(stage);
-  }, 30);
+  }, PERIOD_MS);
   reporter.stage('decode');
   t.deepEqual(written, ['decode']);
   const trailing = new Promise<string>((ok) => { next = ok; });
@@ -134,6 +137,6 @@ test('stageReporter: the first stage is written at once, then at most one a peri
   reporter.end();
   reporter.stage('write');
   // a period and more later, the held stage and the late one were never written
-  await new Promise((ok) => setTimeout(ok, 90));
+  await new Promise((ok) => setTimeout(ok, 2 * PERIOD_MS));
   t.deepEqual(written, ['decode', 'density']);
 });

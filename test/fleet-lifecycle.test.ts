@@ -13,11 +13,11 @@ import { readRun, RunStore } from '../src/fleet/run-store.js';
 import type { RunRecord } from '../src/records/run-record.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
-import { redisScope, until, type RedisScope } from './helpers/redis.js';
+import { BUSY_LOCK_MS, redisScope, until, type RedisScope } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
 
-const LOCK_MS = '1000';
+const LOCK_MS = String(BUSY_LOCK_MS);
 
 async function scope(t: ExecutionContext): Promise<RedisScope> {
   const s = await redisScope();
@@ -44,10 +44,6 @@ function runFinished(s: RedisScope, runId: string, w: WorkerProcess): Promise<tr
   return until('the run to finish', async () => (await readRun(s.redis, s.prefix, runId))?.status === 'finished', { unless: w.exited.then((c) => `worker exited ${c}`) });
 }
 
-function activeJobs(s: RedisScope): Promise<number> {
-  return s.redis.llen(`${s.prefix}:${s.queue}:active`);
-}
-
 test('a job whose worker is killed twice is counted failed, the run finishes with its records; bnviz retry redoes it once the file is fixed', async (t) => {
   const s = await scope(t);
   const dir = tempDir();
@@ -67,8 +63,8 @@ test('a job whose worker is killed twice is counted failed, the run finishes wit
   for (let kill = 1; kill <= 2; kill++) {
     const w = worker(t, s, ['--roots', dir, '--out', out]);
     await w.ready;
-    // taken by this worker: BullMQ counts each start of the job (attemptsStarted, 'ats')
-    await until(`the blocked job to be taken (kill ${kill})`, async () => Number(await s.redis.hget(`${s.prefix}:${s.queue}:${runId}.${blocked}`, 'ats')) === kill && (await activeJobs(s)) === 1, { unless: w.exited.then((c) => `worker exited ${c}`) });
+    // taken by this worker: BullMQ names the worker that took the job last (processedBy, 'pb'), which only moves forward
+    await until(`the blocked job to be taken by worker ${w.pid} (kill ${kill})`, async () => (await s.redis.hget(`${s.prefix}:${s.queue}:${runId}.${blocked}`, 'pb'))?.endsWith(`:${w.pid}`), { unless: w.exited.then((c) => `worker exited ${c}`), seen: () => s.redis.hmget(`${s.prefix}:${s.queue}:${runId}.${blocked}`, 'pb', 'ats') });
     if (kill === 1) {
       const clean = await runCli(['clean', runId], { env: { ...process.env, ...s.env } });
       t.is(clean.code, 2, 'a run with a job in hand is not cleaned');
@@ -147,7 +143,8 @@ test('a worker that cannot serve a job hands it back once, loudly; a worker that
   const ids: string[] = [];
   for await (const g of new RunStore(s.redis, s.prefix, runId).inOrder()) ids.push(g.groupId);
   const jobKeys = ids.map((g) => `${s.prefix}:${s.queue}:${runId}.${g}`);
-  await until('both jobs handed back', async () => (await Promise.all(jobKeys.map((key) => s.redis.hget(key, 'ats')))).every((n) => Number(n) >= 1) && (await activeJobs(s)) === 0, { unless: wrong.exited.then((c) => `worker exited ${c}`) });
+  // a handed-back job is delayed (its 'delay' set when moved), never active again while this worker alone runs, until its delay ends
+  await until('both jobs taken once', async () => (await Promise.all(jobKeys.map((key) => s.redis.hget(key, 'ats')))).every((n) => Number(n) >= 1), { unless: wrong.exited.then((c) => `worker exited ${c}`) });
   wrong.child.kill('SIGTERM');
   t.is(await wrong.exited, 0);
   t.is(wrong.events.filter((e) => e.event === 'hand-back').length, 1, 'said once, for two jobs');

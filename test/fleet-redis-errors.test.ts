@@ -15,6 +15,7 @@ import { testDashboard } from './helpers/dashboard-app.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, tempDir } from './helpers/paths.js';
 import { freePort, redisScope } from './helpers/redis.js';
+import { reap } from './helpers/reaper.js';
 
 const PASSWORD = 's3cret-pw';
 const WRONG = 'wrong-pw-7f3a';
@@ -27,17 +28,17 @@ interface Result { code: number | null; signal: string | null; stdout: string; s
 function bnviz(args: string[], env: Record<string, string> = {}): Promise<Result> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: HANG_MS, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    reap(execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: HANG_MS, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: unknown; signal?: string | null }) | null;
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr, ms: Date.now() - started });
-    });
+    }));
   });
 }
 
 /** A redis-server of the test's own that requires PASSWORD; stopped in teardown. */
 async function passwordServer(t: { teardown(fn: () => Promise<void>): void }): Promise<number> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' });
+  const child: ChildProcess = reap(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' }));
   const exited = once(child, 'exit');
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -9,7 +9,7 @@ import { makeCases, writePng } from './helpers/make-images.js';
 import { assertWhole, walk } from './helpers/output-tree.js';
 import { tempDir } from './helpers/paths.js';
 import { firstProgress, queueEvents } from './helpers/queue-events.js';
-import { redisScope, until, type RedisScope } from './helpers/redis.js';
+import { BUSY_LOCK_MS, redisScope, until, type RedisScope } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
 
@@ -139,7 +139,7 @@ test.serial('a worker SIGKILLed mid-job: another worker takes up its stalled job
   t.teardown(() => s.cleanup());
   const dir = await dataset(6, 600);
   const out = tempDir();
-  const fastLocks = { BNVIZ_LOCK_MS: '2000' };
+  const fastLocks = { BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) };
   const a = worker(t, s, dir, out, fastLocks);
   await a.ready;
   const events = queueEvents(t, s);

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { makeThumbnail } from '../src/records/thumbnail.js';
@@ -128,14 +128,42 @@ test('createGroupPool(2) runs two groups at once: both start before either ends'
   t.deepEqual(events.slice(0, 2).map((e) => e.split(' ')[0]), ['start', 'start'], events.join(', '));
 });
 
-test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only what was missing', async (t) => {
+/**
+ * 90 images in 30 groups listed by a manifest, the last image a named pipe:
+ * reading it blocks until someone writes, so the run cannot end before the
+ * test's signal lands, however slow or fast the machine.
+ */
+async function blockedDataset(): Promise<{ dir: string; manifest: string; pipe: string }> {
   const dir = tempDir();
-  for (let i = 0; i < 90; i++) await writePng(join(dir, `i${String(i).padStart(2, '0')}.png`), 48, 48, i);
+  const names = Array.from({ length: 90 }, (_, i) => `i${String(i).padStart(2, '0')}.png`);
+  for (const name of names.slice(0, -1)) await writePng(join(dir, name), 48, 48, names.indexOf(name));
+  const pipe = join(dir, names.at(-1)!);
+  execFileSync('mkfifo', [pipe]);
+  const manifest = join(tempDir(), 'groups.txt');
+  writeFileSync(manifest, Array.from({ length: 30 }, (_, g) => names.slice(3 * g, 3 * g + 3).join(',')).join('\n') + '\n');
+  return { dir, manifest, pipe };
+}
+
+/** Ends the pipe's reader, if any, by opening it for writing and closing it (it then reads an empty, invalid file); tried until `exited` settles. */
+async function releasePipe(pipe: string, exited: Promise<unknown>): Promise<void> {
+  let over = false;
+  void exited.then(() => { over = true; });
+  while (!over) {
+    try {
+      closeSync(openSync(pipe, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch { /* no reader yet (ENXIO) */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only what was missing', async (t) => {
+  const { dir, manifest, pipe } = await blockedDataset();
   const out = tempDir();
   const runDir = join(out, 'killed');
-  const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'killed', '--threads', '2', ...FAST], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['run', dir, '--manifest', manifest, '--out', out, '--run', 'killed', '--threads', '2', ...FAST];
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run = watchChild(child);
-  // kill once a few groups are written, well before all 30 are
+  // kill once a few groups are written; the group of the pipe cannot end before
   await run.waitForLine('the 3rd group done', groupDone, 3);
   child.kill('SIGKILL');
   await run.exited;
@@ -143,7 +171,9 @@ test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only w
   t.true(before >= 3 && before < 30, `groups done before the kill: ${before}`);
   // nothing visible is partial: only whole group folders, and leftovers are hidden temporaries
   for (const f of walk(runDir)) t.true(/^(run\.json|groups\/[^./][^/]*\/[^/]+|groups\/\.tmp-[^/]+(\/[^/]+)?|\.tmp-.*)$/.test(f), f);
-  const rerun = await runCli(['run', dir, '--out', out, '--run', 'killed', '--threads', '2', ...FAST]);
+  rmSync(pipe);
+  await writePng(pipe, 48, 48, 89);
+  const rerun = await runCli(args);
   t.is(rerun.code, 0, rerun.stderr);
   const m = /(\d+) done, (\d+) already done, 0 failed of 30 groups/.exec(rerun.stdout);
   t.truthy(m, rerun.stdout);
@@ -155,14 +185,15 @@ test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only w
 });
 
 test('bnviz run on SIGINT finishes the groups in flight, writes the run records as interrupted and exits 130', async (t) => {
-  const dir = tempDir();
-  for (let i = 0; i < 90; i++) await writePng(join(dir, `i${String(i).padStart(2, '0')}.png`), 48, 48, i);
+  const { dir, manifest, pipe } = await blockedDataset();
   const out = tempDir();
   const runDir = join(out, 'stopped');
-  const child = spawn(process.execPath, [CLI, 'run', dir, '--out', out, '--run', 'stopped', '--threads', '2', ...FAST], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', dir, '--manifest', manifest, '--out', out, '--run', 'stopped', '--threads', '2', ...FAST], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run = watchChild(child);
   await run.waitForLine('the 2nd group done', groupDone, 2);
   child.kill('SIGINT');
+  // the group of the pipe, if it is in flight, ends (as bad input) once the pipe has a writer that closes it
+  void releasePipe(pipe, run.exited);
   t.is(await run.exited, 130, run.stderr());
   const stderr = run.stderr();
   t.regex(stderr, /SIGINT: finishing the groups in flight/);

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { reap } from './reaper.js';
 
 export interface WatchedChild {
   child: ChildProcess;
@@ -32,6 +33,8 @@ interface Waiter {
 /** Watches a child spawned with stdout and stderr piped; call it right after spawn so no output is missed. */
 export function watchChild(child: ChildProcess): WatchedChild {
   if (!child.stdout || !child.stderr) throw new Error('watchChild: spawn the child with stdout and stderr piped');
+  // killed when the test process ends, even if the test fails before its teardown
+  reap(child);
   const lines: string[] = [];
   let err = '';
   child.stderr.on('data', (d: Buffer) => { err += d.toString(); });

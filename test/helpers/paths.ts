@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { reapFolder } from './reaper.js';
 
 export const ROOT = resolve(process.cwd());
 export const EXAMPLES = join(ROOT, 'examples');
@@ -12,8 +13,9 @@ export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 /** The reference order of the example group (stats.json's). */
 export const EXAMPLE_FILES = ['astronaut.png', 'coffee.png', 'chelsea.png'].map((f) => join(EXAMPLES, f));
 
+/** A temporary folder, removed when the test process ends (however it ends: see reaper.ts). */
 export function tempDir(prefix = 'bnviz-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return reapFolder(mkdtempSync(join(tmpdir(), prefix)));
 }
 
 /** A temporary folder removed when the test ends. */

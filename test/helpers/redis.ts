@@ -142,23 +142,47 @@ export async function startRedisServer(options: { port?: number; dir?: string } 
 }
 
 /**
+ * How long `until` waits by default: long enough for a machine loaded many
+ * times over (a fleet test's wait is seconds when idle), short enough that a
+ * wait that can never end fails with its own message before ava's timeout
+ * (3 minutes without a result) ends the whole file with none.
+ */
+export const WAIT_MS = 120_000;
+
+/**
+ * The lock time fleet tests give their workers (BNVIZ_LOCK_MS). A worker
+ * renews its jobs' locks every half lock time from its event loop; at 1 s a
+ * machine loaded ten times over let a lock lapse while its worker still held
+ * the job, which was then taken again. 5 s is kept at such loads; a test that
+ * waits for a lock to lapse waits that much longer.
+ */
+export const BUSY_LOCK_MS = 5000;
+
+/**
  * Polls `check` (Redis state, which sends no event) until it returns a truthy
- * value. There is no wall-clock limit, so a slow machine only makes it slower;
- * ava's timeout ends a test that never gets there. `unless` settles with a
- * reason to give up at once (a worker that exited, say).
+ * value. Wait on states that only move forward (a count at least N, a job's
+ * processedBy), so a slow machine that passes through a state is never
+ * stuck waiting for it. Fails after `deadlineMs` with a message naming
+ * `what` (and `seen()`, what was there instead, when given); `unless`
+ * settles with a reason to give up at once (a worker that exited, say).
  */
 export async function until<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  options: { everyMs?: number; unless?: Promise<string> } = {},
+  options: { everyMs?: number; unless?: Promise<string>; deadlineMs?: number; seen?: () => Promise<unknown> | unknown } = {},
 ): Promise<T> {
   const everyMs = options.everyMs ?? 25;
+  const deadline = Date.now() + (options.deadlineMs ?? WAIT_MS);
   let gaveUp: string | undefined;
   void options.unless?.then((reason) => { gaveUp = reason; }, (err: unknown) => { gaveUp = String(err); });
   for (;;) {
     const v = await check();
     if (v) return v;
     if (gaveUp !== undefined) throw new Error(`gave up waiting for ${what}: ${gaveUp}`);
+    if (Date.now() >= deadline) {
+      const seen = options.seen ? `; seen instead: ${JSON.stringify(await options.seen())}` : '';
+      throw new Error(`waited ${Math.round((options.deadlineMs ?? WAIT_MS) / 1000)} s for ${what}, in vain${seen}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
