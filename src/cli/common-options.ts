@@ -15,6 +15,10 @@ import { schema } from '../config/schema.js';
 export const FLAG_KEYS = {
   groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group' },
   manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups', shown: 'none: sorted order' },
+  order: { key: 'order', flags: '--order <o>', doc: 'sorted, or shuffle (with --seed) before grouping, as a training loop draws batches' },
+  seed: { key: 'seed', flags: '--seed <n>', doc: 'seed of --order shuffle and --draw sample:K' },
+  groupBy: { key: 'groupBy', flags: '--group-by <g>', doc: 'dataset, or folder (groups never mix two folders: per-class batches)' },
+  draw: { key: 'draw', flags: '--draw <which>', doc: 'groups that get figures: all, none, worst:K (most unseen) or sample:K; every group is counted' },
   size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size' },
   fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill' },
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
@@ -64,7 +68,7 @@ export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange'
 /** Where Redis is (one server, sentinels or a cluster; TLS files) and the prefix of bnviz's keys: every fleet command reads the same. */
 export const REDIS_FLAGS: FlagName[] = ['redis', 'sentinels', 'sentinelName', 'cluster', 'redisCa', 'redisCert', 'redisKey', 'prefix'];
 /** How a dataset becomes groups. */
-export const DATASET_FLAGS: FlagName[] = ['groupSize', 'manifest'];
+export const DATASET_FLAGS: FlagName[] = ['groupSize', 'manifest', 'order', 'seed', 'groupBy'];
 
 /** Adds `--config` and the named flags to a command, each with its default and environment variable in its help. */
 export function withOptions(command: Command, names: FlagName[]): Command {

@@ -10,7 +10,7 @@ export function registerEnqueue(program: Command): void {
     .description('add one job per group of a folder of images to the fleet\'s queue in Redis, for `bnviz worker` processes to draw; the same run enqueued again adds nothing')
     .argument('<dir>', 'folder of images (searched recursively); workers must be able to read it at the same path')
     .option('--json', 'print the result as JSON');
-  withOptions(command, [...REDIS_FLAGS, 'queue', 'runId', 'exclude', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  withOptions(command, [...REDIS_FLAGS, 'queue', 'runId', 'exclude', 'force', 'maxPixels', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS, 'draw']);
   // the old name of --exclude, which read as if it chose where results go (workers choose that)
   command.addOption(new Option('-o, --out <dir>').hideHelp());
   withVoice(command);

@@ -17,7 +17,7 @@ export function registerRun(program: Command): void {
     .description('draw every group of a folder of images, in parallel on this machine; writes <out>/<run>/ with figures, stats.json, run.json, summary.csv and index.html')
     .argument('<dir>', 'folder of images (searched recursively)')
     .option('--json', 'print one JSON event a line instead of progress');
-  withOptions(command, ['out', 'runId', 'threads', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS]);
+  withOptions(command, ['out', 'runId', 'threads', 'force', ...DATASET_FLAGS, ...COMPUTE_FLAGS, ...FIGURE_FLAGS, 'draw']);
   withVoice(command, { verbose: true });
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);

@@ -7,7 +7,7 @@ import convict from 'convict';
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, expectedMessage, shownValue } from '../errors.js';
 import { resolveRedisSettings, type RedisSettings } from './redis-rules.js';
-import type { GroupOptions } from './rules.js';
+import type { GROUP_BYS, GroupOptions, ORDERS } from './rules.js';
 import { schema } from './schema.js';
 
 /** Every setting, as loadConfig returns it (deep-frozen). The group options' types come from their rules. */
@@ -16,6 +16,10 @@ export interface BnvizConfig extends GroupOptions {
   stats: string;
   groupSize: number;
   manifest: string;
+  /** How images are ordered before they are grouped (`--order`), its seed, and whether groups stay within folders. */
+  order: (typeof ORDERS)[number];
+  seed: number;
+  groupBy: (typeof GROUP_BYS)[number];
   out: string;
   runId: string;
   threads: number;

@@ -43,6 +43,8 @@ export const groupOptionRules = {
   xRange: z.union([z.literal('auto'), z.number().positive().finite()]).describe('"auto" or a positive number'),
   markUnseen: flag(),
   spec: flag(),
+  /** Which groups get figures (draw-choice.ts); every group is counted whatever it says. */
+  draw: z.string().regex(/^(all|none|(worst|sample):[1-9][0-9]{0,6})$/).describe('all, none, worst:K or sample:K (K a whole number from 1 to 9999999)'),
 };
 
 /** A Redis node as `host:port` (an IPv6 host in brackets: `[::1]:26379`). */
@@ -57,6 +59,11 @@ export const statsChoice = z.string().min(1).max(4096).describe('batch, dataset,
 
 const triple = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
 
+/** `--order`: the dataset's images in sorted order, or shuffled (with `--seed`) before they are grouped. */
+export const ORDERS = ['sorted', 'shuffle'] as const;
+/** `--group-by`: groups cut from the whole dataset, or within each folder (class-per-folder datasets). */
+export const GROUP_BYS = ['dataset', 'folder'] as const;
+
 /** Statistics to normalize with instead of the batch's own, resolved from `--stats` (see fit/norm-stats.ts). */
 export const normStatsSchema = z.strictObject({
   source: z.enum(['dataset', 'imagenet', 'file']),
@@ -70,7 +77,8 @@ export const normStatsSchema = z.strictObject({
   file: z.string().max(4096).optional(),
 }).describe('per channel statistics (source, label, mean, variance, epsilon)');
 
-export const groupOptionsSchema = z.strictObject({ ...groupOptionRules, normStats: normStatsSchema.optional() });
+// draw is optional in a run's records: a run enqueued before it existed drew every group
+export const groupOptionsSchema = z.strictObject({ ...groupOptionRules, draw: groupOptionRules.draw.optional(), normStats: normStatsSchema.optional() });
 
 /** The options of a group: what `bnviz run` passes each group and a job document carries. */
 export type GroupOptions = z.infer<typeof groupOptionsSchema>;

@@ -6,7 +6,7 @@
  */
 import convict from 'convict';
 import type { z } from 'zod';
-import { flag, groupOptionRules as rules, intBetween, numberBetween, redisNodes, statsChoice } from './rules.js';
+import { flag, GROUP_BYS, groupOptionRules as rules, intBetween, numberBetween, oneOf, ORDERS, redisNodes, statsChoice } from './rules.js';
 
 /** Custom formats, registered with convict once under their names. */
 const formats: Record<string, convict.Format> = {};
@@ -39,6 +39,18 @@ export const schema = {
   groupSize: {
     doc: 'Images per group (the batch that batch normalization averages over).',
     format: rule('group-size', intBetween(1, 1024), toNumber), default: 3, env: 'BNVIZ_GROUP_SIZE',
+  },
+  order: {
+    doc: 'The order images are grouped in: sorted (path order, the default: each group is consecutive files) or shuffle (the whole dataset shuffled with --seed before grouping, as a training loop\'s sampler draws batches). A run\'s record states it; a resumed run must give the same.',
+    format: rule('order', oneOf(ORDERS)), default: 'sorted', env: 'BNVIZ_ORDER',
+  },
+  seed: {
+    doc: 'Seed of --order shuffle and --draw sample:K: the same seed gives the same groups and the same sample on any number of threads or workers.',
+    format: rule('seed', intBetween(0, 2 ** 32 - 1), toNumber), default: 0, env: 'BNVIZ_SEED',
+  },
+  groupBy: {
+    doc: 'dataset: groups cut from the whole dataset; folder: groups cut within each folder (a class-per-folder dataset, as ImageFolder reads it, gets per-class batches; a folder\'s last group may be partial).',
+    format: rule('group-by', oneOf(GROUP_BYS)), default: 'dataset', env: 'BNVIZ_GROUP_BY',
   },
   manifest: {
     doc: 'A JSON or text file that chooses the groups (see README); empty: sorted order, groupSize at a time.',
@@ -115,6 +127,10 @@ export const schema = {
   markUnseen: {
     doc: 'On the normalized half of each image, mark the pixels lost entirely (every channel below 0, drawn black, or above 1, drawn white), as photo editors mark clipping.',
     format: rule('mark-unseen', rules.markUnseen, toBoolean), default: false, env: 'BNVIZ_MARK_UNSEEN',
+  },
+  draw: {
+    doc: 'Which groups get figures; every group is counted (decode and numbers, a row in the run\'s records) whatever it says. worst:K draws the K groups with the most unseen, once every group is counted (a second pass over K groups); sample:K a reproducible random K (--seed); all every group (about 1.5 MB a group: 160 GB for 100,000 groups); none no group. The default, worst:100, draws the groups index.html shows whole, and every group of a run of 100 groups or fewer.',
+    format: rule('draw', rules.draw), default: 'worst:100', env: 'BNVIZ_DRAW',
   },
   spec: {
     doc: 'Also write each figure\'s spec (the serializable layout) as JSON.',

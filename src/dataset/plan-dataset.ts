@@ -12,6 +12,7 @@ import { InputError, UsageError, expectedMessage } from '../errors.js';
 import { groupId, isSafeId } from './group-id.js';
 import { openManifest, type ManifestGroup } from './read-manifest.js';
 import { IMAGE_EXTENSIONS, walkImages } from './scan-images.js';
+import { shuffleInPlace } from './shuffle.js';
 
 export interface GroupPlan {
   groupId: string;
@@ -42,6 +43,12 @@ export interface PlanTotals {
 
 export interface PlanOptions {
   groupSize: number;
+  /** sorted (the walk's order) or shuffle: every image shuffled with `seed` before grouping (default sorted). */
+  order?: 'sorted' | 'shuffle';
+  /** The shuffle's seed (default 0). */
+  seed?: number;
+  /** folder: no group mixes two folders (each folder's last group may be partial); default dataset. */
+  groupBy?: 'dataset' | 'folder';
   /** A manifest file; empty: sorted order. */
   manifest?: string;
   /** Folders to leave out of the scan (the output folder). */
@@ -86,6 +93,10 @@ export async function* planDatasetStream(dir: string, options: PlanStreamOptions
   let images = 0;
   let groups = 0;
 
+  const { order = 'sorted', seed = 0, groupBy = 'dataset' } = options;
+  if (options.manifest && (order !== 'sorted' || groupBy !== 'dataset')) {
+    throw new UsageError('A manifest chooses the groups itself: --order shuffle and --group-by folder are for a folder only');
+  }
   if (options.manifest) {
     const manifest = await openManifest(options.manifest);
     // a JSON manifest's own ids, checked before its first chunk is yielded; made ids are unique and safe
@@ -105,29 +116,71 @@ export async function* planDatasetStream(dir: string, options: PlanStreamOptions
   }
 
   const members: string[] = [];
-  for await (const run of walkImages(root, { exclude: options.exclude })) {
+  let folder: string | undefined;
+  const cut = (files: string[], partial: boolean) => {
+    chunk.push({ groupId: groupId(groups, files), index: groups++, files, partial });
+    images += files.length;
+  };
+  for await (const run of imagesInOrder(root, options.exclude, order, seed, groupBy)) {
     for (const file of run) {
+      if (groupBy === 'folder') {
+        const dir = folderOf(file);
+        // a folder's last images are a group of their own, never topped up from the next folder
+        if (dir !== folder && members.length > 0) cut(members.splice(0), true);
+        folder = dir;
+      }
       members.push(file);
-      if (members.length < groupSize) continue;
-      // splice: an array of exactly the group's length (one grown by push keeps room for 17)
-      const files = members.splice(0);
-      chunk.push({ groupId: groupId(groups, files), index: groups++, files, partial: false });
-      images += files.length;
-      if (chunk.length === chunkSize) {
+      if (members.length >= groupSize) {
+        // splice: an array of exactly the group's length (one grown by push keeps room for 17)
+        cut(members.splice(0), false);
+      }
+      if (chunk.length >= chunkSize) {
         yield chunk;
         chunk = [];
       }
     }
   }
-  if (members.length > 0) {
-    chunk.push({ groupId: groupId(groups, members), index: groups++, files: members, partial: true });
-    images += members.length;
-  }
+  if (members.length > 0) cut(members, true);
   if (images === 0) {
     throw new InputError(dir, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
   }
   if (chunk.length > 0) yield chunk;
   return { root, images, groups };
+}
+
+/** A file's folder, relative to the root ('' for the root's own files). */
+function folderOf(file: string): string {
+  const slash = file.lastIndexOf('/');
+  return slash < 0 ? '' : file.slice(0, slash);
+}
+
+/**
+ * The images in the order they are grouped: the walk's sorted runs as they
+ * come (memory: the walk's path); shuffled, every path held once, shuffled
+ * whole, and with --group-by folder the folders then kept in sorted order,
+ * each folder's images in the shuffled order.
+ */
+async function* imagesInOrder(root: string, exclude: string[] | undefined, order: 'sorted' | 'shuffle', seed: number, groupBy: 'dataset' | 'folder'): AsyncGenerator<string[]> {
+  if (order === 'sorted') {
+    yield* walkImages(root, { exclude });
+    return;
+  }
+  const all: string[] = [];
+  for await (const run of walkImages(root, { exclude })) for (const f of run) all.push(f);
+  shuffleInPlace(all, seed);
+  if (groupBy === 'dataset') {
+    for (let i = 0; i < all.length; i += 10_000) yield all.slice(i, i + 10_000);
+    return;
+  }
+  const byFolder = new Map<string, string[]>();
+  for (const f of all) {
+    const dir = folderOf(f);
+    let list = byFolder.get(dir);
+    if (!list) byFolder.set(dir, (list = []));
+    list.push(f);
+  }
+  all.length = 0;
+  for (const dir of [...byFolder.keys()].sort()) yield byFolder.get(dir)!;
 }
 
 function normalizeSeparators(files: string[]): string[] {

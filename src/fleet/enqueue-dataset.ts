@@ -24,6 +24,7 @@ import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES } from './fleet-keys.js';
 import { addGroupJobs, openFitPhase, type GroupJobOptions } from './fit-phase.js';
 import { RunStore } from './run-store.js';
+import { groupingConflict, type Grouping } from '../records/run-record.js';
 
 /**
  * Jobs per bulk add, and bulk adds in flight. The enqueuer is the bottleneck
@@ -79,8 +80,9 @@ export interface EnqueueResult {
  */
 export async function enqueueDataset(dir: string, config: Readonly<BnvizConfig>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
   const root = resolve(dir);
-  const plan = () => planDatasetStream(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [resolve(config.out)], chunkSize: options.chunkSize ?? CHUNK_SIZE });
-  return enqueueStream(root, plan, config.runId || defaultRunId(root), config, options);
+  const grouping: Grouping = { order: config.order, seed: config.seed, groupBy: config.groupBy };
+  const plan = () => planDatasetStream(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [resolve(config.out)], chunkSize: options.chunkSize ?? CHUNK_SIZE, ...grouping });
+  return enqueueStream(root, plan, config.runId || defaultRunId(root), config, options, grouping);
 }
 
 /**
@@ -101,7 +103,7 @@ export async function enqueuePlan(plan: DatasetPlan, runId: string, config: Read
 /** The groups of a plan, a chunk at a time, with its totals at the end. */
 type PlanChunks = () => AsyncGenerator<GroupPlan[], PlanTotals, undefined>;
 
-async function enqueueStream(root: string, planChunks: PlanChunks, runId: string, config: Readonly<BnvizConfig>, options: EnqueueOptions): Promise<EnqueueResult> {
+async function enqueueStream(root: string, planChunks: PlanChunks, runId: string, config: Readonly<BnvizConfig>, options: EnqueueOptions, grouping?: Grouping): Promise<EnqueueResult> {
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);
   const queueName = config.queue.name;
@@ -138,6 +140,12 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
     if (!next.done) checkBudget(next.value, config, runId);
     // BullMQ's first command (INFO, its version check) before bnviz writes anything: a user without it stops here.
     await queue.waitUntilReady();
+    // a run enqueued again keeps its grouping: other groups would be another run
+    if (grouping) {
+      const [was, enqueuedAt] = await redis.hmget(k.meta, 'grouping', 'enqueuedAt');
+      const conflict = enqueuedAt ? groupingConflict(was ? (JSON.parse(was) as Grouping) : undefined, grouping) : undefined;
+      if (conflict) throw new UsageError(`Run ${runId} is enqueued already: ${conflict}`);
+    }
     const newRun = await store.open({
       root,
       options: groupOpts,
@@ -148,6 +156,7 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
       partialGroups: [],
       enqueuedAt: new Date().toISOString(),
       ...(firstPass ? { firstPass: true } : {}),
+      ...(grouping ? { grouping } : {}),
     });
     // A run enqueued before keeps its first options (with the statistics its first pass took, if any).
     const meta = newRun ? undefined : await redis.hmget(k.meta, 'options', 'firstPass', 'enqueueDone');

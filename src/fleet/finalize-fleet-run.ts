@@ -45,6 +45,7 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
       finishedAt,
       options: meta.options,
       groupSize: meta.groupSize,
+      ...(meta.grouping ? { grouping: meta.grouping } : {}),
       counts: { groups: state.total, images: meta.images, done: state.done, skipped: state.skipped, failed: state.failed, partialGroups: meta.partialGroups },
       // the groups bring their failures, in dataset order (finalizeRun lists the first ones in run.json)
       failures: [],

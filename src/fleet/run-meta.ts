@@ -4,6 +4,7 @@
  * thrown: `bnviz status` shows the run and says what is malformed.
  */
 import type { GroupOptions } from '../group/group-task.js';
+import type { Grouping } from '../records/run-record.js';
 
 export interface RunMeta {
   root: string;
@@ -13,6 +14,8 @@ export interface RunMeta {
   queue: string;
   partialGroups: string[];
   enqueuedAt: string;
+  /** How the images were ordered and grouped; absent for a run enqueued before it was recorded (sorted, by dataset). */
+  grouping?: Grouping;
   /** Enqueued with `--stats dataset`: the workers count the dataset's statistics first (fit-phase.ts). */
   firstPass?: boolean;
 }
@@ -57,6 +60,12 @@ export function parseRunMeta(f: Record<string, string>): { meta?: RunMeta; parti
   if (partialGroups !== undefined) {
     if (Array.isArray(partialGroups) && partialGroups.every((g) => typeof g === 'string')) partial.partialGroups = partialGroups as string[];
     else damaged.push('meta.partialGroups is not a JSON array of group ids');
+  }
+  if (f.grouping !== undefined) {
+    const grouping = json('grouping') as Grouping | undefined;
+    if (grouping && typeof grouping === 'object' && ['sorted', 'shuffle'].includes(grouping.order) && ['dataset', 'folder'].includes(grouping.groupBy) && Number.isInteger(grouping.seed)) {
+      partial.grouping = { order: grouping.order, seed: grouping.seed, groupBy: grouping.groupBy };
+    } else if (grouping !== undefined) damaged.push('meta.grouping is not an order, a seed and a grouping');
   }
   const enqueuedAt = dateField(f, 'enqueuedAt', damaged);
   if (f.enqueuedAt === undefined) missing.push('enqueuedAt');

@@ -123,6 +123,7 @@ export class RunStore {
       partialGroups: JSON.stringify(meta.partialGroups),
       enqueuedAt: meta.enqueuedAt,
       ...(meta.firstPass ? { firstPass: '1' } : {}),
+      ...(meta.grouping ? { grouping: JSON.stringify(meta.grouping) } : {}),
     };
     const tx = this.redis.multi();
     for (const [f, v] of Object.entries(fields)) tx.hsetnx(this.k.meta, f, v);

@@ -15,6 +15,7 @@ export async function fingerprint(paths: string[], relativePaths: string[], opti
     const s = await stat(p);
     return [relativePaths[i], s.size, Math.round(s.mtimeMs)];
   }));
-  const sorted = Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
+  // which groups are drawn is the run's choice, not something a group's outputs depend on
+  const sorted = Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'draw').sort(([a], [b]) => (a < b ? -1 : 1)));
   return createHash('sha256').update(JSON.stringify({ v: OUTPUT_VERSION, files, options: sorted })).digest('hex').slice(0, 32);
 }

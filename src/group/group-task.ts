@@ -20,6 +20,13 @@ export interface GroupTask {
   /** Redo the group even when its outputs are there with the same inputs. */
   force: boolean;
   /**
+   * Draw its figures and write its folder (the default); false: count it
+   * only, its record a line in the run's counted files (records/counted-rows.ts).
+   */
+  draw?: boolean;
+  /** The group's index in the dataset (0-based): which counted file its line goes to. */
+  index?: number;
+  /**
    * Let symlinks inside root lead out of it (a user's own folder, as
    * `bnviz run` reads it); a fleet worker never sets it.
    */

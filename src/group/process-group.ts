@@ -10,7 +10,9 @@ import { resolveInside } from '../dataset/resolve-inside.js';
 import { isBnvizError } from '../errors.js';
 import { drawFigures } from '../figure/index.js';
 import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
+import { appendCounted, countedLine } from '../records/counted-rows.js';
 import { maxUnseen, summaryRows } from '../records/summary-rows.js';
+import type { GroupStats } from '../types.js';
 import { halvedFrom, makeThumbnail, THUMBNAIL, THUMBNAIL_WIDTH, type RgbaPixels } from '../records/thumbnail.js';
 import { writeFolderSync } from '../records/write-atomic.js';
 import { computeFiles } from './compute-files.js';
@@ -40,6 +42,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const t2 = performance.now();
     // decode counts from the start (resolving and fingerprinting the files are reading too)
     const decodeMs = t1 - t0 + computed.decodeMs;
+    if (task.draw === false) return countOnly(task, stats, print, { decodeMs, computeMs: t2 - t0 - decodeMs, t0 }, onStage);
     onStage('figure');
     // the main figure halved for its thumbnail from its canvas as drawn (see thumbnail.ts)
     const mainName = mainFigureOf(task.options.figures.flatMap((kind) => task.options.formats.map((format) => `${kind}.${format}`)));
@@ -77,4 +80,24 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     if (!isBnvizError(err, 'InputError')) throw err;
     return failedResult(task, err);
   }
+}
+
+/** A group counted, not drawn: its record one line in the run's counted files, no folder. */
+function countOnly(task: GroupTask, stats: GroupStats, print: string, t: { decodeMs: number; computeMs: number; t0: number }, onStage: (stage: Stage) => void): GroupResult {
+  onStage('write');
+  const rows = summaryRows(stats, task.files);
+  const write = performance.now();
+  appendCounted(task.runDir, task.index ?? 0, countedLine({ groupId: task.groupId, files: task.files, rows, fingerprint: print, backend: stats.backend }));
+  const end = performance.now();
+  return {
+    runId: task.runId,
+    groupId: task.groupId,
+    files: task.files,
+    status: 'done',
+    outputs: [],
+    rows,
+    maxUnseen: maxUnseen(rows),
+    backend: stats.backend,
+    timings: { decodeMs: t.decodeMs, computeMs: t.computeMs, figureMs: 0, writeMs: end - write, totalMs: end - t.t0 },
+  };
 }

@@ -18,6 +18,7 @@ import { TopK } from '../util/top-k.js';
 import { FAILURES_HEADER, failureLine } from './failures-csv.js';
 import { galleryHtml, WORST_GROUPS } from './gallery-html.js';
 import { PAGE_SIZE, PAGES_DIR, pageFileName, pageScript, type GalleryEntry } from './gallery-pages.js';
+import { CountedReader, recordOfLine } from './counted-rows.js';
 import { groupDir, readRecordSync, type GroupRecord } from './group-record.js';
 import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
@@ -31,6 +32,8 @@ export const RUN_FOLDERS = [PAGES_DIR] as const;
 /** A group of the run as a driver hands it: its id, and how it failed when it did. */
 export interface RunGroup {
   groupId: string;
+  /** Its index in the dataset; by default its place among the groups handed in. */
+  index?: number;
   failure?: RunFailure;
 }
 
@@ -38,8 +41,12 @@ export interface RunGroup {
 export type GroupRecordView = Pick<GroupRecord, 'status' | 'files' | 'rows' | 'maxUnseen' | 'outputs'>;
 
 export interface FinalizeRunOptions {
-  /** A group's record; by default its group.json under the run's folder, read at once (a seam for tests and benchmarks). */
-  readGroup?: (groupId: string) => Promise<GroupRecordView | undefined>;
+  /**
+   * A group's record; by default its group.json under the run's folder, read
+   * at once, or its line in the run's counted files when it was not drawn (a
+   * seam for tests and benchmarks).
+   */
+  readGroup?: (groupId: string, index: number) => Promise<GroupRecordView | undefined>;
   /** Group records read at once, ahead of the one being written. */
   readAhead?: number;
 }
@@ -60,7 +67,7 @@ export async function finalizeRun(
   runDir: string,
   run: RunRecord,
   groups: Iterable<RunGroup> | AsyncIterable<RunGroup>,
-  { readGroup = async (id) => readRecordSync(groupDir(runDir, id)), readAhead = 16 }: FinalizeRunOptions = {},
+  { readGroup = recordReader(runDir), readAhead = 16 }: FinalizeRunOptions = {},
 ): Promise<RunRecord> {
   await removeRunTemporaries(runDir);
   const spread = new UnseenSpread();
@@ -80,9 +87,14 @@ export async function finalizeRun(
         page = [];
       };
       let order = 0;
-      const read = async (group: RunGroup) => ({ group, record: group.failure ? undefined : await readGroup(group.groupId) });
+      let seen = 0;
+      const read = async (group: RunGroup) => {
+        const at = seen++;
+        return { group, record: group.failure ? undefined : await readGroup(group.groupId, group.index ?? at) };
+      };
       for await (const { group, record } of mapOrdered(groups, readAhead, read)) {
-        const index = order++;
+        const index = group.index ?? order;
+        order++;
         if (group.failure) {
           failed++;
           if (firstFailures.length < MAX_LISTED_FAILURES) firstFailures.push(group.failure);
@@ -105,6 +117,23 @@ export async function finalizeRun(
   await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(record, { worst: worst.sorted(), paged, pages, spread }));
   await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;
+}
+
+/**
+ * A group's record as the run's folder holds it: its group.json when it was
+ * drawn, else its line in the counted files; when it has both (drawn in a
+ * second pass, or by an earlier run), the group.json made from the same
+ * inputs and options (equal fingerprints), else the line, which is newer.
+ */
+export function recordReader(runDir: string): (groupId: string, index: number) => Promise<GroupRecordView | undefined> {
+  const counted = new CountedReader(runDir);
+  return async (groupId, index) => {
+    const drawn = readRecordSync(groupDir(runDir, groupId));
+    const line = counted.get(groupId, index);
+    if (!line) return drawn;
+    if (drawn && drawn.status !== 'failed' && drawn.fingerprint === line.p) return drawn;
+    return recordOfLine(line);
+  };
 }
 
 /**

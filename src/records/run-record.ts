@@ -19,6 +19,23 @@ export interface RunFailure {
   error: GroupError;
 }
 
+/** How a run's images were ordered and grouped. */
+export interface Grouping {
+  order: 'sorted' | 'shuffle';
+  seed: number;
+  groupBy: 'dataset' | 'folder';
+}
+
+/** What differs between a run's grouping and the one asked now, as the user would fix it; undefined when they agree. */
+export function groupingConflict(was: Grouping | undefined, now: Grouping): string | undefined {
+  const before = was ?? { order: 'sorted', seed: now.seed, groupBy: 'dataset' };
+  // the seed matters only to a shuffle
+  const same = before.order === now.order && before.groupBy === now.groupBy && (now.order === 'sorted' || before.seed === now.seed);
+  if (same) return undefined;
+  const text = (g: Grouping) => `--order ${g.order}${g.order === 'shuffle' ? ` --seed ${g.seed}` : ''} --group-by ${g.groupBy}`;
+  return `its groups were made with ${text(before)}, not ${text(now)}: give those to resume it, or another --run`;
+}
+
 export interface RunCounts {
   groups: number;
   images: number;
@@ -47,6 +64,8 @@ export interface RunRecord {
   options: GroupOptions;
   /** Group size asked for; partial groups are listed by id. */
   groupSize: number;
+  /** How the images were ordered and grouped (`--order`, `--seed`, `--group-by`); a resumed or retried run keeps them. */
+  grouping?: Grouping;
   versions: Record<string, string>;
   counts: RunCounts;
   timings?: RunTimings;
@@ -67,6 +86,7 @@ export interface RunFacts {
   finishedAt?: string;
   options: GroupOptions;
   groupSize: number;
+  grouping?: Grouping;
   counts: RunCounts;
   /**
    * The run's failures, in any order (an array, or any iterable: only the
@@ -97,6 +117,7 @@ export function buildRunRecord(f: RunFacts): RunRecord {
     ...(f.finishedAt ? { finishedAt: f.finishedAt } : {}),
     options: f.options,
     groupSize: f.groupSize,
+    ...(f.grouping ? { grouping: f.grouping } : {}),
     versions: versions(),
     counts: f.counts,
     ...(f.wallMs === undefined ? {} : {

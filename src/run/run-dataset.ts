@@ -3,6 +3,7 @@
  * folder, run every group through the thread pool with backpressure, and
  * write the run's records. No server needed.
  */
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { decodeOptions, groupOptions } from '../config/derive-options.js';
@@ -13,8 +14,11 @@ import { UsageError } from '../errors.js';
 import { failedResult } from '../group/failed-result.js';
 import type { GroupResult, GroupTask, GroupTimings } from '../group/group-task.js';
 import { createGroupPool } from '../pool/group-pool.js';
+import { COUNTED_DIR } from '../records/counted-rows.js';
+import { compareForDrawing, drawRank, drawsInFirstPass, drawsInSecondPass, parseDraw } from '../records/draw-choice.js';
 import { finalizeRun } from '../records/finalize-run.js';
-import { buildRunRecord, type RunFacts, type RunFailure, type RunRecord } from '../records/run-record.js';
+import { TopK } from '../util/top-k.js';
+import { buildRunRecord, groupingConflict, type Grouping, type RunFacts, type RunFailure, type RunRecord } from '../records/run-record.js';
 import { removeStale, writeFileAtomic } from '../records/write-atomic.js';
 import { forEachBounded } from '../util/bounded.js';
 
@@ -25,6 +29,10 @@ export interface RunEvents {
   fit?(info: { images: number }): void;
   /** A group finished (done, skipped or failed). */
   group?(result: GroupResult, progress: { finished: number; total: number }): void;
+  /** With `--draw worst:K` or `sample:K` on a run of more than K groups: every group is counted, the chosen ones are drawn now. */
+  drawStart?(info: { groups: number }): void;
+  /** A group of the second pass drawn (or failed to). */
+  drawn?(result: GroupResult, progress: { finished: number; total: number }): void;
 }
 
 export interface RunOutcome {
@@ -39,15 +47,25 @@ export interface RunOutcome {
  */
 export async function runDataset(dir: string, config: Readonly<BnvizConfig>, events: RunEvents = {}, signal?: AbortSignal): Promise<RunOutcome> {
   const outRoot = resolve(config.out);
-  const plan = await planDataset(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [outRoot] });
+  const grouping: Grouping = { order: config.order, seed: config.seed, groupBy: config.groupBy };
+  const plan = await planDataset(dir, { groupSize: config.groupSize, manifest: config.manifest || undefined, exclude: [outRoot], ...grouping });
   const runId = config.runId || defaultRunId(plan.root);
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);
   const runDir = join(outRoot, runId);
+  // a run resumed keeps its grouping: other groups would be another run
+  const earlier = await readFile(join(runDir, 'run.json'), 'utf8').then((text) => JSON.parse(text) as RunRecord, () => undefined);
+  const conflict = earlier && groupingConflict(earlier.grouping, grouping);
+  if (conflict) throw new UsageError(`Run ${runId} exists in ${outRoot}: ${conflict}`);
   await removeStale(join(runDir, 'groups'));
   await removeStale(runDir);
+  // every group not drawn is counted again (its line is cheap): an earlier run's lines would only meet its own
+  await rm(join(runDir, COUNTED_DIR), { recursive: true, force: true });
 
   const options = groupOptions(config);
+  const choice = parseDraw(options.draw ?? 'all');
+  const drawNow = drawsInFirstPass(choice, plan.groups.length);
+  const secondPass = drawsInSecondPass(choice, plan.groups.length);
   // --stats: given statistics, or (dataset) the run's own images' in a first pass
   const files = plan.groups.flatMap((g) => g.files);
   const normStats = await resolveNormStats(config.stats, {
@@ -57,6 +75,7 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   if (normStats) options.normStats = normStats;
   const partialGroups = plan.groups.filter((g) => g.partial).map((g) => g.groupId);
   const index = new Map(plan.groups.map((g) => [g.groupId, g.index]));
+  const indexOf = (id: string) => index.get(id) ?? Number.MAX_SAFE_INTEGER;
   const facts: RunFacts & { failures: RunFailure[] } = {
     runId,
     root: plan.root,
@@ -64,6 +83,7 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
     startedAt: new Date().toISOString(),
     options,
     groupSize: config.groupSize,
+    grouping,
     counts: { groups: plan.groups.length, images: plan.images, done: 0, skipped: 0, failed: 0, partialGroups },
     failures: [],
     indexOf: (id) => index.get(id),
@@ -77,9 +97,15 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   const t0 = performance.now();
   const timings: GroupTimings[] = [];
   let finished = 0;
+  // the groups a second pass draws (worst:K, sample:K), kept as the groups are counted
+  const chosen = new TopK<{ rank: number; index: number; groupId: string; files: string[] }>(secondPass && choice.mode !== 'all' && choice.mode !== 'none' ? choice.k : 0, compareForDrawing);
 
   const onResult = (result: GroupResult) => {
     finished++;
+    if (result.status !== 'failed') {
+      const index = indexOf(result.groupId);
+      chosen.add({ rank: drawRank(choice, config.seed, result), index, groupId: result.groupId, files: result.files });
+    }
     if (result.status === 'failed') {
       facts.counts.failed++;
       facts.failures.push({ groupId: result.groupId, files: result.files, error: result.error! });
@@ -95,9 +121,22 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
     // as many groups in flight as the threads run at once: memory stays bounded
     await forEachBounded(plan.groups, pool.threads * pool.tasksPerThread, (g) => {
       // the user's own folder: symlinks in it may lead elsewhere, as datasets built from links do
-      const task: GroupTask = { runId, groupId: g.groupId, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true };
+      const task: GroupTask = { runId, groupId: g.groupId, index: g.index, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true, draw: drawNow };
       return pool.run(task).catch((err) => failedResult(task, err));
     }, onResult, signal);
+    // the second pass: the chosen groups drawn, now that every group is counted
+    if (secondPass && !signal?.aborted) {
+      const drawing = chosen.sorted().sort((a, b) => a.index - b.index);
+      events.drawStart?.({ groups: drawing.length });
+      let drawnSoFar = 0;
+      await forEachBounded(drawing, pool.threads * pool.tasksPerThread, (g) => {
+        const task: GroupTask = { runId, groupId: g.groupId, index: g.index, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true, draw: true };
+        return pool.run(task).catch((err) => failedResult(task, err));
+      }, (result) => {
+        drawnSoFar++;
+        events.drawn?.(result, { finished: drawnSoFar, total: drawing.length });
+      }, signal);
+    }
   } finally {
     await pool.close();
   }
@@ -111,6 +150,6 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   });
   // each group in dataset order, a failed one with its failure (failures.csv, and the first ones in run.json)
   const failureOf = new Map(facts.failures.map((f) => [f.groupId, f]));
-  const groups = plan.groups.map((g) => ({ groupId: g.groupId, failure: failureOf.get(g.groupId) }));
+  const groups = plan.groups.map((g) => ({ groupId: g.groupId, index: g.index, failure: failureOf.get(g.groupId) }));
   return { record: await finalizeRun(runDir, record, groups), runDir };
 }
