@@ -188,16 +188,41 @@ test('the pixel budget: enqueue refuses a group over it (exit 2, naming the limi
   for (let i = 0; i < 2; i++) await writePng(join(dir, `i${i}.png`), 32, 32, i);
   const big = await runCli(['enqueue', dir, '--out', out, '--size', '4096'], { env: { ...process.env, ...s.env } });
   t.is(big.code, 2);
-  t.regex(big.stderr, /^bnviz: run .*: 2 images of 4096 x 4096 are 33,554,432 pixels, over the budget of 8,388,608 per group .*raise maxPixels \(--max-pixels, BNVIZ_MAX_PIXELS\)/);
+  t.regex(big.stderr, /^bnviz: run .*: 2 images of 4096 x 4096 are 33,554,432 pixels.*over the budget of 8,388,608 per group .*raise maxPixels \(--max-pixels, BNVIZ_MAX_PIXELS\)/);
   const { runId } = await enqueue(s, dir, out);
   const w = worker(t, s, ['--roots', dir, '--out', out, '--max-pixels', '1000']);
   await runFinished(s, runId, w);
   const record = runJson(out, runId);
   t.is(record.counts.failed, 1);
-  t.regex(record.failures[0]!.error.message, /2 images of 32 x 32 are 2,048 pixels, over the budget of 1,000/);
+  t.regex(record.failures[0]!.error.message, /2 images of 32 x 32 are 2,048 pixels.*over the budget of 1,000/);
   // the worker tells of the job once BullMQ has failed it, which may be just after the run was counted
   const failedEvent = await w.waitFor('the failed job', (e) => e.event === 'job' && e.status === 'failed');
   t.false(failedEvent.retry);
+});
+
+test('the pixel budget counts the figures\' scale: enqueue refuses --scale 8 on small images; a worker fails a run whose options were edited in Redis to scale 8, unretried', async (t) => {
+  const s = await scope(t);
+  const dir = tempDir();
+  const out = tempDir();
+  for (let i = 0; i < 2; i++) await writePng(join(dir, `i${i}.png`), 32, 32, i);
+  const scaled = await runCli(['enqueue', dir, '--out', out, '--size', '8', '--scale', '8'], { env: { ...process.env, ...s.env } });
+  t.is(scaled.code, 2);
+  t.regex(scaled.stderr, /^bnviz: run .*: 2 images of 8 x 8 are 128 pixels, their figures \(overview, panels, compare as png at scale 8\) [\d,]+: [\d,]+ in all, over the budget of 8,388,608 per group .*--scale.*\n$/);
+  const { runId } = await enqueue(s, dir, out);
+  // what an attacker with write access to Redis could do: the run's options, within the old count of files x size x size
+  const k = runKeys(s.prefix, runId);
+  const options = JSON.parse((await s.redis.hget(k.meta, 'options'))!) as Record<string, unknown>;
+  await s.redis.hset(k.meta, 'options', JSON.stringify({ ...options, scale: 8, figures: ['overview', 'panels', 'compare'], formats: ['png', 'svg'], gridSize: 100_000 }));
+  const w = worker(t, s, ['--roots', dir, '--out', out]);
+  await runFinished(s, runId, w);
+  const record = runJson(out, runId);
+  t.is(record.counts.failed, 1);
+  t.regex(record.failures[0]!.error.message, /2 images of 32 x 32 are 2,048 pixels, their figures \(overview, panels, compare as png, svg at scale 8\) [\d,]+ and their densities \(a grid of 100,000\) [\d,]+: [\d,]+ in all, over the budget of 8,388,608/);
+  w.child.kill('SIGTERM');
+  t.is(await w.exited, 0);
+  const failed = w.events.filter((e) => e.event === 'job' && e.status === 'failed');
+  t.is(failed.length, 1);
+  t.false(failed[0]!.retry);
 });
 
 test('enqueue of an existing run says what it found; bnviz clean removes its jobs and records, and --outputs its folder', async (t) => {

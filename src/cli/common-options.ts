@@ -44,7 +44,7 @@ export const FLAG_KEYS = {
   runId: { key: 'runId', flags: '--run <id>', doc: 'run id', shown: 'folder name and a hash of its path' },
   threads: { key: 'threads', flags: '-t, --threads <n>', doc: 'worker threads', shown: 'every core' },
   force: { key: 'force', flags: '-f, --force', doc: 'redo groups already done' },
-  maxPixels: { key: 'maxPixels', flags: '--max-pixels <n>', doc: 'memory budget of a fleet job: files x size x size' },
+  maxPixels: { key: 'maxPixels', flags: '--max-pixels <n>', doc: 'memory budget of a fleet job, in pixels: its images, figures and density grids' },
   redis: { key: 'redis.url', flags: '--redis <url>', doc: 'Redis URL' },
   sentinels: { key: 'redis.sentinels', flags: '--sentinels <list>', doc: 'Redis Sentinel: the sentinels as host:port,host:port', shown: 'none' },
   sentinelName: { key: 'redis.sentinelName', flags: '--sentinel-name <name>', doc: 'Redis Sentinel: the name of the primary they watch', shown: 'none' },

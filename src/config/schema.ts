@@ -149,7 +149,7 @@ export const schema = {
     format: rule('threads', intBetween(0, 256), toNumber), default: 0, env: 'BNVIZ_THREADS',
   },
   maxPixels: {
-    doc: 'Memory budget of one fleet job, in pixels: files x size x size (about 100 bytes each in memory). Checked by enqueue and again by each worker; the default keeps a job well under 2 GB.',
+    doc: 'Memory budget of one fleet job, in pixels of about 100 bytes: files x size x size, plus its figures (growing with the square of the scale) and its density grids. Checked by enqueue and again by each worker; the default keeps a job near 1 GB.',
     format: rule('max-pixels', intBetween(1, 2 ** 40), toNumber), default: 2 ** 23, env: 'BNVIZ_MAX_PIXELS',
   },
   force: {

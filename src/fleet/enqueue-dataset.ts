@@ -216,7 +216,7 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
 function checkBudget(chunk: readonly GroupPlan[], config: Readonly<BnvizConfig>, runId: string): void {
   const largest = chunk.reduce((m, g) => Math.max(m, g.files.length), 0);
   try {
-    checkPixelBudget(largest, config.size, config.maxPixels, `run ${runId}`, 'maxPixels (--max-pixels, BNVIZ_MAX_PIXELS) here and on the workers');
+    checkPixelBudget(largest, config, config.maxPixels, `run ${runId}`, 'maxPixels (--max-pixels, BNVIZ_MAX_PIXELS) here and on the workers');
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

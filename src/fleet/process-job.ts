@@ -31,7 +31,7 @@ import { runKeys } from './fleet-keys.js';
 import { endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
 import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
-import { checkPixelBudget } from './pixel-budget.js';
+import { checkPixelBudget, decodeOnly } from './pixel-budget.js';
 import { parseRunSettings, type RunSettings } from './job-document.js';
 import { isComplete, RunStore, type Outcome } from './run-store.js';
 
@@ -47,7 +47,7 @@ export interface JobContext {
   outRoot: string;
   /** The queue's lock time (the run's finalization lock lives as long). */
   lockMs: number;
-  /** Largest job this worker takes: files x size x size pixels. */
+  /** Largest job this worker takes, in pixels (pixel-budget.ts: its images, figures and densities). */
   maxPixels: number;
   /** Times a job may be handed back before it fails as unservable. */
   handBacks: number;
@@ -211,7 +211,7 @@ async function checkFitJob(ctx: JobContext, job: Job): Promise<{ doc: FitJobDocu
     if (slices === null) throw new InputError(`job ${job.id}`, `run ${doc.runId} has no first pass (it was not enqueued with --stats dataset under prefix ${ctx.prefix})`);
     if (doc.slice >= Number(slices)) throw new InputError(`job ${job.id}`, `slice ${doc.slice} is not a slice of run ${doc.runId} (it has ${slices})`);
     // two images in flight
-    checkPixelBudget(Math.min(2, doc.files.length), doc.options.size, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    checkPixelBudget(Math.min(2, doc.files.length), decodeOnly(doc.options.size), ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
     const root = await mapJobRoot(doc.root, ctx.roots);
     for (const file of doc.files) await resolveInside(root, file);
     return { doc, root };
@@ -255,7 +255,7 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
     if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
     // the options change once, when the first pass of --stats dataset stores the statistics in them
     const settings = await runSettingsOf(ctx, doc.runId, `${enqueuedAt} ${fitEndedAt ?? ''}`);
-    checkPixelBudget(doc.files.length, settings.options.size, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
     const root = await mapJobRoot(settings.root, ctx.roots);
     await checkWritable(join(ctx.outRoot, doc.runId));
     for (const file of doc.files) await resolveInside(root, file);
