@@ -7,6 +7,7 @@
  * BullMQ removes a prioritized job (all of bnviz's are) from its sorted set
  * in O(log n), where a job in the wait list would cost a scan of the list.
  */
+import { drawJobIdOf } from './draw-phase.js';
 import { Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import { rm } from 'node:fs/promises';
@@ -67,6 +68,11 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
     const slices = Number((await redis.hget(store.k.meta, 'fitSlices')) ?? 0);
     for (let n = 0; n < slices; n++) {
       ids.push(fitJobIdOf(runId, n));
+      if (ids.length === CLEAN_SLICE) await removeSome();
+    }
+    // the second pass's jobs, with --draw worst:K or sample:K (the pick holds K groups)
+    for (const member of await redis.zrange(store.k.drawPick, '0', '-1')) {
+      ids.push(drawJobIdOf(runId, 999_999_999 - Number(member.slice(0, member.indexOf('|')))));
       if (ids.length === CLEAN_SLICE) await removeSome();
     }
     if (ids.length) await removeSome();

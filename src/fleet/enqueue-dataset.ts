@@ -158,6 +158,8 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
       ...(firstPass ? { firstPass: true } : {}),
       ...(grouping ? { grouping } : {}),
     });
+    // how group, fit and draw jobs are retried (the passes after this one add jobs too)
+    await redis.hsetnx(k.meta, 'jobOptions', JSON.stringify(jobs));
     // A run enqueued before keeps its first options (with the statistics its first pass took, if any).
     const meta = newRun ? undefined : await redis.hmget(k.meta, 'options', 'firstPass', 'enqueueDone');
     const runOpts = meta?.[0] ? (JSON.parse(meta[0]) as GroupOptions) : groupOpts;

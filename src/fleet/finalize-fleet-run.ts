@@ -14,6 +14,7 @@ import type { RedisClient } from './redis-options.js';
 import { finalizeRun } from '../records/finalize-run.js';
 import { buildRunRecord, type RunRecord } from '../records/run-record.js';
 import { removeStale } from '../records/write-atomic.js';
+import { advanceDrawPhase } from './draw-phase.js';
 import { withLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 
@@ -35,6 +36,8 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
     const state = await store.read();
     if (!state?.meta || state.finishedAt || state.done + state.skipped + state.failed < state.total) return undefined;
     const meta = state.meta;
+    // --draw worst:K, sample:K: the picked groups are drawn first (their jobs call this again as they end)
+    if ((await advanceDrawPhase(redis, prefix, runId, store.k, meta)) === 'drawing') return undefined;
     const finishedAt = new Date().toISOString();
     const startedAt = state.startedAt ?? meta.enqueuedAt;
     const record = buildRunRecord({

@@ -31,6 +31,9 @@
  *   <prefix>:run:<runId>:fitDone|fitFailed  set|hash  slices counted (failed: slice -> reason JSON), each once
  *   <prefix>:run:<runId>:fitSkipped    hash  file -> why it could not be read (not counted)
  *   <prefix>:run:<runId>:fitLock       string  lock of the worker that ends the first pass (expires: lockMs, renewed)
+ * With `--draw worst:K` or `sample:K`, the second pass (draw jobs, one per picked group; see draw-phase.ts):
+ *   <prefix>:run:<runId>:drawPick      zset  "<999999999 - index>|[groupId, files]" by rank, the K kept
+ *   <prefix>:run:<runId>:drawn|drawFailed  set|hash  picked groups drawn (failed: index -> why), by index
  */
 
 /** Group ids a bucket hash holds: small enough for Redis' compact encoding (hash-max-listpack-entries 128). */
@@ -61,13 +64,16 @@ export interface RunKeys {
   fitFailed: string;
   fitSkipped: string;
   fitLock: string;
+  drawPick: string;
+  drawn: string;
+  drawFailed: string;
   /** The bucket hash holding the id of the group at `index`. */
   ids(index: number): string;
 }
 
 /** The keys of a run's records other than its id buckets (what retention expires and clean removes, with the buckets). */
 export function fixedRunKeys(k: RunKeys): string[] {
-  return [k.meta, k.state, k.failures, k.failedAt, k.worst, k.best, k.agg, ...k.rates, k.timings, k.log, k.finalize, k.reconcile, k.plan, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.fitLock];
+  return [k.meta, k.state, k.failures, k.failedAt, k.worst, k.best, k.agg, ...k.rates, k.timings, k.log, k.finalize, k.reconcile, k.plan, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.fitLock, k.drawPick, k.drawn, k.drawFailed];
 }
 
 /**
@@ -104,6 +110,7 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     meta: k('meta'), state: k('state'), failures: k('failures'), failedAt: k('failedAt'), worst: k('worst'), best: k('best'), agg: k('agg'),
     rates: RATE_SLICES.map((s) => k(`rate:${s}`)), timings: k('timings'), log: k('log'), finalize: k('finalize'), reconcile: k('reconcile'),
     plan: k('plan'), levels: k('levels'), fitDone: k('fitDone'), fitFailed: k('fitFailed'), fitSkipped: k('fitSkipped'), fitLock: k('fitLock'),
+    drawPick: k('drawPick'), drawn: k('drawn'), drawFailed: k('drawFailed'),
     ids: (index) => k(`ids:${Math.floor(index / BUCKET)}`),
   };
 }

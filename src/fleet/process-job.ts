@@ -34,6 +34,8 @@ import { mapJobRoot, type AllowedRoots } from './map-root.js';
 import { checkPixelBudget, decodeOnly } from './pixel-budget.js';
 import { parseRunSettings, type RunSettings } from './job-document.js';
 import { isComplete, RunStore, type Outcome } from './run-store.js';
+import { DRAW_JOB, drawJobIdOf, offerToPick, parseDrawJobDocument, recordDrawn, type DrawJobDocument } from './draw-phase.js';
+import { drawsInFirstPass, parseDraw } from '../records/draw-choice.js';
 
 export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */
@@ -127,7 +129,7 @@ export interface FitJobReturn {
 }
 
 export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Promise<JobReturn | FitJobReturn> {
-  return (job, token) => (job.name === FIT_JOB ? processFitJob(ctx, job, token) : processGroupJob(ctx, job, token));
+  return (job, token) => (job.name === FIT_JOB ? processFitJob(ctx, job, token) : job.name === DRAW_JOB ? processDrawJob(ctx, job, token) : processGroupJob(ctx, job, token));
 }
 
 async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
@@ -144,16 +146,18 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
       }
     });
   }
-  const { doc, root, options } = checked;
+  const { doc, root, options, seed, drawNow } = checked;
   await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
   const task: GroupTask = {
     runId: doc.runId,
     groupId: doc.groupId,
+    index: doc.index,
     root,
     files: doc.files,
     runDir: join(ctx.outRoot, doc.runId),
     options,
     force: doc.force ?? false,
+    draw: drawNow,
   };
   const progress = stageReporter((stage) => {
     const doc: JobProgressDoc = { stage, step: STAGES.indexOf(stage) + 1, of: STAGES.length };
@@ -170,6 +174,8 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
     throw err;
   }
   progress.end();
+  // offered to the second pass's pick before it is counted: the pick is whole when the run's last group is
+  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), options, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen });
   await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
@@ -245,12 +251,12 @@ function fitContext(ctx: JobContext): FitPhaseContext {
  * UnrecoverableError naming the reason for bad input, after counting the
  * group as failed when the job is the group's own.
  */
-async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string; options: RunSettings['options'] }> {
+async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string; options: RunSettings['options']; seed: number; drawNow: boolean }> {
   try {
     const doc = parseJobDocument(job.data, `job ${job.id}`);
     const k = runKeys(ctx.prefix, doc.runId);
-    const [[, when], [, member]] = (await ctx.redis.pipeline().hmget(k.meta, 'enqueuedAt', 'fitEndedAt').hget(k.ids(doc.index), String(doc.index)).exec()) as [[Error | null, Array<string | null>], [Error | null, string | null]];
-    const [enqueuedAt, fitEndedAt] = when;
+    const [[, when], [, member]] = (await ctx.redis.pipeline().hmget(k.meta, 'enqueuedAt', 'fitEndedAt', 'enqueueDone', 'total').hget(k.ids(doc.index), String(doc.index)).exec()) as [[Error | null, Array<string | null>], [Error | null, string | null]];
+    const [enqueuedAt, fitEndedAt, enqueueDone, total] = when;
     if (!enqueuedAt) throw new InputError(`job ${job.id}`, `run ${doc.runId} was not enqueued (no records under prefix ${ctx.prefix})`);
     if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
     // the options change once, when the first pass of --stats dataset stores the statistics in them
@@ -259,7 +265,9 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
     const root = await mapJobRoot(settings.root, ctx.roots);
     await checkWritable(join(ctx.outRoot, doc.runId));
     for (const file of doc.files) await resolveInside(root, file);
-    return { doc, root, options: settings.options };
+    // drawn as it is counted: every group (all), or each of a run of K groups or fewer, known once enqueued whole
+    const drawNow = drawsInFirstPass(parseDraw(settings.options.draw ?? 'all'), enqueueDone ? Number(total) : undefined);
+    return { doc, root, options: settings.options, seed: settings.seed, drawNow };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
     const { runId, groupId, index, files } = idsOf(job.data);
@@ -273,18 +281,70 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
 }
 
 /** Each run's root and options, read again only when `version` moves (an enqueue anew, the first pass's end); a few runs kept. */
-const settingsCache = new Map<string, { version: string; settings: RunSettings }>();
+const settingsCache = new Map<string, { version: string; settings: RunSettings & { seed: number } }>();
 
-async function runSettingsOf(ctx: JobContext, runId: string, version: string): Promise<RunSettings> {
+async function runSettingsOf(ctx: JobContext, runId: string, version: string): Promise<RunSettings & { seed: number }> {
   const key = `${ctx.prefix}\n${runId}`;
   const hit = settingsCache.get(key);
   if (hit?.version === version) return hit.settings;
-  const [root, options] = await ctx.redis.hmget(runKeys(ctx.prefix, runId).meta, 'root', 'options');
-  const settings = parseRunSettings(root, options, runId);
+  const [root, options, grouping] = await ctx.redis.hmget(runKeys(ctx.prefix, runId).meta, 'root', 'options', 'grouping');
+  const settings = { ...parseRunSettings(root, options, runId), seed: seedOf(grouping) };
   settingsCache.delete(key);
   settingsCache.set(key, { version, settings });
   if (settingsCache.size > 32) settingsCache.delete(settingsCache.keys().next().value as string);
   return settings;
+}
+
+/** The seed of the run's grouping (sample:K draws by it); 0 when it has none. */
+function seedOf(grouping: string | null): number {
+  try {
+    const seed = grouping === null ? 0 : (JSON.parse(grouping) as { seed?: unknown }).seed;
+    return typeof seed === 'number' && Number.isInteger(seed) ? seed : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A group of the second pass of `--draw worst:K` or `sample:K` drawn
+ * (draw-phase.ts): checked as a group job is (the run holds the group at
+ * that index, roots, files), drawn in a pool thread, marked drawn; the run's
+ * records are written when it was the last.
+ */
+async function processDrawJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
+  let doc: DrawJobDocument;
+  let root: string;
+  let options: RunSettings['options'];
+  try {
+    doc = parseDrawJobDocument(job.data, `job ${job.id}`);
+    if (job.id !== drawJobIdOf(doc.runId, doc.index)) throw new InputError(`job ${job.id}`, 'a draw job\'s id is its run\'s and its group\'s index');
+    const k = runKeys(ctx.prefix, doc.runId);
+    const [[, when], [, member]] = (await ctx.redis.pipeline().hmget(k.meta, 'enqueuedAt', 'fitEndedAt').hget(k.ids(doc.index), String(doc.index)).exec()) as [[Error | null, Array<string | null>], [Error | null, string | null]];
+    if (!when[0]) throw new InputError(`job ${job.id}`, `run ${doc.runId} was not enqueued (no records under prefix ${ctx.prefix})`);
+    if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
+    const settings = await runSettingsOf(ctx, doc.runId, `${when[0]} ${when[1] ?? ''}`);
+    checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    root = await mapJobRoot(settings.root, ctx.roots);
+    await checkWritable(join(ctx.outRoot, doc.runId));
+    for (const file of doc.files) await resolveInside(root, file);
+    options = settings.options;
+  } catch (err) {
+    if (isBnvizError(err, 'ServeError')) return handBack(ctx, job, token, err as ServeError, async () => {});
+    if (!isBnvizError(err, 'InputError')) throw err;
+    throw new UnrecoverableError(messageOf(err));
+  }
+  const k = runKeys(ctx.prefix, doc.runId);
+  const task: GroupTask = { runId: doc.runId, groupId: doc.groupId, index: doc.index, root, files: doc.files, runDir: join(ctx.outRoot, doc.runId), options, force: false, draw: true };
+  let result: GroupResult;
+  try {
+    result = await ctx.pool.run(task);
+  } catch (err) {
+    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await recordDrawn(ctx.redis, k, doc.index, messageOf(err));
+    throw err;
+  }
+  await recordDrawn(ctx.redis, k, doc.index, result.status === 'failed' ? result.error?.message ?? 'failed' : undefined);
+  await finalizeFleetRun(ctx.redis, ctx.prefix, doc.runId, join(ctx.outRoot, doc.runId), { lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds, backend: result.backend });
+  return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
 }
 
 /** The run's folder can be made and written here; ServeError otherwise. */
