@@ -131,7 +131,7 @@ test('finalizeRun again on fewer groups replaces the pages whole: no page of the
   t.is(readdirSync(join(runDir, 'pages')).length, 3);
   await finalizeRun(runDir, syntheticRunRecord('again', 1200), syntheticGroups(1200), { readGroup: readSyntheticRecord });
   t.deepEqual(readdirSync(join(runDir, 'pages')).sort(), ['000001.js', '000002.js']);
-  t.deepEqual(readdirSync(runDir).sort(), ['failures.csv', 'index.html', 'pages', 'run.json', 'summary.csv'], 'no temporary or old folder left');
+  t.deepEqual(readdirSync(runDir).sort(), ['failures.csv', 'index.html', 'pages', 'report.json', 'run.json', 'summary.csv'], 'no temporary or old folder left');
 });
 
 test('a page script is safe whatever the ids and file names hold: no < or line separator in its text, the same strings read back', (t) => {

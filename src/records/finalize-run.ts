@@ -23,9 +23,10 @@ import { groupDir, readRecordSync, type GroupRecord } from './group-record.js';
 import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
 import { UnseenSpread } from './unseen-spread.js';
+import { DatasetReport } from './dataset-report.js';
 import { TEMP_PREFIX, writeFileAtomic, writeFolderAtomic, writeStreamAtomic } from './write-atomic.js';
 
-export const RUN_FILES = ['summary.csv', 'failures.csv', 'index.html', 'run.json'] as const;
+export const RUN_FILES = ['summary.csv', 'failures.csv', 'report.json', 'index.html', 'run.json'] as const;
 /** Folders of the run's own records, beside RUN_FILES. */
 export const RUN_FOLDERS = [PAGES_DIR] as const;
 
@@ -71,6 +72,7 @@ export async function finalizeRun(
 ): Promise<RunRecord> {
   await removeRunTemporaries(runDir);
   const spread = new UnseenSpread();
+  const report = new DatasetReport();
   const worst = new TopK<GalleryEntry>(WORST_GROUPS, moreUnseen);
   const firstFailures: RunFailure[] = [];
   let failed = 0;
@@ -104,6 +106,7 @@ export async function finalizeRun(
         if (!record || record.status !== 'done') continue;
         await writeSummary(summaryLines(group.groupId, record.rows));
         spread.add(record.rows);
+        report.add(record.rows);
         const entry: GalleryEntry = { groupId: group.groupId, files: record.files, maxUnseen: record.maxUnseen, outputs: record.outputs, order: index };
         worst.add(entry);
         page.push(entry);
@@ -114,7 +117,8 @@ export async function finalizeRun(
       if (failed === 0) for (const f of run.failures) await writeFailure(failureLine(f));
     })));
   const record: RunRecord = failed === 0 ? run : { ...run, failures: firstFailures, failuresLeftOut: failed - firstFailures.length };
-  await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(record, { worst: worst.sorted(), paged, pages, spread }));
+  await writeFileAtomic(join(runDir, 'report.json'), `${JSON.stringify(report.facts())}\n`);
+  await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(record, { worst: worst.sorted(), paged, pages, spread, report }));
   await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }

@@ -14,6 +14,7 @@ import { GALLERY_PAGER_SCRIPT } from './gallery-pager-script.js';
 import { cardView, PAGE_SIZE, type GalleryEntry } from './gallery-pages.js';
 import type { RunRecord } from './run-record.js';
 import type { UnseenSpread } from './unseen-spread.js';
+import type { DatasetReport } from './dataset-report.js';
 
 export type { GalleryEntry } from './gallery-pages.js';
 
@@ -54,6 +55,8 @@ export interface GalleryFacts {
   /** Pages written (PAGE_SIZE groups each, the last fewer). */
   pages: number;
   spread?: UnseenSpread;
+  /** The dataset's numbers, shown first. */
+  report?: DatasetReport;
 }
 
 function failuresSection(run: RunRecord): Html | '' {
@@ -99,13 +102,16 @@ figure img{width:100%;height:auto;display:block}
 .spread{margin:.5rem 0 1rem}.spread p{font-size:.85em;color:#444;max-width:640px}
 button{margin-right:.4rem}
 .pager input{width:6em}
+.report table{border-collapse:collapse;font-size:.9em;margin:.3rem 0}.report td,.report th{padding:.1rem .5rem;text-align:right;border-bottom:1px solid #eee}.report th:first-child,.report td:first-child{text-align:left}
+.report p{font-size:.85em;color:#444;max-width:760px}
 </style></head><body>
 <header><h1>bnviz run ${run.runId}</h1>
 <p>${run.root}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${normalizedWith(run)}.</p>
 <p>${c.done + c.skipped} done${c.skipped ? ` (${c.skipped} from an earlier run)` : ''}, ${c.failed} failed. Status: ${run.status}.</p>
 <p>Unseen: values below 0 (drawn black) or above 1 (drawn white), which no image can show. Every number: <a href="summary.csv">summary.csv</a>.</p>
-${f.spread?.svg(normalizedWith(run)) ?? ''}
 </header>
+${f.report?.html(normalizedWith(run)) ?? ''}
+${f.spread?.svg(normalizedWith(run)) ?? ''}
 ${worst.length ? html`<section id="worst"><h2>Most unseen: ${worst.length < f.paged ? `the ${worst.length} groups of ${f.paged}` : `all ${worst.length} groups`}, most first</h2>
 <div class="grid" id="worst-gallery">
 ${worst}

@@ -1,0 +1,45 @@
+import test from 'ava';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load-config.js';
+import type { DatasetFacts } from '../src/records/dataset-report.js';
+import { runDataset } from '../src/run/run-dataset.js';
+import { writePng } from './helpers/make-images.js';
+import { ownTempDir } from './helpers/paths.js';
+
+test('the dataset report (--group-by folder): no group mixes two folders; the per-class table and the dataset\'s numbers equal a recomputation from summary.csv; index.html shows them first', async (t) => {
+  const dir = ownTempDir(t);
+  for (const [c, n] of [['ant', 4], ['bee', 5], ['cow', 3]] as const) {
+    mkdirSync(join(dir, c));
+    for (let i = 0; i < n; i++) await writePng(join(dir, c, `${i}.png`), 16, 16, i * 5 + n);
+  }
+  const out = ownTempDir(t);
+  const { runDir } = await runDataset(dir, loadConfig({ env: {}, flags: { out, runId: 'r', size: 16, threads: 1, groupBy: 'folder', draw: 'none', stats: 'dataset' } }));
+  const lines = readFileSync(join(runDir, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const byGroup = new Map<string, Set<string>>();
+  for (const l of lines) byGroup.set(l[0]!, (byGroup.get(l[0]!) ?? new Set()).add(l[1]!.split('/')[0]!));
+  for (const [g, folders] of byGroup) t.is(folders.size, 1, g);
+  const facts = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as DatasetFacts;
+  t.deepEqual(Object.keys(facts.folders), ['ant', 'bee', 'cow']);
+  t.is(facts.images, 12);
+  const close = (a: number, b: number, what: string) => t.true(Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
+  for (const [folder, totals] of Object.entries(facts.folders)) {
+    const rows = lines.filter((l) => l[1]!.startsWith(`${folder}/`));
+    t.is(totals.images, rows.length / 3);
+    for (const [c, ch] of ['R', 'G', 'B'].entries()) {
+      const unseen = rows.filter((l) => l[2] === ch).map((l) => Number(l[13]));
+      close(totals.sum[c]! / totals.images, unseen.reduce((a, b) => a + b, 0) / unseen.length, `${folder} ${ch} mean`);
+      close(totals.max[c]!, Math.max(...unseen), `${folder} ${ch} worst`);
+    }
+  }
+  // the dataset's mean per channel, and the shares under each batch's own statistics beside the dataset's
+  for (const [c, ch] of ['R', 'G', 'B'].entries()) {
+    const rows = lines.filter((l) => l[2] === ch);
+    close(facts.mean[c]!, rows.reduce((a, l) => a + Number(l[5]), 0) / rows.length, `mean ${ch}`);
+    close(facts.batchBelow0![c]! + facts.batchAbove1![c]!, rows.reduce((a, l) => a + Number(l[16]), 0) / rows.length, `batch unseen ${ch}`);
+  }
+  const html = readFileSync(join(runDir, 'index.html'), 'utf8');
+  t.true(html.indexOf('id="report"') < html.indexOf('id="all"'));
+  t.regex(html, /<table class="folders" id="folders">/);
+  t.regex(html, /unseen, each batch's own statistics<\/th><td>/);
+});
