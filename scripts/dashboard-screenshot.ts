@@ -60,7 +60,7 @@ try {
   try {
     const page = await browser.newPage();
     await page.goto(`${dashboard.url}/runs/${enq.runId}`);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'finished', undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => /^finished/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 120_000 });
     await page.waitForFunction(() => {
       const images = Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img'));
       return images.length === 4 && images.every((i) => i.complete && i.naturalWidth > 0);

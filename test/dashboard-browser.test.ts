@@ -13,7 +13,7 @@ import { spawnWorker } from './helpers/worker-process.js';
 const RUN = 'dash-e2e';
 const TOKEN = 'browser-test-token';
 
-test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to 100% on the runs page; the run page shows its groups, the failure and its reason, the worker, and a thumbnail opens the viewer with the full figure; Bull Board stays on this server', async (t) => {
+test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to 100% on the runs page, its failure visible on the bar; the run page shows its groups, the failure and its reason, and a thumbnail opens the viewer with the full figure; the failed group\'s page shows its reason, an unknown group says so; the retry button puts the failed group back; Bull Board stays on this server', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const data = tempDir();
@@ -24,7 +24,7 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   t.is(enq.code, 0, enq.stderr);
   t.like(JSON.parse(enq.stdout), { runId: RUN, groups: 5, added: 5 });
 
-  const config = loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, out, 'dashboard.port': 0, 'dashboard.token': TOKEN } });
+  const config = loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, out, 'dashboard.port': 0, 'dashboard.token': TOKEN, 'dashboard.allowActions': true } });
   const dashboard = await startDashboard(config);
   t.teardown(() => dashboard.close());
   const browser = await launchChromium();
@@ -51,6 +51,14 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   await worker.ready;
   await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '100%', `${row} .pct`);
   t.is(await page.textContent(`${row} .counts`), '5 / 5');
+  // a finished run with a failure: not a full green bar, said in words too; its end, and no workers of its own
+  await page.waitForFunction((sel) => /^finished/.test(document.querySelector(sel)?.textContent ?? ''), `${row} td.status-finished`);
+  t.is(await page.textContent(`${row} td.status-finished`), 'finished, 1 failed');
+  t.is(await page.textContent(`${row} .pct-failed`), '1 failed');
+  const widths = await page.$eval(`${row} .bar`, (b) => ({ bar: b.getBoundingClientRect().width, fill: b.querySelector('.fill')!.getBoundingClientRect().width, fail: b.querySelector('.fail')!.getBoundingClientRect().width }));
+  t.true(widths.fail >= widths.bar * 0.2 - 1 && widths.fill < widths.bar * 0.81, `the failed fifth shows: ${JSON.stringify(widths)}`);
+  t.not(await page.textContent(`${row} .finished-at`), '-');
+  t.is(await page.textContent(`${row} .workers`), '-');
 
   await page.click(`${row} a.run-link`);
   await page.waitForURL(`**/runs/${RUN}`);
@@ -59,8 +67,11 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   await page.waitForSelector('#failures-section:not([hidden])');
   const failure = await page.textContent('#failures tbody');
   t.regex(failure ?? '', /zz-broken\.png/);
-  t.true((await page.textContent('#failures tbody td.error'))!.length > 0, 'the reason is shown');
-  t.is(await page.textContent('#worker-count'), '1', 'the worker is alive');
+  const reason = (await page.textContent('#failures tbody td.error'))!;
+  t.true(reason.length > 0, 'the reason is shown');
+  t.true(await page.locator('#workers-section').isHidden(), 'a finished run lists no workers alive');
+  t.regex((await page.textContent('#attempts'))!, /^attempts: 0 retried, 0 handed back/);
+  t.regex((await page.textContent('#queue-depth'))!, new RegExp(`^queue ${s.queue}: 0 waiting, 0 prioritized, 0 active, 0 delayed$`));
   await page.waitForFunction(() => document.querySelectorAll<HTMLImageElement>('#gallery img').length === 4
     && Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete && i.naturalWidth > 0));
 
@@ -81,6 +92,32 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   t.is(response.headers()['content-type'], 'image/png');
   await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#figures img')).some((i) => i.complete && i.naturalWidth === 1200));
   t.is(await page.locator('#numbers tbody tr').count(), 3 * 3, 'a row per image and channel');
+
+  // The failed group's id links its page: its reason, and no share of unseen values it never had.
+  await page.goto(`${dashboard.url}/runs/${RUN}`);
+  await page.waitForSelector('#failures a.failed-link');
+  await page.click('#failures a.failed-link');
+  await page.waitForSelector('#group-error:not([hidden])');
+  t.is(await page.textContent('#group-error'), `Failed: ${reason}`);
+  t.is(await page.textContent('#group-status'), 'failed');
+  t.true(await page.locator('#unseen').isHidden());
+  t.true(await page.locator('#numbers-section').isHidden());
+  t.regex((await page.textContent('#files'))!, /zz-broken\.png/);
+  // An unknown group is not "loading ..." for ever.
+  await page.goto(`${dashboard.url}/runs/${RUN}/groups/0099-nosuch`);
+  await page.waitForSelector('#not-found');
+  t.regex((await page.textContent('#not-found'))!, new RegExp(`run ${RUN} has no finished group 0099-nosuch`));
+  // that 404 was asked for (the answer and the console's line for it)
+  problems.splice(0, problems.length, ...problems.filter((p) => !(p.startsWith('404 ') && p.includes('/0099-nosuch')) && !/status of 404 \(Not Found\)/.test(p)));
+
+  // The retry button (dashboard.allowActions, with the token): the group goes back, the worker takes it, and it fails again.
+  await page.goto(`${dashboard.url}/runs/${RUN}`);
+  await page.waitForSelector('#retry-box:not([hidden])');
+  t.is(await page.textContent('#retry'), 'retry the failed group');
+  await page.click('#retry');
+  await page.waitForFunction(() => /back in the queue/.test(document.getElementById('retry-result')?.textContent ?? ''));
+  t.is(await page.textContent('#retry-result'), '1 group is back in the queue');
+  await page.waitForFunction(() => /^attempts: 1 retried/.test(document.getElementById('attempts')?.textContent ?? '') && document.getElementById('status')?.textContent === 'finished, 1 failed');
 
   // Bull Board's page draws the queue with nothing fetched from another host.
   const hosts = new Set<string>();

@@ -174,7 +174,8 @@ function parsePrometheus(text: string): Array<{ name: string; labels: Record<str
   const samples: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
   for (const line of text.split('\n')) {
     if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/.test(line)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.]+(?:e[+-]?\d+)?|NaN|[+-]Inf)$/.exec(line);
+    // NaN in any case: Prometheus reads values with Go's ParseFloat, and prom-client's event-loop lag says "Nan" before its first sample
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.]+(?:e[+-]?\d+)?|[Nn]a[Nn]|[+-]Inf)$/.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
     for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
@@ -198,7 +199,9 @@ test('/metrics is Prometheus text: groups per run and state, queue jobs by state
   t.is(value('bnviz_stage_duration_seconds_count', { stage: 'total' }), 490);
   t.is(value('bnviz_stage_duration_seconds_bucket', { stage: 'figure', le: '0.1' }), 0);
   t.is(value('bnviz_stage_duration_seconds_bucket', { stage: 'figure', le: '0.25' }), 490);
-  t.true(samples.every((s) => s.name.startsWith('bnviz_')), 'every metric is named bnviz_...');
+  t.true(samples.filter((s) => !/^(process|nodejs)_/.test(s.name)).every((s) => s.name.startsWith('bnviz_')), 'every metric but prom-client\'s process metrics is named bnviz_...');
+  t.is(value('bnviz_groups_failed_total', { run: 'big' }), 10);
+  t.is(value('bnviz_redis_up', {}), 1);
   // A second scrape observes nothing twice.
   const again = parsePrometheus((await app.inject({ url: '/metrics' })).body);
   t.is(again.find((s) => s.name === 'bnviz_stage_duration_seconds_count' && s.labels.stage === 'total')?.value, 490);

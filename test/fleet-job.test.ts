@@ -112,7 +112,10 @@ test('status shows local times with their offset, and each worker\'s groups per 
   const run = { runId: 'r', total: 12, done: 12, skipped: 0, failed: 0, status: 'finished' as const, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:04.000Z' };
   const text = formatRun({ ...run, failures: [], failureCount: 0, workers: [worker] }, Date.parse('2026-01-01T00:00:05.000Z'));
   t.regex(text, /finished 2026-01-01 00:00:04 UTC/);
-  t.regex(text, /h:7 queue q, 1 jobs in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
+  t.notRegex(text, /workers alive|h:7/, 'a finished run lists no workers');
+  const running = formatRun({ ...run, done: 11, status: 'running', finishedAt: undefined, failures: [], failureCount: 0, workers: [worker, { ...worker, pid: 8, threads: 1, active: 2 }] }, Date.parse('2026-01-01T00:00:05.000Z'));
+  t.regex(running, /h:7 queue q, 1 job in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
+  t.regex(running, /h:8 queue q, 2 jobs in hand on 1 thread, /, 'one voice: 1 thread, 1 job');
 });
 
 /** Long beside the microseconds between two calls, which a busy machine may stretch to tens of milliseconds. */

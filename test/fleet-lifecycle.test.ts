@@ -154,6 +154,7 @@ test('a worker that cannot serve a job hands it back once, loudly; a worker that
   const state = (await readRun(s.redis, s.prefix, runId))!;
   t.is(state.done, 2);
   t.is(state.failed, 0);
+  t.true(state.attempts!.handedBack >= 2, `each hand-back counted in the run's attempts: ${JSON.stringify(state.attempts)}`);
 });
 
 test('with no worker able to serve it, a job fails after its hand-backs, counted with the reason', async (t) => {

@@ -18,6 +18,7 @@ import { buildDashboard } from '../src/dashboard/build-dashboard.js';
 import { groupId } from '../src/dataset/group-id.js';
 import { cleanRun } from '../src/fleet/clean-run.js';
 import { enqueuePlan } from '../src/fleet/enqueue-dataset.js';
+import { workerKey, workersKey } from '../src/fleet/fleet-keys.js';
 import { finalizeFleetRun } from '../src/fleet/finalize-fleet-run.js';
 import { readRunStatus } from '../src/fleet/read-status.js';
 import { Reconciler } from '../src/fleet/reconcile-run.js';
@@ -77,6 +78,9 @@ test('status, the dashboard\'s run requests and /metrics cost the same on 200 gr
   const p = redis.pipeline();
   for (let i = 0; i < 20_000; i++) p.set(`someone-else:${i}`, 'x');
   await p.exec();
+  const now = Date.now();
+  const beat = { host: 'box', pid: 1, queue: QUEUE, threads: 2, active: 2, processed: 9, failed: 0, startedAt: new Date(now).toISOString(), lastSeen: new Date(now).toISOString(), jobs: [{ runId: 'big', groupId: 'g', stage: 'decode', since: new Date(now).toISOString() }] };
+  await redis.multi().set(workerKey(PREFIX, 'box:1'), JSON.stringify(beat), 'EX', 60).zadd(workersKey(PREFIX), now, 'box:1').exec();
   const app = await buildDashboard({ redis, prefix: PREFIX, queue, outRoot: config.out, token: '', allowActions: false });
   t.teardown(() => app.close());
   const get = async (url: string) => {
@@ -88,7 +92,8 @@ test('status, the dashboard\'s run requests and /metrics cost the same on 200 gr
   await get('/api/runs/big');
   const costs: Record<string, [number, number]> = {};
   for (const [name, f] of Object.entries({
-    status: (run: string) => readRunStatus(redis, PREFIX, run).then((s) => formatRun(s!, Date.now())),
+    // with the queue's depth (BullMQ's getJobCounts, O(1) a state) and a worker's jobs in hand
+    status: (run: string) => readRunStatus(redis, PREFIX, run, 20, () => queue).then((s) => formatRun(s!, Date.now())),
     summary: (run: string) => get(`/api/runs/${run}`),
     page: (run: string) => get(`/api/runs/${run}/groups?offset=100&limit=60`),
     worst: (run: string) => get(`/api/runs/${run}/groups?sort=unseen-desc&limit=60`),

@@ -180,7 +180,7 @@ test.serial('SIGTERM while a job is in hand: the worker finishes it, takes no mo
   t.deepEqual(a.events.map((e) => e.event).filter((e) => e !== 'job'), ['ready', 'stopping', 'stopped']);
   const finishedByA = a.events.filter((e) => e.event === 'job');
   t.true(finishedByA.some((e) => e.jobId === inHand && e.status === 'done'), 'the job in hand was finished');
-  // group jobs wait prioritized (see fit-phase.ts, JOB_PRIORITY)
+  // group jobs wait prioritized (see job-document.ts, JOB_PRIORITY)
   const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'completed', 'failed');
   t.like(counts, { active: 0, failed: 0 });
   t.is(counts.waiting + counts.prioritized + counts.completed, 4, 'every job is either done or still waiting');

@@ -25,34 +25,54 @@ export function registerStatus(program: Command): void {
     process.on('SIGINT', onSignal);
     try {
       await withCommandRedis(config.redis, 'bnviz-status', async (redis) => {
-        let last = '';
-        for (;;) {
-          const now = Date.now();
-          let text: string;
-          let finished = false;
-          if (runId) {
-            const status = await readRunStatus(redis, prefix, runId);
-            if (!status) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
-            // A damaged run is never finalized: watching ends once its groups are all counted.
-            finished = status.status === 'finished' || (status.status === 'damaged' && (status.finishedAt !== undefined || isComplete(status)));
-            text = opts.json ? `${JSON.stringify({ ...status, pace: paceOf(status, now) })}\n` : formatRun(status, now);
-          } else {
-            const runs = await readRuns(redis, prefix);
-            text = opts.json ? `${JSON.stringify(runs.map((r) => ({ ...r, pace: paceOf(r, now) })))}\n` : formatRunList(runs, now);
+        // The run's queue, for its depth: one Queue a name for the whole watch, closed at the end.
+        const { Queue } = await import('bullmq');
+        const queues = new Map<string, import('bullmq').Queue>();
+        const queueOf = (name: string) => {
+          let q = queues.get(name);
+          if (!q) {
+            q = new Queue(name, { connection: redis, prefix });
+            q.on('error', () => {});
+            queues.set(name, q);
           }
-          if (!opts.watch) {
-            process.stdout.write(text);
-            break;
-          }
-          if (text !== last) process.stdout.write(tty && !opts.json ? `\x1b[2J\x1b[H${text}` : text);
-          last = text;
-          if (finished || stop) break;
-          await new Promise((r) => setTimeout(r, 1000));
-          if (stop) break;
+          return q;
+        };
+        try {
+          await watch(redis, queueOf);
+        } finally {
+          await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
         }
       });
     } finally {
       process.off('SIGINT', onSignal);
+    }
+
+    async function watch(redis: Parameters<Parameters<typeof withCommandRedis>[2]>[0], queueOf: (name: string) => import('bullmq').Queue): Promise<void> {
+      let last = '';
+      for (;;) {
+        const now = Date.now();
+        let text: string;
+        let finished = false;
+        if (runId) {
+          const status = await readRunStatus(redis, prefix, runId, 20, queueOf);
+          if (!status) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
+          // A damaged run is never finalized: watching ends once its groups are all counted.
+          finished = status.status === 'finished' || (status.status === 'damaged' && (status.finishedAt !== undefined || isComplete(status)));
+          text = opts.json ? `${JSON.stringify({ ...status, pace: paceOf(status, now) })}\n` : formatRun(status, now);
+        } else {
+          const runs = await readRuns(redis, prefix);
+          text = opts.json ? `${JSON.stringify(runs.map((r) => ({ ...r, pace: paceOf(r, now) })))}\n` : formatRunList(runs, now);
+        }
+        if (!opts.watch) {
+          process.stdout.write(text);
+          break;
+        }
+        if (text !== last) process.stdout.write(tty && !opts.json ? `\x1b[2J\x1b[H${text}` : text);
+        last = text;
+        if (finished || stop) break;
+        await new Promise((r) => setTimeout(r, 1000));
+        if (stop) break;
+      }
     }
   });
 }

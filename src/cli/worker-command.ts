@@ -21,7 +21,8 @@ export function registerWorker(program: Command): void {
     const { shownTarget } = await import('../fleet/connect-redis.js');
     const { startWorker } = await import('../fleet/start-worker.js');
     const json = Boolean(opts.json);
-    const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
+    // Each event carries its time (ISO 8601, UTC), as a log line would: a log collector may read them late.
+    const emit = (event: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
     let closeWorker: (() => Promise<unknown>) | undefined;
     const worker = await startWorker(config, {
       job(info) {

@@ -5,11 +5,15 @@
  * connection and queue and closes neither.
  */
 import compress from '@fastify/compress';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { RedisClient } from '../fleet/redis-options.js';
 import { createReadStream } from 'node:fs';
-import { readRuns } from '../fleet/read-status.js';
+import { schema } from '../config/schema.js';
+import { readRuns, readWorkers } from '../fleet/read-status.js';
+import { retryRun } from '../fleet/retry-run.js';
+import type { WorkerBeat } from '../fleet/heartbeat.js';
+import type { RunState } from '../fleet/run-store.js';
 import { mountQueueBoard, QUEUE_BOARD_PATH } from './mount-queue-board.js';
 import { resolveGroupFile } from './output-file.js';
 import { newNonce, pagePolicy } from './page-shell.js';
@@ -31,8 +35,12 @@ export interface DashboardOptions {
   token: string;
   /** Host names answered without a token besides localhost, 127.0.0.1 and [::1]. */
   hostNames?: readonly string[];
-  /** Let Bull Board change the queue. */
+  /** Let Bull Board change the queue, and the run page retry a run's failed groups. */
   allowActions: boolean;
+  /** A retried job's attempts and backoff (the queue settings; their defaults when not given). */
+  jobs?: { attempts: number; backoffMs: number };
+  /** Where Redis is, as a message names it (`redis://127.0.0.1:6379`). */
+  redisAddress?: string;
   /** Runs listed at most (newest first). */
   runLimit?: number;
   /** Failures listed at most per run (the gallery pages through all of them: status failed). */
@@ -65,7 +73,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   // fail fast by the connection's retry limit).
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(`${QUEUE_BOARD_PATH}/api/`) && !(await readyWithin(o.redis, 2000))) {
-      return reply.code(503).send({ error: `Redis is not reachable (${o.redis.status})` });
+      return reply.code(503).send({ error: `${redisName} is not reachable (connection ${o.redis.status})` });
     }
     return undefined;
   });
@@ -74,6 +82,15 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     reply.header('referrer-policy', 'no-referrer');
   });
 
+  const redisName = `Redis${o.redisAddress ? ` at ${o.redisAddress}` : ''}`;
+  /** What a page's banner says when a request failed for Redis: that Redis is away (and where), not a status code. */
+  const unavailable = (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (o.redis.status !== 'ready' || /max retries|Connection is closed|ECONNREFUSED|ETIMEDOUT|Stream isn't writeable/i.test(message)) {
+      return `${redisName} is not reachable (${o.redis.status === 'ready' ? message.split('\n')[0] : `connection ${o.redis.status}`}); retrying`;
+    }
+    return `cannot read the fleet's records in ${redisName}: ${message.split('\n')[0]}`;
+  };
   const page = (reply: FastifyReply, html: (nonce: string) => string, code = 200) => {
     const nonce = newNonce();
     return reply.code(code).type('text/html; charset=utf-8').header('content-security-policy', pagePolicy(nonce)).header('cache-control', 'no-store').send(html(nonce));
@@ -86,9 +103,9 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   app.get('/', (_request, reply) => page(reply, (nonce) => runsPage(nonce, o.prefix)));
 
   app.get('/api/runs', async (_request, reply) => {
-    const runs = await readRuns(o.redis, o.prefix, o.runLimit ?? 100);
+    const [runs, workers] = await Promise.all([readRuns(o.redis, o.prefix, o.runLimit ?? 100), readWorkers(o.redis, o.prefix)]);
     const t = now();
-    return reply.header('cache-control', 'no-store').send({ now: new Date(t).toISOString(), runs: runs.map((r) => runView(r, t)) });
+    return reply.header('cache-control', 'no-store').send({ now: new Date(t).toISOString(), runs: runs.map((r) => ({ ...runView(r, t), workers: runWorkers(r, workers) })) });
   });
 
   app.get(HEALTH_PATH, async (_request, reply) => {
@@ -99,7 +116,23 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
   const metrics = fleetMetrics({ redis: o.redis, prefix: o.prefix, queue: o.queue, runLimit: o.runLimit });
   app.get('/metrics', async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await metrics.render()));
 
-  registerRunRoutes(app, { redis: o.redis, prefix: o.prefix, outRoot: o.outRoot, failureLimit: o.failureLimit ?? 10, now, page });
+  // A run's queue, for its depth and a retry: the dashboard's own, or one made once for another name (closed with the app).
+  const queues = new Map<string, Queue>([[o.queue.name, o.queue]]);
+  const queueOf = (name: string) => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: o.redis, prefix: o.prefix });
+      q.on('error', () => {});
+      queues.set(name, q);
+    }
+    return q;
+  };
+  app.addHook('onClose', async () => {
+    await Promise.all([...queues.values()].filter((q) => q !== o.queue).map((q) => q.close().catch(() => {})));
+  });
+  const jobs = o.jobs ?? { attempts: schema.queue.attempts.default, backoffMs: schema.queue.backoffMs.default };
+  const retry = o.allowActions ? (runId: string, groups: string[]) => retryRun(o.redis, { redis: { prefix: o.prefix }, queue: jobs }, runId, groups) : undefined;
+  registerRunRoutes(app, { redis: o.redis, prefix: o.prefix, outRoot: o.outRoot, failureLimit: o.failureLimit ?? 10, now, page, queueOf, retry });
 
   app.get<{ Params: Params }>('/runs/:runId/groups/:groupId/:file', async (request, reply) => {
     const { runId, groupId, file } = request.params;
@@ -116,10 +149,22 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
 
   app.setNotFoundHandler((_request, reply) => notFound(reply, 'nothing here'));
   // What fails here is Redis (down, or slow to answer): say so, and the page's poll tries again.
-  app.setErrorHandler((err, _request, reply) => reply.code(503).send({ error: `cannot read the fleet's records: ${err instanceof Error ? err.message : String(err)}` }));
+  app.setErrorHandler((err, _request, reply) => {
+    // fastify's own answers to a bad request (a body of another type, too large) stay what they are
+    const code = (err as { statusCode?: unknown }).statusCode;
+    if (typeof code === 'number' && code >= 400 && code < 500) return reply.code(code).send({ error: (err as Error).message });
+    return reply.code(503).send({ error: unavailable(err) });
+  });
 
   await mountQueueBoard(app, o.queue, o.allowActions);
   return app;
+}
+
+/** The workers alive serving a run that has not finished: those on its queue (a finished run has none). */
+function runWorkers(r: RunState, workers: readonly WorkerBeat[]): number {
+  if (r.finishedAt) return 0;
+  const queue = (r.meta ?? r.partialMeta)?.queue;
+  return workers.filter((w) => w.queue === queue || w.jobs?.some((j) => j.runId === r.runId)).length;
 }
 
 /** True when Redis answers a PING within `ms`. */

@@ -13,7 +13,7 @@ export function groupPage(nonce: string, runId: string, groupId: string): string
 <span class="muted">(keys: &larr; &rarr;, Esc)</span></nav>
 <section class="summary"><span id="files" class="muted">loading ${groupId}...</span><span id="unseen" class="unseen"></span><span id="group-status"></span></section>
 <p id="group-error" class="error" hidden></p>
-<section><h2>Unseen shares</h2>
+<section id="numbers-section"><h2>Unseen shares</h2>
 <table id="numbers"><thead><tr><th>file</th><th>channel</th><th>below 0</th><th>above 1</th><th>unseen</th><th>mean</th><th>std</th><th>normalized min</th><th>normalized max</th></tr></thead><tbody></tbody></table></section>
 <section id="figures"></section>`;
   const script = `
@@ -22,17 +22,21 @@ function pct(x) { return (x * 100).toFixed(2) + '%'; }
 function num(x) { return typeof x === 'number' ? String(+x.toPrecision(4)) : ''; }
 function link(id, url) { var a = document.getElementById(id); a.hidden = !url; if (url) a.href = url; }
 fetch(api, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-  .then(function (res) { return res.json().then(function (d) { if (!res.ok) throw new Error(d.error || res.status); return d; }); })
+  .then(answer)
   .then(function (g) {
     document.getElementById('files').textContent = g.files.join(', ');
-    document.getElementById('unseen').textContent = pct(g.maxUnseen) + ' unseen at most';
+    var failed = g.status === 'failed';
+    // A failed group was never computed: its reason, not a share of unseen values it does not have.
+    document.getElementById('unseen').hidden = failed;
+    document.getElementById('unseen').textContent = failed ? '' : pct(g.maxUnseen) + ' unseen at most';
     document.getElementById('group-status').textContent = g.status;
-    document.getElementById('group-status').className = 'status-' + g.status;
+    document.getElementById('group-status').className = failed ? 'status-failed error' : 'status-' + g.status;
+    document.getElementById('numbers-section').hidden = g.rows.length === 0;
     document.getElementById('back').href = g.run;
     link('prev', g.previous);
     link('next', g.next);
     document.getElementById('position').textContent = g.position >= 0 ? (g.position + 1) + ' of ' + g.of : 'not in the filtered list';
-    if (g.error) { var e = document.getElementById('group-error'); e.hidden = false; e.textContent = g.error.message; }
+    if (g.error) { var e = document.getElementById('group-error'); e.hidden = false; e.textContent = (failed ? 'Failed: ' : '') + g.error.message; }
     var tb = document.querySelector('#numbers tbody');
     tb.replaceChildren.apply(tb, g.rows.map(function (r) {
       return el('tr', {}, [el('td', { text: r.file }), el('td', { text: r.channel }), el('td', { text: pct(r.below0) }), el('td', { text: pct(r.above1) }),
@@ -50,7 +54,17 @@ fetch(api, { headers: { accept: 'application/json' }, credentials: 'same-origin'
       else if (e.key === 'Escape') location.href = g.run;
     });
   })
-  .catch(function (err) { var b = document.getElementById('banner'); b.textContent = 'Cannot show this group: ' + err.message; b.style.display = 'block'; });
+  .catch(function (err) {
+    // Not found is an answer, not a passing trouble: said in place of "loading", with the way back.
+    if (err.status === 404) {
+      document.getElementById('files').replaceChildren(el('span', { id: 'not-found', class: 'error', text: err.message }));
+      document.getElementById('numbers-section').hidden = true;
+      document.getElementById('position').textContent = '';
+      return;
+    }
+    var b = document.getElementById('banner'); b.textContent = 'Cannot show this group: ' + err.message; b.style.display = 'block';
+    document.getElementById('files').textContent = 'not loaded (see above); reload to try again';
+  });
 `;
   return pageShell({ title: `bnviz ${runId} ${groupId}`, heading: `bnviz run ${runId}, group ${groupId}`, nonce, body, script });
 }

@@ -29,11 +29,12 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e4e0;verti
 th{font-weight:600;font-size:.9em;color:#555}
 .bar{position:relative;width:14rem;height:1.3rem;background:#e4e4e0;border-radius:3px;overflow:hidden}
 .bar .fill{position:absolute;inset:0 auto 0 0;background:#3a7d44}
-.bar .fail{position:absolute;inset:0 auto 0 0;background:#b33}
+.bar .fail{position:absolute;inset:0 auto 0 0;background:repeating-linear-gradient(135deg,#b33 0 4px,#e07070 4px 7px)}
+.bar .pct-failed{position:absolute;right:.4rem;top:0;font-size:.8em;line-height:1.3rem;color:#700;font-weight:600;text-shadow:0 0 3px #fff,0 0 1px #fff}
 .bar .pct{position:relative;display:block;font-size:.8em;padding-left:.4rem;line-height:1.3rem;color:#111;text-shadow:0 0 3px #fff,0 0 1px #fff}
 .muted{color:#777}
 .id,#runs td:not(:last-child){white-space:nowrap}
-.status-finished{color:#3a7d44}.status-running{color:#1f5fa8}.status-queued{color:#777}
+.status-finished{color:#3a7d44}.status-finished.with-failures{color:#a00}.status-running{color:#1f5fa8}.status-queued{color:#777}
 .error{color:#a00}
 #banner{display:none;background:#fbe3e3;color:#700;padding:.4rem 1.2rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.8rem}
@@ -92,21 +93,32 @@ function el(tag, attrs, children) {
   return e;
 }
 function progressBar(r) {
-  var total = r.total || 0, okShare = total ? (r.done + r.skipped) / total : 0, failShare = total ? r.failed / total : 0;
-  return el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(r.percent) }, [
-    el('div', { class: 'fill', style: 'width:' + (okShare * 100).toFixed(2) + '%' }),
-    el('div', { class: 'fail', style: 'left:' + (okShare * 100).toFixed(2) + '%;width:' + (failShare * 100).toFixed(2) + '%' }),
-    el('span', { class: 'pct', text: r.percent + '%' })
+  var total = r.total || 0, ok = total ? (r.done + r.skipped) / total * 100 : 0, fail = total ? r.failed / total * 100 : 0;
+  // Failures are never too thin to see (1 of 3,000 would be a hair): at least 4% of the bar, taken from the done part.
+  if (r.failed > 0 && fail < 4) { ok = Math.max(0, ok - (4 - fail)); fail = 4; }
+  var text = r.percent + '% counted' + (r.failed ? ', ' + r.failed + ' failed' : '');
+  return el('div', { class: 'bar' + (r.failed ? ' with-failures' : ''), role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(r.percent), 'aria-valuetext': text, title: text }, [
+    el('div', { class: 'fill', style: 'width:' + ok.toFixed(2) + '%' }),
+    el('div', { class: 'fail', style: 'left:' + ok.toFixed(2) + '%;width:' + fail.toFixed(2) + '%' }),
+    el('span', { class: 'pct', text: r.percent + '%' }),
+    r.failed ? el('span', { class: 'pct-failed', text: r.failed + ' failed' }) : null
   ]);
+}
+/** A response's JSON; for an error, what its body says (the server names what failed: Redis away, say), else its status. */
+function answer(res) {
+  if (res.ok) return res.json();
+  return res.json().then(function (d) { return d && d.error; }, function () { return ''; }).then(function (said) {
+    var e = new Error(said || res.status + ' ' + res.statusText);
+    e.status = res.status;
+    e.body = said;
+    throw e;
+  });
 }
 function poll(url, render, everyMs) {
   var banner = document.getElementById('banner');
   function once() {
     fetch(typeof url === 'function' ? url() : url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (res) {
-        if (!res.ok) throw new Error(res.status + ' ' + res.statusText);
-        return res.json();
-      })
+      .then(answer)
       .then(function (data) { banner.style.display = 'none'; return render(data); })
       .catch(function (err) { banner.textContent = 'Cannot update: ' + err.message + ' (retrying)'; banner.style.display = 'block'; })
       .then(function (stop) { if (stop !== true) setTimeout(once, everyMs); });
@@ -114,4 +126,7 @@ function poll(url, render, everyMs) {
   once();
 }
 function rate(r) { return r.rate.toFixed(2) + ' groups/s'; }
+function when(iso) { return iso ? new Date(iso).toLocaleString() : '?'; }
+function statusText(r) { return r.status === 'finished' && r.failed ? 'finished, ' + r.failed + ' failed' : r.status; }
+function statusClass(r) { return 'status-' + r.status + (r.failed ? ' with-failures' : ''); }
 `;

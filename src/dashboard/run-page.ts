@@ -25,10 +25,11 @@ export function runPage(nonce: string, runId: string, known = true): string {
 <section class="glance"><div><h2>Unseen share over the dataset</h2><div id="histogram" class="chart"></div></div>
 <div><h2>Groups finished over time</h2><div id="rate-chart" class="chart"></div></div></section>
 <section id="failures-section" hidden><h2>Failed groups (<span id="failed-count">0</span>)</h2>
+<p id="retry-box" hidden><button type="button" id="retry">retry the failed groups</button> <span id="retry-result" class="muted" role="status"></span></p>
 <table id="failures"><thead><tr><th>group</th><th>files</th><th>reason</th></tr></thead><tbody></tbody></table>
 <p id="failures-more" class="muted" hidden></p></section>
-<section><h2>Workers alive (<span id="worker-count">0</span>)</h2>
-<table id="workers"><thead><tr><th>worker</th><th>queue</th><th>jobs in hand / threads</th><th>processed</th><th>failed</th><th>groups/s</th><th>last seen</th></tr></thead><tbody></tbody></table></section>
+<section id="workers-section"><h2>Workers alive (<span id="worker-count">0</span>)</h2>
+<table id="workers"><thead><tr><th>worker</th><th>queue</th><th>jobs in hand / threads</th><th>doing now</th><th>processed</th><th>failed</th><th>groups/s</th><th>last seen</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Finished groups (<span id="group-count">0</span>)</h2>
 <form id="filters" class="filters" autocomplete="off">
 <label>file or group <input id="q" name="q" type="search" placeholder="name contains..."></label>
@@ -122,13 +123,15 @@ function turn(by) {
 }
 document.getElementById('prev').addEventListener('click', function () { turn(-PAGE); });
 document.getElementById('next').addEventListener('click', function () { turn(PAGE); });
-function summary(r) {
+function summary(r, queue) {
   if (!r) return [el('span', { class: 'muted', text: 'No record of this run in Redis; showing its output folder.' })];
   return [
     progressBar(r),
     el('span', { id: 'counts', text: r.finished + ' / ' + r.total + ' groups: ' + (r.done + r.skipped) + ' done, ' + r.failed + ' failed' }),
-    el('span', { class: 'status-' + r.status, id: 'status', text: r.status }),
-    el('span', { text: rate(r) + ' over ' + r.elapsed + (r.status === 'finished' ? '' : ', ETA ' + r.eta) }),
+    el('span', { class: statusClass(r), id: 'status', text: statusText(r) }),
+    el('span', { id: 'pace', text: rate(r) + ' over ' + r.elapsed + (r.status === 'finished' ? ', finished ' + when(r.finishedAt) : ', ETA ' + r.eta) }),
+    queue ? el('span', { id: 'queue-depth', title: 'the jobs of every run on queue ' + queue.queue, text: 'queue ' + queue.queue + ': ' + queue.waiting + ' waiting, ' + queue.prioritized + ' prioritized, ' + queue.active + ' active, ' + queue.delayed + ' delayed' }) : null,
+    el('span', { id: 'attempts', class: 'muted', text: 'attempts: ' + r.attemptsText }),
     r.root ? el('span', { class: 'muted', text: r.root + (r.queue ? ' (queue ' + r.queue + ')' : '') }) : null,
     r.firstPass ? el('span', { id: 'first-pass', class: 'muted', text: r.firstPass }) : null
   ].filter(Boolean);
@@ -164,9 +167,20 @@ function glance(data) {
       function (i, c) { return clock(r.start + i * r.sliceMs) + ': ' + c + ' groups in ' + (r.sliceMs / 1000) + ' s'; });
   }
 }
+document.getElementById('retry').addEventListener('click', function () {
+  var button = this, said = document.getElementById('retry-result');
+  button.disabled = true;
+  said.textContent = 'retrying...';
+  // JSON, so no other site's form can send it; the token goes by the page's cookie
+  fetch(base + '/retry', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, credentials: 'same-origin', body: '{}' })
+    .then(answer)
+    .then(function (d) { said.textContent = d.retried + (d.retried === 1 ? ' group is' : ' groups are') + ' back in the queue'; })
+    .catch(function (err) { said.textContent = 'Cannot retry: ' + err.message; })
+    .then(function () { button.disabled = false; });
+});
 poll(function () { return base + (version === null ? '' : '?since=' + version); }, function (data) {
   var s = document.getElementById('summary');
-  s.replaceChildren.apply(s, summary(data.run));
+  s.replaceChildren.apply(s, summary(data.run, data.queueDepth));
   glance(data);
   var failed = data.run ? data.run.failed : data.failures.length;
   document.getElementById('failures-section').hidden = failed === 0;
@@ -176,12 +190,20 @@ poll(function () { return base + (version === null ? '' : '?since=' + version); 
   more.textContent = 'The first ' + data.failures.length + ' of ' + failed + ' are listed: choose status "failed" below to page through them all (bnviz status ' + runId + ' --json lists them too).';
   var fb = document.querySelector('#failures tbody');
   fb.replaceChildren.apply(fb, data.failures.map(function (f) {
-    return el('tr', {}, [el('td', { class: 'id', text: f.groupId }), el('td', { class: 'muted', text: f.files.join(', ') }), el('td', { class: 'error', text: f.error.message })]);
+    var viewer = '/runs/' + encodeURIComponent(runId) + '/groups/' + encodeURIComponent(f.groupId) + '?status=failed';
+    return el('tr', {}, [el('td', { class: 'id' }, [el('a', { href: viewer, class: 'failed-link', text: f.groupId })]), el('td', { class: 'muted', text: f.files.join(', ') }), el('td', { class: 'error', text: f.error.message })]);
   }));
+  document.getElementById('retry-box').hidden = !data.actions || failed === 0;
+  document.getElementById('retry').textContent = 'retry the ' + (failed === 1 ? 'failed group' : failed + ' failed groups');
+  // A finished run has no workers of its own: the section goes.
+  var finished = data.run && data.run.status === 'finished';
+  document.getElementById('workers-section').hidden = !!finished;
   document.getElementById('worker-count').textContent = String(data.workers.length);
   var wb = document.querySelector('#workers tbody');
   wb.replaceChildren.apply(wb, data.workers.map(function (w) {
+    var doing = (w.jobs || []).map(function (j) { return (j.runId === runId ? '' : j.runId + ' ') + (j.groupId || 'slice ' + j.slice) + ': ' + j.stage; });
     return el('tr', {}, [el('td', { class: 'id', text: w.host + ':' + w.pid }), el('td', { text: w.queue }), el('td', { text: w.active + ' / ' + w.threads }),
+      el('td', { class: 'doing' }, doing.length ? doing.map(function (d, i) { return el('div', { text: d }); }) : [el('span', { class: 'muted', text: 'idle' })]),
       el('td', { text: String(w.processed) }), el('td', { text: String(w.failed) }), el('td', { text: w.rate.toFixed(2) }), el('td', { class: 'muted', text: w.secondsAgo + ' s ago' })]);
   }));
   document.getElementById('group-count').textContent = String(data.groups);

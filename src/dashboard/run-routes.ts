@@ -6,9 +6,11 @@
  * reading what is new; the run's spread and rate come from the aggregates
  * it keeps in Redis. No request reads the whole run (but a new search term).
  */
+import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RedisClient } from '../fleet/redis-options.js';
 import { isSafeId } from '../dataset/group-id.js';
+import { isBnvizError } from '../errors.js';
 import { readRunStatus, type RunStatus } from '../fleet/read-status.js';
 import { RunStore } from '../fleet/run-store.js';
 import { fileUrl, GroupCache } from './finished-groups.js';
@@ -28,6 +30,10 @@ export interface RunRoutesOptions {
   now: () => number;
   /** Sends an HTML page made for a nonce. */
   page: (reply: FastifyReply, html: (nonce: string) => string, code?: number) => FastifyReply;
+  /** The fleet's queue of that name (for its depth, and a retry's jobs). */
+  queueOf: (name: string) => Queue;
+  /** With dashboard.allowActions: put a run's failed groups back in the queue (the run page's retry button). */
+  retry?: (runId: string, groupIds: string[]) => Promise<{ retried: string[]; notFailed: string[] }>;
 }
 
 type Params = Record<string, string>;
@@ -40,7 +46,7 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
 
   /** The run's records in Redis (undefined: none) and its index, up to date. */
   async function load(runId: string): Promise<{ status: RunStatus | undefined; index: RunIndex }> {
-    const status = await readRunStatus(o.redis, o.prefix, runId, o.failureLimit);
+    const status = await readRunStatus(o.redis, o.prefix, runId, o.failureLimit, o.queueOf);
     const index = indexes.get(runId);
     await index.refresh(status ? { redis: o.redis, prefix: o.prefix } : { outRoot: o.outRoot, cache });
     return { status, index };
@@ -102,13 +108,35 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
       run: status ? runView(status, t) : null,
       failures: status?.failures ?? [],
       failureCount: status?.failureCount ?? 0,
-      workers: (status?.workers ?? []).map((w) => workerView(w, t)),
+      // the fleet's workers while the run runs; a finished run has none of its own
+      workers: status && !status.finishedAt ? status.workers.map((w) => workerView(w, t)) : [],
+      queueDepth: status?.queueDepth ?? null,
+      actions: o.retry !== undefined,
       version: index.version,
       groups: index.count,
       // The spread and the rate change only with the groups: sent when they did.
       ...(changed ? await glance(runId, status, index) : {}),
     };
     return reply.header('cache-control', 'no-store').send(summary);
+  });
+
+  app.post<{ Params: Params; Body: unknown }>('/api/runs/:runId/retry', async (request, reply) => {
+    const { runId } = request.params;
+    if (!o.retry) return reply.code(403).send({ error: 'actions are not allowed on this dashboard (dashboard.allowActions, BNVIZ_DASHBOARD_ACTIONS)' });
+    // A JSON body only: a form of another site cannot send one without the browser asking first (CORS), and this server never says yes.
+    if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) return reply.code(415).send({ error: 'Expected a JSON body ({"groups": [...]} or {}) but received none' });
+    if (!isSafeId(runId)) return reply.code(404).send({ error: `no run ${runId}` });
+    const body = (request.body ?? {}) as { groups?: unknown };
+    const groups = body.groups === undefined ? [] : body.groups;
+    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string' && isSafeId(g)) || groups.length > 500) {
+      return reply.code(400).send({ error: `Expected at most 500 group ids for groups but received ${JSON.stringify(body.groups).slice(0, 80)}` });
+    }
+    const result = await o.retry(runId, groups as string[]).catch((err: unknown) => {
+      if (isBnvizError(err, 'UsageError')) return { error: (err as Error).message };
+      throw err;
+    });
+    if ('error' in result) return reply.code(404).send({ error: result.error });
+    return reply.header('cache-control', 'no-store').send({ runId, retried: result.retried.length, notFailed: result.notFailed });
   });
 
   app.get<{ Params: Params; Querystring: Record<string, string> }>('/api/runs/:runId/groups', async (request, reply) => {
@@ -128,18 +156,21 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
     const parsed = GroupQuery.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     if (!isSafeId(runId) || !isSafeId(groupId)) return reply.code(404).send({ error: 'no such group' });
-    const { index } = await load(runId);
+    const { status, index } = await load(runId);
+    if (!status && index.count === 0) return reply.code(404).send({ error: unknown(runId), notFound: 'run' });
     const near = await index.neighbours(parsed.data, groupId, parsed.data.at);
     const g = near.group;
-    if (!g) return reply.code(404).send({ error: `no finished group ${groupId} in run ${runId}` });
+    if (!g) return reply.code(404).send({ error: `run ${runId} has no finished group ${groupId} (not one of its groups, or not finished yet)`, notFound: 'group' });
     const record = await readGroupRecord(o.outRoot, runId, groupId);
+    // A failed group has no record of its own (nothing was written): its reason is in the run's failures.
+    const failure = g.status === 'failed' && status ? (await new RunStore(o.redis, o.prefix, runId).failuresOf([groupId]).catch(() => []))[0] : undefined;
     const query = viewerQuery(request.url);
     const viewer = (n: IndexedGroup | undefined) => (n ? `/runs/${encodeURIComponent(runId)}/groups/${encodeURIComponent(n.groupId)}${query}${query ? '&' : '?'}at=${n.index}` : null);
     return reply.header('cache-control', 'no-store').send({
       ...(await card(runId, g, query)),
       figures: servedOutputs(record).map((name) => ({ name, url: fileUrl(runId, groupId, name) })),
       rows: Array.isArray(record?.rows) ? record.rows : [],
-      error: record?.error ?? null,
+      error: failure?.error ?? record?.error ?? (g.status === 'failed' ? { name: 'Error', message: 'its reason was not recorded' } : null),
       position: near.position,
       of: near.total,
       previous: viewer(near.previous),

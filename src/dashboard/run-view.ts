@@ -6,9 +6,10 @@
 import { thumbnailOf } from '../records/group-record.js';
 import type { RunFailure } from '../records/run-record.js';
 import type { WorkerBeat } from '../fleet/heartbeat.js';
-import type { RunState } from '../fleet/run-store.js';
+import type { QueueDepth } from '../fleet/queue-depth.js';
+import type { RunAttempts, RunState } from '../fleet/run-store.js';
 import type { FitPhaseState } from '../fleet/run-store.js';
-import { duration, formatFitPhase, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
+import { duration, formatAttempts, formatFitPhase, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
 import { fileUrl } from './finished-groups.js';
 import type { Histogram, RateSeries } from './run-glance.js';
 import type { IndexedGroup } from './run-index.js';
@@ -42,6 +43,10 @@ export interface RunView {
   finishedAt?: string;
   /** With `--stats dataset`: the first pass (counting the dataset's statistics), as bnviz status says it. */
   firstPass?: string;
+  /** Groups retried, jobs handed back, attempts tried again after an error (as bnviz status says them). */
+  attempts: RunAttempts;
+  /** The same as text. */
+  attemptsText: string;
 }
 
 export function runView(run: RunState & { fit?: FitPhaseState }, now: number): RunView {
@@ -68,6 +73,8 @@ export function runView(run: RunState & { fit?: FitPhaseState }, now: number): R
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     ...(run.fit ? { firstPass: formatFitPhase(run.fit, meta?.options?.normStats).join('\n') } : {}),
+    attempts: run.attempts ?? { retried: 0, handedBack: 0, reattempted: 0 },
+    attemptsText: formatAttempts(run),
   };
 }
 
@@ -99,7 +106,12 @@ export interface RunSummary {
   failures: RunFailure[];
   /** How many groups are counted failed. */
   failureCount: number;
+  /** The fleet's workers alive while the run runs (none once it has finished). */
   workers: WorkerView[];
+  /** The run's queue's jobs by state (every run on that queue); null when Redis has no record of the run. */
+  queueDepth: QueueDepth | null;
+  /** True when this dashboard may retry the run's failed groups (dashboard.allowActions). */
+  actions: boolean;
   /** Moves whenever a group is added or changes: a page asks for its groups again only then. */
   version: number;
   /** Groups finished and known to the dashboard. */

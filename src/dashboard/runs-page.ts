@@ -1,14 +1,13 @@
-/** `/`: every run with a progress bar, done/failed/total, rate and ETA, refreshed every second from `/api/runs`. */
+/** `/`: every run with a progress bar, done/failed/total, rate, ETA, duration, start and finish times and the workers serving it, refreshed every second from `/api/runs`. */
 import { html } from '../util/html.js';
 import { pageShell } from './page-shell.js';
 
 export function runsPage(nonce: string, prefix: string): string {
   const body = html`<p class="muted">Runs under the Redis prefix <code id="prefix"></code>, newest first; this page refreshes itself every second.</p>
-<table id="runs"><thead><tr><th>run</th><th>status</th><th>progress</th><th>groups</th><th>done</th><th>failed</th><th>rate</th><th>ETA</th><th>started</th></tr></thead><tbody></tbody></table>
+<table id="runs"><thead><tr><th>run</th><th>status</th><th>progress</th><th>groups</th><th>done</th><th>failed</th><th>rate</th><th>ETA</th><th>duration</th><th>started</th><th>finished</th><th>workers</th></tr></thead><tbody></tbody></table>
 <p id="empty" class="muted" hidden>No runs yet: <code>bnviz enqueue DIR</code> adds one.</p>`;
   const script = `
 document.getElementById('prefix').textContent = ${JSON.stringify(prefix).replace(/</g, '\\u003c')};
-function when(iso) { return iso ? new Date(iso).toLocaleString() : '?'; }
 poll('/api/runs', function (data) {
   var body = document.querySelector('#runs tbody');
   var rows = data.runs.map(function (r) {
@@ -17,14 +16,17 @@ poll('/api/runs', function (data) {
       el('td', {}, [el('a', { href: href, class: 'run-link', text: r.runId })]),
       r.status === 'damaged'
         ? el('td', { class: 'status-damaged error', title: r.damaged, text: 'damaged (' + r.damaged + ')' })
-        : el('td', { class: 'status-' + r.status, text: r.status }),
+        : el('td', { class: statusClass(r), text: statusText(r) }),
       el('td', {}, [progressBar(r)]),
       el('td', { class: 'counts', text: r.finished + ' / ' + r.total }),
       el('td', { text: String(r.done + r.skipped) }),
       el('td', { class: r.failed ? 'error' : '', text: String(r.failed) }),
       el('td', { text: rate(r) }),
       el('td', { text: r.finishedAt ? 'finished' : r.status === 'damaged' ? '?' : r.eta }),
-      el('td', { class: 'muted', text: r.startedAt ? when(r.startedAt) : 'enqueued ' + when(r.enqueuedAt) })
+      el('td', { class: 'duration', text: r.startedAt ? r.elapsed : '-' }),
+      el('td', { class: 'muted', text: r.startedAt ? when(r.startedAt) : 'enqueued ' + when(r.enqueuedAt) }),
+      el('td', { class: 'muted finished-at', text: r.finishedAt ? when(r.finishedAt) : '-' }),
+      el('td', { class: 'workers', text: r.finishedAt ? '-' : String(r.workers) })
     ]);
   });
   body.replaceChildren.apply(body, rows);

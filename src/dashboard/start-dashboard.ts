@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
-import { connectRedis } from '../fleet/connect-redis.js';
+import { connectRedis, whereOf } from '../fleet/connect-redis.js';
 import { isLoopback } from './access-token.js';
 import { buildDashboard } from './build-dashboard.js';
 
@@ -41,7 +41,8 @@ export async function startDashboard(config: Readonly<DashboardConfig>): Promise
   redis.on('error', () => {}); // reported per request (503) instead
   const queue = new Queue(config.queue.name, { connection: redis, prefix: config.redis.prefix });
   queue.on('error', () => {});
-  const app = await buildDashboard({ redis, prefix: config.redis.prefix, queue, outRoot: resolve(config.out), token, hostNames, allowActions });
+  const app = await buildDashboard({ redis, prefix: config.redis.prefix, queue, outRoot: resolve(config.out), token, hostNames, allowActions,
+    jobs: config.queue, redisAddress: whereOf(config.redis) });
   try {
     await app.listen({ host, port });
   } catch (err) {

@@ -22,7 +22,8 @@ import { checkRunId, defaultRunId } from '../dataset/run-id.js';
 import { checkPixelBudget } from './pixel-budget.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES } from './fleet-keys.js';
-import { addGroupJobs, openFitPhase, type GroupJobOptions } from './fit-phase.js';
+import { addGroupJobs, openFitPhase } from './fit-phase.js';
+import type { GroupJobOptions } from './job-document.js';
 import { RunStore } from './run-store.js';
 import { groupingConflict, type Grouping } from '../records/run-record.js';
 

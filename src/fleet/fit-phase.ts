@@ -28,7 +28,7 @@ import type { GroupOptions } from '../config/rules.js';
 import type { NormStats } from '../types.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys, type RunKeys } from './fleet-keys.js';
-import { FIT_JOB, fitJobIdOf, jobIdOf, makeFitJobDocument, makeJobDocument, stalledOut } from './job-document.js';
+import { FIT_JOB, fitJobIdOf, groupJobOpts, jobIdOf, JOB_PRIORITY, makeFitJobDocument, makeJobDocument, stalledOut, type GroupJobOptions } from './job-document.js';
 import type { CountResult } from '../pool/pool-messages.js';
 import { fleetCommands } from './fleet-commands.js';
 import { withLock } from './run-lock.js';
@@ -38,13 +38,6 @@ import { isComplete, RunStore } from './run-store.js';
 export const SLICE_IMAGES = 64;
 
 export type PlannedGroup = Pick<DatasetPlan['groups'][number], 'groupId' | 'index' | 'files'>;
-
-/** How group jobs are added: BullMQ's retry settings and whether groups are redone. */
-export interface GroupJobOptions {
-  attempts: number;
-  backoffMs: number;
-  force: boolean;
-}
 
 /** Consecutive groups, whole, of about SLICE_IMAGES images each (a larger group is a slice of its own). */
 export function slicesOf<T extends { files: readonly string[] }>(groups: readonly T[], images = SLICE_IMAGES): T[][] {
@@ -64,19 +57,6 @@ export function slicesOf<T extends { files: readonly string[] }>(groups: readonl
   return slices;
 }
 
-/**
- * BullMQ priority of group jobs. A prioritized job waits in a sorted set, not
- * in the wait list, so BullMQ removes it in O(log n) (removeJobFromAnyState
- * looks in the sorted sets first) instead of scanning a list that may hold a
- * million other jobs: `bnviz clean` of a waiting run then costs what the run
- * holds, not what the queue holds.
- */
-export const JOB_PRIORITY = 1;
-
-/** The options of a group job as BullMQ stores them. */
-export function groupJobOpts(runId: string, groupId: string, jobs: Pick<GroupJobOptions, 'attempts' | 'backoffMs'>) {
-  return { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: jobIdOf(runId, groupId), priority: JOB_PRIORITY };
-}
 
 /**
  * Adds the jobs of these groups that are neither counted nor queued (job ids

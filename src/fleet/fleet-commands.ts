@@ -13,6 +13,7 @@ const SCRIPTS = {
   bnvizRecordOutcome: { file: 'record-outcome.lua', keys: 11 },
   bnvizAddGroups: { file: 'add-groups.lua', keys: 2 },
   bnvizUncountFailed: { file: 'uncount-failed.lua', keys: 4 },
+  bnvizMarkStarted: { file: 'mark-started.lua', keys: 1 },
   bnvizUncountedGroups: { file: 'uncounted-groups.lua', keys: undefined },
   bnvizRecordSlice: { file: 'record-slice.lua', keys: 5 },
   bnvizLockRenew: { file: 'lock-renew.lua', keys: 1 },

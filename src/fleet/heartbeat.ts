@@ -21,6 +21,20 @@ export interface WorkerBeat {
   startedAt: string;
   /** ISO time of this beat. */
   lastSeen: string;
+  /** What it is doing now: each job in hand (at most its threads x 2), as of this beat. */
+  jobs?: JobInHand[];
+}
+
+/** A job a worker holds: its run and group (or slice of a first pass), and the stage its group is in. */
+export interface JobInHand {
+  runId: string;
+  /** The group's id; absent for a slice of a first pass. */
+  groupId?: string;
+  slice?: number;
+  /** decode, normalize, density, figure, write; 'checking' before its thread takes it; 'counting' for a slice. */
+  stage: string;
+  /** ISO time it was taken. */
+  since: string;
 }
 
 export interface Heartbeat {

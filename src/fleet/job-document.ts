@@ -154,3 +154,24 @@ export function parseRunSettings(root: string | null, options: string | null, ru
   if (parsed.success) return parsed.data;
   throw new InputError(`run ${runId}`, `invalid run records: ${describeIssues(runSettings, data, parsed.error).join('; ')}`);
 }
+
+/** How group jobs are added: BullMQ's retry settings and whether groups are redone. */
+export interface GroupJobOptions {
+  attempts: number;
+  backoffMs: number;
+  force: boolean;
+}
+
+/**
+ * BullMQ priority of group jobs. A prioritized job waits in a sorted set, not
+ * in the wait list, so BullMQ removes it in O(log n) (removeJobFromAnyState
+ * looks in the sorted sets first) instead of scanning a list that may hold a
+ * million other jobs: `bnviz clean` of a waiting run then costs what the run
+ * holds, not what the queue holds.
+ */
+export const JOB_PRIORITY = 1;
+
+/** The options of a group job as BullMQ stores them. */
+export function groupJobOpts(runId: string, groupId: string, jobs: Pick<GroupJobOptions, 'attempts' | 'backoffMs'>) {
+  return { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: jobIdOf(runId, groupId), priority: JOB_PRIORITY };
+}

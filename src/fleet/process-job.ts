@@ -57,6 +57,8 @@ export interface JobContext {
   retentionSeconds: number;
   /** Told once per distinct reason when this worker hands a job back. */
   onHandBack?(reason: string, jobId: string): void;
+  /** Told each stage a job's group enters (what the worker is doing now, for its heartbeat). */
+  onStage?(jobId: string, stage: Stage): void;
 }
 
 /** What a job returns (kept small: BullMQ stores it with the job). */
@@ -165,7 +167,10 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
   });
   let result: GroupResult;
   try {
-    result = await ctx.pool.run(task, progress.stage);
+    result = await ctx.pool.run(task, (stage) => {
+      ctx.onStage?.(job.id ?? '', stage);
+      progress.stage(stage);
+    });
   } catch (err) {
     progress.end();
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
@@ -371,6 +376,8 @@ async function handBack(ctx: JobContext, job: Job, token: string | undefined, er
     throw new UnrecoverableError(message);
   }
   ctx.onHandBack?.(err.message, job.id ?? '');
+  const { runId } = idsOf(job.data);
+  if (runId) await new RunStore(ctx.redis, ctx.prefix, runId).countAttempt('handedBack').catch(() => {}); // advisory, as progress is
   await job.moveToDelayed(Date.now() + Math.min(60_000, 1000 * 2 ** times), token);
   throw new DelayedError();
 }

@@ -5,11 +5,13 @@
  * go unread: the run shows as 'damaged' with its reason, a bad heartbeat is
  * left out. Errors of Redis itself (its connection) still throw.
  */
+import type { Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import { messageOf } from '../errors.js';
 import type { RunFailure } from '../records/run-record.js';
 import { runKeys, workerKey, workersKey } from './fleet-keys.js';
 import type { WorkerBeat } from './heartbeat.js';
+import { readQueueDepth, type QueueDepth } from './queue-depth.js';
 import { listRunIds, readFitPhase, RunStore, type FitPhaseState, type RunState } from './run-store.js';
 
 /** Most workers a read lists. */
@@ -24,6 +26,8 @@ export interface RunStatus extends RunState {
   fit?: FitPhaseState;
   /** Workers whose heartbeat has not expired (on this prefix, any queue). */
   workers: WorkerBeat[];
+  /** The run's queue's jobs by state (shared by every run on that queue), when a queue was given. */
+  queueDepth?: QueueDepth;
 }
 
 /**
@@ -42,11 +46,12 @@ export async function readRuns(redis: RedisClient, prefix: string, limit = 50): 
  * @example
  * const status = await readRunStatus(redis, 'bnviz', 'photos'); // undefined when there is no such run
  */
-export async function readRunStatus(redis: RedisClient, prefix: string, runId: string, failureLimit = 20): Promise<RunStatus | undefined> {
+export async function readRunStatus(redis: RedisClient, prefix: string, runId: string, failureLimit = 20, queueOf?: (name: string) => Queue): Promise<RunStatus | undefined> {
   const store = new RunStore(redis, prefix, runId);
   const state = await store.read().catch((err: unknown) => damagedRun(runId, err));
   if (!state) return undefined;
-  const [read, workers, fit] = await Promise.all([
+  const queueName = (state.meta ?? state.partialMeta)?.queue;
+  const [read, workers, fit, queueDepth] = await Promise.all([
     store.failuresPage(0, failureLimit).then(
       ({ failures, count }) => ({ failures: failures as RunFailure[], count, problem: undefined as string | undefined }),
       (err: unknown) => ({ failures: [] as RunFailure[], count: state.failed, problem: `failures unreadable: ${malformation(err)}` }),
@@ -56,6 +61,7 @@ export async function readRunStatus(redis: RedisClient, prefix: string, runId: s
       malformation(err);
       return undefined;
     }),
+    queueOf && queueName ? readQueueDepth(queueOf(queueName)) : undefined,
   ]);
   const failures = read.failures.filter(isFailure);
   const problems = [
@@ -63,7 +69,7 @@ export async function readRunStatus(redis: RedisClient, prefix: string, runId: s
     read.problem,
     failures.length < read.failures.length ? `${read.failures.length - failures.length} failure entries are malformed` : undefined,
   ].filter((p): p is string => p !== undefined);
-  const phase = fit ? { fit } : {};
+  const phase = { ...(fit ? { fit } : {}), ...(queueDepth ? { queueDepth } : {}) };
   if (problems.length === 0) return { ...state, failures, failureCount: read.count, workers, ...phase };
   const { meta, ...rest } = state;
   return { ...rest, partialMeta: state.partialMeta ?? meta, status: 'damaged', damaged: problems.join('; '), failures, failureCount: read.count, workers, ...phase };

@@ -12,7 +12,7 @@ import { Job, Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
-import { groupJobOpts } from './fit-phase.js';
+import { groupJobOpts } from './job-document.js';
 import { makeJobDocument } from './job-document.js';
 import { RunStore, type StoredFailure } from './run-store.js';
 import { jobIdOf } from './job-document.js';
@@ -28,12 +28,18 @@ export interface RetryResult {
   notFailed: string[];
 }
 
+/** What a retry reads of the config: the prefix, and the attempts and backoff of a job it adds anew. */
+export interface RetryConfig {
+  redis: Pick<BnvizConfig['redis'], 'prefix'>;
+  queue: Pick<BnvizConfig['queue'], 'attempts' | 'backoffMs'>;
+}
+
 /**
  * Puts the run's failed groups (or those named) back in the queue, a chunk at a time: O(failed), memory O(chunk) but for the ids returned.
  * @example
  * const { retried } = await retryRun(redis, config, 'photos'); // every failed group back in the queue
  */
-export async function retryRun(redis: RedisClient, config: Readonly<BnvizConfig>, runId: string, groupIds: string[] = []): Promise<RetryResult> {
+export async function retryRun(redis: RedisClient, config: RetryConfig, runId: string, groupIds: string[] = []): Promise<RetryResult> {
   const prefix = config.redis.prefix;
   const store = new RunStore(redis, prefix, runId);
   const state = await store.read();

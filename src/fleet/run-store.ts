@@ -37,6 +37,14 @@ export interface RunState extends RunCounts {
   /** When the first and the latest group were counted (ms since the epoch). */
   firstAt?: number;
   lastAt?: number;
+  /** Milliseconds the run stood idle between its end and a retry's first group taken (left out of its pace). */
+  idleMs?: number;
+  /** Reopened by a retry and waiting for a worker since this time (ms since the epoch): its clock stands still. */
+  pausedAt?: number;
+  /** Attempts: groups retried (by bnviz retry, the dashboard or Bull Board), jobs handed back by a worker that could not serve them, and attempts that failed and are tried again after a backoff. Never go down. */
+  attempts?: RunAttempts;
+  /** Groups ever counted failed (a retry takes them out of `failed`, not out of this). */
+  failedTotal?: number;
   /** When the enqueue finished adding the run's groups (absent: still adding, or it died part-way). */
   enqueueDone?: string;
   /** 'damaged': the run's records are malformed (`damaged` says how); its counts are still read. */
@@ -46,6 +54,16 @@ export interface RunState extends RunCounts {
   /** With `damaged`: the meta fields that could be read. */
   partialMeta?: Partial<RunMeta>;
 }
+
+export interface RunAttempts {
+  retried: number;
+  handedBack: number;
+  /** Attempts that failed with an error and are tried again after a backoff (queue.attempts). */
+  reattempted: number;
+}
+
+/** The meta field that counts each kind of attempt. */
+const ATTEMPT_FIELD = { handedBack: 'handedBack', reattempted: 'reattempted' } as const;
 
 export interface Outcome {
   groupId: string;
@@ -177,8 +195,15 @@ export class RunStore {
   }
 
   /** Marks the run started, the first time a worker takes one of its groups. O(1). */
-  async markStarted(at = new Date().toISOString()): Promise<void> {
-    await this.redis.hsetnx(this.k.meta, 'startedAt', at);
+  async markStarted(at = new Date()): Promise<void> {
+    // also ends the pause of a run a retry reopened (lua/mark-started.lua)
+    await this.redis.bnvizMarkStarted(this.k.meta, at.toISOString(), at.getTime());
+  }
+
+  /** Counts a job handed back, or an attempt that failed and will be tried again. O(1). */
+  async countAttempt(kind: keyof typeof ATTEMPT_FIELD): Promise<void> {
+    // never makes a meta of its own (a job of a run cleaned meanwhile, or a made-up run id)
+    if (await this.redis.exists(this.k.meta)) await this.redis.hincrby(this.k.meta, ATTEMPT_FIELD[kind], 1);
   }
 
   /** Counts a group's outcome once, and returns the run's counts after it. O(1) (O(images) for the shares). */
@@ -231,6 +256,10 @@ export class RunStore {
       ...(fields.firstAt ? { firstAt: Number(fields.firstAt) } : {}),
       ...(fields.lastAt ? { lastAt: Number(fields.lastAt) } : {}),
       ...(fields.enqueueDone ? { enqueueDone: fields.enqueueDone } : {}),
+      ...(fields.idleMs ? { idleMs: count('idleMs') } : {}),
+      ...(fields.pausedAt ? { pausedAt: count('pausedAt') } : {}),
+      failedTotal: fields.failedTotal === undefined ? counts.failed : count('failedTotal'),
+      attempts: { retried: count('retried'), handedBack: count('handedBack'), reattempted: count('reattempted') },
     };
     if (problems.length) {
       return { runId: this.runId, ...counts, ...extra, partialMeta: partial, startedAt, finishedAt, status: 'damaged', damaged: problems.join('; ') };

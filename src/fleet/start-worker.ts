@@ -17,7 +17,9 @@ import { createGroupPool } from '../pool/group-pool.js';
 import { redisMode, type RedisMode } from '../config/redis-rules.js';
 import { connectRedis, explainRedisError, networkReason, serverOf, whereOf, type RedisClient } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerId } from './fleet-keys.js';
-import { startHeartbeat, type Heartbeat, type WorkerBeat } from './heartbeat.js';
+import { startHeartbeat, type Heartbeat, type JobInHand, type WorkerBeat } from './heartbeat.js';
+import { idsOf } from './job-document.js';
+import { RunStore } from './run-store.js';
 import { resolveRoots } from './map-root.js';
 import { makeProcessor, type FitJobReturn, type JobReturn } from './process-job.js';
 import { Reconciler } from './reconcile-run.js';
@@ -86,9 +88,11 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   let stopping = false;
   watchConnection([redis, queueConnection]);
   const pool = createGroupPool(config.threads);
-  const state: Omit<WorkerBeat, 'lastSeen'> = {
+  const state: Omit<WorkerBeat, 'lastSeen' | 'jobs'> = {
     host, pid: process.pid, queue: config.queue.name, threads: pool.threads, active: 0, processed: 0, failed: 0, startedAt: new Date().toISOString(),
   };
+  // The jobs in hand, by job id, with the stage each group is in: written with each beat (no write of its own).
+  const inHand = new Map<string, JobInHand>();
   const retentionSeconds = Math.round(config.retentionDays * 86400);
   const handBackReasons = new Set<string>();
   // The queue on the records' connection: the reconciliation reads jobs with it, and the first pass adds group jobs to it.
@@ -102,13 +106,24 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
       handBackReasons.add(reason);
       events.handBack?.({ reason, jobId });
     },
+    onStage(jobId, stage) {
+      const job = inHand.get(jobId);
+      if (job) job.stage = stage;
+    },
   });
   const worker = new Worker<unknown, JobReturn | FitJobReturn>(config.queue.name, async (job, token) => {
     state.active++;
+    const { runId, groupId } = idsOf(job.data);
+    const slice = (job.data as { slice?: unknown } | undefined)?.slice;
+    const key = job.id ?? '';
+    inHand.set(key, {
+      runId: runId ?? '?', ...(groupId ? { groupId } : {}), ...(typeof slice === 'number' ? { slice, stage: 'counting' } : { stage: 'checking' }), since: new Date().toISOString(),
+    });
     try {
       return await processor(job, token);
     } finally {
       state.active--;
+      inHand.delete(key);
     }
   }, {
     connection: queueConnection,
@@ -144,7 +159,10 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     answered(err);
     if (!job || err.name === 'DelayedError') return;
     const retry = err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1);
-    if (!retry) {
+    if (retry) {
+      const { runId } = idsOf(job.data);
+      if (runId) new RunStore(redis, prefix, runId).countAttempt('reattempted').catch(() => {}); // advisory
+    } else {
       state.processed++;
       state.failed++;
       beatNow();
@@ -166,7 +184,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   }, config.queue.lockMs + Math.floor(Math.random() * 1000));
   reconcileTimer.unref();
 
-  heartbeat = startHeartbeat(redis, prefix, workerId(host, process.pid), () => state);
+  heartbeat = startHeartbeat(redis, prefix, workerId(host, process.pid), () => ({ ...state, jobs: [...inHand.values()] }));
   // The first write: a replica, a cluster node addressed as one server or a user without permission stops the start with one line.
   try {
     await worker.waitUntilReady();

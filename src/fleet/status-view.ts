@@ -1,5 +1,7 @@
 /** `bnviz status` as text: pure functions of the status read from Redis and the time now. */
-import type { WorkerBeat } from './heartbeat.js';
+import type { JobInHand, WorkerBeat } from './heartbeat.js';
+import { formatQueueDepth } from './queue-depth.js';
+import { plural } from '../util/plural.js';
 import type { RunStatus } from './read-status.js';
 import type { NormStats } from '../types.js';
 import type { FitPhaseState, RunCounts, RunMeta, RunState } from './run-store.js';
@@ -14,11 +16,17 @@ export interface Pace {
   elapsedSeconds: number;
 }
 
+/**
+ * The run's pace over the time it was worked: from its start to its end (or
+ * now), less the time it stood idle between its end and a retry (`idleMs`);
+ * a run a retry reopened that no worker has taken up yet stands still at its
+ * last count (`pausedAt`).
+ */
 export function paceOf(run: RunState, now: number): Pace {
   const finished = run.done + run.skipped + run.failed;
   const start = run.startedAt ? Date.parse(run.startedAt) : undefined;
-  const end = run.finishedAt ? Date.parse(run.finishedAt) : now;
-  const elapsedSeconds = start === undefined ? 0 : Math.max(0, (end - start) / 1000);
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : run.pausedAt ?? now;
+  const elapsedSeconds = start === undefined ? 0 : Math.max(0, (end - start - (run.idleMs ?? 0)) / 1000);
   const rate = elapsedSeconds > 0 ? finished / elapsedSeconds : 0;
   const left = run.total - finished;
   return { finished, rate, elapsedSeconds, etaSeconds: left === 0 ? 0 : rate > 0 ? left / rate : undefined };
@@ -82,16 +90,34 @@ export function formatRun(s: RunStatus, now: number): string {
     `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
     `${p.rate.toFixed(2)} groups/s over ${duration(p.elapsedSeconds)}${s.finishedAt ? `, finished ${localTime(s.finishedAt)}` : `, ETA ${duration(p.etaSeconds)}`}`,
   );
+  if (s.queueDepth) out.push(`queue ${s.queueDepth.queue} (all its runs): ${formatQueueDepth(s.queueDepth)}`);
+  out.push(`attempts: ${formatAttempts(s)}`);
   if (s.failures.length) {
     out.push(`failures${s.failed > s.failures.length ? ` (newest ${s.failures.length} of ${s.failed})` : ''}:`);
     for (const f of s.failures) out.push(`  ${f.groupId} (${f.files.join(', ')}): ${f.error.message}`);
   }
-  out.push(`workers alive: ${s.workers.length}`);
-  for (const w of s.workers) {
-    const ago = (now - Date.parse(w.lastSeen)) / 1000;
-    out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${w.active} jobs in hand on ${w.threads} threads, ${w.processed} processed (${w.failed} failed), ${workerRate(w).toFixed(2)} groups/s, seen ${duration(ago)} ago`);
+  // A finished run has no workers of its own: the fleet's are listed while it runs.
+  if (!s.finishedAt) {
+    out.push(`workers alive: ${s.workers.length}`);
+    for (const w of s.workers) {
+      const ago = (now - Date.parse(w.lastSeen)) / 1000;
+      out.push(`  ${w.host}:${w.pid} queue ${w.queue}, ${plural(w.active, 'job')} in hand on ${plural(w.threads, 'thread')}, ${w.processed} processed (${w.failed} failed), ${workerRate(w).toFixed(2)} groups/s, seen ${duration(ago)} ago`);
+      for (const j of w.jobs ?? []) out.push(`    ${formatJobInHand(j, now)}`);
+    }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `2 retried, 1 handed back, 0 tried again after an error`. */
+export function formatAttempts(r: Pick<RunState, 'attempts'>): string {
+  const a = r.attempts ?? { retried: 0, handedBack: 0, reattempted: 0 };
+  return `${a.retried} retried, ${a.handedBack} handed back, ${a.reattempted} tried again after an error`;
+}
+
+/** What a worker is doing with a job: `photos 0042-1a2b3c4d: figure (for 3s)`. */
+export function formatJobInHand(j: JobInHand, now: number): string {
+  const what = j.groupId ?? (j.slice !== undefined ? `first-pass slice ${j.slice}` : 'a job');
+  return `${j.runId} ${what}: ${j.stage} (for ${duration(Math.max(0, (now - Date.parse(j.since)) / 1000))})`;
 }
 
 /** The first pass of `--stats dataset`: slices counted, images read, and once it has ended, the statistics. */

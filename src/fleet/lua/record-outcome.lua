@@ -33,16 +33,23 @@ if was == 'd' or was == 's' or (was == 'f' and code == 'f') then
 end
 
 redis.call('SETRANGE', KEYS[2], index, code)
+local now = tonumber(ARGV[7])
 if was == 'f' then
+  -- retried outside bnviz retry (Bull Board's retry): counted as retried; a finished run's idle gap left out of its pace
   redis.call('HINCRBY', meta, 'failed', -1)
+  redis.call('HINCRBY', meta, 'retried', 1)
   redis.call('HDEL', KEYS[4], id)
   redis.call('ZREM', KEYS[5], id)
-  redis.call('HDEL', meta, 'finishedAt')
+  if redis.call('HDEL', meta, 'finishedAt') == 1 then
+    local last = tonumber(redis.call('HGET', meta, 'lastAt'))
+    if last and now > last then redis.call('HINCRBY', meta, 'idleMs', now - last) end
+  end
 end
 redis.call('HINCRBY', meta, status, 1)
 redis.call('HINCRBY', meta, 'version', 1)
-local now = tonumber(ARGV[7])
 if code == 'f' then
+  -- failedTotal never goes down (a retry takes a group out of 'failed'): /metrics' bnviz_groups_failed_total
+  redis.call('HINCRBY', meta, 'failedTotal', 1)
   redis.call('HSET', KEYS[4], id, ARGV[4])
   redis.call('ZADD', KEYS[5], now, id)
 end

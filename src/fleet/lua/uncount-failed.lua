@@ -1,6 +1,9 @@
 --[[
   Takes failed groups out of the counts so they can run again (run-store.ts,
-  uncountFailed), and reopens the run.
+  uncountFailed), and reopens the run: `retried` counts them (never goes
+  down; /metrics' bnviz_groups_retried_total); a finished run is paused from
+  its last count until a worker takes a group again (mark-started.lua), so
+  the idle gap is not in its rate and elapsed time.
   KEYS: 1 meta, 2 state, 3 failures, 4 failedAt
   ARGV: groupId, index, groupId, index, ...
   Returns the ids taken (those counted failed).
@@ -17,7 +20,11 @@ for i = 1, #ARGV, 2 do
 end
 if #taken > 0 then
   redis.call('HINCRBY', KEYS[1], 'failed', -#taken)
+  redis.call('HINCRBY', KEYS[1], 'retried', #taken)
   redis.call('HINCRBY', KEYS[1], 'version', 1)
-  redis.call('HDEL', KEYS[1], 'finishedAt')
+  if redis.call('HDEL', KEYS[1], 'finishedAt') == 1 then
+    local last = redis.call('HGET', KEYS[1], 'lastAt')
+    if last then redis.call('HSETNX', KEYS[1], 'pausedAt', last) end
+  end
 end
 return taken
