@@ -27,8 +27,7 @@ import { isSafeId } from '../dataset/group-id.js';
 import { InputError } from '../errors.js';
 import { drawRank, parseDraw } from '../records/draw-choice.js';
 import type { RunKeys } from './fleet-keys.js';
-import { JOB_PRIORITY, type GroupJobOptions } from './fit-phase.js';
-import { stalledOut } from './job-document.js';
+import { JOB_PRIORITY, stalledOut, type GroupJobOptions } from './job-document.js';
 import type { RedisClient } from './redis-options.js';
 
 /** A draw job's BullMQ name. */

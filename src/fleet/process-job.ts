@@ -342,7 +342,7 @@ async function processDrawJob(ctx: JobContext, job: Job, token: string | undefin
   const task: GroupTask = { runId: doc.runId, groupId: doc.groupId, index: doc.index, root, files: doc.files, runDir: join(ctx.outRoot, doc.runId), options, force: false, draw: true };
   let result: GroupResult;
   try {
-    result = await ctx.pool.run(task);
+    result = await ctx.pool.run(task, (stage) => ctx.onStage?.(job.id ?? '', stage));
   } catch (err) {
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await recordDrawn(ctx.redis, k, doc.index, messageOf(err));
     throw err;
