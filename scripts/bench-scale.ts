@@ -6,18 +6,24 @@
  *   npm run bench:scale -- --groups 430000 [--others 1000000] [--repeat 5]
  *
  * `--others`: jobs of another run waiting in the same queue first (a shared
- * fleet). Then: enqueue of the run (rate, the enqueuer's RSS, Redis bytes a
- * waiting group), a finished run of as many groups (Redis bytes a finished
+ * fleet). Then: enqueue of the run (`bnviz enqueue` over a text manifest of
+ * N groups of the three example photos, in a process of its own: its rate,
+ * start-up included, its peak RSS, Redis bytes a waiting group), a finished run of as many groups (Redis bytes a finished
  * group; a fifth failed), and on it `status RUN`, each dashboard request
  * (the first one, which reads the run's log once, and the next ones),
  * `/metrics`, a reconciliation pass with nothing changed, finalization
- * (without group folders: the Redis side), retry of the failed groups, and
+ * (without group folders: the Redis side and run.json, in a process of its
+ * own, with its peak RSS), retry of the failed groups, and
  * clean of the waiting run and of the finished one. Prints a table.
  */
 import { Queue } from 'bullmq';
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config/load-config.js';
 import { buildDashboard } from '../src/dashboard/build-dashboard.js';
 import type { DatasetPlan } from '../src/dataset/plan-dataset.js';
@@ -68,6 +74,38 @@ async function measure(redis: Redis, op: string, f: () => Promise<unknown>, repe
   return { op, redisMs: median(cpu), commands: median(commands), wallMs: median(wall), ...(note ? { note } : {}) };
 }
 
+const DIST = join(fileURLToPath(import.meta.url), '..', '..');
+/** Loaded first into a child: at exit it writes its peak RSS (KiB) to stderr (a pipe: written at once on Linux). */
+const REPORT_RSS = 'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nmaxRSS "+process.resourceUsage().maxRSS+"\\n"))';
+
+/** Runs `node args` with `env`; its stdout, its peak RSS in MB and its wall time. Throws when it fails. */
+async function child(args: string[], env: Record<string, string>): Promise<{ stdout: string; rssMb: number; wallMs: number }> {
+  const t0 = performance.now();
+  const p = spawn(process.execPath, ['--import', REPORT_RSS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const [code] = (await once(p, 'close')) as [number | null];
+  const wallMs = performance.now() - t0;
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(-800)}`);
+  return { stdout, wallMs, rssMb: Number(/maxRSS (\d+)/.exec(stderr)?.[1] ?? NaN) / 1024 };
+}
+
+/** A text manifest of `groups` lines, each the three example photos (the enqueuer reads no image: it plans). */
+async function exampleManifest(groups: number): Promise<{ root: string; manifest: string }> {
+  const root = join(DIST, '..', 'examples');
+  const manifest = join(tempDir(), 'groups.txt');
+  const out = createWriteStream(manifest);
+  const line = 'astronaut.png,chelsea.png,coffee.png\n';
+  for (let i = 0; i < groups; i += 10_000) {
+    if (!out.write(line.repeat(Math.min(10_000, groups - i)))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return { root, manifest };
+}
+
 /** A plan of `groups` groups of three files (nothing is read: the enqueuer plans, the workers read). */
 function syntheticPlan(groups: number, offset = 0): DatasetPlan {
   return {
@@ -89,17 +127,16 @@ export async function benchScale(o: { groups: number; others: number; repeat: nu
       await enqueuePlan(syntheticPlan(o.others, 10_000_000), 'others', config, { redis });
       costs.push({ op: `(another run's ${o.others} jobs waiting)`, redisMs: 0, commands: 0, wallMs: 0 });
     }
-    // Enqueue: rate, the enqueuer's memory (this process: the plan itself is held here, as a manifest would be), Redis bytes a group.
-    const plan = syntheticPlan(o.groups);
+    // Enqueue: `bnviz enqueue` over a text manifest, as an operator runs it: its rate (start-up included), its peak RSS, Redis bytes a group.
+    const { root, manifest } = await exampleManifest(o.groups);
+    const env = { BNVIZ_REDIS_URL: server.url, BNVIZ_REDIS_PREFIX: prefix, BNVIZ_QUEUE: 'groups' };
     const before = await redisCounters(redis);
-    const rss0 = process.memoryUsage().rss;
-    let peak = rss0;
-    const t0 = performance.now();
-    await enqueuePlan(plan, 'big', config, { redis, onProgress: () => { peak = Math.max(peak, process.memoryUsage().rss); } });
-    const seconds = (performance.now() - t0) / 1000;
+    const enq = await child([join(DIST, 'src', 'cli.js'), 'enqueue', root, '--manifest', manifest, '--run', 'big', '--json'], env);
     const after = await redisCounters(redis);
-    costs.push({ op: 'enqueue', redisMs: after.cpu - before.cpu, commands: after.commands - before.commands, wallMs: seconds * 1000,
-      note: `${Math.round(o.groups / seconds)} jobs/s; RSS +${Math.round((peak - rss0) / 1e6)} MB while adding; Redis ${Math.round((after.memory - before.memory) / o.groups)} bytes a waiting group` });
+    const added = (JSON.parse(enq.stdout) as { added: number }).added;
+    if (added !== o.groups) throw new Error(`enqueue added ${added} groups of ${o.groups}`);
+    costs.push({ op: 'enqueue (bnviz enqueue --manifest)', redisMs: after.cpu - before.cpu, commands: after.commands - before.commands, wallMs: enq.wallMs,
+      note: `${Math.round(o.groups / (enq.wallMs / 1000))} jobs/s; peak RSS ${Math.round(enq.rssMb)} MB; Redis ${Math.round((after.memory - before.memory) / o.groups)} bytes a waiting group` });
 
     // A finished run of as many groups, a fifth of them failed (no jobs left: BullMQ keeps only the latest finished ones).
     const m0 = (await redisCounters(redis)).memory;
@@ -115,7 +152,7 @@ export async function benchScale(o: { groups: number; others: number; repeat: nu
         if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body.slice(0, 200)}`);
         return r;
       };
-      costs.push(await measure(redis, 'dashboard: first request of the run', () => get('/api/runs/done-run'), 1, 'reads the run\'s log once (O(run)), then only what is new'));
+      costs.push(await measure(redis, 'dashboard: first request of the run', () => get('/api/runs/done-run'), 1, 'reads every group\'s state and share (5 bytes a group), then only what is new'));
       costs.push(await measure(redis, 'dashboard: run summary poll', () => get('/api/runs/done-run'), o.repeat));
       const version = JSON.parse((await get('/api/runs/done-run')).body).version as number;
       costs.push(await measure(redis, 'dashboard: poll, nothing new', () => get(`/api/runs/done-run?since=${version}`), o.repeat));
@@ -135,8 +172,11 @@ export async function benchScale(o: { groups: number; others: number; repeat: nu
     costs.push(await measure(redis, 'reconciliation pass, nothing changed', () => reconciler.pass(), o.repeat));
     // The finished run's records, written once (no group folders here: the Redis side and run.json).
     await redis.hdel(`${prefix}:run:done-run:meta`, 'finishedAt');
-    const fin0 = process.resourceUsage().maxRSS;
-    costs.push(await measure(redis, 'finalization', () => finalizeFleetRun(redis, prefix, 'done-run', tempDir(), { lockMs: 30_000 }), 1, `peak RSS ${Math.round(Math.max(fin0, process.resourceUsage().maxRSS) / 1024)} MB (this process)`));
+    let finRss = 0;
+    costs.push(await measure(redis, 'finalization', async () => {
+      finRss = (await child([fileURLToPath(import.meta.url), '--finalize', 'done-run', '--url', server.url, '--prefix', prefix], {})).rssMb;
+    }, 1));
+    costs.at(-1)!.note = `peak RSS ${Math.round(finRss)} MB (a process of its own, start-up included)`;
     costs.push(await measure(redis, `retry of ${Math.floor(o.groups / 5)} failed groups`, () => retryRun(redis, config, 'done-run'), 1));
     costs.push(await measure(redis, `clean of the waiting run (${o.groups} jobs)`, () => cleanRun(redis, config, 'big'), 1, o.others ? `behind ${o.others} waiting jobs of another run` : undefined));
     costs.push(await measure(redis, 'clean of the finished run', () => cleanRun(redis, config, 'done-run'), 1, 'its retried jobs included'));
@@ -156,12 +196,32 @@ function table(costs: Cost[]): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
+/** The finalization alone, in a process of its own (its peak RSS is the finalization's): `--finalize RUN --url URL --prefix P`. */
+async function finalizeOnly(runId: string, url: string, prefix: string): Promise<void> {
+  const redis = connectRedis(url);
+  try {
+    await finalizeFleetRun(redis, prefix, runId, tempDir(), { lockMs: 30_000 });
+  } finally {
+    redis.disconnect();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { groups: { type: 'string', default: '100000' }, others: { type: 'string', default: '0' }, repeat: { type: 'string', default: '5' } } });
-  const o = { groups: Number(values.groups), others: Number(values.others), repeat: Number(values.repeat) };
-  console.log(`bench:scale: ${o.groups} groups${o.others ? `, ${o.others} other jobs waiting` : ''}, on a redis-server of its own`);
-  benchScale(o).then((costs) => console.log(table(costs)), (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  const { values } = parseArgs({ options: {
+    groups: { type: 'string', default: '100000' }, others: { type: 'string', default: '0' }, repeat: { type: 'string', default: '5' },
+    finalize: { type: 'string' }, url: { type: 'string' }, prefix: { type: 'string' },
+  } });
+  if (values.finalize) {
+    finalizeOnly(values.finalize, values.url!, values.prefix!).then(() => process.exit(0), (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  } else {
+    const o = { groups: Number(values.groups), others: Number(values.others), repeat: Number(values.repeat) };
+    console.log(`bench:scale: ${o.groups} groups${o.others ? `, ${o.others} other jobs waiting` : ''}, on a redis-server of its own`);
+    benchScale(o).then((costs) => console.log(table(costs)), (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  }
 }

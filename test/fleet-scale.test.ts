@@ -23,7 +23,9 @@ import { finalizeFleetRun } from '../src/fleet/finalize-fleet-run.js';
 import { readRunStatus } from '../src/fleet/read-status.js';
 import { Reconciler } from '../src/fleet/reconcile-run.js';
 import { retryRun } from '../src/fleet/retry-run.js';
-import { readRun } from '../src/fleet/run-store.js';
+import { readRun, RunStore } from '../src/fleet/run-store.js';
+import { RunIndex } from '../src/dashboard/run-index.js';
+import { GroupQuery } from '../src/dashboard/query-groups.js';
 import { formatRun } from '../src/fleet/status-view.js';
 import { synthesizeRun, syntheticFiles } from '../scripts/synthetic-run.js';
 import { tempDir } from './helpers/paths.js';
@@ -87,10 +89,13 @@ test('status, the dashboard\'s run requests and /metrics cost the same on 200 gr
     const r = await app.inject({ url });
     t.is(r.statusCode, 200, `${url}: ${r.body.slice(0, 200)}`);
   };
-  // The dashboard reads a run's log once, then only what is new.
-  await get('/api/runs/small');
-  await get('/api/runs/big');
+  // A run's first request reads every group's state and share from two arrays, not its log; then only what is new.
   const costs: Record<string, [number, number]> = {};
+  const firstSmall = await commandsOf(redis, () => get('/api/runs/small'));
+  const firstBig = await commandsOf(redis, () => get('/api/runs/big'));
+  t.is(firstBig.total, firstSmall.total, `first request: ${JSON.stringify(firstSmall.by)} vs ${JSON.stringify(firstBig.by)}`);
+  t.true((firstBig.by.lrange ?? 0) <= 1, `the first request read the run's log: ${JSON.stringify(firstBig.by)}`);
+  costs.first = [firstSmall.total, firstBig.total];
   for (const [name, f] of Object.entries({
     // with the queue's depth (BullMQ's getJobCounts, O(1) a state) and a worker's jobs in hand
     status: (run: string) => readRunStatus(redis, PREFIX, run, 20, () => queue).then((s) => formatRun(s!, Date.now())),
@@ -110,6 +115,40 @@ test('status, the dashboard\'s run requests and /metrics cost the same on 200 gr
   t.false('scan' in metrics.by || 'keys' in metrics.by);
   t.true(metrics.total < 100, `/metrics: ${JSON.stringify(metrics.by)}`);
   t.log(`commands a request (200 groups, 20,000 groups): ${JSON.stringify(costs)}; /metrics ${metrics.total}`);
+});
+
+test('a run\'s first read (two arrays) and its log give the dashboard the same groups, states and shares', async (t) => {
+  const { redis } = await ownRedis(t);
+  await synthesizeRun({ redis, prefix: PREFIX, runId: 'r', groups: 3_000, failEvery: 7 });
+  const store = new RunStore(redis, PREFIX, 'r');
+  // a retried group counted done after it failed: the arrays follow it too
+  const retried = (await store.page([6]))[0]!;
+  t.is(retried.state, 'failed');
+  await store.record({ groupId: retried.groupId!, index: 6, status: 'done', files: syntheticFiles(6), maxUnseen: 0.123456, unseen: [0.1, 0.2, 0.123456] });
+  const fromLog = new Map<number, { status: string; maxUnseen: number }>();
+  for (let from = 0; ;) {
+    const { entries, next } = await store.readLog(from, 1000);
+    for (const e of entries) fromLog.set(e.index, { status: e.status, maxUnseen: e.maxUnseen });
+    if (next === from) break;
+    from = next;
+  }
+  const snap = await store.snapshot();
+  t.like(snap, { logLength: 3_001 });
+  t.is(snap?.states.length, 3_000);
+  const index = new RunIndex('r');
+  await index.refresh({ redis, prefix: PREFIX });
+  const groups = [];
+  for (let offset = 0; offset < 3_000; offset += 500) {
+    const page = await index.query(GroupQuery.parse({ offset, limit: 500 }));
+    t.is(page.total, 3_000);
+    groups.push(...page.groups);
+  }
+  t.is(fromLog.size, 3_000);
+  t.is(groups.length, 3_000);
+  const differ = groups.filter((g) => fromLog.get(g.index)?.status !== g.status || fromLog.get(g.index)?.maxUnseen !== g.maxUnseen);
+  t.deepEqual(differ.slice(0, 3), []);
+  t.like(groups[6], { status: 'done', maxUnseen: 0.123456 });
+  t.true(groups.some((g) => g.status === 'failed') && groups.some((g) => g.maxUnseen > 0));
 });
 
 test('clean of a waiting run costs its own jobs, not the queue\'s: no list scans behind 20,000 other waiting jobs; it reports only jobs that were there', async (t) => {

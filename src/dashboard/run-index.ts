@@ -35,6 +35,8 @@ export interface GroupPage {
   offset: number;
   limit: number;
   groups: IndexedGroup[];
+  /** The index's version the page was cut from (a list is reused a while as the run moves: a page may be older than the index). */
+  version: number;
 }
 
 export interface Neighbours {
@@ -85,7 +87,10 @@ export class RunIndex {
   }
 
   private async followLog(redis: RedisClient, prefix: string): Promise<void> {
-    this.store ??= new RunStore(redis, prefix, this.runId);
+    if (!this.store) {
+      this.store = new RunStore(redis, prefix, this.runId);
+      await this.fromSnapshot(this.store);
+    }
     for (;;) {
       const { entries, next } = await this.store.readLog(this.cursor, LOG_CHUNK);
       const read = next - this.cursor;
@@ -93,6 +98,20 @@ export class RunIndex {
       for (const e of entries) this.put(e.index, e.status, e.maxUnseen);
       if (read < LOG_CHUNK) break;
     }
+  }
+
+  /** A run's first read: every group's state and share from two arrays in Redis, then the log from where they stand. */
+  private async fromSnapshot(store: RunStore): Promise<void> {
+    const snap = await store.snapshot();
+    if (!snap) return;
+    const { states, unseen, logLength } = snap;
+    const shared = Math.floor(unseen.length / 4);
+    for (let i = 0; i < states.length; i++) {
+      const code = states[i]!;
+      const status = code === 100 ? 'done' : code === 115 ? 'skipped' : code === 102 ? 'failed' : undefined; // d, s, f
+      if (status) this.put(i, status, status === 'failed' || i >= shared ? 0 : unseen.readUInt32LE(i * 4) / 1e6);
+    }
+    this.cursor = logLength;
   }
 
   private async readFolder(outRoot: string, cache: GroupCache, now: number, everyMs = 10_000): Promise<void> {
@@ -133,9 +152,9 @@ export class RunIndex {
 
   /** One page of the groups that match the query. O(page) in Redis. */
   async query(q: GroupQuery, now = Date.now()): Promise<GroupPage> {
-    const list = await this.matching(q, now);
+    const { list, version } = await this.matching(q, now);
     const indexes = Array.from(list.subarray(q.offset, q.offset + q.limit));
-    return { total: list.length, offset: q.offset, limit: q.limit, groups: await this.groupsAt(indexes) };
+    return { total: list.length, offset: q.offset, limit: q.limit, groups: await this.groupsAt(indexes), version };
   }
 
   /** A group and its neighbours among the query's results; `at`: its index, when the caller knows it. */
@@ -144,7 +163,7 @@ export class RunIndex {
     if (index === undefined) return { position: -1, total: 0 };
     const [group] = await this.groupsAt([index]);
     if (!group || group.groupId !== groupId) return { position: -1, total: 0 };
-    const list = await this.matching(q, now);
+    const { list } = await this.matching(q, now);
     const position = list.indexOf(index);
     const near = await this.groupsAt([position > 0 ? list[position - 1]! : -1, position >= 0 && position + 1 < list.length ? list[position + 1]! : -1].filter((i) => i >= 0));
     const previous = position > 0 ? near.shift() : undefined;
@@ -183,11 +202,11 @@ export class RunIndex {
   }
 
   /** The indexes of the groups that match the query's filters, in its order; reused for LIST_FRESH_MS while the run moves. */
-  private async matching(q: GroupQuery, now: number): Promise<Uint32Array> {
+  private async matching(q: GroupQuery, now: number): Promise<{ list: Uint32Array; version: number }> {
     const needle = q.q?.trim().toLowerCase() ?? '';
     const key = JSON.stringify([q.status ?? null, q.minUnseen ?? null, q.maxUnseen ?? null, needle, q.sort]);
     const kept = this.lists.get(key);
-    if (kept && (kept.version === this.version || now - kept.at < LIST_FRESH_MS)) return kept.list;
+    if (kept && (kept.version === this.version || now - kept.at < LIST_FRESH_MS)) return kept;
     const found = needle ? await this.search(needle) : undefined;
     const codes = q.status?.map((s) => STATUS_CODE[s]);
     const out: number[] = [];
@@ -202,9 +221,10 @@ export class RunIndex {
     // A stable order among equal shares: dataset order.
     if (q.sort === 'unseen-desc') list.sort((a, b) => this.unseen[b]! - this.unseen[a]! || a - b);
     else if (q.sort === 'unseen-asc') list.sort((a, b) => this.unseen[a]! - this.unseen[b]! || a - b);
-    this.lists.set(key, { version: this.version, at: now, list });
+    const made = { version: this.version, at: now, list };
+    this.lists.set(key, made);
     if (this.lists.size > 16) this.lists.delete(this.lists.keys().next().value as string);
-    return list;
+    return made;
   }
 
   /** The indexes of groups whose id or a file name holds `needle` (any case): the log read once per term, then what is new. */

@@ -148,7 +148,7 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
     if (!status && index.count === 0) return reply.code(404).send({ error: unknown(runId) });
     const result = await index.query(parsed.data);
     const query = viewerQuery(request.url);
-    return reply.header('cache-control', 'no-store').send({ ...result, version: index.version, groups: await Promise.all(result.groups.map((g) => card(runId, g, query))) });
+    return reply.header('cache-control', 'no-store').send({ ...result, groups: await Promise.all(result.groups.map((g) => card(runId, g, query))) });
   });
 
   app.get<{ Params: Params; Querystring: Record<string, string> }>('/api/runs/:runId/groups/:groupId', async (request, reply) => {

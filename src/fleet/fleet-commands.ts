@@ -10,7 +10,7 @@ import type { RedisClient } from './redis-options.js';
 
 /** Each script: its file and how many of its arguments are keys (undefined: the caller says, first). */
 const SCRIPTS = {
-  bnvizRecordOutcome: { file: 'record-outcome.lua', keys: 11 },
+  bnvizRecordOutcome: { file: 'record-outcome.lua', keys: 12 },
   bnvizAddGroups: { file: 'add-groups.lua', keys: 2 },
   bnvizUncountFailed: { file: 'uncount-failed.lua', keys: 4 },
   bnvizMarkStarted: { file: 'mark-started.lua', keys: 1 },

@@ -56,6 +56,8 @@ export interface RunKeys {
   rates: string[];
   timings: string;
   log: string;
+  /** Each group's largest unseen share in millionths, four bytes (little-endian) at index x 4: the dashboard's first read of a run. */
+  unseen: string;
   finalize: string;
   reconcile: string;
   plan: string;
@@ -73,7 +75,7 @@ export interface RunKeys {
 
 /** The keys of a run's records other than its id buckets (what retention expires and clean removes, with the buckets). */
 export function fixedRunKeys(k: RunKeys): string[] {
-  return [k.meta, k.state, k.failures, k.failedAt, k.worst, k.best, k.agg, ...k.rates, k.timings, k.log, k.finalize, k.reconcile, k.plan, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.fitLock, k.drawPick, k.drawn, k.drawFailed];
+  return [k.meta, k.state, k.failures, k.failedAt, k.worst, k.best, k.agg, ...k.rates, k.timings, k.log, k.unseen, k.finalize, k.reconcile, k.plan, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.fitLock, k.drawPick, k.drawn, k.drawFailed];
 }
 
 /**
@@ -108,7 +110,7 @@ export function runKeys(prefix: string, runId: string): RunKeys {
   const k = (name: string) => `${prefix}:run:${runId}:${name}`;
   return {
     meta: k('meta'), state: k('state'), failures: k('failures'), failedAt: k('failedAt'), worst: k('worst'), best: k('best'), agg: k('agg'),
-    rates: RATE_SLICES.map((s) => k(`rate:${s}`)), timings: k('timings'), log: k('log'), finalize: k('finalize'), reconcile: k('reconcile'),
+    rates: RATE_SLICES.map((s) => k(`rate:${s}`)), timings: k('timings'), log: k('log'), unseen: k('unseen'), finalize: k('finalize'), reconcile: k('reconcile'),
     plan: k('plan'), levels: k('levels'), fitDone: k('fitDone'), fitFailed: k('fitFailed'), fitSkipped: k('fitSkipped'), fitLock: k('fitLock'),
     drawPick: k('drawPick'), drawn: k('drawn'), drawFailed: k('drawFailed'),
     ids: (index) => k(`ids:${Math.floor(index / BUCKET)}`),

@@ -212,7 +212,7 @@ export class RunStore {
     const failure: StoredFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, index: o.index, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
     const done = o.status === 'done';
     const r = (await this.redis.bnvizRecordOutcome(
-      k.meta, k.state, k.ids(o.index), k.failures, k.failedAt, k.agg, k.rates[0]!, k.rates[1]!, k.rates[2]!, k.timings, k.log,
+      k.meta, k.state, k.ids(o.index), k.failures, k.failedAt, k.agg, k.rates[0]!, k.rates[1]!, k.rates[2]!, k.timings, k.log, k.unseen,
       o.groupId, o.index, o.status, failure ? JSON.stringify(failure) : '', done && o.timings ? JSON.stringify(o.timings) : '',
       o.status !== 'failed' && o.maxUnseen !== undefined ? String(o.maxUnseen) : '', Date.now(), STAGE_BOUNDS.join(','), o.files.join('\t'),
       ...(done && o.unseen ? o.unseen.map(String) : []),
@@ -359,6 +359,21 @@ export class RunStore {
       const ids = flat.filter((_, i) => i % 2 === 0);
       if (ids.length) yield ids;
     } while (cursor !== '0');
+  }
+
+  /**
+   * Every group's state and largest unseen share as they are now, with the
+   * length of the log they reflect: a reader that starts here follows the log
+   * from `logLength` on. Undefined for a run recorded without the shares'
+   * array (it is read from its log instead). Two string reads: O(run) bytes
+   * (5 a group), one command each, whatever the log holds.
+   */
+  async snapshot(): Promise<{ states: Buffer; unseen: Buffer; logLength: number } | undefined> {
+    const replies = await this.redis.multi().llen(this.k.log).getBuffer(this.k.state).getBuffer(this.k.unseen).exec();
+    if (!replies || replies.some(([err]) => err)) return undefined;
+    const [[, logLength], [, states], [, unseen]] = replies as [[null, number], [null, Buffer | null], [null, Buffer | null]];
+    if (!states || !unseen) return undefined;
+    return { states, unseen, logLength };
   }
 
   /** The log from entry `from` on, at most `max` entries; `next` is where to read from next time. O(entries read). */

@@ -6,7 +6,7 @@
   again keeps its latest reason; anything else counted before changes nothing.
 
   KEYS: 1 meta, 2 state, 3 the group's id bucket, 4 failures, 5 failedAt, 6 agg,
-        7 rate:1, 8 rate:60, 9 rate:3600, 10 timings, 11 log
+        7 rate:1, 8 rate:60, 9 rate:3600, 10 timings, 11 log, 12 unseen
   ARGV: 1 groupId, 2 index, 3 done|skipped|failed, 4 failure JSON (failed) or '',
         5 timings JSON or '', 6 largest unseen share or '', 7 now (ms),
         8 the stage histogram's bounds in seconds (comma-separated),
@@ -58,7 +58,10 @@ end
 local micro = ''
 if code ~= 'f' and ARGV[6] ~= '' then
   local unseen = tonumber(ARGV[6])
-  micro = string.format('%d', math.floor(unseen * 1e6 + 0.5))
+  local millionths = math.floor(unseen * 1e6 + 0.5)
+  micro = string.format('%d', millionths)
+  -- the same number as four bytes at the group's place, so a reader can take every group's share in one GETRANGE
+  redis.call('SETRANGE', KEYS[12], index * 4, struct.pack('<I4', math.min(4294967295, math.max(0, millionths))))
   redis.call('HINCRBY', KEYS[6], 'u:' .. math.min(999, math.max(0, math.floor(unseen * 1000))), 1)
   local channels = {'R', 'G', 'B'}
   local n = 0
