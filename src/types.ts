@@ -38,7 +38,7 @@ export const FIGURE_KINDS = ['overview', 'panels', 'compare'] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 
 /** The file formats of a figure. */
-export const FIGURE_FORMATS = ['png', 'svg'] as const;
+export const FIGURE_FORMATS = ['png', 'svg', 'webp'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
 
 /**

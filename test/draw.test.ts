@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { COUNTED_DIR, CountedReader, rowsOfLine } from '../src/records/counted-rows.js';
 import { parseDraw, sampleKey } from '../src/records/draw-choice.js';
 import { runDataset } from '../src/run/run-dataset.js';
+import { readStatsFiles } from '../src/records/stats-file.js';
 import { ownTempDir } from './helpers/paths.js';
 import { worstByConstruction } from './helpers/worst-images.js';
 
@@ -74,4 +75,17 @@ test('runDataset --draw worst:3: exactly the groups made worst have figures, dra
   const expected = [...new Set(ids)].sort((a, b) => sampleKey(7, a) - sampleKey(7, b)).slice(0, 4).sort();
   t.deepEqual(one, expected);
   t.notDeepEqual(await sampleOf('s3', 2, 8), one);
+});
+
+test('runDataset --formats webp: each figure as WebP (the overview the main one, its thumbnail made from it), stats.json small beside its float32 densities', async (t) => {
+  const data = ownTempDir(t);
+  await worstByConstruction(data, [], 1);
+  const out = ownTempDir(t);
+  const { runDir } = await runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'webp', formats: 'webp', webpQuality: 80, figures: 'overview,compare' } }));
+  const [id] = drawnGroups(runDir);
+  t.deepEqual(readdirSync(join(runDir, 'groups', id!)).sort(), ['compare.webp', 'densities.f32', 'group.json', 'overview.webp', 'stats.json', 'thumb.webp']);
+  t.regex(readFileSync(join(runDir, 'index.html'), 'utf8'), new RegExp(`href="groups/${id}/overview\\.webp"><img[^>]* src="groups/${id}/thumb\\.webp"`));
+  t.true(statSync(join(runDir, 'groups', id!, 'stats.json')).size <= 40 * 1024);
+  const stats = readStatsFiles(join(runDir, 'groups', id!));
+  t.is(stats.images[0]!.channels[0]!.original.density.x.length, 200);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Transformer } from '@napi-rs/image';
 import sharp from 'sharp';
-import { crc32, encodePng, withPhys } from '../src/figure/encode-png.js';
+import { crc32, encodePng, encodeWebp, withPhys } from '../src/figure/encode-png.js';
 import { buildFigure, type FigureKind } from '../src/figure/index.js';
 import { renderRgba } from '../src/figure/render-rgba.js';
 import { exampleInput } from './helpers/figure-example-input.js';
@@ -66,4 +66,16 @@ test('encodePng writes one pHYs chunk, of 100 dpi times the scale', async (t) =>
 
 test('withPhys refuses bytes that are not a PNG starting with IHDR', (t) => {
   t.throws(() => withPhys(Buffer.from('not a png at all, just forty bytes of text'), 100), { message: /IHDR/ });
+});
+
+test('encodeWebp lossless of the rendered compare decodes to exactly the RGBA drawn; a quality makes it smaller and lossy', async (t) => {
+  const input = await exampleInput();
+  const rgba = renderRgba(buildFigure('compare', input, OPTIONS), input.arrays, OPTIONS);
+  const lossless = await encodeWebp(rgba, 'lossless');
+  t.is((await sharp(lossless).metadata()).format, 'webp');
+  const back = await decoded(lossless);
+  t.true(back.data.equals(rgba.data), 'the pixels differ');
+  const lossy = await encodeWebp(rgba, 75);
+  t.true(lossy.length < lossless.length);
+  t.true(lossy.length < (await encodePng(rgba)).length / 3);
 });

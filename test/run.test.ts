@@ -4,6 +4,7 @@ import { closeSync, constants, copyFileSync, mkdirSync, openSync, readdirSync, r
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { makeThumbnail } from '../src/records/thumbnail.js';
+import { readStatsFiles } from '../src/records/stats-file.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { createGroupPool } from '../src/pool/group-pool.js';
@@ -45,7 +46,9 @@ test('bnviz run on examples, generated and bad files: outputs, stats.json equal 
   t.regex(stdout, /failed .*zbad\/a-corrupt\.png: corrupt or truncated/);
   t.is(await assertWhole(t, runDir), 2);
   const first = readdirSync(join(runDir, 'groups')).sort()[0];
-  t.deepEqual(readdirSync(join(runDir, 'groups', first)).sort(), ['compare.png', 'group.json', 'overview.png', 'stats.json', 'thumb.webp']);
+  t.deepEqual(readdirSync(join(runDir, 'groups', first)).sort(), ['compare.png', 'densities.f32', 'group.json', 'overview.png', 'stats.json', 'thumb.webp']);
+  // stats.json at most 40 KB a group: its densities are in the float32 sidecar
+  t.true(statSync(join(runDir, 'groups', first, 'stats.json')).size <= 40 * 1024);
   // the thumbnail: the overview made small, at most 40 KB, and what index.html shows (linking the overview)
   const thumb = readFileSync(join(runDir, 'groups', first, 'thumb.webp'));
   t.true(thumb.length <= 40 * 1024, `thumb.webp is ${thumb.length} bytes`);
@@ -56,7 +59,11 @@ test('bnviz run on examples, generated and bad files: outputs, stats.json equal 
   // stats.json is what bnviz inspect prints for the same files
   const inspect = await runCli(['inspect', ...['astronaut.png', 'chelsea.png', 'coffee.png'].map((f) => join(dir, f)), '--json']);
   const a = JSON.parse(inspect.stdout);
-  const b = JSON.parse(readFileSync(join(runDir, 'groups', first, 'stats.json'), 'utf8'));
+  const b = readStatsFiles(join(runDir, 'groups', first));
+  // (the sidecar holds the densities as float32)
+  for (const img of a.images) for (const ch of img.channels) for (const v of ['original', 'normalized', 'minmax']) {
+    for (const k of ['x', 'y']) ch[v].density[k] = ch[v].density[k].map(Math.fround);
+  }
   t.deepEqual(b.batch, a.batch);
   t.deepEqual(b.images.map((i: { channels: unknown }) => i.channels), a.images.map((i: { channels: unknown }) => i.channels));
   // summary.csv: a header and one row per image and channel of the done groups

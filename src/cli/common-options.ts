@@ -33,7 +33,8 @@ export const FLAG_KEYS = {
   bwAdjust: { key: 'bwAdjust', flags: '--bw-adjust <a>', doc: 'bandwidth multiplier' },
   backend: { key: 'backend', flags: '--backend <b>', doc: 'tfjs backend: auto, wasm, cpu or node' },
   figures: { key: 'figures', flags: '--figures <list>', doc: 'figures to draw: overview,panels,compare' },
-  formats: { key: 'formats', flags: '--formats <list>', doc: 'png,svg' },
+  formats: { key: 'formats', flags: '--formats <list>', doc: 'png,svg,webp' },
+  webpQuality: { key: 'webpQuality', flags: '--webp-quality <q>', doc: 'WebP figures: lossless, or a quality 1-100 (lossy)' },
   scale: { key: 'scale', flags: '--scale <s>', doc: 'PNG scale; 1 is 1200 x 600 px' },
   xRange: { key: 'xRange', flags: '--x-range <r>', doc: 'density x range +-r, or auto' },
   markUnseen: { key: 'markUnseen', flags: '--mark-unseen', doc: 'mark pixels whose every channel is below 0 or above 1' },
@@ -64,7 +65,7 @@ export type FlagName = keyof typeof FLAG_KEYS;
 /** The flags of the compute steps (decode and normalize): what one group's numbers depend on. */
 export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'method', 'stats', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
 /** The flags of the figures. */
-export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'scale', 'xRange', 'markUnseen', 'spec'];
+export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'webpQuality', 'scale', 'xRange', 'markUnseen', 'spec'];
 /** Where Redis is (one server, sentinels or a cluster; TLS files) and the prefix of bnviz's keys: every fleet command reads the same. */
 export const REDIS_FLAGS: FlagName[] = ['redis', 'sentinels', 'sentinelName', 'cluster', 'redisCa', 'redisCert', 'redisKey', 'prefix'];
 /** How a dataset becomes groups. */

@@ -40,6 +40,8 @@ export const groupOptionRules = {
   figures: listOf(FIGURE_KINDS),
   formats: listOf(FIGURE_FORMATS),
   scale: numberBetween(0.25, 8),
+  /** WebP figures (formats webp): lossless, or lossy at a quality from 1 to 100. */
+  webpQuality: z.union([z.literal('lossless'), z.number().int().min(1).max(100)]).describe('"lossless" or an integer between 1 and 100'),
   xRange: z.union([z.literal('auto'), z.number().positive().finite()]).describe('"auto" or a positive number'),
   markUnseen: flag(),
   spec: flag(),

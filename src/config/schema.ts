@@ -113,12 +113,16 @@ export const schema = {
     format: rule('figures', rules.figures, toList), default: ['overview', 'panels', 'compare'] as string[], env: 'BNVIZ_FIGURES',
   },
   formats: {
-    doc: 'File formats of each figure: png, svg (comma-separated).',
+    doc: 'File formats of each figure: png, svg, webp (comma-separated; webp as --webp-quality says).',
     format: rule('formats', rules.formats, toList), default: ['png'] as string[], env: 'BNVIZ_FORMATS',
   },
   scale: {
     doc: 'PNG pixels per figure point: 1 gives the write-up\'s 12 x 6 inch figure at 100 dpi (1200 x 600 px); the PNG states 100 dpi times the scale, so it prints at 12 x 6 inches.',
     format: rule('scale', rules.scale, toNumber), default: 1, env: 'BNVIZ_SCALE',
+  },
+  webpQuality: {
+    doc: 'WebP figures (--formats webp): lossless (the pixels drawn, exactly; about a third of the PNG\'s bytes) or a quality from 1 to 100 (lossy: smaller still, with ringing around text and lines).',
+    format: rule('webp-quality', rules.webpQuality, (v) => (v === 'lossless' ? v : toNumber(v))), default: 'lossless' as number | string, env: 'BNVIZ_WEBP_QUALITY',
   },
   xRange: {
     doc: 'Half-width of the symmetric x range of the density panels, or "auto" to fit the data.',

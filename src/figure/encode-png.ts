@@ -40,6 +40,15 @@ export async function encodePng(rgba: { width: number; height: number; data: Buf
   return withPhys(png, DPI_AT_SCALE_1 * scale);
 }
 
+/**
+ * WebP of a rendered figure (libwebp through @napi-rs/image): lossless, the
+ * pixels drawn exactly, or lossy at a quality from 1 to 100.
+ */
+export async function encodeWebp(rgba: { width: number; height: number; data: Buffer }, quality: number | 'lossless' = 'lossless'): Promise<Buffer> {
+  const t = Transformer.fromRgbaPixels(rgba.data, rgba.width, rgba.height);
+  return quality === 'lossless' ? t.webpLossless() : t.webp(quality);
+}
+
 const SIGNATURE_AND_IHDR = 8 + 4 + 4 + 13 + 4;
 
 /**

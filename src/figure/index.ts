@@ -7,7 +7,7 @@ import type { Canvas } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { buildFigure } from './build-figure.js';
 import { DEFAULT_FIGURE_OPTIONS, type FigureInput, type FigureOptions } from './figure-options.js';
-import { encodePng } from './encode-png.js';
+import { encodePng, encodeWebp } from './encode-png.js';
 import { renderRgba } from './render-rgba.js';
 import { renderSvg as drawSvg } from './render-svg.js';
 import type { FigureFormat, FigureKind } from '../types.js';
@@ -35,6 +35,8 @@ export const renderSvg: (spec: FigureSpec, arrays: GroupArrays) => Buffer = draw
 export interface DrawFiguresOptions extends FigureOptions {
   figures: readonly FigureKind[];
   formats: readonly FigureFormat[];
+  /** WebP figures: lossless, or lossy at this quality (default lossless). */
+  webpQuality?: number | 'lossless';
   /** Also return each figure's spec as `<kind>.spec.json`. */
   spec: boolean;
 }
@@ -59,13 +61,17 @@ export async function drawFigures(input: FigureInput, options: DrawFiguresOption
   const files: Array<Promise<FigureFile> | FigureFile> = [];
   for (const kind of options.figures) {
     const spec = buildFigure(kind, input, options);
-    if (options.formats.includes('png')) {
-      const name = `${kind}.png`;
+    const raster = options.formats.filter((f) => f === 'png' || f === 'webp');
+    if (raster.length) {
+      // drawn once for the PNG and the WebP
       const pixels = renderRgba(spec, input.arrays, { scale: options.scale }, onCanvas && ((canvas) => onCanvas(kind, canvas)));
-      const png = encodePng(pixels, options.scale).then((bytes) => ({ name, bytes, pixels }));
-      // should a later figure throw first, this one's failure is not left unhandled
-      png.catch(() => undefined);
-      files.push(png);
+      for (const format of raster) {
+        const name = `${kind}.${format}`;
+        const encoded = (format === 'png' ? encodePng(pixels, options.scale) : encodeWebp(pixels, options.webpQuality ?? 'lossless')).then((bytes) => ({ name, bytes, pixels }));
+        // should a later figure throw first, this one's failure is not left unhandled
+        encoded.catch(() => undefined);
+        files.push(encoded);
+      }
     }
     if (options.formats.includes('svg')) files.push({ name: `${kind}.svg`, bytes: renderSvg(spec, input.arrays) });
     if (options.spec) files.push({ name: `${kind}.spec.json`, bytes: Buffer.from(JSON.stringify(spec)) });

@@ -49,7 +49,7 @@ export interface JobPixels {
 export function jobPixels(files: number, { size, figures, formats, scale, gridSize }: BudgetOptions): JobPixels {
   const perImage = figures.reduce((sum, kind) => sum + FIGURE_PIXELS[kind], 0);
   // an SVG figure draws at scale 1 whatever the scale (its canvas is the figure's size in points)
-  const figureScale = (formats.includes('png') ? scale * scale : 0) + (formats.includes('svg') ? 1 : 0);
+  const figureScale = (formats.includes('png') || formats.includes('webp') ? scale * scale : 0) + (formats.includes('svg') ? 1 : 0);
   const images = files * size * size;
   const figurePixels = Math.ceil(files * perImage * figureScale);
   const densities = files * gridSize * GRID_POINT_PIXELS;

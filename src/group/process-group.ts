@@ -12,6 +12,7 @@ import { drawFigures } from '../figure/index.js';
 import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
 import { appendCounted, countedLine } from '../records/counted-rows.js';
 import { maxUnseen, summaryRows } from '../records/summary-rows.js';
+import { DENSITIES_FILE, STATS_FILE, statsFiles } from '../records/stats-file.js';
 import type { GroupStats } from '../types.js';
 import { halvedFrom, makeThumbnail, THUMBNAIL, THUMBNAIL_WIDTH, type RgbaPixels } from '../records/thumbnail.js';
 import { writeFolderSync } from '../records/write-atomic.js';
@@ -48,7 +49,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const mainName = mainFigureOf(task.options.figures.flatMap((kind) => task.options.formats.map((format) => `${kind}.${format}`)));
     let half: RgbaPixels | undefined;
     const figures = await drawFigures({ stats, arrays }, task.options, (kind, canvas) => {
-      if (`${kind}.png` === mainName) half = halvedFrom(canvas, THUMBNAIL_WIDTH);
+      if (`${kind}.png` === mainName || `${kind}.webp` === mainName) half = halvedFrom(canvas, THUMBNAIL_WIDTH);
     });
     const main = figures.find((f) => f.name === mainFigureOf(figures.map((g) => g.name)));
     if (main) figures.push({ name: THUMBNAIL, bytes: await makeThumbnail(half ?? main.pixels ?? main.bytes) });
@@ -65,14 +66,16 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       groupId: task.groupId,
       files: task.files,
       status: 'done',
-      outputs: [...figures.map((f) => f.name), 'stats.json'],
+      outputs: [...figures.map((f) => f.name), STATS_FILE, DENSITIES_FILE],
       rows,
       maxUnseen: maxUnseen(rows),
       backend: stats.backend,
       fingerprint: print,
       timings,
     };
-    writeFolderSync(dir, [...figures, { name: 'stats.json', bytes: JSON.stringify(stats) }, { name: GROUP_RECORD, bytes: JSON.stringify(record) }]);
+    // stats.json with its densities in a binary sidecar: a few KB and 29 KB, not 210 KB (stats-file.ts)
+    const numbers = statsFiles(stats);
+    writeFolderSync(dir, [...figures, { name: STATS_FILE, bytes: numbers.json }, { name: DENSITIES_FILE, bytes: numbers.densities }, { name: GROUP_RECORD, bytes: JSON.stringify(record) }]);
     const end = performance.now();
     const { fingerprint: _omit, ...result } = record;
     return { ...result, timings: { ...timings, writeMs: end - write, totalMs: end - t0 } };

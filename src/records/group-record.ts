@@ -53,10 +53,10 @@ export function readRecordSync(dir: string): GroupRecord | undefined {
   }
 }
 
-/** The figure a gallery opens for a group: the overview when there is one, else its first PNG, else its first SVG. */
+/** The figure a gallery opens for a group: the overview when there is one, else its first PNG, else its first WebP, else its first SVG. */
 export function mainFigureOf(outputs: readonly string[]): string | undefined {
-  for (const ext of ['.png', '.svg']) {
-    const found = outputs.filter((o) => o.endsWith(ext));
+  for (const ext of ['.png', '.webp', '.svg']) {
+    const found = outputs.filter((o) => o.endsWith(ext) && o !== THUMBNAIL);
     if (found.length) return found.includes(`overview${ext}`) ? `overview${ext}` : found[0];
   }
   return undefined;
