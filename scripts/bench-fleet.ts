@@ -30,6 +30,10 @@ const URL_ = process.env.BNVIZ_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface FleetBench {
   /** Jobs added per second by enqueuePlan. */
   enqueuePerSecond: number;
+  /** Groups counted, not drawn (--draw none), a second: bnviz run on every core, one worker process on every core, and their ratio (medians of 3). */
+  countedRunPerSecond: number;
+  countedFleetPerSecond: number;
+  ratioCounted: number;
   /** Peak RSS growth while enqueueing (MB): stays flat as the chunks go. */
   enqueueRssMB: number;
   /** bnviz run on the same data, every core. */
@@ -52,9 +56,12 @@ async function deleteUnder(redis: RedisClient, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-function scope() {
+/** `--draw`: all (every group drawn, the rows before it existed) or none (counted, not drawn). */
+type Draw = 'all' | 'none';
+
+function scope(draw: Draw = 'all') {
   const prefix = `bnviz-bench-${randomBytes(4).toString('hex')}`;
-  return { prefix, queue: 'groups', config: loadConfig({ env: {}, flags: { 'redis.url': URL_, 'redis.prefix': prefix, figures: 'overview' } }) };
+  return { prefix, queue: 'groups', config: loadConfig({ env: {}, flags: { 'redis.url': URL_, 'redis.prefix': prefix, figures: 'overview', draw } }) };
 }
 
 /** Enqueue rate for `groups` synthetic groups of three files (no files are read: the enqueuer plans, the workers read). */
@@ -83,10 +90,10 @@ export async function benchEnqueue(groups: number): Promise<{ perSecond: number;
   }
 }
 
-function runLocal(dataset: string): number {
+function runLocal(dataset: string, draw: Draw = 'all'): number {
   const out = join(WORK, 'out-fleet-run');
   rmSync(out, { recursive: true, force: true });
-  const res = spawnSync(process.execPath, [CLI, 'run', dataset, '--out', out, '--run', 'bench', '--figures', 'overview', '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const res = spawnSync(process.execPath, [CLI, 'run', dataset, '--out', out, '--run', 'bench', '--figures', 'overview', '--draw', draw, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   rmSync(out, { recursive: true, force: true });
   const end = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; timings?: { groupsPerSecond: number } }).find((e) => e.event === 'end');
   if (!end?.timings) throw new Error(`bnviz run failed: ${res.stderr}`);
@@ -94,8 +101,8 @@ function runLocal(dataset: string): number {
 }
 
 /** Groups/s of `processes` worker processes sharing the cores, from the first job taken to the run's files written. */
-export async function benchWorkers(dataset: string, processes: number): Promise<number> {
-  const { prefix, queue, config } = scope();
+export async function benchWorkers(dataset: string, processes: number, draw: Draw = 'all'): Promise<number> {
+  const { prefix, queue, config } = scope(draw);
   const out = join(WORK, `out-fleet-${processes}`);
   rmSync(out, { recursive: true, force: true });
   const redis = connectRedis(URL_);
@@ -129,13 +136,25 @@ async function enqueuePlanOf(dataset: string, config: ReturnType<typeof loadConf
   return (await enqueueDataset(dataset, { ...config, runId: 'bench' }, { redis })).runId;
 }
 
-export async function benchFleet(o: { dataset?: string; runGroupsPerSecond?: number; groups?: number } = {}): Promise<FleetBench> {
+export async function benchFleet(o: { dataset?: string; runGroupsPerSecond?: number; groups?: number; countedDataset?: string } = {}): Promise<FleetBench> {
   const enqueue = await benchEnqueue(o.groups ?? 100_000);
   const dataset = o.dataset ?? (await benchDataset(join(WORK, 'data-200'), 200));
   const runGroupsPerSecond = o.runGroupsPerSecond ?? runLocal(dataset);
   const groupsPerSecond1 = await benchWorkers(dataset, 1);
   const groupsPerSecond2 = await benchWorkers(dataset, 2);
+  // counted, not drawn (--draw none): bnviz run and one worker process of every core, taken in turn
+  const counted = o.countedDataset ?? dataset;
+  const countedRun: number[] = [];
+  const countedFleet: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    countedRun.push(runLocal(counted, 'none'));
+    countedFleet.push(await benchWorkers(counted, 1, 'none'));
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
   return {
+    countedRunPerSecond: med(countedRun),
+    countedFleetPerSecond: med(countedFleet),
+    ratioCounted: med(countedFleet) / med(countedRun),
     enqueuePerSecond: enqueue.perSecond,
     enqueueRssMB: enqueue.rssMB,
     runGroupsPerSecond,

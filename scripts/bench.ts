@@ -97,7 +97,8 @@ function childCpuSeconds(): number {
 }
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
-type Figures = 'overview' | 'three';
+/** The overview, the three figures (every group drawn), or none (--draw none: every group counted, none drawn). */
+type Figures = 'overview' | 'three' | 'none';
 interface RunSample { groupsPerSecond: number; cpuMsPerGroup: number; gcMsPerGroup: number; peakRssMB: number; stages: Record<string, number> }
 
 /** The other build BENCH_BASE names, if any: its root (with dist/). */
@@ -115,7 +116,9 @@ function benchRun(dir: string, threads: number, figures: Figures, label: string,
   rmSync(out, { recursive: true, force: true });
   const args = ['--trace-gc', cli, 'run', dir, '--out', out, '--run', 'bench', '--threads', String(threads), '--json', ...(figures === 'overview' ? ['--figures', 'overview'] : [])];
   const cpu0 = childCpuSeconds();
-  const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // through the environment, which a build before --draw ignores (drawing every group, as it did)
+  const env = { ...process.env, BNVIZ_DRAW: figures === 'none' ? 'none' : 'all' };
+  const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env });
   const cpu = childCpuSeconds() - cpu0;
   const lines = res.stdout.trim().split('\n');
   let gcMs = 0;
@@ -209,32 +212,35 @@ async function main() {
   const dataset = await benchDataset(join(WORK, `data-${groups}`), groups, 'jpg');
   // the three figures take about three times as long a group: half as many keep the rounds short
   const datasetThree = await benchDataset(join(WORK, `data-${groups >> 1}`), groups >> 1, 'jpg');
-  const configs = [['overview', 1], ['overview', 2], ['three', 1], ['three', 2]] as const;
+  // counted, not drawn: about ten times as fast a group, so five times as many groups
+  const datasetCounted = await benchDataset(join(WORK, `data-${groups * 5}`), groups * 5, 'jpg');
+  const configs = [['overview', 1], ['overview', 2], ['three', 1], ['three', 2], ['none', 1], ['none', 2]] as const;
   const samples = new Map<string, RunSample[]>(configs.map(([f, t]) => [`${f}/${t}`, []]));
   const baseSamples = new Map<string, RunSample[]>(configs.map(([f, t]) => [`${f}/${t}`, []]));
   // rounds taken in turn, so a slow spell of the machine falls on every configuration (and build) alike
   for (let r = 0; r < rounds; r++) {
     for (const [f, t] of configs) {
-      const data = f === 'overview' ? dataset : datasetThree;
+      const data = f === 'overview' ? dataset : f === 'none' ? datasetCounted : datasetThree;
       samples.get(`${f}/${t}`)!.push(benchRun(data, t, f, `${f}-${t}`));
       if (BASE) baseSamples.get(`${f}/${t}`)!.push(benchRun(data, t, f, `base-${f}-${t}`, join(BASE, 'dist', 'src', 'cli.js')));
     }
   }
   const result = new Map([...samples].map(([k, v]) => [k, medianSample(v)]));
   const get = (f: Figures, t: number) => result.get(`${f}/${t}`)!;
-  console.log(`\nbnviz run, generated groups of three 256x256 JPEG images (${groups} for the overview, ${groups >> 1} for all three figures), median of ${rounds} rounds:`);
+  console.log(`\nbnviz run, generated groups of three 256x256 JPEG images (${groups} for the overview, ${groups >> 1} for all three figures, ${groups * 5} counted and not drawn), median of ${rounds} rounds:`);
   console.log(`  ${'figures'.padEnd(9)} ${'threads'.padStart(7)} ${'groups/s'.padStart(9)} ${'CPU/group'.padStart(10)} ${'GC/group'.padStart(9)} ${'peak RSS'.padStart(9)}   per group (median): decode, compute, figure, write, total`);
   const line = (label: string, t: number, s: RunSample) => console.log(`  ${label.padEnd(9)} ${String(t).padStart(7)} ${s.groupsPerSecond.toFixed(1).padStart(9)} ${ms(s.cpuMsPerGroup).padStart(10)} ${ms(s.gcMsPerGroup).padStart(9)} ${`${s.peakRssMB.toFixed(0)} MB`.padStart(9)}   ${['decode', 'compute', 'figure', 'write', 'total'].map((k) => s.stages[k]!.toFixed(1)).join(', ')} ms`);
   for (const [f, t] of configs) {
     const s = get(f, t);
-    line(f === 'three' ? 'all three' : f, t, s);
+    line(f === 'three' ? 'all three' : f === 'none' ? 'not drawn' : f, t, s);
     if (!BASE) continue;
     const b = medianSample(baseSamples.get(`${f}/${t}`)!);
     line('  before', t, b);
     console.log(`  ${'  ratio'.padEnd(9)} ${''.padStart(7)} ${`${(s.groupsPerSecond / b.groupsPerSecond).toFixed(2)}x`.padStart(9)} ${`${(s.cpuMsPerGroup / b.cpuMsPerGroup).toFixed(2)}x`.padStart(10)} ${`${(s.gcMsPerGroup / b.gcMsPerGroup).toFixed(2)}x`.padStart(9)} ${`${(s.peakRssMB / b.peakRssMB).toFixed(2)}x`.padStart(9)}   (after / before)`);
   }
   console.log('  (a thread runs two groups at once: a stage\'s time includes the other group\'s work in that thread; the one-core sections above time each stage alone)');
-  for (const f of ['overview', 'three'] as const) console.log(`  speed-up, ${f === 'three' ? 'all three' : f}: ${(get(f, 2).groupsPerSecond / get(f, 1).groupsPerSecond).toFixed(2)}x with 2 threads over 1`);
+  for (const f of ['overview', 'three', 'none'] as const) console.log(`  speed-up, ${f === 'three' ? 'all three' : f === 'none' ? 'not drawn' : f}: ${(get(f, 2).groupsPerSecond / get(f, 1).groupsPerSecond).toFixed(2)}x with 2 threads over 1`);
+  console.log(`  a group counted, not drawn, against drawn with the overview (2 threads): ${(get('none', 2).groupsPerSecond / get('overview', 2).groupsPerSecond).toFixed(1)}x the groups/s, ${(get('none', 2).cpuMsPerGroup / get('overview', 2).cpuMsPerGroup).toFixed(2)}x the CPU a group`);
 
   let memory: RunSample | undefined;
   if (process.env.BENCH_MEMORY !== '0') {
@@ -249,10 +255,12 @@ async function main() {
   }
 
   let enqueue: number | undefined;
+  let counted: Record<string, number> | undefined;
   const fleet = join(ROOT, 'dist', 'scripts', 'bench-fleet.js');
   if (process.env.BENCH_FLEET !== '0' && existsSync(fleet)) {
-    const { benchFleet } = (await import(pathToFileURL(fleet).href)) as { benchFleet: (o: { dataset: string; runGroupsPerSecond: number }) => Promise<Record<string, number>> };
-    const r = await benchFleet({ dataset, runGroupsPerSecond: get('overview', 2).groupsPerSecond });
+    const { benchFleet } = (await import(pathToFileURL(fleet).href)) as { benchFleet: (o: { dataset: string; runGroupsPerSecond: number; countedDataset?: string }) => Promise<Record<string, number>> };
+    const r = await benchFleet({ dataset, runGroupsPerSecond: get('overview', 2).groupsPerSecond, countedDataset: datasetCounted });
+    counted = r;
     enqueue = r.enqueuePerSecond;
     console.log('\nfleet (overview only):');
     for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(24)} ${typeof v === 'number' ? v.toFixed(k.startsWith('ratio') ? 2 : 1) : v}`);
@@ -273,6 +281,8 @@ async function main() {
   console.log(`  all three, 2 threads     ${get('three', 2).groupsPerSecond.toFixed(1)} groups/s (>= 15: ${mark(get('three', 2).groupsPerSecond >= 15)})`);
   if (memory) console.log(`  peak RSS, 2,000 groups   ${memory.peakRssMB.toFixed(0)} MB (< 600: ${mark(memory.peakRssMB < 600)})`);
   if (enqueue !== undefined) console.log(`  enqueue                  ${enqueue.toFixed(0)} jobs/s (>= 20,000: ${mark(enqueue >= 20_000)})`);
+  console.log(`  not drawn, 2 threads     ${get('none', 2).groupsPerSecond.toFixed(1)} groups/s (>= 100: ${mark(get('none', 2).groupsPerSecond >= 100)})`);
+  if (counted) console.log(`  not drawn, fleet         ${counted.countedFleetPerSecond!.toFixed(1)} groups/s, ${(counted.ratioCounted! * 100).toFixed(0)}% of bnviz run's ${counted.countedRunPerSecond!.toFixed(1)} (within 15%: ${mark(counted.ratioCounted! >= 0.85)})`);
 }
 
 await main();
