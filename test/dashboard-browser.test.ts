@@ -70,6 +70,8 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   const reason = (await page.textContent('#failures tbody td.error'))!;
   t.true(reason.length > 0, 'the reason is shown');
   t.true(await page.locator('#workers-section').isHidden(), 'a finished run lists no workers alive');
+  // the spread's R, G, B legend, each with its colour and its fill
+  t.deepEqual(await page.locator('#spread .legend text').allTextContents(), ['R solid', 'G hatched', 'B dotted']);
   t.regex((await page.textContent('#attempts'))!, /^attempts: 0 retried, 0 handed back/);
   t.regex((await page.textContent('#queue-depth'))!, new RegExp(`^queue ${s.queue}: 0 waiting, 0 prioritized, 0 active, 0 delayed$`));
   await page.waitForFunction(() => document.querySelectorAll<HTMLImageElement>('#gallery img').length === 4

@@ -12,6 +12,17 @@ export type { SpreadTotals } from '../types.js';
 
 export const SPREAD_BINS = 20;
 const CHANNEL_COLORS = { R: '#d62728', G: '#2ca02c', B: '#1f77b4' } as const;
+/**
+ * A second cue beside the colour, for readers who do not tell red from
+ * green: R's bars are solid, G's hatched, B's dotted (SVG patterns), as the
+ * legend shows, and each bin keeps the order R, G, B.
+ */
+const CHANNEL_FILLS = { R: 'solid', G: 'hatched', B: 'dotted' } as const;
+const fillOf = (c: (typeof CHANNELS)[number]) => (c === 'R' ? CHANNEL_COLORS.R : `url(#bnviz-spread-${c})`);
+const PATTERNS = html`<defs>
+<pattern id="bnviz-spread-G" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="4" height="4" fill="${CHANNEL_COLORS.G}"/><line x1="1" y1="0" x2="1" y2="4" stroke="#fff" stroke-width="1.4"/></pattern>
+<pattern id="bnviz-spread-B" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="4" height="4" fill="${CHANNEL_COLORS.B}"/><circle cx="2" cy="2" r="1.1" fill="#fff"/></pattern>
+</defs>`;
 const CHANNELS = ['R', 'G', 'B'] as const;
 
 /** The bin of a share in [0, 1]: [0, 5%) is 0, ..., [95%, 100%] is 19. */
@@ -72,10 +83,10 @@ export class UnseenSpread {
   svg(label: string): Html | '' {
     if (this.images === 0) return '';
     const w = 640;
-    const h = 170;
+    const h = 186;
     const left = 44;
     const bottom = 30;
-    const top = 8;
+    const top = 24; // the legend above the plot
     const plotW = w - left - 22;
     const plotH = h - top - bottom;
     const max = CHANNELS.reduce((m, c) => this.counts[c].reduce((a, n) => Math.max(a, n), m), 1);
@@ -84,8 +95,13 @@ export class UnseenSpread {
     const bars = CHANNELS.flatMap((c, k) => this.counts[c].map((n, b) => {
       if (n === 0) return '';
       const bh = (n / max) * plotH;
-      return html`<rect x="${(left + b * binW + 0.15 * binW + k * barW).toFixed(1)}" y="${(top + plotH - bh).toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${CHANNEL_COLORS[c]}" fill-opacity="0.75"><title>${c}: ${n} images with ${b * 5}–${b * 5 + 5}% unseen</title></rect>`;
+      return html`<rect x="${(left + b * binW + 0.15 * binW + k * barW).toFixed(1)}" y="${(top + plotH - bh).toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${fillOf(c)}" fill-opacity="0.8" data-channel="${c}"><title>${c}: ${n} images with ${b * 5}–${b * 5 + 5}% unseen</title></rect>`;
     }));
+    // The legend, top right: a swatch of each channel's colour and fill, and its name.
+    const legend = CHANNELS.map((c, k) => {
+      const x = left + plotW - 210 + k * 72;
+      return html`<g class="legend" data-channel="${c}"><rect x="${x}" y="4" width="14" height="10" fill="${fillOf(c)}" fill-opacity="0.8" stroke="#333" stroke-width="0.5"/><text x="${x + 18}" y="13">${c} ${CHANNEL_FILLS[c]}</text></g>`;
+    });
     const ticks = [0, 25, 50, 75, 100].map((p) => {
       const x = left + (p / 100) * plotW;
       return html`<line x1="${x}" x2="${x}" y1="${top + plotH}" y2="${top + plotH + 4}" stroke="#333"/><text x="${x}" y="${top + plotH + 16}" text-anchor="middle">${p}%</text>`;
@@ -97,10 +113,12 @@ export class UnseenSpread {
 <line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#333"/>
 <text x="${left - 6}" y="${top + 8}" text-anchor="end">${max}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end">0</text>
 <text x="12" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 12 ${top + plotH / 2})">images</text>
+${PATTERNS}
 ${ticks}
 ${bars}
+${legend}
 </svg>
-<p>How much of each image no image can show, per channel (${this.images} images, ${label}): the share of its values below 0 or above 1, in bins of 5%. Mean: ${mean('R')}, ${mean('G')}, ${mean('B')}.</p>
+<p>How much of each image no image can show, per channel (${this.images} images, ${label}): the share of its values below 0 or above 1, in bins of 5%; in each bin the bars are R (red, solid), G (green, hatched), B (blue, dotted), left to right. Mean: ${mean('R')}, ${mean('G')}, ${mean('B')}.</p>
 </section>`;
   }
 }
