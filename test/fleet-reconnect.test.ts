@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { readRun } from '../src/fleet/run-store.js';
+import { readRun, RunStore } from '../src/fleet/run-store.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { BUSY_LOCK_MS, redisScope, startRedisServer, until } from './helpers/redis.js';
@@ -131,4 +131,65 @@ test('SIGTERM while Redis is away and a job\'s thread is blocked in a read: the 
   await w2.waitFor('the job done', (e) => e.event === 'job' && e.status === 'done');
   w2.child.kill('SIGTERM');
   t.is(await w2.exited, 0);
+});
+
+/** Resolves with what `exited` gives, or with `late` after `ms`: a process that outlives its stop fails the test instead of stalling it. */
+function within(exited: Promise<number | string>, ms: number, late: string): Promise<number | string> {
+  return Promise.race([exited, new Promise<string>((r) => setTimeout(() => r(late), ms).unref())]);
+}
+
+test('an idle worker exits 0 on SIGTERM while Redis is away, within seconds', async (t) => {
+  const server = await startRedisServer();
+  t.teardown(() => server.stop());
+  const s = await redisScope(server.url);
+  // the server is the test's own, and gone by the end: nothing to remove
+  t.teardown(() => { s.redis.disconnect(); });
+  s.redis.on('error', () => {});
+  const w = spawnWorker(['--roots', tempDir(), '--out', tempDir(), '--threads', '1'], { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) });
+  await w.ready;
+  await server.stop();
+  await w.waitFor('Redis away', (e) => e.event === 'redis-away');
+  w.child.kill('SIGTERM');
+  t.is(await within(w.exited, 30_000, 'still running 30 s after SIGTERM'), 0, w.stderr());
+  t.deepEqual(w.events.map((e) => e.event), ['ready', 'redis-away', 'stopping', 'stopped']);
+});
+
+test('SIGTERM with Redis there and a job blocked in a read: the worker waits stopMs for it, then stops (the job goes back by its lock)', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const data = tempDir();
+  await writePng(join(data, 'a0.png'), 32, 32, 1);
+  execFileSync('mkfifo', [join(data, 'a1.png')]);
+  const manifest = join(tempDir(), 'groups.txt');
+  writeFileSync(manifest, 'a0.png,a1.png\n');
+  const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS), BNVIZ_STOP_MS: '2000' };
+  const w = spawnWorker(['--roots', data, '--out', tempDir(), '--threads', '1'], env);
+  await w.ready;
+  const enq = await runCli(['enqueue', data, '--manifest', manifest, '--json', '--size', '32', '--figures', 'overview', '--group-size', '2'], { env });
+  t.is(enq.code, 0, enq.stderr);
+  const { runId } = JSON.parse(enq.stdout) as { runId: string };
+  const jobKey = `${s.prefix}:${s.queue}:${runId}.${(await new RunStore(s.redis, s.prefix, runId).groupAt(0))!}`;
+  await until(`the job to be taken by worker ${w.pid}`, async () => (await s.redis.hget(jobKey, 'pb'))?.endsWith(`:${w.pid}`), { unless: w.exited.then((c) => `worker exited ${c}`) });
+  w.child.kill('SIGTERM');
+  // its thread cannot be stopped in that read: the worker says so and ends by SIGKILL
+  t.is(await within(w.exited, 60_000, 'still running 60 s after SIGTERM'), 'SIGKILL', w.stderr());
+  t.regex(String(w.events.at(-1)!.stuck), /^a thread is blocked in a read that does not return/);
+});
+
+test('a worker started against a Redis that takes the connection and never answers says Redis is away, and starts once it answers', async (t) => {
+  const server = await startRedisServer();
+  t.teardown(() => server.stop());
+  const s = await redisScope(server.url);
+  t.teardown(() => s.cleanup());
+  const pid = Number(/process_id:(\d+)/.exec(await s.redis.info('server'))![1]);
+  // (teardowns run last first: the server answers again before the keys are removed)
+  t.teardown(() => { process.kill(pid, 'SIGCONT'); });
+  process.kill(pid, 'SIGSTOP');
+  const w = spawnWorker(['--roots', tempDir(), '--out', tempDir(), '--threads', '1'], { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) });
+  const away = await w.waitFor('Redis away', (e) => e.event === 'redis-away');
+  t.is(away.reason, 'connected, but no answer');
+  process.kill(pid, 'SIGCONT');
+  await w.ready;
+  w.child.kill('SIGTERM');
+  t.is(await within(w.exited, 30_000, 'still running 30 s after SIGTERM'), 0, w.stderr());
 });

@@ -102,7 +102,8 @@ test('a Redis that requires a password: wrong password and no password are each 
     { url: `redis://127.0.0.1:${port}`, pattern: new RegExp(`^bnviz: Redis at 127\\.0\\.0\\.1:${port} requires a password and none was given \\(NOAUTH\\)$`) },
   ];
   for (const { url, pattern } of cases) {
-    for (const args of [['status'], ['status', 'some-run'], ['enqueue', dir, '--out', tempDir()]]) {
+    // a worker too: these are settings to fix, not a Redis that is away for a while
+    for (const args of [['status'], ['status', 'some-run'], ['enqueue', dir, '--out', tempDir()], ['worker', '--roots', dir, '--out', tempDir(), '--threads', '1']]) {
       // Through the flag and through the environment (what an operator's shell holds).
       for (const via of ['flag', 'env'] as const) {
         const r = await bnviz(via === 'flag' ? [...args, '--redis', url] : args, via === 'env' ? { BNVIZ_REDIS_URL: url } : {});

@@ -56,9 +56,9 @@ export function registerWorker(program: Command): void {
         else process.stderr.write(`bnviz: worker: ${messageOf(err)} (carrying on)\n`);
       },
     });
-    closeWorker = () => worker.close(2000);
-    // First signal: take no new jobs, finish the ones in hand, close, exit 0. A second one quits at once
-    // (the jobs in hand then stall, and another worker takes them up once their locks lapse).
+    closeWorker = () => worker.close(2000, 2000);
+    // First signal: take no new jobs, finish the ones in hand (at most queue.stopMs), close, exit 0. A second
+    // one quits at once (the jobs in hand then stall, and another worker takes them up once their locks lapse).
     // Listened for before "ready" is said, so a signal sent on hearing it is never missed.
     const stopped = new Promise<{ stuck: boolean }>((resolve, reject) => {
       onSignals((signal) => {
@@ -78,5 +78,8 @@ export function registerWorker(program: Command): void {
     else if (!quiet || stuck) process.stderr.write(`bnviz: worker stopped${stuck ? `: ${why}` : ''}\n`);
     // Node waits for every thread before it exits; one blocked in a read never ends, so only a kill stops the process.
     if (stuck) process.kill(process.pid, 'SIGKILL');
+    // Closed: the threads have ended. With Redis away, a connection BullMQ made for itself may still be
+    // retrying, which would keep the process alive for ever (seen: 61 s until a SIGKILL).
+    process.exit();
   });
 }

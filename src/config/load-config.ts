@@ -26,7 +26,7 @@ export interface BnvizConfig extends GroupOptions {
   maxPixels: number;
   force: boolean;
   redis: RedisSettings;
-  queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; handBacks: number; lockMs: number };
+  queue: { name: string; attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; handBacks: number; lockMs: number; stopMs: number };
   retentionDays: number;
   roots: string[];
   healthFile: string;

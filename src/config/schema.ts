@@ -229,6 +229,10 @@ export const schema = {
       doc: 'Job lock in milliseconds: a worker renews it while it works; a killed worker\'s job goes to another after it lapses (checked as often).',
       format: rule('lock-ms', intBetween(1000, 3600000), toNumber), default: 30000, env: 'BNVIZ_LOCK_MS',
     },
+    stopMs: {
+      doc: 'On SIGTERM or SIGINT, how long a worker waits for the jobs in hand, in milliseconds; a job still in hand then (a read that never returns) is left to its lock, and another worker takes it up.',
+      format: rule('stop-ms', intBetween(0, 86400000), toNumber), default: 60000, env: 'BNVIZ_STOP_MS',
+    },
   },
   retentionDays: {
     doc: 'Days a finished run\'s records stay in Redis (its outputs on disk are kept); 0 keeps them until bnviz clean.',

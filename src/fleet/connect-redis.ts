@@ -184,6 +184,24 @@ const addresses = new WeakMap<RedisClient, string>();
 /** The latest error a connection from connectForCommand reported (the cause of a later failure). */
 const lastErrors = new WeakMap<RedisClient, unknown>();
 
+/**
+ * The one-line ConfigError for an error that says this user may not use this
+ * Redis (WRONGPASS, NOAUTH, NOPERM, wherever ioredis puts the code: "Ready
+ * check failed: NOAUTH ..."); undefined for anything else. No retry mends
+ * these: a long-running process stops on them (exit 2), where a network
+ * error only means Redis is away for a while.
+ */
+export function refusedAccess(err: unknown, target: RedisTarget): ConfigError | undefined {
+  const message = messageOf(err);
+  const code = /\b(WRONGPASS|NOAUTH|NOPERM)\b/.exec(message)?.[1] ?? (/invalid password/i.test(message) ? 'WRONGPASS' : undefined);
+  if (!code) return undefined;
+  if (code === 'NOPERM') {
+    const text = scrub(oneLine(message.slice(message.indexOf('NOPERM'))), secretsOf(target));
+    return new ConfigError(`${describeTarget(target)} answered with an error: ${text}; ${replyHint(text, redisMode(settingsOf(target)))}`, { cause: err });
+  }
+  return connectFailure(target, Object.assign(new Error(message.slice(message.indexOf(code))), { cause: err }), 0);
+}
+
 /** The one-line ConfigError for a connection that could not be made. */
 function connectFailure(target: RedisTarget, err: unknown, timeoutMs: number): ConfigError {
   const described = describeTarget(target);

@@ -15,7 +15,7 @@ import type { BnvizConfig } from '../config/load-config.js';
 import { ConfigError, UsageError, expectedSetting, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
 import { redisMode, type RedisMode } from '../config/redis-rules.js';
-import { connectRedis, explainRedisError, networkReason, serverOf, whereOf, type RedisClient } from './connect-redis.js';
+import { connectRedis, explainRedisError, networkReason, refusedAccess, serverOf, whereOf, type RedisClient } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerId } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type JobInHand, type WorkerBeat } from './heartbeat.js';
 import { idsOf } from './job-document.js';
@@ -55,12 +55,13 @@ export interface FleetWorker {
   /**
    * Takes no new jobs, waits for the active ones, closes the pool and the
    * connections. While Redis is away it waits at most `graceMs` (default 5 s),
-   * then stops anyway: the jobs in hand go back to the queue when their locks lapse.
+   * with Redis there at most `jobsMs` (default: the queue's stopMs), then stops
+   * anyway: the jobs in hand go back to the queue when their locks lapse.
    * Resolves `{ stuck: true }` when a thread could not be stopped (blocked in a
    * read that never returns, such as a stalled network share): the process
    * can then only end by a kill.
    */
-  close(graceMs?: number): Promise<{ stuck: boolean }>;
+  close(graceMs?: number, jobsMs?: number): Promise<{ stuck: boolean }>;
 }
 
 /**
@@ -86,6 +87,11 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   // Error answers that would repeat on every try: each said once, with what the worker does.
   const said = new Set<string>();
   let stopping = false;
+  // A refused password or permission, before the worker has started, ends the start (exit 2); after, it stops the worker.
+  let started = false;
+  let refuse: (err: ConfigError) => void = () => {};
+  const refused = new Promise<never>((_, reject) => { refuse = reject; });
+  refused.catch(() => {});
   watchConnection([redis, queueConnection]);
   const pool = createGroupPool(config.threads);
   const state: Omit<WorkerBeat, 'lastSeen' | 'jobs'> = {
@@ -141,6 +147,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     removeOnFail: { count: config.queue.keepFailed },
   });
   worker.on('error', (err) => {
+    if (denied(err)) return;
     // BullMQ's own blocking connection may be the first to find Redis gone: that is "away", said once
     if (isConnectionError(err)) goneAway(err);
     else if (!answered(err) && !away) events.error?.(err);
@@ -186,9 +193,17 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
 
   heartbeat = startHeartbeat(redis, prefix, workerId(host, process.pid), () => ({ ...state, jobs: [...inHand.values()] }));
   // The first write: a replica, a cluster node addressed as one server or a user without permission stops the start with one line.
+  // A Redis that takes the connection and never answers (stopped, hung) sends no error: said away after a while.
+  const silent = setTimeout(() => {
+    if ([redis, queueConnection].some((c) => c.status !== 'ready')) goneAway(new Error('connected, but no answer'));
+  }, 5000);
+  silent.unref();
   try {
-    await worker.waitUntilReady();
-    await heartbeat.beat();
+    await Promise.race([(async () => {
+      await worker.waitUntilReady();
+      await heartbeat.beat();
+    })(), refused]);
+    started = true;
   } catch (err) {
     clearInterval(reconcileTimer);
     await settledWithin(heartbeat.stop(), 500);
@@ -197,6 +212,8 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     redis.disconnect();
     queueConnection.disconnect();
     throw explainRedisError(err, config.redis);
+  } finally {
+    clearTimeout(silent);
   }
 
   function goneAway(err: Error): void {
@@ -207,7 +224,9 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
 
   function watchConnection(connections: RedisClient[]): void {
     for (const c of connections) {
-      c.on('error', (err: Error) => goneAway(err));
+      c.on('error', (err: Error) => {
+        if (!denied(err)) goneAway(err);
+      });
       c.on('ready', () => {
         const now = mode === 'sentinel' ? serverOf(c) : undefined;
         if (now && server && now !== server) events.redis?.({ state: 'switched', address, server: now });
@@ -217,6 +236,18 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
         events.redis?.({ state: 'back', address, ...(now ? { server: now } : {}) });
       });
     }
+  }
+
+  /** True when `err` says this user may not use this Redis (then the start fails, or the worker stops). */
+  function denied(err: unknown): boolean {
+    const refusal = refusedAccess(err, config.redis);
+    if (!refusal) return false;
+    if (!started) refuse(refusal);
+    else if (!stopping) {
+      stopping = true;
+      events.fatal?.(refusal);
+    }
+    return true;
   }
 
   /** True when `err` is such an answer (then it has been dealt with). */
@@ -241,7 +272,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     threads: pool.threads,
     roots: roots.given,
     outRoot,
-    close(graceMs = 5000) {
+    close(graceMs = 5000, jobsMs = config.queue.stopMs) {
       closing ??= (async () => {
         clearInterval(reconcileTimer);
         const gentle = (async () => {
@@ -251,8 +282,11 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
           await queue.close().catch(() => {});
           await Promise.all([redis.quit(), queueConnection.quit()]).catch(() => {});
         })();
-        // While Redis is away, closing gently would wait for it: give it a moment, then stop.
-        const ended = await Promise.race([gentle.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(!away), graceMs).unref())]);
+        // While Redis is away, closing gently would wait for it: give it a moment, then stop. With Redis
+        // there, the jobs in hand get jobsMs: one blocked in a read that never returns would keep it for ever.
+        const within = (ms: number) => Promise.race([gentle.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, ms)).unref())]);
+        let ended = await within(Math.min(graceMs, jobsMs));
+        if (!ended && !away) ended = await within(jobsMs - graceMs);
         if (!ended || away) {
           // Forced, and bounded too: with Redis away BullMQ's close waits on its connections, and a thread
           // blocked in a read (a stalled network share, say) cannot be stopped at all; its job goes back by its lock.

@@ -1,12 +1,13 @@
 /**
  * SIGINT and SIGTERM as long-running commands answer them: the first calls
- * `first` (stop taking work, finish what is in hand), a second quits at once
- * with exit code 130. Returns a function that removes the handlers.
+ * `first` (stop taking work, finish what is in hand), a second ends the
+ * process at once by that signal (quitBySignal: process.exit would wait for a
+ * thread blocked in a read for ever). Returns a function that removes the handlers.
  */
 export function onSignals(first: (signal: NodeJS.Signals) => void): () => void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+    if (stopping) quitBySignal(signal);
     stopping = true;
     first(signal);
   };
