@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
-import { COUNTED_DIR, CountedReader, rowsOfLine } from '../src/records/counted-rows.js';
+import { appendCounted, COUNTED_DIR, countedLine, CountedReader, rowsOfLine, sealCounted } from '../src/records/counted-rows.js';
 import { parseDraw, sampleKey } from '../src/records/draw-choice.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { readStatsFiles } from '../src/records/stats-file.js';
@@ -88,4 +88,21 @@ test('runDataset --formats webp: each figure as WebP (the overview the main one,
   t.true(statSync(join(runDir, 'groups', id!, 'stats.json')).size <= 40 * 1024);
   const stats = readStatsFiles(join(runDir, 'groups', id!));
   t.is(stats.images[0]!.channels[0]!.original.density.x.length, 200);
+});
+
+test('counted lines: sealed (gzipped) files and lines appended after them are read alike; a line cut short is skipped; the last of a group wins', (t) => {
+  const runDir = ownTempDir(t);
+  const row = { file: 'a.png', channel: 'R' as const, min: 0, max: 1, mean: 0.1 + 0.2, std: 1 / 3, normMin: -1, normMax: 2, normMean: 0, normStd: 1, below0: 0.5, above1: 0.25 };
+  const line = (id: string, mean: number) => countedLine({ groupId: id, files: ['a.png'], rows: [{ ...row, mean }], fingerprint: 'f' });
+  appendCounted(runDir, 0, line('0001-a', 1));
+  appendCounted(runDir, 1, line('0002-b', 2));
+  t.is(sealCounted(runDir), 1);
+  t.true(readdirSync(join(runDir, COUNTED_DIR)).every((n) => n.endsWith('.ndjson.gz')));
+  appendCounted(runDir, 1, line('0002-b', 3));
+  appendCounted(runDir, 2, line('0003-c', 0.1 + 0.2).slice(0, 40));
+  const reader = new CountedReader(runDir);
+  t.is(rowsOfLine(reader.get('0001-a', 0)!)[0]!.mean, 1);
+  t.is(rowsOfLine(reader.get('0002-b', 1)!)[0]!.mean, 3);
+  t.is(reader.get('0003-c', 2), undefined);
+  t.deepEqual(rowsOfLine(JSON.parse(line('x', 0.1 + 0.2))), [{ ...row, mean: 0.1 + 0.2 }]);
 });

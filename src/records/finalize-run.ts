@@ -18,7 +18,7 @@ import { TopK } from '../util/top-k.js';
 import { FAILURES_HEADER, failureLine } from './failures-csv.js';
 import { galleryHtml, WORST_GROUPS } from './gallery-html.js';
 import { PAGE_SIZE, PAGES_DIR, pageFileName, pageScript, type GalleryEntry } from './gallery-pages.js';
-import { CountedReader, recordOfLine } from './counted-rows.js';
+import { CountedReader, recordOfLine, sealCounted } from './counted-rows.js';
 import { groupDir, readRecordSync, type GroupRecord } from './group-record.js';
 import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-record.js';
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
@@ -120,6 +120,8 @@ export async function finalizeRun(
   await writeFileAtomic(join(runDir, 'report.json'), `${JSON.stringify(report.facts())}\n`);
   await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(record, { worst: worst.sorted(), paged, pages, spread, report }));
   await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
+  // the counted groups' lines, read for the last time unless the run is retried: gzipped
+  sealCounted(runDir);
   return record;
 }
 
