@@ -25,6 +25,15 @@ export type Fit = (typeof FITS)[number];
 export const COLOR_PROFILES = ['ignore', 'convert'] as const;
 export type ColorProfile = (typeof COLOR_PROFILES)[number];
 
+/**
+ * What decode does with an image's alpha channel: drop it and keep the
+ * stored colour values (PIL's convert("RGB"), so Keras' load_img and
+ * torchvision's loaders; tf.io.decode_png(channels=3)), or flatten it onto
+ * the background colour, rounded as PIL's alpha_composite rounds.
+ */
+export const ALPHA_MODES = ['drop', 'flatten'] as const;
+export type AlphaMode = (typeof ALPHA_MODES)[number];
+
 /** Which normalization to apply; see `src/compute/normalize.ts`. */
 export const METHODS = ['batch', 'instance', 'layer', 'group'] as const;
 export type NormMethod = (typeof METHODS)[number];
@@ -193,6 +202,8 @@ export interface NumberOptions {
   fit: Fit;
   background: string;
   colorProfile: ColorProfile;
+  /** Older records (before the setting) flattened. */
+  alpha?: AlphaMode;
   method: NormMethod;
   epsilon: number;
   gamma: number | [number, number, number];

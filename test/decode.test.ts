@@ -25,10 +25,10 @@ test('decodeImage repeats a grayscale channel to RGB', async (t) => {
   t.deepEqual(px(img, 8, 3, 3), [0.502, 0.502, 0.502]);
 });
 
-test('decodeImage flattens alpha onto the background colour', async (t) => {
+test('decodeImage with alpha flatten flattens alpha onto the background colour', async (t) => {
   const f = await cases;
-  const black = await decodeImage(f.alpha, { ...opts, background: '#000000' });
-  const white = await decodeImage(f.alpha, { ...opts, background: '#ffffff' });
+  const black = await decodeImage(f.alpha, { ...opts, background: '#000000', alpha: 'flatten' });
+  const white = await decodeImage(f.alpha, { ...opts, background: '#ffffff', alpha: 'flatten' });
   t.deepEqual(px(black, 8, 4, 0), [0, 0, 0]);
   t.deepEqual(px(white, 8, 4, 0), [1, 1, 1]);
   t.deepEqual(px(white, 8, 4, 7), [1, 0, 0]);

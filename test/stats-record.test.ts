@@ -28,7 +28,8 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Ma
 test('stats.json states the version and every option that shapes the numbers', async (t) => {
   const { stats } = await computeFiles(EXAMPLE_FILES, { ...decode, ...compute });
   t.is(stats.version, version);
-  t.deepEqual(stats.options, { ...decode, method: 'batch', epsilon: 1e-3, gamma: [1, 2, 0.5], beta: 0.25, groups: 1, gridSize: 40, bwAdjust: 1.5 });
+  // alpha: not given, the default (drop) is the one used, and stated
+  t.deepEqual(stats.options, { ...decode, alpha: 'drop', method: 'batch', epsilon: 1e-3, gamma: [1, 2, 0.5], beta: 0.25, groups: 1, gridSize: 40, bwAdjust: 1.5 });
   t.is(stats.images[0].channels[0].original.density.x.length, 40);
 });
 

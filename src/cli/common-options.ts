@@ -23,6 +23,7 @@ export const FLAG_KEYS = {
   fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill' },
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },
   colorProfile: { key: 'colorProfile', flags: '--color-profile <p>', doc: 'ignore (the stored values, as a model reads them) or convert (to sRGB)' },
+  alpha: { key: 'alpha', flags: '--alpha <mode>', doc: 'drop (the stored colours, as PIL\'s convert("RGB") and tf.io.decode_png(channels=3) read them) or flatten (onto --background)' },
   method: { key: 'method', flags: '--method <m>', doc: 'batch, instance, layer (over H, W and C, as Wu & He draw it; Keras\' LayerNormalization defaults to C alone) or group' },
   stats: { key: 'stats', flags: '--stats <s>', doc: 'what batch norm. normalizes with: batch, dataset, imagenet or a JSON file (bnviz fit --save, or a BN layer\'s moving statistics)' },
   epsilon: { key: 'epsilon', flags: '--epsilon <e>', doc: 'added to the variance' },
@@ -63,7 +64,7 @@ export const FLAG_KEYS = {
 export type FlagName = keyof typeof FLAG_KEYS;
 
 /** The flags of the compute steps (decode and normalize): what one group's numbers depend on. */
-export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'method', 'stats', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
+export const COMPUTE_FLAGS: FlagName[] = ['size', 'fit', 'background', 'colorProfile', 'alpha', 'method', 'stats', 'epsilon', 'gamma', 'beta', 'groups', 'gridSize', 'bwAdjust', 'backend'];
 /** The flags of the figures. */
 export const FIGURE_FLAGS: FlagName[] = ['figures', 'formats', 'webpQuality', 'scale', 'xRange', 'markUnseen', 'spec'];
 /** Where Redis is (one server, sentinels or a cluster; TLS files) and the prefix of bnviz's keys: every fleet command reads the same. */

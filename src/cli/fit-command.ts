@@ -10,7 +10,7 @@ export function registerFit(program: Command): void {
     .argument('<dir>', 'the folder of images (searched recursively)')
     .option('--json', 'print one JSON object: mean, variance, std, pixels, images, options, skipped')
     .option('--save <file>', 'also write the JSON object to this file');
-  withOptions(command, ['size', 'fit', 'background', 'colorProfile', 'threads']);
+  withOptions(command, ['size', 'fit', 'background', 'colorProfile', 'alpha', 'threads']);
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const config = await configFrom(opts);
     const { fitDataset } = await import('../fit/fit-dataset.js');

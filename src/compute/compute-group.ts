@@ -20,7 +20,7 @@ export interface ComputeOptions extends NormOptions, DensityOptions {
    * How the images were decoded, for stats.json to state (computeFiles
    * passes them); absent when the caller decoded the images itself.
    */
-  decoded?: Pick<NumberOptions, 'size' | 'fit' | 'background' | 'colorProfile'>;
+  decoded?: Pick<NumberOptions, 'size' | 'fit' | 'background' | 'colorProfile' | 'alpha'>;
 }
 
 export interface ComputeResult {

@@ -6,10 +6,10 @@ import type { BnvizConfig } from './load-config.js';
 
 /**
  * @example
- * const options = decodeOptions(loadConfig({ flags: { size: 128 } })); // size, fit, background, colorProfile
+ * const options = decodeOptions(loadConfig({ flags: { size: 128 } })); // size, fit, background, colorProfile, alpha
  */
 export function decodeOptions(config: Readonly<BnvizConfig>): DecodeOptions {
-  return { size: config.size, fit: config.fit, background: config.background, colorProfile: config.colorProfile };
+  return { size: config.size, fit: config.fit, background: config.background, colorProfile: config.colorProfile, alpha: config.alpha };
 }
 
 /**

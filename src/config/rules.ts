@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { expectedMessage } from '../errors.js';
-import { BACKENDS, COLOR_PROFILES, FIGURE_FORMATS, FIGURE_KINDS, FITS, METHODS } from '../types.js';
+import { ALPHA_MODES, BACKENDS, COLOR_PROFILES, FIGURE_FORMATS, FIGURE_KINDS, FITS, METHODS } from '../types.js';
 
 export const intBetween = (min: number, max: number) => z.number().int().min(min).max(max).describe(`an integer between ${min} and ${max}`);
 export const numberBetween = (min: number, max: number) => z.number().min(min).max(max).describe(`a number between ${min} and ${max}`);
@@ -29,6 +29,7 @@ export const groupOptionRules = {
   fit: oneOf(FITS),
   background: z.string().regex(/^#[0-9a-fA-F]{6}$/).describe('a colour as #rrggbb'),
   colorProfile: oneOf(COLOR_PROFILES),
+  alpha: oneOf(ALPHA_MODES),
   method: oneOf(METHODS),
   epsilon: numberBetween(0, 1),
   gamma: perChannel,
@@ -80,7 +81,8 @@ export const normStatsSchema = z.strictObject({
 }).describe('per channel statistics (source, label, mean, variance, epsilon)');
 
 // draw is optional in a run's records: a run enqueued before it existed drew every group
-export const groupOptionsSchema = z.strictObject({ ...groupOptionRules, draw: groupOptionRules.draw.optional(), normStats: normStatsSchema.optional() });
+// alpha: options written before the setting existed flattened (the default was then flatten)
+export const groupOptionsSchema = z.strictObject({ ...groupOptionRules, alpha: groupOptionRules.alpha.default('flatten'), draw: groupOptionRules.draw.optional(), normStats: normStatsSchema.optional() });
 
 /** The options of a group: what `bnviz run` passes each group and a job document carries. */
 export type GroupOptions = z.infer<typeof groupOptionsSchema>;

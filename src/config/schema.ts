@@ -65,12 +65,16 @@ export const schema = {
     format: rule('fit', rules.fit), default: 'cover', env: 'BNVIZ_FIT',
   },
   background: {
-    doc: 'Colour that transparent pixels are flattened onto, and that contain fills the letterbox with.',
+    doc: 'Colour that transparent pixels are flattened onto (with alpha flatten), and that contain fills the letterbox with.',
     format: rule('colour', rules.background), default: '#000000', env: 'BNVIZ_BACKGROUND',
   },
   colorProfile: {
     doc: 'An image\'s embedded colour profile (ICC): ignore reads the values the file stores, as tf.io.decode_png/decode_jpeg, PIL and torchvision give them to a model; convert converts them to sRGB, as a colour-managed viewer shows them.',
     format: rule('color-profile', rules.colorProfile), default: 'ignore', env: 'BNVIZ_COLOR_PROFILE',
+  },
+  alpha: {
+    doc: 'An image\'s alpha channel: drop keeps the colour values the file stores, as PIL\'s convert("RGB") (Keras load_img, torchvision) and tf.io.decode_png(channels=3) give them to a model; flatten composites them onto the background colour, rounded as PIL\'s alpha_composite rounds.',
+    format: rule('alpha', rules.alpha), default: 'drop', env: 'BNVIZ_ALPHA',
   },
   method: {
     doc: 'Normalization: batch (per channel over N,H,W, as Keras BatchNormalization in training mode), instance (per image and channel over H,W), layer (per image over H,W,C, as Wu & He draw it; Keras\' LayerNormalization defaults to the last axis, C alone, per pixel), group (per image over H,W and each group of channels).',

@@ -5,7 +5,10 @@
  * the pipeline normalizes levels.
  *
  * What real folders hold: EXIF orientation is applied; grayscale is repeated
- * to three channels; alpha is flattened onto `background`; 16-bit images are
+ * to three channels; alpha is dropped, keeping the stored colours, as PIL's
+ * convert("RGB") and tf.io.decode_png(channels=3) do (or, with `alpha:
+ * 'flatten'`, composited onto `background` as PIL's alpha_composite rounds),
+ * before the image is resized, as those loaders do; 16-bit images are
  * kept at 16 bits (their values are scaled by 65535, not 255); palette images are expanded; animated images give
  * their first frame; CMYK and other colour spaces are converted to sRGB.
  *
@@ -19,12 +22,13 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, oneLineReason } from '../errors.js';
-import type { ColorProfile, RgbImage } from '../types.js';
-import { readHeader } from './image-header.js';
+import type { AlphaMode, ColorProfile, RgbImage } from '../types.js';
+import { readHeader, type ImageHeader } from './image-header.js';
 import type Sharp from 'sharp';
 import { requireCjs } from '../util/require-cjs.js';
 
 const sharp = requireCjs('sharp') as typeof Sharp;
+type SharpImage = ReturnType<typeof sharp>;
 
 export interface DecodeOptions {
   /** Output is size x size pixels. */
@@ -35,6 +39,8 @@ export interface DecodeOptions {
   background: string;
   /** 'ignore' reads the stored values (default); 'convert' applies an embedded ICC profile, to sRGB. */
   colorProfile?: ColorProfile;
+  /** 'drop' keeps the stored colours of transparent pixels (default); 'flatten' composites them onto `background`. */
+  alpha?: AlphaMode;
 }
 
 /**
@@ -51,18 +57,20 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
     // failOn 'error': a truncated or corrupt file is an error, not a grey band.
     // ignoreIcc: no transform from the embedded profile to sRGB (CMYK still converts, with sharp's own profile)
     const input = sharp(bytes, { failOn: 'error', pages: 1, ignoreIcc: (options.colorProfile ?? 'ignore') === 'ignore' });
-    const header = readHeader(bytes) ?? { sixteenBit: (await input.metadata()).depth === 'ushort', width: 0, height: 0 };
+    const header: ImageHeader = readHeader(bytes) ?? (await input.metadata().then((m) => ({ sixteenBit: m.depth === 'ushort', width: 0, height: 0, alpha: m.hasAlpha })));
     const { sixteenBit } = header;
+    const depth = sixteenBit ? 'ushort' : 'uchar';
     // contain: resized inside the square here, letterboxed below, so the bars are known pixel by pixel
     const contain = options.fit === 'contain';
     // a square image already at size is left as it is (a turn by its EXIF orientation keeps it so)
     const atSize = header.width === options.size && header.height === options.size;
-    const pipeline = input.rotate().flatten({ background: options.background }); // rotate: EXIF orientation
+    // rotate: EXIF orientation
+    const pipeline = header.alpha ? await withoutAlpha(input.rotate(), sixteenBit, options) : input.rotate();
     if (!atSize) pipeline.resize(options.size, options.size, { fit: contain ? 'inside' : options.fit });
     const { data, info } = await pipeline
       .toColourspace(sixteenBit ? 'rgb16' : 'srgb')
       .removeAlpha()
-      .raw({ depth: sixteenBit ? 'ushort' : 'uchar' })
+      .raw({ depth })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion but got ${info.channels}`);
     const codes = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -73,6 +81,60 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
   } catch (err) {
     throw new InputError(file, await reasonOf(file, err), { cause: err });
   }
+}
+
+/**
+ * An image with alpha, at its own size, as three channels: its alpha dropped
+ * or flattened here, before any resize (libvips would resize the colours
+ * premultiplied by alpha, changing those a loader that drops alpha keeps).
+ */
+async function withoutAlpha(rotated: SharpImage, sixteenBit: boolean, options: DecodeOptions): Promise<SharpImage> {
+  const { data, info } = await rotated.toColourspace(sixteenBit ? 'rgb16' : 'srgb').ensureAlpha().raw({ depth: sixteenBit ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  const rgba = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const rgb = (options.alpha ?? 'drop') === 'flatten' ? flattenAlpha(rgba, options.background) : dropAlpha(rgba);
+  return sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } });
+}
+
+/** RGBA to RGB: the stored colours, whatever their alpha. */
+export function dropAlpha<T extends Uint8Array | Uint16Array>(rgba: T): T {
+  const n = rgba.length / 4;
+  const rgb = (rgba instanceof Uint16Array ? new Uint16Array(n * 3) : new Uint8Array(n * 3)) as T;
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i]!;
+    rgb[j + 1] = rgba[i + 1]!;
+    rgb[j + 2] = rgba[i + 2]!;
+  }
+  return rgb;
+}
+
+/**
+ * RGBA composited onto an opaque `background` (#rrggbb). 8-bit: exactly as
+ * PIL's Image.alpha_composite(background, image) computes it (integer
+ * arithmetic with 7 bits of extra precision, libImaging/AlphaComposite.c);
+ * with an opaque background its coefficients are alpha x 128 and
+ * (255 - alpha) x 128. 16-bit (which alpha_composite does not take): the
+ * exact blend rounded half up.
+ */
+export function flattenAlpha<T extends Uint8Array | Uint16Array>(rgba: T, background: string): T {
+  const n = rgba.length / 4;
+  const deep = rgba instanceof Uint16Array;
+  const rgb = (deep ? new Uint16Array(n * 3) : new Uint8Array(n * 3)) as T;
+  const bg = [1, 3, 5].map((i) => parseInt(background.slice(i, i + 2), 16) * (deep ? 257 : 1));
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    const a = rgba[i + 3]!;
+    for (let c = 0; c < 3; c++) {
+      const v = rgba[i + c]!;
+      if (deep) {
+        rgb[j + c] = Math.floor((v * a + bg[c]! * (65535 - a)) / 65535 + 0.5);
+      } else if (a === 0) {
+        rgb[j + c] = bg[c]!;
+      } else {
+        const tmp = (v * a + bg[c]! * (255 - a)) * 128 + (0x80 << 7);
+        rgb[j + c] = (((tmp >>> 8) + tmp) >>> 8) >>> 7;
+      }
+    }
+  }
+  return rgb;
 }
 
 /**

@@ -28,21 +28,21 @@ export interface FitOptions extends DecodeOptions {
 export interface FitResult extends ChannelMoments {
   images: number;
   /** What shaped the numbers, so two fits can be told apart. */
-  options: { size: number; fit: DecodeOptions['fit']; background: string; colorProfile: string; bnviz: string };
+  options: { size: number; fit: DecodeOptions['fit']; background: string; colorProfile: string; alpha: string; bnviz: string };
   /** Files that could not be read, with the reason; not counted. */
   skipped: Array<{ file: string; reason: string }>;
 }
 
 /**
  * @example
- * const { mean, std } = await fitDataset('photos', { size: 256, fit: 'cover', background: '#000000', colorProfile: 'ignore' });
+ * const { mean, std } = await fitDataset('photos', { size: 256, fit: 'cover', background: '#000000', colorProfile: 'ignore', alpha: 'drop' });
  * // Normalize(mean, std) as torchvision takes it, values on the [0, 1] scale
  */
 export async function fitDataset(root: string, options: FitOptions): Promise<FitResult> {
   const base = resolve(root);
   const files = options.files ?? (await scanImages(base));
   if (files.length === 0) throw new InputError(base, `no images found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(' ')}, in subfolders too)`);
-  const decode: DecodeOptions = { size: options.size, fit: options.fit, background: options.background, colorProfile: options.colorProfile };
+  const decode: DecodeOptions = { size: options.size, fit: options.fit, background: options.background, colorProfile: options.colorProfile, alpha: options.alpha };
   const threads = options.threads && options.threads > 0 ? options.threads : availableParallelism();
   const { counts, skipped } = await countLevels(base, files, decode, threads, options.onImage);
   if (counts.images === 0) throw new InputError(base, `none of its ${files.length} images could be read (first: ${skipped[0]?.file}: ${skipped[0]?.reason})`);
@@ -51,7 +51,7 @@ export async function fitDataset(root: string, options: FitOptions): Promise<Fit
 
 /** What shaped a fit's numbers, as FitResult.options says it. */
 export function fitOptionsOf(decode: DecodeOptions): FitResult['options'] {
-  return { size: decode.size, fit: decode.fit, background: decode.background, colorProfile: decode.colorProfile ?? 'ignore', bnviz: VERSION };
+  return { size: decode.size, fit: decode.fit, background: decode.background, colorProfile: decode.colorProfile ?? 'ignore', alpha: decode.alpha ?? 'drop', bnviz: VERSION };
 }
 
 /**

@@ -203,8 +203,8 @@ async function processFitJob(ctx: JobContext, job: Job, token: string | undefine
   const k = runKeys(ctx.prefix, doc.runId);
   await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
   try {
-    const { size, fit, background, colorProfile } = doc.options;
-    const counted = await ctx.pool.count({ root, files: doc.files, decode: { size, fit, background, colorProfile } });
+    const { size, fit, background, colorProfile, alpha } = doc.options;
+    const counted = await ctx.pool.count({ root, files: doc.files, decode: { size, fit, background, colorProfile, alpha } });
     const r = await recordSlice(ctx.redis, k, { slice: doc.slice, status: 'done', counted });
     if (r.done + r.failed >= r.slices) await endFitPhase(fitContext(ctx), doc.runId);
     return { slice: doc.slice, status: 'done', images: counted.images, unreadable: counted.skipped.length };

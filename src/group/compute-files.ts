@@ -31,8 +31,8 @@ export async function computeFiles(
   const images = await decodeAll(paths, options);
   const decodeMs = performance.now() - t0;
   onStage('normalize');
-  const { size, fit, background, colorProfile = 'ignore' } = options;
-  return { ...(await computeGroup(images, names, { ...options, decoded: { size, fit, background, colorProfile } }, onStage)), decodeMs };
+  const { size, fit, background, colorProfile = 'ignore', alpha = 'drop' } = options;
+  return { ...(await computeGroup(images, names, { ...options, decoded: { size, fit, background, colorProfile, alpha } }, onStage)), decodeMs };
 }
 
 /**
