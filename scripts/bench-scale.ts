@@ -144,7 +144,7 @@ export async function benchScale(o: { groups: number; others: number; repeat: nu
     const m1 = (await redisCounters(redis)).memory;
     costs.push({ op: 'finished run records', redisMs: 0, commands: 0, wallMs: 0, note: `Redis ${Math.round((m1 - m0) / o.groups)} bytes a finished group` });
 
-    costs.push(await measure(redis, 'status RUN', async () => formatRun((await readRunStatus(redis, prefix, 'done-run'))!, Date.now()), o.repeat));
+    costs.push(await measure(redis, 'status RUN', async () => formatRun((await readRunStatus(redis, prefix, 'done-run', 20, () => queue))!, Date.now()), o.repeat));
     const app = await buildDashboard({ redis, prefix, queue, outRoot: config.out, token: '', allowActions: false });
     try {
       const get = async (url: string) => {

@@ -5,8 +5,11 @@
  * photographed by headless Chromium once every group is counted; and
  * docs/dashboard-scale.png: the first view of a run of 2,000 groups (1,700
  * finished) synthesized with scripts/synthetic-run.ts, its thumbnails those
- * of the photo run.
- * `node dist/scripts/dashboard-screenshot.js [docs/dashboard-run.png] [docs/dashboard-scale.png]`
+ * of the photo run; docs/dashboard-runs.png: the run list with both; and
+ * docs/dashboard-failed-group.png: the broken file's group, opened from the
+ * run page's failures (the dashboard allows actions, so the run page shows
+ * its retry button).
+ * `node dist/scripts/dashboard-screenshot.js [run.png] [scale.png] [runs.png] [failed-group.png]`
  * Needs Redis (BNVIZ_REDIS_URL, default redis://127.0.0.1:6379) and Chromium;
  * it removes every Redis key it made.
  */
@@ -27,6 +30,8 @@ import { synthesizeRun } from './synthetic-run.js';
 
 const target = resolve(process.argv[2] ?? 'docs/dashboard-run.png');
 const scaleTarget = resolve(process.argv[3] ?? 'docs/dashboard-scale.png');
+const runsTarget = resolve(process.argv[4] ?? 'docs/dashboard-runs.png');
+const failedTarget = resolve(process.argv[5] ?? 'docs/dashboard-failed-group.png');
 const examples = resolve('examples');
 const photos = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 
@@ -49,7 +54,7 @@ writeFileSync(join(data, 'e-cut-short.jpg'), broken.subarray(0, Math.floor(broke
 
 const prefix = `bnviz-screenshot-${randomBytes(4).toString('hex')}`;
 const config = loadConfig({
-  flags: { 'redis.prefix': prefix, 'queue.name': 'groups', out: join(work, 'out'), runId: 'photos', size: 160, roots: data, threads: 2, 'dashboard.port': 0 },
+  flags: { 'redis.prefix': prefix, 'queue.name': 'groups', out: join(work, 'out'), runId: 'photos', size: 160, roots: data, threads: 2, 'dashboard.port': 0, 'dashboard.allowActions': true },
 });
 const redis = connectRedis(config.redis.url);
 try {
@@ -65,8 +70,6 @@ try {
       const images = Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img'));
       return images.length === 4 && images.every((i) => i.complete && i.naturalWidth > 0);
     }, undefined, { timeout: 30_000 });
-    // The worker's heartbeat carries its counts every few seconds: wait for one after the last group.
-    await page.waitForFunction(() => document.querySelector('#workers tbody td:nth-child(4)')?.textContent === '5', undefined, { timeout: 30_000 });
     await page.selectOption('#sort', 'unseen-desc');
     await page.waitForFunction(() => {
       const shares = Array.from(document.querySelectorAll<HTMLElement>('#gallery figure')).map((f) => Number(f.dataset.unseen));
@@ -87,6 +90,22 @@ try {
       && document.querySelectorAll('#gallery figure').length === 60, undefined, { timeout: 60_000 });
     await page.screenshot({ path: scaleTarget });
     process.stdout.write(`wrote ${scaleTarget}\n`);
+
+    // The run list: the photo run finished with its failure, the large one running with the worker on its queue.
+    await page.setViewportSize({ width: 1400, height: 300 });
+    await page.goto(`${dashboard.url}/`);
+    await page.waitForFunction(() => document.querySelectorAll('#runs tbody tr').length === 2 && !!document.querySelector('#runs .pct-failed'), undefined, { timeout: 30_000 });
+    await page.screenshot({ path: runsTarget, fullPage: true });
+    process.stdout.write(`wrote ${runsTarget}\n`);
+
+    // The failed group's page, opened from its id in the run page's failures.
+    await page.setViewportSize({ width: 1280, height: 400 });
+    await page.goto(`${dashboard.url}/runs/${enq.runId}`);
+    await page.waitForSelector('#failures a.failed-link', { timeout: 30_000 });
+    await page.click('#failures a.failed-link');
+    await page.waitForSelector('#group-error:not([hidden])', { timeout: 30_000 });
+    await page.screenshot({ path: failedTarget, fullPage: true });
+    process.stdout.write(`wrote ${failedTarget}\n`);
   } finally {
     await browser.close();
     await dashboard.close();

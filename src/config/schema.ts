@@ -268,7 +268,7 @@ export const schema = {
       format: Array, default: [] as string[], env: 'BNVIZ_DASHBOARD_HOSTNAMES',
     },
     allowActions: {
-      doc: 'Let the queue view (Bull Board) retry, clean or remove jobs; read-only otherwise.',
+      doc: 'Let the run page retry a run\'s failed groups, and the queue view (Bull Board) retry, clean or remove jobs; read-only otherwise.',
       format: rule('allow-actions', flag(), toBoolean), default: false, env: 'BNVIZ_DASHBOARD_ACTIONS',
     },
   },

@@ -99,7 +99,7 @@ export class UnseenSpread {
     }));
     // The legend, top right: a swatch of each channel's colour and fill, and its name.
     const legend = CHANNELS.map((c, k) => {
-      const x = left + plotW - 210 + k * 72;
+      const x = left + plotW - 270 + k * 92;
       return html`<g class="legend" data-channel="${c}"><rect x="${x}" y="4" width="14" height="10" fill="${fillOf(c)}" fill-opacity="0.8" stroke="#333" stroke-width="0.5"/><text x="${x + 18}" y="13">${c} ${CHANNEL_FILLS[c]}</text></g>`;
     });
     const ticks = [0, 25, 50, 75, 100].map((p) => {
