@@ -6,6 +6,7 @@ import type { DatasetFacts } from '../src/records/dataset-report.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { writePng } from './helpers/make-images.js';
 import { ownTempDir } from './helpers/paths.js';
+import { testDashboard } from './helpers/dashboard-app.js';
 
 test('the dataset report (--group-by folder): no group mixes two folders; the per-class table and the dataset\'s numbers equal a recomputation from summary.csv; index.html shows them first', async (t) => {
   const dir = ownTempDir(t);
@@ -42,4 +43,13 @@ test('the dataset report (--group-by folder): no group mixes two folders; the pe
   t.true(html.indexOf('id="report"') < html.indexOf('id="all"'));
   t.regex(html, /<table class="folders" id="folders">/);
   t.regex(html, /unseen, each batch's own statistics<\/th><td>/);
+
+  // the dashboard shows the same report, from report.json, its table sorting by its nonce'd script
+  const d = await testDashboard(t, { out });
+  const page = await d.app.inject({ url: '/runs/r/report', headers: { host: 'localhost' } });
+  t.is(page.statusCode, 200, page.body);
+  t.regex(page.body, /<table class="folders" id="folders">/);
+  t.regex(page.body, /<td>ant<\/td><td>4<\/td>/);
+  t.regex(page.body, /<script nonce="[^"]+">[\s\S]*getElementById\('folders'\)/);
+  t.is((await d.app.inject({ url: '/runs/nosuch/report', headers: { host: 'localhost' } })).statusCode, 404);
 });

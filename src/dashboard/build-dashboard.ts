@@ -9,6 +9,13 @@ import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { RedisClient } from '../fleet/redis-options.js';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSafeId } from '../dataset/group-id.js';
+import { reportSection, SORT_TABLE_SCRIPT, type DatasetFacts } from '../records/dataset-report.js';
+import { normalizationLabel } from '../records/gallery-html.js';
+import type { RunRecord } from '../records/run-record.js';
+import { html } from '../util/html.js';
 import { schema } from '../config/schema.js';
 import { readRuns, readWorkers } from '../fleet/read-status.js';
 import { retryRun } from '../fleet/retry-run.js';
@@ -16,7 +23,7 @@ import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { RunState } from '../fleet/run-store.js';
 import { mountQueueBoard, QUEUE_BOARD_PATH } from './mount-queue-board.js';
 import { resolveGroupFile } from './output-file.js';
-import { newNonce, pagePolicy } from './page-shell.js';
+import { newNonce, pagePolicy, pageShell } from './page-shell.js';
 import { requireLocalHost } from './check-host.js';
 import { requireToken } from './require-token.js';
 import { fleetMetrics, METRICS_CONTENT_TYPE } from './fleet-metrics.js';
@@ -145,6 +152,15 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
       .header('cache-control', 'private, max-age=60')
       .send(createReadStream(found.path));
+  });
+
+  // The dataset report of a finished run, from its report.json (written with its records)
+  app.get<{ Params: Params }>('/runs/:runId/report', async (request, reply) => {
+    const { runId } = request.params;
+    const facts = isSafeId(runId) ? await readFile(join(o.outRoot, runId, 'report.json'), 'utf8').then((t) => JSON.parse(t) as DatasetFacts, () => undefined) : undefined;
+    if (!facts || typeof facts.images !== 'number' || !Array.isArray(facts.mean) || typeof facts.folders !== 'object') return notFound(reply, `no dataset report of run ${runId} yet: it is written with the run's records, when every group is counted`);
+    const label = await readFile(join(o.outRoot, runId, 'run.json'), 'utf8').then((t) => normalizationLabel((JSON.parse(t) as RunRecord).options), () => 'normalization');
+    return page(reply, (nonce) => pageShell({ title: `bnviz: ${runId}, the dataset`, heading: `run ${runId}: the dataset`, nonce, body: html`<p><a href="/runs/${runId}">the run</a></p>${reportSection(facts, label)}`, script: SORT_TABLE_SCRIPT }));
   });
 
   app.setNotFoundHandler((_request, reply) => notFound(reply, 'nothing here'));

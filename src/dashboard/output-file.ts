@@ -16,6 +16,8 @@ export const SERVED_TYPES: Readonly<Record<string, string>> = {
   svg: 'image/svg+xml',
   json: 'application/json; charset=utf-8',
   webp: 'image/webp',
+  // a group's densities (records/stats-file.ts), float32
+  f32: 'application/octet-stream',
 };
 
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.([a-z]+)$/;

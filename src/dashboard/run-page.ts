@@ -21,6 +21,7 @@ export function runPage(nonce: string, runId: string, known = true): string {
     return pageShell({ title: `bnviz: no run ${runId}`, heading: 'bnviz: no such run', nonce, body, script: '' });
   }
   const body = html`<section class="summary" id="summary"><span class="muted">loading ${runId}...</span></section>
+<p class="muted"><a id="report-link" href="/runs/${encodeURIComponent(runId)}/report">The dataset report</a> (written with the run's records, once every group is counted)</p>
 <div id="spread"></div>
 <section class="glance"><div><h2>Unseen share over the dataset</h2><div id="histogram" class="chart"></div></div>
 <div><h2>Groups finished over time</h2><div id="rate-chart" class="chart"></div></div></section>

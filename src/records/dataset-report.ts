@@ -125,6 +125,19 @@ export class DatasetReport {
   html(label: string): Html | '' {
     if (this.groups === 0) return '';
     const f = this.facts();
+    return html`${reportSection(f, label)}
+${Object.keys(f.folders).length > 1 ? html`<script>${trusted(SORT_TABLE_SCRIPT)}</script>` : ''}`;
+  }
+}
+
+/**
+ * The report's section from its numbers (index.html, and the dashboard from
+ * report.json); the folder table sorts with SORT_TABLE_SCRIPT, which the
+ * page runs (the dashboard's only with its nonce).
+ */
+export function reportSection(f: DatasetFacts, label: string): Html {
+  {
+
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
     const num = (v: number) => v.toFixed(4);
     const cells = (values: number[], fmt: (v: number) => string) => CHANNELS.map((_, c) => html`<td>${fmt(values[c]!)}</td>`);
@@ -149,14 +162,13 @@ ${folders.length > 1 ? html`<h3>By folder (${folders.length}; click a heading to
 <table class="folders" id="folders"><thead><tr><th data-key="text">folder</th><th data-key="num">images</th>${CHANNELS.map((c) => html`<th data-key="num">mean unseen ${c}</th>`)}${CHANNELS.map((c) => html`<th data-key="num">worst ${c}</th>`)}</tr></thead>
 <tbody>
 ${folderRows}
-</tbody></table>
-<script>${trusted(SORT_TABLE_SCRIPT)}</script>` : ''}
+</tbody></table>` : ''}
 </section>`;
   }
 }
 
 /** Sorts the folder table by the column clicked (again: the other way). */
-const SORT_TABLE_SCRIPT = `(function(){var t=document.getElementById('folders');if(!t)return;var hs=t.tHead.rows[0].cells;
+export const SORT_TABLE_SCRIPT = `(function(){var t=document.getElementById('folders');if(!t)return;var hs=t.tHead.rows[0].cells;
 for(var i=0;i<hs.length;i++)(function(i){hs[i].style.cursor='pointer';hs[i].addEventListener('click',function(){
 var num=hs[i].getAttribute('data-key')==='num';var dir=hs[i].getAttribute('data-dir')==='desc'?1:-1;hs[i].setAttribute('data-dir',dir===1?'asc':'desc');
 var rows=Array.prototype.slice.call(t.tBodies[0].rows);var v=function(r){var s=r.cells[i].textContent;return num?parseFloat(s):s;};
