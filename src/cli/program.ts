@@ -11,6 +11,7 @@ import { registerWorker } from './worker-command.js';
 import { registerRetry } from './retry-command.js';
 import { registerClean } from './clean-command.js';
 import { registerFit } from './fit-command.js';
+import { registerCompletion } from './completion-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRetry(program);
   registerClean(program);
   registerDashboard(program);
+  registerCompletion(program);
   for (const command of program.commands) oneLineErrors(command, `bnviz ${command.name()} --help lists its options`);
   return program;
 }
