@@ -36,6 +36,10 @@ export function registerWorker(program: Command): void {
         if (json) emit({ event: 'hand-back', reason });
         else process.stderr.write(`bnviz: worker: cannot serve some jobs, handing them back to the queue for other workers: ${reason}\n`);
       },
+      lockLost({ jobId }) {
+        if (json) emit({ event: 'lock-lost', jobId });
+        else process.stderr.write(`bnviz: worker: lost the lock of job ${jobId} (paused longer than the lock, or Redis lost it); stopped working on it, another worker takes it up\n`);
+      },
       redis({ state, address, reason, server, action }) {
         if (state === 'away' || state === 'back' || state === 'switched') health?.redis(state !== 'away');
         if (json) emit({ event: `redis-${state}`, address, ...(reason ? { reason } : {}), ...(server ? { server } : {}), ...(action ? { action } : {}) });

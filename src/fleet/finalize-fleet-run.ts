@@ -32,7 +32,7 @@ export interface FinalizeOptions {
  */
 export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId: string, runDir: string, options: FinalizeOptions): Promise<RunRecord | undefined> {
   const store = new RunStore(redis, prefix, runId);
-  return withLock(redis, store.k.finalize, options.lockMs, async () => {
+  return withLock(redis, store.k.finalize, options.lockMs, async (lockLost) => {
     const state = await store.read();
     if (!state?.meta || state.finishedAt || state.done + state.skipped + state.failed < state.total) return undefined;
     const meta = state.meta;
@@ -59,7 +59,16 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
     });
     // Leftovers of killed workers on this host; the run is complete, so nothing of it is in flight.
     await removeStale(join(runDir, 'groups'));
-    const written = await finalizeRun(runDir, record, store.countedInOrder());
+    let written: RunRecord;
+    try {
+      written = await finalizeRun(runDir, record, store.countedInOrder());
+    } catch (err) {
+      // with the lock lost, another writer may have removed this one's temporaries: the run is its now
+      if (lockLost.aborted) return undefined;
+      throw err;
+    }
+    // the lock lost while writing: the run is marked finished by the writer that holds it
+    if (lockLost.aborted) return undefined;
     // Finished only if no retry reopened it meanwhile (its counts would have changed).
     const after = await store.read();
     if (!after || after.done !== state.done || after.skipped !== state.skipped || after.failed !== state.failed) return undefined;

@@ -175,7 +175,7 @@ export interface FitPhaseContext {
  */
 export async function endFitPhase(ctx: FitPhaseContext, runId: string): Promise<void> {
   const k = runKeys(ctx.prefix, runId);
-  await withLock(ctx.redis, k.fitLock, ctx.lockMs, async () => {
+  await withLock(ctx.redis, k.fitLock, ctx.lockMs, async (lockLost) => {
     const meta = await ctx.redis.hgetall(k.meta);
     if (!meta.fitSlices || meta.enqueueDone || !meta.root || !meta.options) return;
     const jobs = JSON.parse(meta.jobOptions ?? '{}') as GroupJobOptions;
@@ -192,9 +192,12 @@ export async function endFitPhase(ctx: FitPhaseContext, runId: string): Promise<
       await ctx.redis.multi().hset(k.meta, 'normStats', JSON.stringify(stats), 'options', JSON.stringify(options), 'fitEndedAt', new Date().toISOString()).exec();
     }
     for await (const [slice, groups] of planSlices(ctx.redis, k)) {
+      // lost: the worker that holds the lock now adds the rest (adding a job twice adds it once)
+      if (lockLost.aborted) return;
       await addGroupJobs(ctx.redis, ctx.queue, k, runId, groups, jobs);
       await ctx.redis.hdel(k.plan, slice);
     }
+    if (lockLost.aborted) return;
     await ctx.redis.hsetnx(k.meta, 'enqueueDone', new Date().toISOString());
   });
 }

@@ -130,11 +130,21 @@ export interface FitJobReturn {
   unreadable: number;
 }
 
-export function makeProcessor(ctx: JobContext): (job: Job, token?: string) => Promise<JobReturn | FitJobReturn> {
-  return (job, token) => (job.name === FIT_JOB ? processFitJob(ctx, job, token) : job.name === DRAW_JOB ? processDrawJob(ctx, job, token) : processGroupJob(ctx, job, token));
+/**
+ * The handler. `signal` aborts when this worker no longer owns the job (its
+ * lock could not be renewed, so another worker may have taken it up): the
+ * job's thread is stopped, and nothing of it is counted or written here.
+ */
+export function makeProcessor(ctx: JobContext): (job: Job, token?: string, signal?: AbortSignal) => Promise<JobReturn | FitJobReturn> {
+  return (job, token, signal) => (job.name === FIT_JOB ? processFitJob(ctx, job, token, signal) : job.name === DRAW_JOB ? processDrawJob(ctx, job, token, signal) : processGroupJob(ctx, job, token, signal));
 }
 
-async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
+/** What a job whose lock was lost throws: its outcome is no longer this worker's to record. */
+function lockLost(job: Job, err: unknown): Error {
+  return new Error(`job ${job.id}: stopped, its lock was lost (another worker may have it)`, { cause: err });
+}
+
+async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined, signal?: AbortSignal): Promise<JobReturn> {
   let checked: Awaited<ReturnType<typeof checkJob>>;
   try {
     checked = await checkJob(ctx, job);
@@ -170,15 +180,17 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
     result = await ctx.pool.run(task, (stage) => {
       ctx.onStage?.(job.id ?? '', stage);
       progress.stage(stage);
-    });
+    }, signal);
   } catch (err) {
     progress.end();
+    if (signal?.aborted) throw lockLost(job, err);
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
       await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: 'failed', files: doc.files, error: groupErrorOf(err) });
     }
     throw err;
   }
   progress.end();
+  if (signal?.aborted) throw lockLost(job, signal.reason);
   // offered to the second pass's pick before it is counted: the pick is whole when the run's last group is
   if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), options, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen });
   await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
@@ -191,7 +203,7 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
  * counted in a pool thread, the counts added to the run's once, and
  * the pass ended when this was its last slice (fit-phase.ts).
  */
-async function processFitJob(ctx: JobContext, job: Job, token: string | undefined): Promise<FitJobReturn> {
+async function processFitJob(ctx: JobContext, job: Job, token: string | undefined, signal?: AbortSignal): Promise<FitJobReturn> {
   let checked: { doc: FitJobDocument; root: string };
   try {
     checked = await checkFitJob(ctx, job);
@@ -204,11 +216,13 @@ async function processFitJob(ctx: JobContext, job: Job, token: string | undefine
   await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
   try {
     const { size, fit, background, colorProfile, alpha } = doc.options;
-    const counted = await ctx.pool.count({ root, files: doc.files, decode: { size, fit, background, colorProfile, alpha } });
+    const counted = await ctx.pool.count({ root, files: doc.files, decode: { size, fit, background, colorProfile, alpha } }, signal);
+    if (signal?.aborted) throw lockLost(job, signal.reason);
     const r = await recordSlice(ctx.redis, k, { slice: doc.slice, status: 'done', counted });
     if (r.done + r.failed >= r.slices) await endFitPhase(fitContext(ctx), doc.runId);
     return { slice: doc.slice, status: 'done', images: counted.images, unreadable: counted.skipped.length };
   } catch (err) {
+    if (signal?.aborted) throw lockLost(job, err);
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failOwnSlice(ctx, job, messageOf(err));
     throw err;
   }
@@ -316,7 +330,7 @@ function seedOf(grouping: string | null): number {
  * that index, roots, files), drawn in a pool thread, marked drawn; the run's
  * records are written when it was the last.
  */
-async function processDrawJob(ctx: JobContext, job: Job, token: string | undefined): Promise<JobReturn> {
+async function processDrawJob(ctx: JobContext, job: Job, token: string | undefined, signal?: AbortSignal): Promise<JobReturn> {
   let doc: DrawJobDocument;
   let root: string;
   let options: RunSettings['options'];
@@ -342,8 +356,9 @@ async function processDrawJob(ctx: JobContext, job: Job, token: string | undefin
   const task: GroupTask = { runId: doc.runId, groupId: doc.groupId, index: doc.index, root, files: doc.files, runDir: join(ctx.outRoot, doc.runId), options, force: false, draw: true };
   let result: GroupResult;
   try {
-    result = await ctx.pool.run(task, (stage) => ctx.onStage?.(job.id ?? '', stage));
+    result = await ctx.pool.run(task, (stage) => ctx.onStage?.(job.id ?? '', stage), signal);
   } catch (err) {
+    if (signal?.aborted) throw lockLost(job, err);
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await recordDrawn(ctx.redis, k, doc.index, messageOf(err));
     throw err;
   }

@@ -10,17 +10,35 @@ import { hostname } from 'node:os';
 import type { RedisClient } from './redis-options.js';
 import { fleetCommands } from './fleet-commands.js';
 
-/** Runs `work` holding the lock `key`; undefined, without running it, when another holds it. */
-export async function withLock<T>(connection: RedisClient, key: string, lockMs: number, work: () => Promise<T>): Promise<T | undefined> {
+/**
+ * Runs `work` holding the lock `key`; undefined, without running it, when
+ * another holds it. `work`'s signal aborts, with the reason, as soon as the
+ * lock is known lost: a renewal found another holder, or the lock's time
+ * passed with no renewal answered (this process was paused, Redis was away):
+ * another worker may be doing the same work, so `work` must not finish it
+ * (mark it done) once the signal has aborted.
+ */
+export async function withLock<T>(connection: RedisClient, key: string, lockMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   const redis = fleetCommands(connection);
   const token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
+  let heldUntil = Date.now() + lockMs;
   if ((await redis.set(key, token, 'PX', lockMs, 'NX')) !== 'OK') return undefined;
+  const lost = new AbortController();
   const renew = setInterval(() => {
-    redis.bnvizLockRenew(key, token, lockMs).catch(() => {});
+    if (lost.signal.aborted) return;
+    const at = Date.now();
+    if (at >= heldUntil) {
+      lost.abort(new Error(`the lock ${key} lapsed before it could be renewed`));
+      return;
+    }
+    redis.bnvizLockRenew(key, token, lockMs).then((held) => {
+      if (held === 1) heldUntil = at + lockMs;
+      else lost.abort(new Error(`the lock ${key} is held by another (${String(held)})`));
+    }, () => { /* Redis away: the lock's time says when it is lost */ });
   }, Math.max(250, Math.floor(lockMs / 3)));
   renew.unref();
   try {
-    return await work();
+    return await work(lost.signal);
   } finally {
     clearInterval(renew);
     await redis.bnvizLockRelease(key, token).catch(() => {});

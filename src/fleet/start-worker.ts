@@ -31,6 +31,11 @@ export interface WorkerEvents {
   /** This worker cannot serve some jobs and hands them back (once per distinct reason). */
   handBack?(info: { reason: string; jobId: string }): void;
   /**
+   * The lock of a job in hand could not be renewed (this process was paused longer than the lock, or
+   * Redis lost it): another worker may have taken the job up, so this one stopped working on it. Once a job.
+   */
+  lockLost?(info: { jobId: string }): void;
+  /**
    * Redis went away (once, however long it stays away) or came back; or (Sentinel) the primary is now
    * another server (`server`, host:port); or Redis answered an error that repeats (READONLY after a
    * failover, LOADING), said once with `action`, what the worker does about it.
@@ -117,7 +122,10 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
       if (job) job.stage = stage;
     },
   });
-  const worker = new Worker<unknown, JobReturn | FitJobReturn>(config.queue.name, async (job, token) => {
+  // Jobs whose lock could not be renewed: stopped, said once each, and BullMQ's errors about them not said again.
+  const lost = new Set<string>();
+  // (three parameters: BullMQ then hands the handler an AbortSignal, which cancelJob aborts)
+  const worker = new Worker<unknown, JobReturn | FitJobReturn>(config.queue.name, async (job, token, signal) => {
     state.active++;
     const { runId, groupId } = idsOf(job.data);
     const slice = (job.data as { slice?: unknown } | undefined)?.slice;
@@ -126,10 +134,12 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
       runId: runId ?? '?', ...(groupId ? { groupId } : {}), ...(typeof slice === 'number' ? { slice, stage: 'counting' } : { stage: 'checking' }), since: new Date().toISOString(),
     });
     try {
-      return await processor(job, token);
+      return await processor(job, token, signal);
     } finally {
       state.active--;
       inHand.delete(key);
+      // BullMQ's own errors about the job (its move to failed or delayed, refused for the lock) come just after
+      if (lost.has(key)) setTimeout(() => lost.delete(key), config.queue.lockMs).unref();
     }
   }, {
     connection: queueConnection,
@@ -146,8 +156,19 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     removeOnComplete: { count: config.queue.keepCompleted },
     removeOnFail: { count: config.queue.keepFailed },
   });
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const jobId of jobIds) {
+      if (lost.has(jobId) || !inHand.has(jobId)) continue;
+      lost.add(jobId);
+      worker.cancelJob(jobId, 'lock lost');
+      events.lockLost?.({ jobId });
+    }
+  });
   worker.on('error', (err) => {
     if (denied(err)) return;
+    // each renewal that fails is also an error (several a job while it runs on): said once, as lockLost
+    if (/^could not renew lock for job /.test(err.message)) return;
+    if ([...lost].some((id) => err.message.includes(id))) return;
     // BullMQ's own blocking connection may be the first to find Redis gone: that is "away", said once
     if (isConnectionError(err)) goneAway(err);
     else if (!answered(err) && !away) events.error?.(err);

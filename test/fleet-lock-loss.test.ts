@@ -1,0 +1,55 @@
+/**
+ * A worker that loses a job's lock (paused longer than the lock, as a
+ * loaded or suspended machine does) stops working on it and says so once;
+ * the worker that took the job up has it alone.
+ */
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunStore } from '../src/fleet/run-store.js';
+import { writePng } from './helpers/make-images.js';
+import { tempDir } from './helpers/paths.js';
+import { BUSY_LOCK_MS, redisScope, until } from './helpers/redis.js';
+import { runCli } from './helpers/run-cli.js';
+import { spawnWorker } from './helpers/worker-process.js';
+
+test('a worker paused past its job\'s lock: on waking it stops the job (which another worker has taken up) and says so in one event, no renewal errors', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const data = tempDir();
+  await writePng(join(data, 'a0.png'), 32, 32, 1);
+  // a named pipe: reading it blocks, so the job stays in hand
+  execFileSync('mkfifo', [join(data, 'a1.png')]);
+  const manifest = join(tempDir(), 'groups.txt');
+  writeFileSync(manifest, 'a0.png,a1.png\n');
+  const out = tempDir();
+  const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) };
+  const a = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
+  t.teardown(() => {
+    process.kill(a.pid, 'SIGCONT');
+    a.child.kill('SIGKILL');
+  });
+  await a.ready;
+  const enq = await runCli(['enqueue', data, '--manifest', manifest, '--json', '--size', '32', '--figures', 'overview', '--group-size', '2'], { env });
+  t.is(enq.code, 0, enq.stderr);
+  const { runId } = JSON.parse(enq.stdout) as { runId: string };
+  const jobId = `${runId}.${(await new RunStore(s.redis, s.prefix, runId).groupAt(0))!}`;
+  const holder = () => s.redis.hget(`${s.prefix}:${s.queue}:${jobId}`, 'pb');
+  await until(`job ${jobId} to be taken by worker ${a.pid}`, async () => (await holder())?.endsWith(`:${a.pid}`));
+  process.kill(a.pid, 'SIGSTOP');
+  const b = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
+  t.teardown(() => { b.child.kill('SIGKILL'); });
+  await until(`the stalled job to be taken up by worker ${b.pid}`, async () => (await holder())?.endsWith(`:${b.pid}`), { unless: b.exited.then((c) => `worker exited ${c}`), seen: holder });
+  process.kill(a.pid, 'SIGCONT');
+  const lost = await a.waitFor('lock-lost', (e) => e.event === 'lock-lost');
+  t.is(lost.jobId, jobId);
+  // a few lock periods on, still said once, and the job was not counted by the worker that lost it
+  await new Promise((r) => setTimeout(r, 2 * BUSY_LOCK_MS));
+  t.is(a.events.filter((e) => e.event === 'lock-lost').length, 1);
+  t.deepEqual(a.events.filter((e) => e.event === 'error'), [], 'no error event (BullMQ\'s "could not renew lock" each period)');
+  t.false(a.events.some((e) => e.event === 'job' && e.jobId === jobId));
+  t.true((await holder())?.endsWith(`:${b.pid}`), 'the job is the other worker\'s');
+  const beat = JSON.parse((await s.redis.get(`${s.prefix}:worker:${(await holder())!.replace(`:${b.pid}`, '')}:${a.pid}`)) ?? '{}') as { active?: number };
+  t.is(beat.active, 0, 'the worker that lost it holds no job');
+});
