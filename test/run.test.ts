@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { makeThumbnail } from '../src/records/thumbnail.js';
@@ -177,7 +177,7 @@ test('bnviz run SIGKILLed mid-run leaves no partial file; the re-run does only w
   const before = await assertWhole(t, runDir, { temporaries: true });
   t.true(before >= 3 && before < 30, `groups done before the kill: ${before}`);
   // nothing visible is partial: only whole group folders, and leftovers are hidden temporaries
-  for (const f of walk(runDir)) t.true(/^(run\.json|groups\/[^./][^/]*\/[^/]+|groups\/\.tmp-[^/]+(\/[^/]+)?|\.tmp-.*)$/.test(f), f);
+  for (const f of walk(runDir)) t.true(/^(run\.json|\.run\.lock|groups\/[^./][^/]*\/[^/]+|groups\/\.tmp-[^/]+(\/[^/]+)?|\.tmp-.*)$/.test(f), f);
   rmSync(pipe);
   await writePng(pipe, 48, 48, 89);
   const rerun = await runCli(args);
@@ -224,4 +224,24 @@ test('bnviz run follows symlinks in the user\'s own folder to images elsewhere',
   const { code, stdout, stderr } = await runCli(['run', dir, '--out', out, '--run', 'links', ...FAST]);
   t.is(code, 0, stderr);
   t.regex(stdout, /1 done, 0 already done, 0 failed of 1 group in /);
+});
+
+test('two bnviz run on one run folder: the second is refused in one line naming the first (exit 2); once the first is gone, the folder is taken over', async (t) => {
+  const { dir, manifest, pipe } = await blockedDataset();
+  const out = tempDir();
+  const args = ['run', dir, '--manifest', manifest, '--out', out, '--run', 'shared', '--threads', '1', ...FAST];
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const first = watchChild(child);
+  await first.waitForLine('the 1st group done', groupDone, 1);
+  const second = await runCli(args);
+  t.is(second.code, 2);
+  t.regex(second.stderr, new RegExp(`^bnviz: ${join(out, 'shared').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by bnviz run \\(pid ${child.pid} on [^,]+, since [^)]+\\); wait for it to end, or if it has ended, run again\\n$`));
+  child.kill('SIGKILL');
+  await first.exited;
+  rmSync(pipe);
+  await writePng(pipe, 48, 48, 89);
+  const again = await runCli(args);
+  t.is(again.code, 0, again.stderr);
+  t.regex(again.stdout, /0 failed of 30 groups/);
+  t.false(existsSync(join(out, 'shared', '.run.lock')), 'released at the end');
 });

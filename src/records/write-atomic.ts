@@ -148,7 +148,8 @@ export async function removeStale(dir: string): Promise<number> {
   return removed;
 }
 
-function alive(pid: number): boolean {
+/** True when a process of this id lives on this host (this one included; one of another user counts). */
+export function alive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

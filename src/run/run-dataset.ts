@@ -17,6 +17,7 @@ import { createGroupPool } from '../pool/group-pool.js';
 import { COUNTED_DIR } from '../records/counted-rows.js';
 import { compareForDrawing, drawRank, drawsInFirstPass, drawsInSecondPass, parseDraw } from '../records/draw-choice.js';
 import { finalizeRun } from '../records/finalize-run.js';
+import { lockRunFolder } from './run-folder-lock.js';
 import { TopK } from '../util/top-k.js';
 import { buildRunRecord, groupingConflict, type Grouping, type RunFacts, type RunFailure, type RunRecord } from '../records/run-record.js';
 import { removeStale, writeFileAtomic } from '../records/write-atomic.js';
@@ -53,6 +54,17 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);
   const runDir = join(outRoot, runId);
+  // one bnviz run at a time in a run's folder (run-folder-lock.ts)
+  const release = await lockRunFolder(runDir);
+  try {
+    return await runInFolder(config, events, signal, { plan, grouping, runId, runDir, outRoot });
+  } finally {
+    await release();
+  }
+}
+
+async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, signal: AbortSignal | undefined, at: { plan: Awaited<ReturnType<typeof planDataset>>; grouping: Grouping; runId: string; runDir: string; outRoot: string }): Promise<RunOutcome> {
+  const { plan, grouping, runId, runDir, outRoot } = at;
   // a run resumed keeps its grouping: other groups would be another run
   const earlier = await readFile(join(runDir, 'run.json'), 'utf8').then((text) => JSON.parse(text) as RunRecord, () => undefined);
   const conflict = earlier && groupingConflict(earlier.grouping, grouping);
