@@ -23,8 +23,9 @@ export interface SyntheticRun {
   counted?: number;
   /** Every `failEvery`th group fails (0: none). */
   failEvery?: number;
-  /** Output folder: when set, each counted group gets its folder there. */
+  /** Output folder: when set, each counted group gets its folder there (the first `folders` of them, when given). */
   out?: string;
+  folders?: number;
   /** The run's queue (default 'groups'). */
   queue?: string;
   /** Thumbnails to give the groups in turn (default: a plain green one). */
@@ -54,7 +55,7 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
       const outcome: Outcome = failed
         ? { groupId: ids[i]!, index: i, status: 'failed', files: syntheticFiles(i), error: { name: 'InputError', message: `${syntheticFiles(i)[0]}: not an image` } }
         : { groupId: ids[i]!, index: i, status: 'done', files: syntheticFiles(i), maxUnseen: syntheticUnseen(i), unseen: syntheticFiles(i).flatMap((_, f) => [0, 1, 2].map((c) => syntheticUnseen(i) * (f === 0 && c === 0 ? 1 : 0.5))), timings: { decodeMs: 20, computeMs: 30 + (i % 40), figureMs: 120, writeMs: 10, totalMs: 180 + (i % 40) } };
-      if (o.out && !failed) writeGroupFolder(join(o.out, o.runId), ids[i]!, outcome, thumbs[i % thumbs.length]!);
+      if (o.out && !failed && i < (o.folders ?? Infinity)) writeGroupFolder(join(o.out, o.runId), ids[i]!, outcome, thumbs[i % thumbs.length]!);
       batch.push(store.record(outcome));
     }
     await Promise.all(batch);
