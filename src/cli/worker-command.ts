@@ -36,6 +36,10 @@ export function registerWorker(program: Command): void {
         if (json) emit({ event: 'hand-back', reason });
         else process.stderr.write(`bnviz: worker: cannot serve some jobs, handing them back to the queue for other workers: ${reason}\n`);
       },
+      handBackPause({ handedBack, ms }) {
+        if (json) emit({ event: 'hand-back-pause', handedBack, ms });
+        else process.stderr.write(`bnviz: worker: handed back ${handedBack} jobs in a row and served none: taking no jobs for ${Math.round(ms / 1000)} s, so that workers that can serve them do\n`);
+      },
       lockLost({ jobId }) {
         if (json) emit({ event: 'lock-lost', jobId });
         else process.stderr.write(`bnviz: worker: lost the lock of job ${jobId} (paused longer than the lock, or Redis lost it); stopped working on it, another worker takes it up\n`);

@@ -77,6 +77,9 @@ export interface JobProgressDoc {
   of: number;
 }
 
+/** How long a job handed back waits before a worker may take it again. */
+export const HAND_BACK_DELAY_MS = 1000;
+
 /** Least time between two progress writes of one job. */
 export const PROGRESS_EVERY_MS = 1000;
 
@@ -378,8 +381,11 @@ async function checkWritable(runDir: string): Promise<void> {
 }
 
 /**
- * Puts the job back in the queue, delayed (1 s, doubling, at most 60 s),
- * without using an attempt (BullMQ's DelayedError). After `handBacks` times
+ * Puts the job back in the queue, delayed 1 s, without using an attempt
+ * (BullMQ's DelayedError). A doubling delay made one misconfigured worker,
+ * idle and so first to take each job, slow a fleet's run 60-fold (20 small
+ * groups: 184 s); now the worker that hands jobs back pauses itself instead
+ * (start-worker.ts). After `handBacks` times
  * the job fails: no worker could serve it, and the group is counted failed.
  */
 async function handBack(ctx: JobContext, job: Job, token: string | undefined, err: ServeError, giveUp: (message: string) => Promise<void>): Promise<never> {
@@ -393,7 +399,7 @@ async function handBack(ctx: JobContext, job: Job, token: string | undefined, er
   ctx.onHandBack?.(err.message, job.id ?? '');
   const { runId } = idsOf(job.data);
   if (runId) await new RunStore(ctx.redis, ctx.prefix, runId).countAttempt('handedBack').catch(() => {}); // advisory, as progress is
-  await job.moveToDelayed(Date.now() + Math.min(60_000, 1000 * 2 ** times), token);
+  await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
   throw new DelayedError();
 }
 

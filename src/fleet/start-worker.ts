@@ -35,6 +35,8 @@ export interface WorkerEvents {
    * Redis lost it): another worker may have taken the job up, so this one stopped working on it. Once a job.
    */
   lockLost?(info: { jobId: string }): void;
+  /** This worker handed back `handedBack` jobs in a row and served none: it takes no job for `ms` (doubling each time, reset by a job served). */
+  handBackPause?(info: { handedBack: number; ms: number }): void;
   /**
    * Redis went away (once, however long it stays away) or came back; or (Sentinel) the primary is now
    * another server (`server`, host:port); or Redis answered an error that repeats (READONLY after a
@@ -134,7 +136,13 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
       runId: runId ?? '?', ...(groupId ? { groupId } : {}), ...(typeof slice === 'number' ? { slice, stage: 'counting' } : { stage: 'checking' }), since: new Date().toISOString(),
     });
     try {
-      return await processor(job, token, signal);
+      const result = await processor(job, token, signal);
+      servedOne();
+      return result;
+    } catch (err) {
+      if ((err as Error).name === 'DelayedError') handedBackOne();
+      else servedOne();
+      throw err;
     } finally {
       state.active--;
       inHand.delete(key);
@@ -156,6 +164,27 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     removeOnComplete: { count: config.queue.keepCompleted },
     removeOnFail: { count: config.queue.keepFailed },
   });
+  // A worker that hands back job after job and serves none (its roots or output folder wrong) stops taking
+  // jobs for a while, doubling each time, so the jobs go to workers that can serve them.
+  let streak = 0;
+  let pauses = 0;
+  let pauseTimer: NodeJS.Timeout | undefined;
+  function servedOne(): void {
+    streak = 0;
+    pauses = 0;
+  }
+  function handedBackOne(): void {
+    if (++streak < HAND_BACK_STREAK || pauseTimer || closing) return;
+    const ms = Math.min(HAND_BACK_PAUSE_MAX_MS, HAND_BACK_PAUSE_MS * 2 ** pauses++);
+    events.handBackPause?.({ handedBack: streak, ms });
+    streak = 0;
+    void worker.pause(true).catch(() => {});
+    pauseTimer = setTimeout(() => {
+      pauseTimer = undefined;
+      if (!closing) worker.resume();
+    }, ms);
+    pauseTimer.unref();
+  }
   worker.on('lockRenewalFailed', (jobIds: string[]) => {
     for (const jobId of jobIds) {
       if (lost.has(jobId) || !inHand.has(jobId)) continue;
@@ -296,6 +325,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     close(graceMs = 5000, jobsMs = config.queue.stopMs) {
       closing ??= (async () => {
         clearInterval(reconcileTimer);
+        clearTimeout(pauseTimer);
         const gentle = (async () => {
           await worker.close();
           await heartbeat.stop().catch(() => {});
@@ -324,6 +354,11 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     },
   };
 }
+
+/** Hand-backs in a row, none served, after which a worker pauses; its first pause, and the longest. */
+const HAND_BACK_STREAK = 3;
+const HAND_BACK_PAUSE_MS = 5000;
+const HAND_BACK_PAUSE_MAX_MS = 5 * 60_000;
 
 /** Waits for `work` to settle, at most `ms` (its result and error do not matter); true if it settled. */
 function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
