@@ -134,7 +134,8 @@ function summary(r, queue) {
     queue ? el('span', { id: 'queue-depth', title: 'the jobs of every run on queue ' + queue.queue, text: 'queue ' + queue.queue + ': ' + queue.waiting + ' waiting, ' + queue.prioritized + ' prioritized, ' + queue.active + ' active, ' + queue.delayed + ' delayed' }) : null,
     el('span', { id: 'attempts', class: 'muted', text: 'attempts: ' + r.attemptsText }),
     r.root ? el('span', { class: 'muted', text: r.root + (r.queue ? ' (queue ' + r.queue + ')' : '') }) : null,
-    r.firstPass ? el('span', { id: 'first-pass', class: 'muted', text: r.firstPass }) : null
+    r.firstPass ? el('span', { id: 'first-pass', class: 'muted', text: r.firstPass }) : null,
+    r.enqueue ? el('span', { id: 'enqueue', class: 'error', text: r.enqueue }) : null
   ].filter(Boolean);
 }
 var SVG = 'http://www.w3.org/2000/svg';

@@ -9,7 +9,7 @@ import type { WorkerBeat } from '../fleet/heartbeat.js';
 import type { QueueDepth } from '../fleet/queue-depth.js';
 import type { RunAttempts, RunState } from '../fleet/run-store.js';
 import type { FitPhaseState } from '../fleet/run-store.js';
-import { duration, formatAttempts, formatFitPhase, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
+import { duration, enqueueUnfinished, formatAttempts, formatFitPhase, metaOf, paceOf, workerRate } from '../fleet/status-view.js';
 import { fileUrl } from './finished-groups.js';
 import type { Histogram, RateSeries } from './run-glance.js';
 import type { IndexedGroup } from './run-index.js';
@@ -43,6 +43,8 @@ export interface RunView {
   finishedAt?: string;
   /** With `--stats dataset`: the first pass (counting the dataset's statistics), as bnviz status says it. */
   firstPass?: string;
+  /** An enqueue that has not finished adding the run's groups, as bnviz status says it. */
+  enqueue?: string;
   /** Groups retried, jobs handed back, attempts tried again after an error (as bnviz status says them). */
   attempts: RunAttempts;
   /** The same as text. */
@@ -73,6 +75,7 @@ export function runView(run: RunState & { fit?: FitPhaseState }, now: number): R
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     ...(run.fit ? { firstPass: formatFitPhase(run.fit, meta?.options?.normStats).join('\n') } : {}),
+    ...(enqueueUnfinished(run) ? { enqueue: enqueueUnfinished(run) } : {}),
     attempts: run.attempts ?? { retried: 0, handedBack: 0, reattempted: 0 },
     attemptsText: formatAttempts(run),
   };

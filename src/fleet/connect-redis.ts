@@ -152,7 +152,9 @@ export function explainRedisError(err: unknown, target: RedisTarget, redis?: Red
     return new ConfigError(`${described} did not answer${ms ? ` within ${seconds(ms)}` : ''}`, { cause: err });
   }
   if (err.name === 'ReplyError' || /^Too many Cluster redirections/.test(err.message)) {
-    const message = scrub(oneLine(err.message), secrets);
+    // a transaction discarded (EXECABORT) names its cause in the errors before it: OOM, NOPERM, READONLY
+    const cause = (err as { previousErrors?: Array<{ message?: string }> }).previousErrors?.[0]?.message;
+    const message = scrub(oneLine(cause ?? err.message), secrets);
     const hint = replyHint(message, redisMode(settingsOf(target)));
     return new ConfigError(`${described} answered with an error: ${message}${hint ? `; ${hint}` : ''}`, { cause: err });
   }
@@ -170,6 +172,7 @@ export function replyHint(message: string, mode: RedisMode): string | undefined 
   if (/^(MOVED|ASK)\b/.test(message) && mode !== 'cluster') return 'that server is a node of a Redis Cluster: give its nodes as redis.cluster (BNVIZ_REDIS_CLUSTER, --cluster)';
   if (/^CROSSSLOT\b/.test(message)) return 'on a cluster every key of a queue must hash to one slot: give redis.prefix a hash tag ({bnviz})';
   if (/^NOPERM\b/.test(message)) return 'the Redis user lacks a permission bnviz needs (the README lists them)';
+  if (/^OOM\b/.test(message)) return 'Redis is out of memory (maxmemory): free some or raise maxmemory, then do it again (bnviz enqueue adds only what is missing)';
   if (/^LOADING\b/.test(message)) return 'Redis is loading its data from disk: try again when it has';
   return undefined;
 }

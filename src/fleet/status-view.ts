@@ -72,10 +72,20 @@ export function formatRunList(runs: RunState[], now: number): string {
   if (runs.length === 0) return 'no runs under this prefix\n';
   const lines = runs.map((r) => {
     const p = paceOf(r, now);
-    const status = r.status === 'damaged' ? `damaged (${r.damaged ?? 'unknown'})` : r.status.padEnd(8);
+    const status = r.status === 'damaged' ? `damaged (${r.damaged ?? 'unknown'})` : `${r.status.padEnd(8)}${enqueueUnfinished(r) ? ' (enqueue not finished)' : ''}`;
     return `${r.runId}  ${status} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${localTime(r.startedAt)}` : `enqueued ${localTime(metaOf(r)?.enqueuedAt)}`}`;
   });
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a run whose enqueue has not finished adding its groups says (one that
+ * is running now, or one that stopped part-way: Redis out of memory, a
+ * permission missing); undefined once it has, and during a first pass.
+ */
+export function enqueueUnfinished(run: RunState): string | undefined {
+  if (run.enqueueDone || run.finishedAt || run.status === 'damaged' || metaOf(run)?.firstPass) return undefined;
+  return `enqueue not finished: ${plural(run.total, 'group')} added so far; unless a bnviz enqueue of this run is running now, run it again (it adds only what is missing)`;
 }
 
 export function formatRun(s: RunStatus, now: number): string {
@@ -85,6 +95,8 @@ export function formatRun(s: RunStatus, now: number): string {
     `run ${s.runId} (${s.status})${meta?.root !== undefined ? ` from ${meta.root}` : ''}${meta?.queue !== undefined ? `, queue ${meta.queue}` : ''}`,
   ];
   if (s.status === 'damaged') out.push(`damaged: ${s.damaged ?? 'unknown'}`);
+  const unfinished = enqueueUnfinished(s);
+  if (unfinished) out.push(unfinished);
   if (s.fit) out.push(...formatFitPhase(s.fit, meta?.options?.normStats));
   out.push(
     `${bar(s)} ${p.finished}/${s.total} groups: ${s.done} done, ${s.skipped} already done, ${s.failed} failed`,
