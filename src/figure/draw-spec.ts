@@ -6,6 +6,7 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { GroupArrays } from '../types.js';
 import { requireCjs } from '../util/require-cjs.js';
+import { drawable } from './font-coverage.js';
 import { imageFilter } from './image-filter.js';
 import { imageTile } from './image-tile.js';
 import { areaPathData } from './path-data.js';
@@ -23,11 +24,17 @@ const { Path2D } = requireCjs('@napi-rs/canvas') as typeof import('@napi-rs/canv
 interface Pen {
   ctx: SKRSContext2D;
   font: string;
+  /** Where texts go instead of the canvas (the SVG writes them itself), in drawing order. */
+  texts?: PlacedText[];
 }
 
-/** Draws `spec` in figure units; the caller has scaled the context to its pixels. */
-export function drawSpec(ctx: SKRSContext2D, spec: FigureSpec, arrays: GroupArrays): void {
-  const pen: Pen = { ctx, font: '' };
+/**
+ * Draws `spec` in figure units; the caller has scaled the context to its
+ * pixels. With `texts`, each text (its lines as the font can draw them) is
+ * handed there instead of being drawn: its background box is drawn.
+ */
+export function drawSpec(ctx: SKRSContext2D, spec: FigureSpec, arrays: GroupArrays, texts?: PlacedText[]): void {
+  const pen: Pen = { ctx, font: '', ...(texts ? { texts } : {}) };
   ctx.textBaseline = 'alphabetic';
   ctx.fillStyle = spec.background;
   ctx.fillRect(0, 0, spec.width, spec.height);
@@ -156,17 +163,21 @@ function drawText(pen: Pen, family: string, t: PlacedText): void {
     ctx.fillRect(t.rect.x - 2, t.rect.y - 1, t.rect.w + 4, t.rect.h + 2);
     ctx.globalAlpha = 1;
   }
+  if (pen.texts) {
+    pen.texts.push({ ...t, lines: t.lines.map(drawable) });
+    return;
+  }
   ctx.fillStyle = t.color;
   if (t.rotate) {
     ctx.save();
     ctx.translate(t.rect.x + t.rect.w / 2, t.rect.y + t.rect.h / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = 'center';
-    ctx.fillText(t.lines[0]!, 0, ((ASCENT - DESCENT) / 2) * t.size);
+    ctx.fillText(drawable(t.lines[0]!), 0, ((ASCENT - DESCENT) / 2) * t.size);
     ctx.restore();
     return;
   }
   ctx.textAlign = t.align;
   const x = t.align === 'left' ? t.rect.x : t.align === 'center' ? t.rect.x + t.rect.w / 2 : t.rect.x + t.rect.w;
-  t.lines.forEach((line, i) => ctx.fillText(line, x, t.baseline + i * LINE_SPACING * t.size));
+  t.lines.forEach((line, i) => ctx.fillText(drawable(line), x, t.baseline + i * LINE_SPACING * t.size));
 }

@@ -3,8 +3,7 @@
  * dejavu-fonts-ttf package) with Skia once per thread, so a figure looks the
  * same on every machine whatever fonts it has installed.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { fontFile } from './font-coverage.js';
 import { FONT_FAMILY } from './text-width.js';
 import { requireCjs } from '../util/require-cjs.js';
 
@@ -14,8 +13,7 @@ let registered = false;
 
 export function ensureFonts(): void {
   if (registered) return;
-  const pkg = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json');
-  const file = join(dirname(pkg), 'ttf', 'DejaVuSans.ttf');
+  const file = fontFile();
   const ok = GlobalFonts.registerFromPath(file, FONT_FAMILY);
   if (!ok && !GlobalFonts.has(FONT_FAMILY)) throw new Error(`could not load the figure font from ${file}`);
   registered = true;
