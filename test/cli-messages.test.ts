@@ -280,8 +280,14 @@ test('--help shows each flag\'s default and environment variable', async (t) => 
   // every flag that is a setting says both
   const settings = run.stdout.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l) && !/--(json|help|config|quiet|verbose)\b/.test(l));
   t.true(settings.length > 20);
-  for (const line of help.split(/ (?=(?:-\w, )?--[a-z-]+ )/).filter((p) => /^(-\w, )?--/.test(p) && !/^(-\w, )?--(json|help|config|quiet|verbose)\b/.test(p))) {
-    t.regex(line, /\(default: [^;]+; env: BNVIZ_[A-Z_]+\)/, line);
+  // each option's entry: its line and the more indented lines that continue it (a doc may name other flags)
+  const entries: string[] = [];
+  for (const line of run.stdout.split('\n')) {
+    if (/^ {2}(-\w, )?--/.test(line)) entries.push(line.trim());
+    else if (/^ {4,}\S/.test(line) && entries.length) entries[entries.length - 1] += ` ${line.trim()}`;
+  }
+  for (const entry of entries.filter((e) => !/^(-\w, )?--(json|help|config|quiet|verbose)\b/.test(e))) {
+    t.regex(entry, /\(default: [^;]+; env: BNVIZ_[A-Z_]+\)/, entry);
   }
 });
 
