@@ -249,16 +249,22 @@ export class RunIndex {
   }
 }
 
-/** One index per run, for the life of the server; at most `maxRuns`, the one looked at longest ago goes first. */
+/**
+ * One index per run, for the life of the server; at most `maxRuns`, the one
+ * looked at longest ago goes first. `source` names what the run is now (its
+ * records' enqueue time, or its folder alone): a run cleaned and enqueued
+ * again under its id, or whose records were lost from Redis, is another run,
+ * and gets a new index (the old one served the cleaned run's groups).
+ */
 export class RunIndexes {
-  private readonly runs = new Map<string, RunIndex>();
+  private readonly runs = new Map<string, { source: string; index: RunIndex }>();
   constructor(private readonly maxRuns = 20) {}
 
-  get(runId: string): RunIndex {
+  get(runId: string, source = ''): RunIndex {
     const found = this.runs.get(runId);
     this.runs.delete(runId);
-    const index = found ?? new RunIndex(runId);
-    this.runs.set(runId, index);
+    const index = found?.source === source ? found.index : new RunIndex(runId);
+    this.runs.set(runId, { source, index });
     while (this.runs.size > this.maxRuns) this.runs.delete(this.runs.keys().next().value as string);
     return index;
   }

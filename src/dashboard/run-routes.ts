@@ -47,7 +47,7 @@ export function registerRunRoutes(app: FastifyInstance, o: RunRoutesOptions): vo
   /** The run's records in Redis (undefined: none) and its index, up to date. */
   async function load(runId: string): Promise<{ status: RunStatus | undefined; index: RunIndex }> {
     const status = await readRunStatus(o.redis, o.prefix, runId, o.failureLimit, o.queueOf);
-    const index = indexes.get(runId);
+    const index = indexes.get(runId, status ? `redis ${status.meta?.enqueuedAt ?? status.partialMeta?.enqueuedAt ?? ''}` : 'folder');
     await index.refresh(status ? { redis: o.redis, prefix: o.prefix } : { outRoot: o.outRoot, cache });
     return { status, index };
   }
