@@ -32,7 +32,7 @@ test('a fleet run of 2,000 groups computed by two workers, in the dashboard: fir
   const workers = [0, 1].map(() => spawnWorker(['--roots', data, '--out', out, '--threads', '1'], s.env));
   for (const w of workers) t.teardown(() => { if (w.child.exitCode === null) w.child.kill('SIGKILL'); });
   await Promise.all(workers.map((w) => w.ready));
-  const enq = await runCli(['enqueue', data, '--run', 'fleet2k', '--exclude', out, '--group-size', '1', '--size', '16', '--figures', 'overview', '--json'], { env: s.env });
+  const enq = await runCli(['enqueue', data, '--run', 'fleet2k', '--exclude', out, '--group-size', '1', '--size', '16', '--figures', 'overview', '--draw', 'all', '--json'], { env: s.env });
   t.is(enq.code, 0, enq.stderr);
   const run = await until('the run to finish', async () => {
     const r = await readRun(s.redis, s.prefix, 'fleet2k');

@@ -144,7 +144,7 @@ test('the exported lists of choices', (t) => {
   t.deepEqual([...METHODS], ['batch', 'instance', 'layer', 'group']);
   t.deepEqual([...BACKENDS], ['auto', 'wasm', 'cpu', 'node']);
   t.deepEqual([...FIGURE_KINDS], ['overview', 'panels', 'compare']);
-  t.deepEqual([...FIGURE_FORMATS], ['png', 'svg']);
+  t.deepEqual([...FIGURE_FORMATS], ['png', 'svg', 'webp']);
 });
 
 test('groupOptionsSchema parses groupOptions(config) as it is, and refuses unknown keys and bad values', (t) => {

@@ -16,7 +16,7 @@ export const FLAG_KEYS = {
   groupSize: { key: 'groupSize', flags: '--group-size <n>', doc: 'images per group' },
   manifest: { key: 'manifest', flags: '--manifest <file>', doc: 'a file that chooses the groups', shown: 'none: sorted order' },
   order: { key: 'order', flags: '--order <o>', doc: 'sorted, or shuffle (with --seed) before grouping, as a training loop draws batches' },
-  seed: { key: 'seed', flags: '--seed <n>', doc: 'seed of --order shuffle and --draw sample:K' },
+  seed: { key: 'seed', flags: '--seed <n>', doc: 'seed of the shuffle (order shuffle) and of the sample (draw sample:K)' },
   groupBy: { key: 'groupBy', flags: '--group-by <g>', doc: 'dataset, or folder (groups never mix two folders: per-class batches)' },
   draw: { key: 'draw', flags: '--draw <which>', doc: 'groups that get figures: all, none, worst:K (most unseen) or sample:K; every group is counted' },
   size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size' },

@@ -64,6 +64,17 @@ export function registerRun(program: Command): void {
           }
           bar?.start(info.groups);
         },
+        drawStart({ groups }) {
+          if (json) emit({ event: 'draw', groups });
+          else if (voice !== 'quiet') {
+            bar?.stop();
+            process.stderr.write(`bnviz: every group counted; drawing the ${plural(groups, 'group')} --draw ${config.draw} chose\n`);
+          }
+        },
+        drawn(result) {
+          if (json) emit({ event: 'drawn', groupId: result.groupId, status: result.status, outputs: result.outputs });
+          else if (result.status === 'failed') process.stdout.write(`bnviz: ${result.groupId} could not be drawn: ${result.error?.message}\n`);
+        },
         group(result, { finished, total }) {
           if (json) emit({ event: 'group', ...result });
           else if (bar) bar.group(result, finished);

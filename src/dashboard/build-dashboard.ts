@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSafeId } from '../dataset/group-id.js';
-import { reportSection, SORT_TABLE_SCRIPT, type DatasetFacts } from '../records/dataset-report.js';
+import { folderSection, reportSection, SORT_TABLE_SCRIPT, type DatasetFacts } from '../records/dataset-report.js';
 import { normalizationLabel } from '../records/gallery-html.js';
 import type { RunRecord } from '../records/run-record.js';
 import { html } from '../util/html.js';
@@ -160,7 +160,7 @@ export async function buildDashboard(o: DashboardOptions): Promise<FastifyInstan
     const facts = isSafeId(runId) ? await readFile(join(o.outRoot, runId, 'report.json'), 'utf8').then((t) => JSON.parse(t) as DatasetFacts, () => undefined) : undefined;
     if (!facts || typeof facts.images !== 'number' || !Array.isArray(facts.mean) || typeof facts.folders !== 'object') return notFound(reply, `no dataset report of run ${runId} yet: it is written with the run's records, when every group is counted`);
     const label = await readFile(join(o.outRoot, runId, 'run.json'), 'utf8').then((t) => normalizationLabel((JSON.parse(t) as RunRecord).options), () => 'normalization');
-    return page(reply, (nonce) => pageShell({ title: `bnviz: ${runId}, the dataset`, heading: `run ${runId}: the dataset`, nonce, body: html`<p><a href="/runs/${runId}">the run</a></p>${reportSection(facts, label)}`, script: SORT_TABLE_SCRIPT }));
+    return page(reply, (nonce) => pageShell({ title: `bnviz: ${runId}, the dataset`, heading: `run ${runId}: the dataset`, nonce, body: html`<p><a href="/runs/${runId}">the run</a></p>${reportSection(facts, label)}${folderSection(facts)}`, script: SORT_TABLE_SCRIPT }));
   });
 
   app.setNotFoundHandler((_request, reply) => notFound(reply, 'nothing here'));

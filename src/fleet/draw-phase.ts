@@ -84,15 +84,20 @@ export function secondPassOf(options: Pick<GroupOptions, 'draw'>): number | unde
   return choice.mode === 'worst' || choice.mode === 'sample' ? choice.k : undefined;
 }
 
-/** Offers a counted group to the run's pick (before it is counted). O(log K). */
-export async function offerToPick(redis: RedisClient, k: RunKeys, options: Pick<GroupOptions, 'draw'>, seed: number, g: { groupId: string; index: number; files: readonly string[]; maxUnseen: number }): Promise<void> {
+/**
+ * Offers a counted group to the run's pick (before it is counted), and marks
+ * it drawn when it was drawn as it was counted (a run of K groups or fewer),
+ * so the second pass does not draw it again. O(log K).
+ */
+export async function offerToPick(redis: RedisClient, k: RunKeys, options: Pick<GroupOptions, 'draw'>, seed: number, g: { groupId: string; index: number; files: readonly string[]; maxUnseen: number; drawn: boolean }): Promise<void> {
   const choice = parseDraw(options.draw ?? 'all');
   if (choice.mode !== 'worst' && choice.mode !== 'sample') return;
   const keys = drawKeys(k);
-  await redis.multi()
+  const tx = redis.multi()
     .zadd(keys.pick, drawRank(choice, seed, g), pickMember(g.index, g.groupId, g.files))
-    .zremrangebyrank(keys.pick, '0', String(-(choice.k + 1)))
-    .exec();
+    .zremrangebyrank(keys.pick, '0', String(-(choice.k + 1)));
+  if (g.drawn) tx.sadd(keys.drawn, String(g.index));
+  await tx.exec();
 }
 
 /** Marks a picked group drawn (or failed to draw, with why); each once. */

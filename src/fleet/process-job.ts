@@ -195,7 +195,7 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
   progress.end();
   if (signal?.aborted) throw lockLost(job, signal.reason);
   // offered to the second pass's pick before it is counted: the pick is whole when the run's last group is
-  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), options, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen });
+  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), options, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen, drawn: result.outputs.length > 0 });
   await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };

@@ -124,31 +124,33 @@ export class DatasetReport {
   /** The report as index.html shows it; empty when no group was counted. */
   html(label: string): Html | '' {
     if (this.groups === 0) return '';
+    return reportSection(this.facts(), label);
+  }
+
+  /** The table per folder with its sorting script, as index.html shows it below the worst groups; empty for one folder. */
+  foldersHtml(): Html | '' {
     const f = this.facts();
-    return html`${reportSection(f, label)}
-${Object.keys(f.folders).length > 1 ? html`<script>${trusted(SORT_TABLE_SCRIPT)}</script>` : ''}`;
+    const table = folderSection(f);
+    return table ? html`${table}
+<script>${trusted(SORT_TABLE_SCRIPT)}</script>` : '';
   }
 }
 
 /**
  * The report's section from its numbers (index.html, and the dashboard from
- * report.json); the folder table sorts with SORT_TABLE_SCRIPT, which the
- * page runs (the dashboard's only with its nonce).
+ * report.json): the dataset's statistics, the unseen shares, the spread of
+ * groups' largest.
  */
 export function reportSection(f: DatasetFacts, label: string): Html {
-  {
-
-    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    const num = (v: number) => v.toFixed(4);
-    const cells = (values: number[], fmt: (v: number) => string) => CHANNELS.map((_, c) => html`<td>${fmt(values[c]!)}</td>`);
-    const unseen = (b: number[], a: number[]) => b.map((v, c) => v + a[c]!);
-    const batchRow = f.batchBelow0 && f.batchAbove1
-      ? html`<tr><th>unseen, each batch's own statistics</th>${cells(unseen(f.batchBelow0, f.batchAbove1), pct)}</tr>`
-      : html`<tr><th>unseen, each batch's own statistics</th><td colspan="3"><small>the run normalized with them (the row above); run with --stats dataset to see the dataset's beside them</small></td></tr>`;
-    const folders = Object.entries(f.folders);
-    const folderRows = folders.map(([name, t], i) => html`${i ? '\n' : ''}<tr><td>${name}</td><td>${t.images}</td>${CHANNELS.map((_, c) => html`<td>${pct(t.sum[c] / (t.images || 1))}</td>`)}${CHANNELS.map((_, c) => html`<td>${pct(t.max[c])}</td>`)}</tr>`);
-    const q = f.groupQuantiles;
-    return html`<section class="report" id="report"><h2>The dataset</h2>
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const num = (v: number) => v.toFixed(4);
+  const cells = (values: number[], fmt: (v: number) => string) => CHANNELS.map((_, c) => html`<td>${fmt(values[c]!)}</td>`);
+  const unseen = (b: number[], a: number[]) => b.map((v, c) => v + a[c]!);
+  const batchRow = f.batchBelow0 && f.batchAbove1
+    ? html`<tr><th>unseen, each batch's own statistics</th>${cells(unseen(f.batchBelow0, f.batchAbove1), pct)}</tr>`
+    : html`<tr><th>unseen, each batch's own statistics</th><td colspan="3"><small>the run normalized with them (the row above); run with --stats dataset to see the dataset's beside them</small></td></tr>`;
+  const q = f.groupQuantiles;
+  return html`<section class="report" id="report"><h2>The dataset</h2>
 <table class="stats"><tr><th></th>${CHANNELS.map((c) => html`<th>${c}</th>`)}</tr>
 <tr><th>mean (values in [0, 1])</th>${cells(f.mean, num)}</tr>
 <tr><th>std</th>${cells(f.std, num)}</tr>
@@ -158,13 +160,25 @@ export function reportSection(f: DatasetFacts, label: string): Html {
 ${batchRow}
 </table>
 <p>${f.images} images in ${f.groups} groups counted. Share of all values that normalization pushes out of [0, 1], per channel. Groups' largest unseen share (any image and channel): least ${pct(q[0]!)}, 10% ${pct(q[1]!)}, median ${pct(q[2]!)}, 90% ${pct(q[3]!)}, most ${pct(q[4]!)}.</p>
-${folders.length > 1 ? html`<h3>By folder (${folders.length}; click a heading to sort)</h3>
+</section>`;
+}
+
+/**
+ * The table per folder (more than one folder), sortable with
+ * SORT_TABLE_SCRIPT; below the worst groups, so a dataset of a thousand
+ * classes does not push their figures out of view.
+ */
+export function folderSection(f: DatasetFacts): Html | '' {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const folders = Object.entries(f.folders);
+  if (folders.length < 2) return '';
+  const folderRows = folders.map(([name, t], i) => html`${i ? '\n' : ''}<tr><td>${name}</td><td>${t.images}</td>${CHANNELS.map((_, c) => html`<td>${pct(t.sum[c] / (t.images || 1))}</td>`)}${CHANNELS.map((_, c) => html`<td>${pct(t.max[c])}</td>`)}</tr>`);
+  return html`<section class="report" id="by-folder"><h2>By folder (${folders.length}; click a heading to sort)</h2>
 <table class="folders" id="folders"><thead><tr><th data-key="text">folder</th><th data-key="num">images</th>${CHANNELS.map((c) => html`<th data-key="num">mean unseen ${c}</th>`)}${CHANNELS.map((c) => html`<th data-key="num">worst ${c}</th>`)}</tr></thead>
 <tbody>
 ${folderRows}
-</tbody></table>` : ''}
+</tbody></table>
 </section>`;
-  }
 }
 
 /** Sorts the folder table by the column clicked (again: the other way). */

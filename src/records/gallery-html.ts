@@ -116,6 +116,7 @@ ${worst.length ? html`<section id="worst"><h2>Most unseen: ${worst.length < f.pa
 <div class="grid" id="worst-gallery">
 ${worst}
 </div></section>` : ''}
+${f.report?.foldersHtml() ?? ''}
 ${failuresSection(run)}
 ${pagedSection(f)}
 </body></html>
