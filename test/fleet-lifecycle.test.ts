@@ -81,7 +81,7 @@ test('a job whose worker is killed twice is counted failed, the run finishes wit
   const record = runJson(out, runId);
   t.is(record.counts.done, 1);
   t.is(record.counts.failed, 1);
-  t.regex(record.failures[0]!.error.message, /stopped .* before it ended \(killed, or out of memory\); bnviz retry/);
+  t.regex(record.failures[0]!.error.message, /stopped 2 times before it ended \(killed, or out of memory\); bnviz retry/, 'killed twice: stopped 2 times');
   t.true(existsSync(join(out, runId, 'summary.csv')) && existsSync(join(out, runId, 'index.html')));
   const state = await readRun(s.redis, s.prefix, runId);
   t.is(state?.status, 'finished');

@@ -86,11 +86,15 @@ export const STALLED_OUT = 'job stalled more than allowable limit';
 /**
  * What a job BullMQ failed as stalled out went through, for a failure's
  * reason ("stopped 2 times before it ended (killed, or out of memory)");
- * undefined for a job that failed otherwise.
+ * undefined for a job that failed otherwise. The times are BullMQ's count of
+ * the job's stalls (stalledCounter): its starts (attemptsStarted) also count
+ * hand-backs and the start of a worker that was then killed, so a job killed
+ * twice was said "stopped 3 times".
  */
-export function stalledOut(job: { failedReason?: string; attemptsStarted: number }): string | undefined {
+export function stalledOut(job: { failedReason?: string; attemptsStarted: number; stalledCounter?: number }): string | undefined {
   if (job.failedReason !== STALLED_OUT) return undefined;
-  return `stopped ${job.attemptsStarted > 1 ? `${job.attemptsStarted} times` : 'more than once'} before it ended (killed, or out of memory)`;
+  const times = job.stalledCounter ?? 0;
+  return `stopped ${times > 1 ? `${times} times` : 'more than once'} before it ended (killed, or out of memory)`;
 }
 
 /**
