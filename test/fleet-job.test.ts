@@ -6,7 +6,7 @@ import { groupOptions } from '../src/config/derive-options.js';
 import { jobIdOf, makeJobDocument, parseJobDocument, parseRunSettings } from '../src/fleet/job-document.js';
 import { mapJobRoot, resolveRoots } from '../src/fleet/map-root.js';
 import { stageReporter } from '../src/fleet/process-job.js';
-import { bar, formatRun, localTime, paceOf, workerRate } from '../src/fleet/status-view.js';
+import { bar, formatRun, formatRunList, localTime, paceOf, workerRate } from '../src/fleet/status-view.js';
 import { tempDir } from './helpers/paths.js';
 
 const options = groupOptions(loadConfig({ env: {} }));
@@ -116,6 +116,10 @@ test('status shows local times with their offset, and each worker\'s groups per 
   const running = formatRun({ ...run, done: 11, status: 'running', finishedAt: undefined, failures: [], failureCount: 0, workers: [worker, { ...worker, pid: 8, threads: 1, active: 2 }] }, Date.parse('2026-01-01T00:00:05.000Z'));
   t.regex(running, /h:7 queue q, 1 job in hand on 2 threads, 12 processed \(1 failed\), 3\.00 groups\/s, seen 1s ago/);
   t.regex(running, /h:8 queue q, 2 jobs in hand on 1 thread, /, 'one voice: 1 thread, 1 job');
+  // the run list: how long each took, and when it finished
+  const list = formatRunList([run, { ...run, runId: 'r2', status: 'running', finishedAt: undefined, done: 6, enqueueDone: '2026-01-01T00:00:00.000Z' }], Date.parse('2026-01-01T00:01:05.000Z'));
+  t.regex(list, /^r  finished 12\/12 groups  12 done  0 failed  started 2026-01-01 00:00:00 UTC, finished 2026-01-01 00:00:04 UTC after 4s$/m);
+  t.regex(list, /^r2  running  6\/12 groups  6 done  0 failed  started 2026-01-01 00:00:00 UTC, running for 1m05s$/m);
 });
 
 /** Long beside the microseconds between two calls, which a busy machine may stretch to tens of milliseconds. */

@@ -73,7 +73,8 @@ export function formatRunList(runs: RunState[], now: number): string {
   const lines = runs.map((r) => {
     const p = paceOf(r, now);
     const status = r.status === 'damaged' ? `damaged (${r.damaged ?? 'unknown'})` : `${r.status.padEnd(8)}${enqueueUnfinished(r) ? ' (enqueue not finished)' : ''}`;
-    return `${r.runId}  ${status} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${r.startedAt ? `started ${localTime(r.startedAt)}` : `enqueued ${localTime(metaOf(r)?.enqueuedAt)}`}`;
+    const when = r.startedAt ? `started ${localTime(r.startedAt)}, ${r.finishedAt ? `finished ${localTime(r.finishedAt)} after` : 'running for'} ${duration(p.elapsedSeconds)}` : `enqueued ${localTime(metaOf(r)?.enqueuedAt)}`;
+    return `${r.runId}  ${status} ${p.finished}/${r.total} groups  ${r.done + r.skipped} done  ${r.failed} failed  ${when}`;
   });
   return `${lines.join('\n')}\n`;
 }
