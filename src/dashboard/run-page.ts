@@ -91,7 +91,7 @@ function loadGroups() {
   p.set('offset', String(offset));
   p.set('limit', String(PAGE));
   fetch(base + '/groups?' + p, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-    .then(function (res) { if (!res.ok) throw new Error(res.status + ' ' + res.statusText); return res.json(); })
+    .then(answer)
     .then(function (data) {
       total = data.total;
       if (offset > 0 && offset >= total) { offset = Math.max(0, Math.floor((total - 1) / PAGE) * PAGE); again = true; return; }
