@@ -130,6 +130,8 @@ async function damagedFleet(redis: Redis, prefix: string) {
   await good.open({ root: '/data/good', options: {} as never, groupSize: 3, images: 6, queue: 'groups', partialGroups: [], enqueuedAt });
   await good.addGroups([{ groupId: 'g0', index: 0 }, { groupId: 'g1', index: 1 }]);
   await good.record({ groupId: 'g0', index: 0, status: 'done', files: [] });
+  // its enqueue finished adding its groups (else status says it did not)
+  await redis.hset(runKeys(prefix, 'good-run').meta, 'enqueueDone', enqueuedAt);
   const bad = runKeys(prefix, 'bad-options');
   await redis.hset(bad.meta, { root: '/data/bad', options: '{not json', groupSize: '3', images: '6', queue: 'groups', partialGroups: '[]', enqueuedAt, startedAt: enqueuedAt, total: '3', done: '2' });
   const odd = runKeys(prefix, 'bad-numbers');

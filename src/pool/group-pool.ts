@@ -8,12 +8,17 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { GroupTask, Stage } from '../group/group-task.js';
-import type { CountResult, CountTask, PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
+import type { CountResult, CountTask, PoolMessage, PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
 
 const WORKER = new URL('./group-worker.js', import.meta.url).href;
 
 export interface GroupPool {
-  /** Runs one group; `onStage` hears its stages from the thread. */
+  /**
+   * Runs one group; `onStage` hears its stages from the thread. When `signal`
+   * aborts, the promise rejects at once and the thread stops the group at its
+   * next stage, before it writes (a signal is not handed to Piscina: it runs an
+   * abortable task alone on its thread, which would halve what a thread does).
+   */
   run(task: GroupTask, onStage?: (stage: Stage) => void, signal?: AbortSignal): Promise<PoolResult>;
   /** Counts the levels of a slice of a dataset (the fleet's first pass of `--stats dataset`). */
   count(task: CountTask, signal?: AbortSignal): Promise<CountResult>;
@@ -51,13 +56,34 @@ export function createGroupPool(threads = 0): GroupPool {
       port1.on('message', (m: ThreadMessage) => {
         if (m.kind === 'stage') onStage?.(m.stage);
       });
-      try {
-        return (await pool.run({ task, port: port2 }, { transferList: [port2], signal })) as PoolResult;
-      } finally {
+      const stop = () => port1.postMessage({ kind: 'stop' } satisfies PoolMessage);
+      signal?.addEventListener('abort', stop, { once: true });
+      const running = pool.run({ task, port: port2 }, { transferList: [port2] }) as Promise<PoolResult>;
+      // closed when the thread is done with the group (a stopped one may still be on its way to its next stage)
+      void running.finally(() => {
+        signal?.removeEventListener('abort', stop);
         port1.close();
-      }
+      }).catch(() => {});
+      return untilAborted(running, signal);
     },
-    count: async (task, signal) => (await pool.run(task, { name: 'countSlice', signal })) as CountResult,
+    count: (task, signal) => untilAborted(pool.run(task, { name: 'countSlice' }) as Promise<CountResult>, signal),
     close: (options) => pool.close(options),
   };
+}
+
+/** `work`, or a rejection with the signal's reason as soon as it aborts (the work goes on, unheard). */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      work.catch(() => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }

@@ -6,12 +6,18 @@
  */
 import { countLevels } from '../fit/fit-dataset.js';
 import { processGroup } from '../group/process-group.js';
-import type { CountResult, CountTask, PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
+import type { CountResult, CountTask, PoolMessage, PoolResult, PoolTask, ThreadMessage } from './pool-messages.js';
 
 export default async function run({ task, port }: PoolTask): Promise<PoolResult> {
   const send = (message: ThreadMessage) => port?.postMessage(message);
+  // told to stop (its job is no longer this worker's): the group ends at its next stage, before its write
+  let stop = false;
+  port?.on('message', (m: PoolMessage) => { if (m.kind === 'stop') stop = true; });
   try {
-    return await processGroup(task, (stage) => send({ kind: 'stage', stage }));
+    return await processGroup(task, (stage) => {
+      if (stop) throw new Error(`group ${task.groupId}: stopped before ${stage}`);
+      send({ kind: 'stage', stage });
+    });
   } finally {
     port?.close();
   }

@@ -19,6 +19,10 @@ export interface PoolTask {
 export type ThreadMessage =
   | { kind: 'stage'; stage: Stage };
 
+/** The pool's message to a thread about the group it runs: stop it at its next stage (before it writes anything). */
+export type PoolMessage =
+  | { kind: 'stop' };
+
 /** What a worker thread returns: the group's result (failed for bad input; other errors reject). */
 export type PoolResult = GroupResult;
 
