@@ -17,6 +17,7 @@ import { isSafeId } from '../dataset/group-id.js';
 import { UsageError } from '../errors.js';
 import { fitJobIdOf, idsOf, jobIdOf } from './job-document.js';
 import { RunStore } from './run-store.js';
+import { checkWritePermissions } from './check-permissions.js';
 
 /** Groups looked up at a time. */
 const CLEAN_SLICE = 500;
@@ -41,6 +42,7 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
   const state = await store.read();
   // a mistyped run id is an error, not a clean that removed nothing (a run whose meta is gone still has its groups)
   if (!state && !(await store.hasGroups())) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
+  await checkWritePermissions(redis, prefix);
   const queueName = state?.meta?.queue ?? config.queue.name;
   const queue = new Queue(queueName, { connection: redis, prefix });
   queue.on('error', () => {});

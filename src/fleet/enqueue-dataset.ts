@@ -20,6 +20,7 @@ import { planDatasetStream, type DatasetPlan, type GroupPlan, type PlanTotals } 
 import { UsageError } from '../errors.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
 import { checkPixelBudget } from './pixel-budget.js';
+import { checkWritePermissions } from './check-permissions.js';
 import { connectRedis } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES } from './fleet-keys.js';
 import { addGroupJobs, openFitPhase } from './fit-phase.js';
@@ -119,9 +120,8 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
   });
   const prefix = config.redis.prefix;
   const redis = options.redis ?? connectRedis(config.redis);
-  const queue = new Queue(queueName, { connection: redis, prefix });
-  // (BullMQ prints an error it emits with no listener; each one reaches the call that awaits it)
-  queue.on('error', () => {});
+  // made once the checks have passed: BullMQ writes its queue's meta as soon as it has a connection
+  let queue: Queue | undefined;
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const groupOpts = groupOptions(config);
   if (normStats) groupOpts.normStats = normStats;
@@ -133,13 +133,16 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
   // The first chunk is planned and checked before anything is written (a folder with no images, a group over the budget).
   const plan = planChunks();
   let next: IteratorResult<GroupPlan[], PlanTotals> = await plan.next().catch(async (err: unknown) => {
-    await queue.close();
     if (!options.redis) await redis.quit();
     throw err;
   });
   try {
     if (!next.done) checkBudget(next.value, config, runId);
-    // BullMQ's first command (INFO, its version check) before bnviz writes anything: a user without it stops here.
+    // A user who may not run a command the fleet needs (INFO, BullMQ's version check, included) stops here, before anything is written.
+    await checkWritePermissions(redis, prefix);
+    queue = new Queue(queueName, { connection: redis, prefix });
+    // (BullMQ prints an error it emits with no listener; each one reaches the call that awaits it)
+    queue.on('error', () => {});
     await queue.waitUntilReady();
     // a run enqueued again keeps its grouping: other groups would be another run
     if (grouping) {
@@ -210,7 +213,7 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
       ...(fitJobs !== undefined ? { fitJobs } : {}),
     };
   } finally {
-    await queue.close();
+    await queue?.close();
     if (!options.redis) await redis.quit();
   }
 }

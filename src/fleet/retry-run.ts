@@ -8,6 +8,7 @@
  * Board ends in the same state (recordOutcome moves a failed group that
  * ends done).
  */
+import { checkWritePermissions } from './check-permissions.js';
 import { Job, Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import type { BnvizConfig } from '../config/load-config.js';
@@ -44,6 +45,7 @@ export async function retryRun(redis: RedisClient, config: RetryConfig, runId: s
   const store = new RunStore(redis, prefix, runId);
   const state = await store.read();
   if (!state?.meta) throw new UsageError(`no run ${runId} under prefix ${prefix} (bnviz status lists the runs)`);
+  await checkWritePermissions(redis, prefix);
   const meta = state.meta;
   // a group id the run does not have is a typo: say so before retrying anything
   const named = [...new Set(groupIds)];

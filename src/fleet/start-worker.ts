@@ -15,6 +15,7 @@ import type { BnvizConfig } from '../config/load-config.js';
 import { ConfigError, UsageError, expectedSetting, messageOf } from '../errors.js';
 import { createGroupPool } from '../pool/group-pool.js';
 import { redisMode, type RedisMode } from '../config/redis-rules.js';
+import { checkWritePermissions } from './check-permissions.js';
 import { connectRedis, explainRedisError, networkReason, refusedAccess, serverOf, whereOf, type RedisClient } from './connect-redis.js';
 import { RESERVED_QUEUE_NAMES, workerId } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type JobInHand, type WorkerBeat } from './heartbeat.js';
@@ -100,6 +101,12 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   const refused = new Promise<never>((_, reject) => { refuse = reject; });
   refused.catch(() => {});
   watchConnection([redis, queueConnection]);
+  // A user who may not run a command the fleet needs (INFO included) stops here, before threads or a BullMQ worker exist.
+  await Promise.race([checkWritePermissions(redis, prefix), refused]).catch((err: unknown) => {
+    redis.disconnect();
+    queueConnection.disconnect();
+    throw explainRedisError(err, config.redis);
+  });
   const pool = createGroupPool(config.threads);
   const state: Omit<WorkerBeat, 'lastSeen' | 'jobs'> = {
     host, pid: process.pid, queue: config.queue.name, threads: pool.threads, active: 0, processed: 0, failed: 0, startedAt: new Date().toISOString(),
