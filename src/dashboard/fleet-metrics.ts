@@ -25,8 +25,14 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 /** Job states BullMQ counts. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
-/** Longest a scrape waits for Redis (ms): Prometheus' own timeout is 10 s by default, an operator's patience less. */
+/**
+ * Longest a scrape waits for Redis (ms) while the connection is not up (its
+ * first connection; Redis away is said at once): a scrape answers within a
+ * second. A connection that is up is Redis answering slowly (a busy machine),
+ * not away: it gets SLOW_REDIS_BUDGET_MS, under Prometheus' own 10 s timeout.
+ */
 export const SCRAPE_BUDGET_MS = 800;
+export const SLOW_REDIS_BUDGET_MS = 5000;
 
 /** Stage names as the histogram labels them, from the timing keys (`decodeMs` -> `decode`). */
 const stageOf = (key: string) => key.replace(/Ms$/, '');
@@ -123,7 +129,8 @@ export function fleetMetrics(o: { redis: RedisClient; prefix: string; queue: Que
   async function collectWithin(): Promise<boolean> {
     if (o.redis.status !== 'ready' && wasReady) return false;
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), budgetMs); });
+    const ms = o.redis.status === 'ready' ? Math.max(budgetMs, SLOW_REDIS_BUDGET_MS) : budgetMs;
+    const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
     try {
       return await Promise.race([collect().then(() => true, () => false), late]);
     } finally {
