@@ -101,8 +101,14 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   const refused = new Promise<never>((_, reject) => { refuse = reject; });
   refused.catch(() => {});
   watchConnection([redis, queueConnection]);
+  // A Redis that takes the connection and never answers (stopped, hung) sends no error: said away after a while.
+  const silent = setTimeout(() => {
+    if ([redis, queueConnection].some((c) => c.status !== 'ready')) goneAway(new Error('connected, but no answer'));
+  }, 5000);
+  silent.unref();
   // A user who may not run a command the fleet needs (INFO included) stops here, before threads or a BullMQ worker exist.
   await Promise.race([checkWritePermissions(redis, prefix), refused]).catch((err: unknown) => {
+    clearTimeout(silent);
     redis.disconnect();
     queueConnection.disconnect();
     throw explainRedisError(err, config.redis);
@@ -250,11 +256,6 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
 
   heartbeat = startHeartbeat(redis, prefix, workerId(host, process.pid), () => ({ ...state, jobs: [...inHand.values()] }));
   // The first write: a replica, a cluster node addressed as one server or a user without permission stops the start with one line.
-  // A Redis that takes the connection and never answers (stopped, hung) sends no error: said away after a while.
-  const silent = setTimeout(() => {
-    if ([redis, queueConnection].some((c) => c.status !== 'ready')) goneAway(new Error('connected, but no answer'));
-  }, 5000);
-  silent.unref();
   try {
     await Promise.race([(async () => {
       await worker.waitUntilReady();
