@@ -6,8 +6,7 @@
  */
 import test from 'ava';
 import { Queue } from 'bullmq';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -23,7 +22,7 @@ import { workersKey, workerKey } from '../src/fleet/fleet-keys.js';
 import { synthesizeRun, syntheticId } from '../scripts/synthetic-run.js';
 import { testDashboard } from './helpers/dashboard-app.js';
 import { watchedPage } from './helpers/browser.js';
-import { writePng } from './helpers/make-images.js';
+import { heldGroup, writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { redisScope, startRedisServer, until } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
@@ -271,13 +270,9 @@ test('status and the dashboard\'s summary read the queue depth and the workers\'
 test('a worker\'s heartbeat says what it is doing (the job in hand: its run, group and stage), as bnviz status shows it; worker --json events carry their time', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
-  const data = tempDir();
+  // a group whose second image is a named pipe: reading it blocks, so the job stays in hand
+  const { data, manifest } = await heldGroup();
   const out = tempDir();
-  await writePng(join(data, 'a0.png'), 32, 32, 1);
-  // a named pipe: its read blocks, so the job stays in hand, in its first stage
-  execFileSync('mkfifo', [join(data, 'a1.png')]);
-  const manifest = join(tempDir(), 'groups.txt');
-  writeFileSync(manifest, 'a0.png,a1.png\n');
   const w = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], s.env);
   t.teardown(() => { if (w.child.exitCode === null) w.child.kill('SIGKILL'); });
   const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

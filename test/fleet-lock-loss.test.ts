@@ -4,11 +4,8 @@
  * the worker that took the job up has it alone.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RunStore } from '../src/fleet/run-store.js';
-import { writePng } from './helpers/make-images.js';
+import { heldGroup } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { BUSY_LOCK_MS, redisScope, until } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
@@ -17,12 +14,8 @@ import { spawnWorker } from './helpers/worker-process.js';
 test('a worker paused past its job\'s lock: on waking it stops the job (which another worker has taken up) and says so in one event, no renewal errors', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
-  const data = tempDir();
-  await writePng(join(data, 'a0.png'), 32, 32, 1);
-  // a named pipe: reading it blocks, so the job stays in hand
-  execFileSync('mkfifo', [join(data, 'a1.png')]);
-  const manifest = join(tempDir(), 'groups.txt');
-  writeFileSync(manifest, 'a0.png,a1.png\n');
+  // a group whose second image is a named pipe: reading it blocks, so the job stays in hand
+  const { data, manifest } = await heldGroup();
   const out = tempDir();
   const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) };
   const a = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);

@@ -1,11 +1,10 @@
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readRun, RunStore } from '../src/fleet/run-store.js';
-import { writePng } from './helpers/make-images.js';
+import { heldGroup, writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
 import { BUSY_LOCK_MS, redisScope, startRedisServer, until } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
@@ -93,12 +92,8 @@ test('SIGTERM while Redis is away and a job\'s thread is blocked in a read: the 
   t.teardown(() => server.stop());
   const s = await redisScope(server.url);
   t.teardown(() => s.cleanup());
-  const data = tempDir();
-  await writePng(join(data, 'a0.png'), 32, 32, 1);
-  // a named pipe: reading it blocks, so the job stays in hand
-  execFileSync('mkfifo', [join(data, 'a1.png')]);
-  const manifest = join(dir, 'groups.txt');
-  writeFileSync(manifest, 'a0.png,a1.png\n');
+  // a group whose second image is a named pipe: reading it blocks, so the job stays in hand
+  const { data, manifest } = await heldGroup();
   const out = tempDir();
   const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) };
   const w1 = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
@@ -157,11 +152,8 @@ test('an idle worker exits 0 on SIGTERM while Redis is away, within seconds', as
 test('SIGTERM with Redis there and a job blocked in a read: the worker waits stopMs for it, then stops (the job goes back by its lock)', async (t) => {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
-  const data = tempDir();
-  await writePng(join(data, 'a0.png'), 32, 32, 1);
-  execFileSync('mkfifo', [join(data, 'a1.png')]);
-  const manifest = join(tempDir(), 'groups.txt');
-  writeFileSync(manifest, 'a0.png,a1.png\n');
+  // a group whose second image is a named pipe: reading it blocks, so the job stays in hand
+  const { data, manifest } = await heldGroup();
   const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS), BNVIZ_STOP_MS: '2000' };
   const w = spawnWorker(['--roots', data, '--out', tempDir(), '--threads', '1'], env);
   await w.ready;

@@ -89,22 +89,13 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
  * premultiplied by alpha, changing those a loader that drops alpha keeps).
  */
 async function withoutAlpha(rotated: SharpImage, sixteenBit: boolean, options: DecodeOptions): Promise<SharpImage> {
-  const { data, info } = await rotated.toColourspace(sixteenBit ? 'rgb16' : 'srgb').ensureAlpha().raw({ depth: sixteenBit ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
-  const rgba = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const rgb = (options.alpha ?? 'drop') === 'flatten' ? flattenAlpha(rgba, options.background) : dropAlpha(rgba);
-  return sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } });
-}
-
-/** RGBA to RGB: the stored colours, whatever their alpha. */
-export function dropAlpha<T extends Uint8Array | Uint16Array>(rgba: T): T {
-  const n = rgba.length / 4;
-  const rgb = (rgba instanceof Uint16Array ? new Uint16Array(n * 3) : new Uint8Array(n * 3)) as T;
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    rgb[j] = rgba[i]!;
-    rgb[j + 1] = rgba[i + 1]!;
-    rgb[j + 2] = rgba[i + 2]!;
-  }
-  return rgb;
+  const colours = rotated.toColourspace(sixteenBit ? 'rgb16' : 'srgb');
+  const depth = sixteenBit ? 'ushort' : 'uchar';
+  // drop: libvips removes the band and keeps the stored colours (no resize here, so nothing is premultiplied)
+  const flatten = options.alpha === 'flatten';
+  const { data, info } = await (flatten ? colours.ensureAlpha() : colours.removeAlpha()).raw({ depth }).toBuffer({ resolveWithObject: true });
+  const codes = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return sharp(flatten ? flattenAlpha(codes, options.background) : codes, { raw: { width: info.width, height: info.height, channels: 3 } });
 }
 
 /**

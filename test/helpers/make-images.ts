@@ -1,7 +1,9 @@
 /** Real image files of every kind a folder may hold, made with sharp for the tests. */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { tempDir } from './paths.js';
 
 /** A w x h RGB gradient, as raw bytes. */
 export function gradient(w: number, h: number, seed = 0): Buffer {
@@ -48,4 +50,19 @@ export async function makeCases(dir: string): Promise<Record<string, string>> {
   writeFileSync((files.empty = p('empty.png')), Buffer.alloc(0));
   writeFileSync((files.text = p('notes.jpg')), 'these are not pixels\n');
   return files;
+}
+
+/**
+ * A folder with one group of two, the second image a named pipe nobody
+ * writes: a worker that takes the group blocks reading it, so the job stays
+ * in hand in its first stage (decode). Returns the folder and a text
+ * manifest of that group.
+ */
+export async function heldGroup(): Promise<{ data: string; manifest: string }> {
+  const data = tempDir();
+  await writePng(join(data, 'a0.png'), 32, 32, 1);
+  execFileSync('mkfifo', [join(data, 'a1.png')]);
+  const manifest = join(tempDir(), 'groups.txt');
+  writeFileSync(manifest, 'a0.png,a1.png\n');
+  return { data, manifest };
 }
