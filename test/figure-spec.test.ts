@@ -43,17 +43,21 @@ for (const kind of KINDS) {
   }
 }
 
-test("buildFigure('overview') gives density panels readable ticks: round steps, labels that agree in decimals", async (t) => {
+test("buildFigure('overview') gives density panels readable ticks: matplotlib's steps (-2.5, 0.0, 2.5 on +-3.5), labels that agree in decimals", async (t) => {
   const spec = buildFigure('overview', await exampleInput(), OPTIONS);
   for (const a of spec.axes.filter((x) => x.id.startsWith('density-'))) {
     t.true(a.x.ticks.length >= 3, `${a.id} has ${a.x.ticks.length} x ticks`);
     t.true(a.y.ticks.length >= 2, `${a.id} has ${a.y.ticks.length} y ticks`);
     t.deepEqual(a.x.domain, [-3.5, 3.5]);
+    // as the write-up's figures read it
+    t.deepEqual(a.x.ticks.map((tk) => tk.label), ['\u22122.5', '0.0', '2.5']);
     t.is(a.y.domain[0], 0);
     for (const axis of [a.x, a.y]) {
       const steps = axis.ticks.slice(1).map((tk, i) => +(tk.value - axis.ticks[i]!.value).toPrecision(6));
       t.true(steps.every((s) => s === steps[0]), `${a.id} ticks are evenly spaced`);
-      t.true(/^[125]0*$|^0\.0*[125]$/.test(String(steps[0])), `${a.id} step ${steps[0]} is 1, 2 or 5 times a power of ten`);
+      // matplotlib's AutoLocator steps: 1, 2, 2.5 or 5 times a power of ten
+      const mantissa = +(steps[0]! / 10 ** Math.floor(Math.log10(steps[0]!))).toPrecision(6);
+      t.true([1, 2, 2.5, 5].includes(mantissa), `${a.id} step ${steps[0]} is 1, 2, 2.5 or 5 times a power of ten`);
       const decimals = new Set(axis.ticks.map((tk) => (tk.label.split('.')[1] ?? '').length));
       t.is(decimals.size, 1, `${a.id} labels ${axis.ticks.map((tk) => tk.label).join(' ')}`);
     }
