@@ -21,7 +21,7 @@ export interface WorkerBeat {
   startedAt: string;
   /** ISO time of this beat. */
   lastSeen: string;
-  /** What it is doing now: each job in hand (at most its threads x 2), as of this beat. */
+  /** What it is doing now: each job in hand (at most its threads x 3: two running, one waiting for its thread), as of this beat. */
   jobs?: JobInHand[];
 }
 

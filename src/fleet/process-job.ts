@@ -20,7 +20,7 @@ import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveInside } from '../dataset/resolve-inside.js';
+import { checkRelative, resolveAllInside } from '../dataset/resolve-inside.js';
 import { InputError, ServeError, isBnvizError, messageOf } from '../errors.js';
 import { groupErrorOf } from '../group/failed-result.js';
 import { STAGES, type GroupResult, type GroupTask, type Stage } from '../group/group-task.js';
@@ -241,7 +241,7 @@ async function checkFitJob(ctx: JobContext, job: Job): Promise<{ doc: FitJobDocu
     // two images in flight
     checkPixelBudget(Math.min(2, doc.files.length), decodeOnly(doc.options.size), ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
     const root = await mapJobRoot(doc.root, ctx.roots);
-    for (const file of doc.files) await resolveInside(root, file);
+    await resolveAllInside(root, doc.files);
     return { doc, root };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
@@ -267,8 +267,8 @@ function fitContext(ctx: JobContext): FitPhaseContext {
 /**
  * Trusts nothing in the job: a valid document, a run enqueued under this
  * prefix whose records hold the group at the job's index, the run's root
- * inside the worker's roots, every file inside that root (symlinks
- * followed), and a size within the pixel budget. Throws ServeError when this
+ * inside the worker's roots, every file inside that root (by its text here,
+ * symlinks followed by the thread before it reads), and a size within the pixel budget. Throws ServeError when this
  * worker cannot serve the job (nothing is wrong with the group);
  * UnrecoverableError naming the reason for bad input, after counting the
  * group as failed when the job is the group's own.
@@ -286,7 +286,10 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
     checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
     const root = await mapJobRoot(settings.root, ctx.roots);
     await checkWritable(join(ctx.outRoot, doc.runId));
-    for (const file of doc.files) await resolveInside(root, file);
+    // The files by their text here; the thread resolves them (symlinks followed) before it reads
+    // any, and fails the group with the same reason (processGroup): resolving them here too
+    // cost more of this thread than the rest of a counted group's handling.
+    for (const file of doc.files) checkRelative(file);
     // drawn as it is counted: every group (all), or each of a run of K groups or fewer, known once enqueued whole
     const drawNow = drawsInFirstPass(parseDraw(settings.options.draw ?? 'all'), enqueueDone ? Number(total) : undefined);
     return { doc, root, options: settings.options, seed: settings.seed, drawNow };
@@ -348,7 +351,7 @@ async function processDrawJob(ctx: JobContext, job: Job, token: string | undefin
     checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
     root = await mapJobRoot(settings.root, ctx.roots);
     await checkWritable(join(ctx.outRoot, doc.runId));
-    for (const file of doc.files) await resolveInside(root, file);
+    await resolveAllInside(root, doc.files);
     options = settings.options;
   } catch (err) {
     if (isBnvizError(err, 'ServeError')) return handBack(ctx, job, token, err as ServeError, async () => {});

@@ -6,7 +6,7 @@
  * reason, so it fails this group once and nothing else. Anything else (a bug,
  * a full disk) throws, and the driver may retry it.
  */
-import { resolveInside } from '../dataset/resolve-inside.js';
+import { resolveAllInside } from '../dataset/resolve-inside.js';
 import { isBnvizError } from '../errors.js';
 import { drawFigures } from '../figure/index.js';
 import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
@@ -30,8 +30,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
   const t0 = performance.now();
   const dir = groupDir(task.runDir, task.groupId);
   try {
-    const paths = [];
-    for (const f of task.files) paths.push(await resolveInside(task.root, f, { linksOut: task.linksOut }));
+    const paths = await resolveAllInside(task.root, task.files, { linksOut: task.linksOut });
     const print = await fingerprint(paths, task.files, task.options);
     if (!task.force) {
       const previous = await readRecord(dir);
