@@ -51,6 +51,13 @@ export const FIGURE_FORMATS = ['png', 'svg', 'webp'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
 
 /**
+ * Most groups `--draw ids:` (or `names:FILE`) may name: the ids travel in the
+ * run's options (run.json, the fleet's run record), 10,000 ids of 14
+ * characters about 150 KB; to draw more, `sample:K` or `all`.
+ */
+export const MAX_NAMED_GROUPS = 10_000;
+
+/**
  * One decoded image as the levels its file stores: RGB codes, row-major,
  * interleaved (`codes[(y * width + x) * 3 + c]`), so `codes.length ===
  * height * width * 3`. An 8-bit source gives 256 levels a channel (a

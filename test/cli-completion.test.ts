@@ -28,3 +28,18 @@ test('bnviz completion prints a bash script that completes commands, each comman
   t.deepEqual(complete(r.stdout, ['bnviz', 'status', '--'], dir).filter((o) => ['--watch', '--json', '--size'].includes(o)), ['--json', '--watch'], 'status has no --size');
   t.deepEqual(complete(r.stdout, ['bnviz', 'enqueue', 'pho'], dir), ['photos.txt']);
 });
+
+test('bnviz completion completes --draw\'s forms, and a file after names: (split at the colon, as bash splits words, or whole, as zsh hands them)', async (t) => {
+  const r = await runCli(['completion']);
+  t.is(r.code, 0, r.stderr);
+  const dir = tempDir();
+  writeFileSync(join(dir, 'picked.txt'), '');
+  t.deepEqual(complete(r.stdout, ['bnviz', 'run', '--draw', ''], dir), ['all', 'ids:', 'names:', 'none', 'sample:', 'worst:']);
+  t.deepEqual(complete(r.stdout, ['bnviz', 'enqueue', '--draw', 'na'], dir), ['names:']);
+  t.deepEqual(complete(r.stdout, ['bnviz', 'run', '--draw', 'names', ':', 'pi'], dir), ['picked.txt']);
+  // the colon itself is the word completed: each file comes after it (the script's own file is in the folder too)
+  t.deepEqual(complete(r.stdout, ['bnviz', 'run', '--draw', 'names', ':'], dir), [':bnviz-completion.bash', ':picked.txt']);
+  t.deepEqual(complete(r.stdout, ['bnviz', 'run', '--draw', 'names:pi'], dir), ['names:picked.txt']);
+  t.deepEqual(complete(r.stdout, ['bnviz', 'run', '--method', 'in'], dir), ['instance']);
+  t.deepEqual(complete(r.stdout, ['bnviz', 'run', '--size', 'pi'], dir), ['picked.txt'], 'another option\'s value is a file name as before');
+});

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { appendCounted, COUNTED_DIR, countedLine, CountedReader, rowsOfLine, sealCounted } from '../src/records/counted-rows.js';
-import { parseDraw, sampleKey } from '../src/records/draw-choice.js';
+import { drawsInFirstPass, drawsInSecondPass, parseDraw, sampleKey } from '../src/records/draw-choice.js';
 import { runDataset } from '../src/run/run-dataset.js';
 import { readStatsFiles } from '../src/records/stats-file.js';
 import { ownTempDir } from './helpers/paths.js';
@@ -21,6 +21,59 @@ test('parseDraw: all, none, worst:K, sample:K', (t) => {
   t.throws(() => loadConfig({ env: {}, flags: { draw: 'worst:0' } }), { message: /draw/ });
   t.throws(() => loadConfig({ env: {}, flags: { draw: 'some' } }), { message: /draw/ });
   t.is(loadConfig({ env: {} }).draw, 'worst:100');
+});
+
+test('parseDraw ids: the groups named; the setting takes ids:ID,... and names:FILE, and refuses an empty id or more than 10,000', (t) => {
+  const choice = parseDraw('ids:0001-aa,0007-bb');
+  t.is(choice.mode, 'ids');
+  t.deepEqual(choice.mode === 'ids' ? [...choice.ids] : [], ['0001-aa', '0007-bb']);
+  t.true(drawsInFirstPass(choice, 12, '0007-bb'));
+  t.false(drawsInFirstPass(choice, 12, '0002-cc'));
+  t.false(drawsInSecondPass(choice, 100_000));
+  t.is(loadConfig({ env: {}, flags: { draw: 'names:picked.txt' } }).draw, 'names:picked.txt');
+  t.is(loadConfig({ env: { BNVIZ_DRAW: 'ids:0003-x' } }).draw, 'ids:0003-x');
+  for (const bad of ['ids:', 'ids:a,,b', 'ids:a b', 'ids:-a', 'names:']) t.throws(() => loadConfig({ env: {}, flags: { draw: bad } }), { message: /for --draw|for draw/ }, bad);
+  const many = `ids:${Array.from({ length: 10_001 }, (_, i) => `g${i}`).join(',')}`;
+  t.throws(() => loadConfig({ env: {}, flags: { draw: many } }), { message: /at most 10000 group ids/ });
+});
+
+test('runDataset --draw names:FILE: exactly the groups named have figures, drawn as they are counted; run.json keeps their ids; their numbers equal the groups not drawn', async (t) => {
+  const data = ownTempDir(t);
+  await worstByConstruction(data, [4]);
+  const out = ownTempDir(t);
+  const none = await runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'none', draw: 'none' } }));
+  const ids = readFileSync(join(none.runDir, 'summary.csv'), 'utf8').split('\n').slice(1).map((l) => l.split(',')[0]!).filter(Boolean);
+  const all = [...new Set(ids)];
+  // not the worst group (4): a name is not a rank
+  const named = [all[1]!, all[6]!, all[11]!];
+  const file = join(out, 'picked.txt');
+  writeFileSync(file, `# from summary.csv\n${named[2]}\n\n${named[0]}\n${named[1]}\n${named[0]}\n`);
+  let secondPass = false;
+  const run = await runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'named', draw: `names:${file}` } }), { drawStart: () => { secondPass = true; } });
+  t.deepEqual(drawnGroups(run.runDir), [...named].sort());
+  for (const id of named) t.true(existsSync(join(run.runDir, 'groups', id, 'overview.png')), id);
+  t.false(secondPass, 'named groups are known before any is counted: no second pass');
+  t.is(run.record.counts.done, 12);
+  t.is(run.record.options.draw, `ids:${named[2]},${named[0]},${named[1]}`);
+  t.is(JSON.parse(readFileSync(join(run.runDir, 'run.json'), 'utf8')).options.draw, run.record.options.draw);
+  t.is(readFileSync(join(run.runDir, 'summary.csv'), 'utf8'), readFileSync(join(none.runDir, 'summary.csv'), 'utf8'));
+  // ids: given inline, the same
+  const inline = await runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'inline', draw: `ids:${named.join(',')}` } }));
+  t.deepEqual(drawnGroups(inline.runDir), [...named].sort());
+});
+
+test('runDataset --draw ids: naming a group the run lacks stops it in one line naming the id, before anything is written', async (t) => {
+  const data = ownTempDir(t);
+  await worstByConstruction(data, [], 4);
+  const out = ownTempDir(t);
+  const err = await t.throwsAsync(runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'bad', draw: 'ids:0002-deadbeef,0099-cafe0000' } })), { name: 'UsageError' });
+  t.regex(err!.message, /^Expected ids of this run's groups for --draw but received 0002-deadbeef, 0099-cafe0000, which it does not have \(it has 4 groups, 0001-\w+ to 0004-\w+, as summary.csv's group column lists them\)$/);
+  t.false(existsSync(join(out, 'bad')), 'no run folder');
+  const file = join(out, 'ids.txt');
+  writeFileSync(file, 'not an id!\n');
+  await t.throwsAsync(runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'bad', draw: `names:${file}` } })), { name: 'UsageError', message: /^Expected group ids, one a line, in .*ids\.txt for --draw names:FILE but received "not an id!" \(line 1\)$/ });
+  await t.throwsAsync(runDataset(data, loadConfig({ env: {}, flags: { ...FLAGS, out, runId: 'bad', draw: `names:${join(out, 'nope.txt')}` } })), { name: 'UsageError', message: /cannot read .*nope\.txt: no such file$/ });
+  t.false(existsSync(join(out, 'bad')));
 });
 
 test('runDataset --draw none: every group counted, no folder, a line of at most 2 KB a group; its numbers equal the same group drawn (summary.csv and rows)', async (t) => {

@@ -4,13 +4,15 @@
  * worst are drawn, as draw jobs; also when the worker drawing one is killed.
  */
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { drawJobIdOf } from '../src/fleet/draw-phase.js';
 import { enqueueDataset } from '../src/fleet/enqueue-dataset.js';
 import { readRun } from '../src/fleet/run-store.js';
+import { retryRun } from '../src/fleet/retry-run.js';
 import { runDataset } from '../src/run/run-dataset.js';
+import { planDataset } from '../src/dataset/plan-dataset.js';
 import { worstByConstruction } from './helpers/worst-images.js';
 import { tempDir } from './helpers/paths.js';
 import { BUSY_LOCK_MS, redisScope, until, type RedisScope } from './helpers/redis.js';
@@ -86,4 +88,49 @@ test('fleet --draw worst:3 with the worker drawing a group killed: another draws
   const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
   t.is(run.counts.done, 12);
   w2.child.kill('SIGTERM');
+});
+
+test('fleet --draw names:FILE: exactly the groups named are drawn as they are counted (no draw job); the run\'s record keeps their ids, so a retry draws a named group that failed', async (t) => {
+  const s = await scope(t);
+  const dir = tempDir();
+  const out = tempDir();
+  await worstByConstruction(dir, WORST);
+  const plan = await planDataset(dir, { groupSize: 3 });
+  // group 5's first image unreadable at first: the group fails, then is retried once mended
+  const [a, b, c] = [plan.groups[1]!, plan.groups[5]!, plan.groups[10]!];
+  const broken = join(dir, b.files[0]!);
+  const good = readFileSync(broken);
+  writeFileSync(broken, 'not an image');
+  const file = join(out, 'picked.txt');
+  writeFileSync(file, `${c.groupId}\n${a.groupId}\n${b.groupId}\n`);
+  const config = loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, runId: 'named', ...flags({ draw: `names:${file}` }) } });
+  t.is((await enqueueDataset(dir, config, { redis: s.redis })).added, 12);
+  const w = worker(t, s, dir, out);
+  await finished(s, 'named', w);
+  const runDir = join(out, 'named');
+  t.deepEqual(drawn(runDir), [a.groupId, c.groupId]);
+  const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+  t.deepEqual([run.counts.done, run.counts.failed], [11, 1]);
+  t.is(run.options.draw, `ids:${c.groupId},${a.groupId},${b.groupId}`);
+  t.is(await s.redis.exists(`${s.prefix}:${s.queue}:${drawJobIdOf('named', 1)}`), 0, 'no draw job');
+  // enqueued again without the file: nothing added, the ids kept
+  const again = await enqueueDataset(dir, loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, runId: 'named', size: 24, figures: 'overview' } }), { redis: s.redis });
+  t.is(again.added, 0);
+  writeFileSync(broken, good);
+  t.deepEqual((await retryRun(s.redis, config, 'named')).retried, [b.groupId]);
+  await until('the retried group counted', async () => (await readRun(s.redis, s.prefix, 'named'))?.done === 12, { unless: w.exited.then((code) => `worker exited ${code}`) });
+  await finished(s, 'named', w);
+  t.deepEqual(drawn(runDir), [a.groupId, b.groupId, c.groupId]);
+  t.true(existsSync(join(runDir, 'groups', b.groupId, 'overview.png')));
+  w.child.kill('SIGTERM');
+});
+
+test('fleet --draw ids: naming a group the run lacks stops enqueue in one line naming it, before anything is written to Redis', async (t) => {
+  const s = await scope(t);
+  const dir = tempDir();
+  await worstByConstruction(dir, [], 4);
+  const plan = await planDataset(dir, { groupSize: 3 });
+  const config = loadConfig({ env: {}, flags: { 'redis.url': s.url, 'redis.prefix': s.prefix, 'queue.name': s.queue, runId: 'bad', ...flags({ draw: `ids:${plan.groups[2]!.groupId},0009-deadbeef` }) } });
+  await t.throwsAsync(enqueueDataset(dir, config, { redis: s.redis }), { name: 'UsageError', message: /^Expected ids of this run's groups for --draw but received 0009-deadbeef, which it does not have \(it has 4 groups, 0001-\w+ to 0004-\w+, as summary\.csv's group column lists them\)$/ });
+  t.deepEqual(await s.redis.keys(`${s.prefix}:*`), [], 'no key of the run or its queue');
 });

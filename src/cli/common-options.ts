@@ -18,7 +18,7 @@ export const FLAG_KEYS = {
   order: { key: 'order', flags: '--order <o>', doc: 'sorted, or shuffle (with --seed) before grouping, as a training loop draws batches' },
   seed: { key: 'seed', flags: '--seed <n>', doc: 'seed of the shuffle (order shuffle) and of the sample (draw sample:K)' },
   groupBy: { key: 'groupBy', flags: '--group-by <g>', doc: 'dataset, or folder (groups never mix two folders: per-class batches)' },
-  draw: { key: 'draw', flags: '--draw <which>', doc: 'groups that get figures: all, none, worst:K (most unseen) or sample:K; every group is counted' },
+  draw: { key: 'draw', flags: '--draw <which>', doc: 'groups that get figures: all, none, worst:K (most unseen), sample:K, ids:ID,ID,... or names:FILE (group ids, one a line); every group is counted' },
   size: { key: 'size', flags: '--size <px>', doc: 'resize every image to size x size' },
   fit: { key: 'fit', flags: '--fit <fit>', doc: 'cover, contain or fill' },
   background: { key: 'background', flags: '--background <#rrggbb>', doc: 'colour behind transparent pixels' },

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { expectedMessage } from '../errors.js';
-import { ALPHA_MODES, BACKENDS, COLOR_PROFILES, FIGURE_FORMATS, FIGURE_KINDS, FITS, METHODS } from '../types.js';
+import { ALPHA_MODES, BACKENDS, COLOR_PROFILES, FIGURE_FORMATS, FIGURE_KINDS, FITS, MAX_NAMED_GROUPS, METHODS } from '../types.js';
 
 export const intBetween = (min: number, max: number) => z.number().int().min(min).max(max).describe(`an integer between ${min} and ${max}`);
 export const numberBetween = (min: number, max: number) => z.number().min(min).max(max).describe(`a number between ${min} and ${max}`);
@@ -18,6 +18,10 @@ export const flag = () => z.boolean().describe('true or false');
 /** One number for every channel, or three (R, G, B). */
 const perChannel = z.union([z.number().finite(), z.tuple([z.number().finite(), z.number().finite(), z.number().finite()])])
   .describe('a number or three numbers (R,G,B)');
+
+/** `--draw`'s forms but names:FILE (draw-choice.ts): a group id is a safe id (dataset/group-id.ts isSafeId). */
+const DRAW_CHOICE = /^(all|none|(worst|sample):[1-9][0-9]{0,6}|ids:[A-Za-z0-9][A-Za-z0-9._-]{0,99}(,[A-Za-z0-9][A-Za-z0-9._-]{0,99})*)$/;
+const namedWithin = (draw: string) => !draw.startsWith('ids:') || draw.split(',').length <= MAX_NAMED_GROUPS;
 
 /**
  * Everything that decides a group's outputs besides its files: the settings
@@ -46,9 +50,13 @@ export const groupOptionRules = {
   xRange: z.union([z.literal('auto'), z.number().positive().finite()]).describe('"auto" or a positive number'),
   markUnseen: flag(),
   spec: flag(),
-  /** Which groups get figures (draw-choice.ts); every group is counted whatever it says. */
-  draw: z.string().regex(/^(all|none|(worst|sample):[1-9][0-9]{0,6})$/).describe('all, none, worst:K or sample:K (K a whole number from 1 to 9999999)'),
+  /** Which groups get figures (draw-choice.ts); every group is counted whatever it says. As a run's options hold it: `names:FILE` read into `ids:`. */
+  draw: z.string().regex(DRAW_CHOICE).refine(namedWithin, `at most ${MAX_NAMED_GROUPS} group ids`).describe(`all, none, worst:K, sample:K (K a whole number from 1 to 9999999) or ids:ID,ID,... (at most ${MAX_NAMED_GROUPS} group ids)`),
 };
+
+/** `--draw` as it is given (flags, environment, config file): also `names:FILE`, a file of group ids, one a line. */
+export const drawSetting = z.union([groupOptionRules.draw, z.string().regex(/^names:.+$/s)])
+  .describe(`all, none, worst:K, sample:K (K a whole number from 1 to 9999999), ids:ID,ID,... or names:FILE (at most ${MAX_NAMED_GROUPS} group ids, in the file one a line)`);
 
 /** A Redis node as `host:port` (an IPv6 host in brackets: `[::1]:26379`). */
 export const redisNode = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([1-9][0-9]{0,4})$/)

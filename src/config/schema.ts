@@ -6,7 +6,7 @@
  */
 import convict from 'convict';
 import type { z } from 'zod';
-import { flag, GROUP_BYS, groupOptionRules as rules, intBetween, numberBetween, oneOf, ORDERS, redisNodes, statsChoice } from './rules.js';
+import { drawSetting, flag, GROUP_BYS, groupOptionRules as rules, intBetween, numberBetween, oneOf, ORDERS, redisNodes, statsChoice } from './rules.js';
 
 /** Custom formats, registered with convict once under their names. */
 const formats: Record<string, convict.Format> = {};
@@ -137,8 +137,8 @@ export const schema = {
     format: rule('mark-unseen', rules.markUnseen, toBoolean), default: false, env: 'BNVIZ_MARK_UNSEEN',
   },
   draw: {
-    doc: 'Which groups get figures; every group is counted (decode and numbers, a row in the run\'s records) whatever it says. worst:K draws the K groups with the most unseen, once every group is counted (a second pass over K groups); sample:K a reproducible random K (--seed); all every group (about 1.5 MB a group: 160 GB for 100,000 groups); none no group. The default, worst:100, draws the groups index.html shows whole, and every group of a run of 100 groups or fewer.',
-    format: rule('draw', rules.draw), default: 'worst:100', env: 'BNVIZ_DRAW',
+    doc: 'Which groups get figures; every group is counted (decode and numbers, a row in the run\'s records) whatever it says. worst:K draws the K groups with the most unseen, once every group is counted (a second pass over K groups); sample:K a reproducible random K (--seed); ids:ID,ID,... the groups named by their ids (as summary.csv lists them), and names:FILE those a file names, one id a line (at most 10,000; an id the run does not have stops it before any group is counted; the run\'s record keeps the ids); all every group (about 1.5 MB a group: 160 GB for 100,000 groups); none no group. The default, worst:100, draws the groups index.html shows whole, and every group of a run of 100 groups or fewer.',
+    format: rule('draw', drawSetting), default: 'worst:100', env: 'BNVIZ_DRAW',
   },
   spec: {
     doc: 'Also write each figure\'s spec (the serializable layout) as JSON.',

@@ -25,7 +25,7 @@ import { describeIssues } from '../config/rules.js';
 import type { GroupOptions } from '../config/rules.js';
 import { isSafeId } from '../dataset/group-id.js';
 import { InputError } from '../errors.js';
-import { drawRank, parseDraw } from '../records/draw-choice.js';
+import { drawRank, parseDraw, type DrawChoice } from '../records/draw-choice.js';
 import type { RunKeys } from './fleet-keys.js';
 import { JOB_PRIORITY, stalledOut, type GroupJobOptions } from './job-document.js';
 import type { RedisClient } from './redis-options.js';
@@ -89,8 +89,7 @@ export function secondPassOf(options: Pick<GroupOptions, 'draw'>): number | unde
  * it drawn when it was drawn as it was counted (a run of K groups or fewer),
  * so the second pass does not draw it again. O(log K).
  */
-export async function offerToPick(redis: RedisClient, k: RunKeys, options: Pick<GroupOptions, 'draw'>, seed: number, g: { groupId: string; index: number; files: readonly string[]; maxUnseen: number; drawn: boolean }): Promise<void> {
-  const choice = parseDraw(options.draw ?? 'all');
+export async function offerToPick(redis: RedisClient, k: RunKeys, choice: DrawChoice, seed: number, g: { groupId: string; index: number; files: readonly string[]; maxUnseen: number; drawn: boolean }): Promise<void> {
   if (choice.mode !== 'worst' && choice.mode !== 'sample') return;
   const keys = drawKeys(k);
   const tx = redis.multi()

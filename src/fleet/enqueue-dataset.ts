@@ -27,6 +27,8 @@ import { addGroupJobs, openFitPhase } from './fit-phase.js';
 import type { GroupJobOptions } from './job-document.js';
 import { RunStore } from './run-store.js';
 import { groupingConflict, type Grouping } from '../records/run-record.js';
+import { parseDraw } from '../records/draw-choice.js';
+import { NamedGroupsCheck, resolveDrawNames } from '../records/draw-names.js';
 
 /**
  * Jobs per bulk add, and bulk adds in flight. The enqueuer is the bottleneck
@@ -118,12 +120,20 @@ async function enqueueStream(root: string, planChunks: PlanChunks, runId: string
   const normStats = firstPass ? undefined : await resolveNormStats(config.stats, {
     method: config.method, root, decode: decodeOptions(config), threads: config.threads, epsilon: config.epsilon,
   });
+  // --draw names:FILE read into the ids the run's record keeps; with ids, the plan is streamed once first to find each (before anything is written)
+  const draw = await resolveDrawNames(config.draw ?? 'all');
+  const choice = parseDraw(draw);
+  if (choice.mode === 'ids') {
+    const named = new NamedGroupsCheck(choice);
+    for await (const chunk of planChunks()) for (const g of chunk) named.see(g.groupId);
+    named.end();
+  }
   const prefix = config.redis.prefix;
   const redis = options.redis ?? connectRedis(config.redis);
   // made once the checks have passed: BullMQ writes its queue's meta as soon as it has a connection
   let queue: Queue | undefined;
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
-  const groupOpts = groupOptions(config);
+  const groupOpts = { ...groupOptions(config), draw };
   if (normStats) groupOpts.normStats = normStats;
   const store = new RunStore(redis, prefix, runId);
   const k = store.k;

@@ -35,7 +35,7 @@ import { checkPixelBudget, decodeOnly } from './pixel-budget.js';
 import { parseRunSettings, type RunSettings } from './job-document.js';
 import { isComplete, RunStore, type Outcome } from './run-store.js';
 import { DRAW_JOB, drawJobIdOf, offerToPick, parseDrawJobDocument, recordDrawn, type DrawJobDocument } from './draw-phase.js';
-import { drawsInFirstPass, parseDraw } from '../records/draw-choice.js';
+import { drawsInFirstPass, parseDraw, type DrawChoice } from '../records/draw-choice.js';
 
 export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */
@@ -161,7 +161,7 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
       }
     });
   }
-  const { doc, root, options, seed, drawNow } = checked;
+  const { doc, root, options, seed, draw, drawNow } = checked;
   await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
   const task: GroupTask = {
     runId: doc.runId,
@@ -195,7 +195,7 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
   progress.end();
   if (signal?.aborted) throw lockLost(job, signal.reason);
   // offered to the second pass's pick before it is counted: the pick is whole when the run's last group is
-  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), options, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen, drawn: result.outputs.length > 0 });
+  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), draw, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen, drawn: result.outputs.length > 0 });
   await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
@@ -273,7 +273,7 @@ function fitContext(ctx: JobContext): FitPhaseContext {
  * UnrecoverableError naming the reason for bad input, after counting the
  * group as failed when the job is the group's own.
  */
-async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string; options: RunSettings['options']; seed: number; drawNow: boolean }> {
+async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string; options: RunSettings['options']; seed: number; draw: DrawChoice; drawNow: boolean }> {
   try {
     const doc = parseJobDocument(job.data, `job ${job.id}`);
     const k = runKeys(ctx.prefix, doc.runId);
@@ -290,9 +290,9 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
     // any, and fails the group with the same reason (processGroup): resolving them here too
     // cost more of this thread than the rest of a counted group's handling.
     for (const file of doc.files) checkRelative(file);
-    // drawn as it is counted: every group (all), or each of a run of K groups or fewer, known once enqueued whole
-    const drawNow = drawsInFirstPass(parseDraw(settings.options.draw ?? 'all'), enqueueDone ? Number(total) : undefined);
-    return { doc, root, options: settings.options, seed: settings.seed, drawNow };
+    // drawn as it is counted: every group (all), each group named (ids), or each of a run of K groups or fewer, known once enqueued whole
+    const drawNow = drawsInFirstPass(settings.draw, enqueueDone ? Number(total) : undefined, doc.groupId);
+    return { doc, root, options: settings.options, seed: settings.seed, draw: settings.draw, drawNow };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
     const { runId, groupId, index, files } = idsOf(job.data);
@@ -305,15 +305,19 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
   }
 }
 
-/** Each run's root and options, read again only when `version` moves (an enqueue anew, the first pass's end); a few runs kept. */
-const settingsCache = new Map<string, { version: string; settings: RunSettings & { seed: number } }>();
+/** A run's settings as a job handler uses them: its root and options, its seed, and its draw setting parsed (ids: a set). */
+type HandlerSettings = RunSettings & { seed: number; draw: DrawChoice };
 
-async function runSettingsOf(ctx: JobContext, runId: string, version: string): Promise<RunSettings & { seed: number }> {
+/** Each run's root and options, read again only when `version` moves (an enqueue anew, the first pass's end); a few runs kept. */
+const settingsCache = new Map<string, { version: string; settings: HandlerSettings }>();
+
+async function runSettingsOf(ctx: JobContext, runId: string, version: string): Promise<HandlerSettings> {
   const key = `${ctx.prefix}\n${runId}`;
   const hit = settingsCache.get(key);
   if (hit?.version === version) return hit.settings;
   const [root, options, grouping] = await ctx.redis.hmget(runKeys(ctx.prefix, runId).meta, 'root', 'options', 'grouping');
-  const settings = { ...parseRunSettings(root, options, runId), seed: seedOf(grouping) };
+  const parsed = parseRunSettings(root, options, runId);
+  const settings = { ...parsed, seed: seedOf(grouping), draw: parseDraw(parsed.options.draw ?? 'all') };
   settingsCache.delete(key);
   settingsCache.set(key, { version, settings });
   if (settingsCache.size > 32) settingsCache.delete(settingsCache.keys().next().value as string);

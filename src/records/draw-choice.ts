@@ -9,7 +9,11 @@
  *   only once every group is counted: a second pass draws them;
  * - `sample:K`: K groups chosen at random, reproducibly: the K whose
  *   `sampleKey` (a hash of the seed and the group's id) is smallest, the same
- *   on any number of threads or workers, whatever order groups end in.
+ *   on any number of threads or workers, whatever order groups end in;
+ * - `ids:ID,ID,...`: the groups named, by id (as summary.csv lists them), as
+ *   they are counted: known before any group is, so no second pass. Given
+ *   as `names:FILE` (one id a line), it is read into this form when a run
+ *   starts (draw-names.ts), so a run's record holds the ids themselves.
  * A run with K groups or fewer draws every group as it is counted (the same
  * groups a second pass would draw).
  */
@@ -18,19 +22,27 @@ import { createHash } from 'node:crypto';
 export type DrawChoice =
   | { mode: 'all' }
   | { mode: 'none' }
-  | { mode: 'worst' | 'sample'; k: number };
+  | { mode: 'worst' | 'sample'; k: number }
+  | { mode: 'ids'; ids: ReadonlySet<string> };
 
 /** `'worst:100'` to `{mode: 'worst', k: 100}`; the setting is checked by its rule (config/rules.ts) before. */
 export function parseDraw(text: string): DrawChoice {
-  const [mode, k] = text.split(':');
-  if (mode === 'worst' || mode === 'sample') return { mode, k: Number(k) };
+  const colon = text.indexOf(':');
+  const mode = colon < 0 ? text : text.slice(0, colon);
+  const rest = text.slice(colon + 1);
+  if (mode === 'worst' || mode === 'sample') return { mode, k: Number(rest) };
+  if (mode === 'ids') return { mode, ids: new Set(rest.split(',')) };
   return { mode: mode === 'none' ? 'none' : 'all' };
 }
 
-/** Whether a group is drawn as it is counted, in a run of `groups` groups (undefined: not known yet). */
-export function drawsInFirstPass(choice: DrawChoice, groups?: number): boolean {
+/**
+ * Whether a group is drawn as it is counted, in a run of `groups` groups
+ * (undefined: not known yet); with `ids:`, whether `groupId` is named.
+ */
+export function drawsInFirstPass(choice: DrawChoice, groups?: number, groupId?: string): boolean {
   if (choice.mode === 'all') return true;
   if (choice.mode === 'none') return false;
+  if (choice.mode === 'ids') return groupId !== undefined && choice.ids.has(groupId);
   return groups !== undefined && groups <= choice.k;
 }
 

@@ -16,6 +16,7 @@ import type { GroupResult, GroupTask, GroupTimings } from '../group/group-task.j
 import { createGroupPool } from '../pool/group-pool.js';
 import { COUNTED_DIR } from '../records/counted-rows.js';
 import { compareForDrawing, drawRank, drawsInFirstPass, drawsInSecondPass, parseDraw } from '../records/draw-choice.js';
+import { NamedGroupsCheck, resolveDrawNames } from '../records/draw-names.js';
 import { finalizeRun } from '../records/finalize-run.js';
 import { lockRunFolder } from './run-folder-lock.js';
 import { TopK } from '../util/top-k.js';
@@ -54,16 +55,21 @@ export async function runDataset(dir: string, config: Readonly<BnvizConfig>, eve
   const bad = checkRunId(runId);
   if (bad) throw new UsageError(bad);
   const runDir = join(outRoot, runId);
+  // --draw names:FILE read into the ids the run's record keeps; every id named must be a group of the plan, before any work
+  const draw = await resolveDrawNames(config.draw ?? 'all');
+  const named = new NamedGroupsCheck(parseDraw(draw));
+  for (const g of plan.groups) named.see(g.groupId);
+  named.end();
   // one bnviz run at a time in a run's folder (run-folder-lock.ts)
   const release = await lockRunFolder(runDir);
   try {
-    return await runInFolder(config, events, signal, { plan, grouping, runId, runDir, outRoot });
+    return await runInFolder(config, events, signal, { plan, grouping, runId, runDir, outRoot, draw });
   } finally {
     await release();
   }
 }
 
-async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, signal: AbortSignal | undefined, at: { plan: Awaited<ReturnType<typeof planDataset>>; grouping: Grouping; runId: string; runDir: string; outRoot: string }): Promise<RunOutcome> {
+async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, signal: AbortSignal | undefined, at: { plan: Awaited<ReturnType<typeof planDataset>>; grouping: Grouping; runId: string; runDir: string; outRoot: string; draw: string }): Promise<RunOutcome> {
   const { plan, grouping, runId, runDir, outRoot } = at;
   // a run resumed keeps its grouping: other groups would be another run
   const earlier = await readFile(join(runDir, 'run.json'), 'utf8').then((text) => JSON.parse(text) as RunRecord, () => undefined);
@@ -74,9 +80,9 @@ async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, sig
   // every group not drawn is counted again (its line is cheap): an earlier run's lines would only meet its own
   await rm(join(runDir, COUNTED_DIR), { recursive: true, force: true });
 
-  const options = groupOptions(config);
-  const choice = parseDraw(options.draw ?? 'all');
-  const drawNow = drawsInFirstPass(choice, plan.groups.length);
+  const options = { ...groupOptions(config), draw: at.draw };
+  const choice = parseDraw(at.draw);
+  const drawNow = (groupId: string) => drawsInFirstPass(choice, plan.groups.length, groupId);
   const secondPass = drawsInSecondPass(choice, plan.groups.length);
   // --stats: given statistics, or (dataset) the run's own images' in a first pass
   const files = plan.groups.flatMap((g) => g.files);
@@ -110,7 +116,7 @@ async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, sig
   const timings: GroupTimings[] = [];
   let finished = 0;
   // the groups a second pass draws (worst:K, sample:K), kept as the groups are counted
-  const chosen = new TopK<{ rank: number; index: number; groupId: string; files: string[] }>(secondPass && choice.mode !== 'all' && choice.mode !== 'none' ? choice.k : 0, compareForDrawing);
+  const chosen = new TopK<{ rank: number; index: number; groupId: string; files: string[] }>(secondPass && (choice.mode === 'worst' || choice.mode === 'sample') ? choice.k : 0, compareForDrawing);
 
   const onResult = (result: GroupResult) => {
     finished++;
@@ -133,7 +139,7 @@ async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, sig
     // as many groups in flight as the threads run at once: memory stays bounded
     await forEachBounded(plan.groups, pool.threads * pool.tasksPerThread, (g) => {
       // the user's own folder: symlinks in it may lead elsewhere, as datasets built from links do
-      const task: GroupTask = { runId, groupId: g.groupId, index: g.index, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true, draw: drawNow };
+      const task: GroupTask = { runId, groupId: g.groupId, index: g.index, root: plan.root, files: g.files, runDir, options, force: config.force, linksOut: true, draw: drawNow(g.groupId) };
       return pool.run(task).catch((err) => failedResult(task, err));
     }, onResult, signal);
     // the second pass: the chosen groups drawn, now that every group is counted
