@@ -110,6 +110,22 @@ test("buildFigure('overview') of a black image: three spikes at 0 narrowing from
   t.true(widths[0]! > widths[1]! && widths[1]! > widths[2]!);
 });
 
+test("buildFigure('overview'): no share block covers a spike (a constant channel, drawn over the whole height) where its span has room beside it", async (t) => {
+  // black beside a normal image: its spikes sit in the x < 0 span, under the corner's block
+  for (const names of [['black', 'normal'], ['black', 'normal', 'normal', 'normal'], ['normal', 'normal', 'normal', 'white'], ['saturated', 'normal', 'normal'], ['constant', 'normal']]) {
+    const spec = buildFigure('overview', await input(names), OPTIONS);
+    for (const a of spec.axes.filter((x) => x.id.startsWith('density-normalized-'))) {
+      const [d0, d1] = a.x.domain;
+      const spikes = a.marks.filter((m) => m.type === 'vline').map((m) => (m.type === 'vline' ? m.x : 0));
+      for (const p of a.marks.filter((m) => m.type === 'patch')) {
+        if (p.type !== 'patch') continue;
+        const [x0, x1] = [d0 + p.x * (d1 - d0), d0 + (p.x + p.w) * (d1 - d0)];
+        for (const x of spikes) t.false(x >= x0 && x <= x1, `${names.join('+')} ${a.id}: the spike at ${x} runs under the shares at ${x0.toFixed(2)}..${x1.toFixed(2)}`);
+      }
+    }
+  }
+});
+
 test('formatShare never rounds a share to 0% or 100% that is not exactly that', (t) => {
   t.is(formatShare(0), '0%');
   t.is(formatShare(1e-9), '<0.1%');

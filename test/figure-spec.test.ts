@@ -131,6 +131,18 @@ test("buildFigure('overview') keeps every curve below the stated shares, so no n
   }
 });
 
+test("buildFigure('overview') of the examples: every density panel's y range is matplotlib's (5 % over its largest density), the shares finding room above the curves", async (t) => {
+  const spec = buildFigure('overview', await exampleInput(), OPTIONS);
+  for (const a of spec.axes.filter((x) => x.id.startsWith('density-'))) {
+    let max = 0;
+    for (const m of a.marks) if (m.type === 'area') for (const y of m.y) max = Math.max(max, y);
+    // the curves' points are rounded to 5 digits in the spec
+    t.true(Math.abs(a.y.domain[1] / (1.05 * max) - 1) < 1e-4, `${a.id}: y top ${a.y.domain[1].toFixed(3)}, matplotlib's ${(1.05 * max).toFixed(3)}`);
+  }
+  // the write-up's astronaut panel: 0.0, 0.2, 0.4, 0.6
+  t.deepEqual(spec.axes.find((a) => a.id === 'density-normalized-0')!.y.ticks.map((tk) => tk.label), ['0.0', '0.2', '0.4', '0.6']);
+});
+
 test('buildFigure returns plain JSON: the spec survives a JSON round trip unchanged and stays small', async (t) => {
   const input = await exampleInput();
   for (const kind of KINDS) {

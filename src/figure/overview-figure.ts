@@ -17,7 +17,7 @@ import { unseenShares } from './unseen-shares.js';
 
 const CAPTION =
   'Shaded: values no image can show (below 0 is drawn black, above 1 white). ' +
-  'Numbers in the corners: each channel\u2019s share of values below 0 (left) and above 1 (right).';
+  'Numbers at the top of the shaded spans: each channel\u2019s share of values below 0 (left) and above 1 (right).';
 
 export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOptions): FigureSpec {
   const n = stats.images.length;
@@ -62,7 +62,11 @@ export function overviewFigure({ stats, arrays }: FigureInput, options: FigureOp
     cells.push({
       row: 0, col: 2 * i + 1,
       build: (box) => {
-        const shares = unseenShares(normalized[i]!, box.w, box.h);
+        // matplotlib's y range (5 % over the largest density) wherever the shares find room above the
+        // curves (see unseenShares' slide); where the curves fill the top of a span wherever its block
+        // goes, even at 6 pt, the range grows just enough to keep the numbers off them: a number
+        // must never hide what it counts.
+        const shares = unseenShares(normalized[i]!, box.w, box.h, { slide: { xDomain, yTop: normalizedTop[i]! } });
         const notes = edgeNotes(normalized[i]!, arrays.normalized[i], xDomain, box.w, box.h, STYLE.shareSize);
         return [
           densityAxes({

@@ -4,7 +4,8 @@
  */
 import type { ValueStats } from '../types.js';
 import { axisTicks } from './axis-ticks.js';
-import { densityMarks, densityMaxWithin, isSpike } from './density-marks.js';
+import { clearTop, type TextRegion } from './clear-top.js';
+import { densityMarks, isSpike } from './density-marks.js';
 import type { AxesSpec, ImageSource, Mark, Rect, TextMark } from './spec.js';
 import { PT, STYLE } from './style.js';
 import { fitText, textWidth } from './text-width.js';
@@ -26,22 +27,7 @@ export interface DensityPanel {
   /** The y range is shared with panels that have curves (compare): keep its ticks even for spikes alone. */
   sharedY?: boolean;
   /** Text regions (axes fractions) the curves must stay below: the y range grows to keep them clear. */
-  keepClear?: Array<{ x0: number; x1: number; y0: number }>;
-}
-
-/**
- * The top of a y range that keeps every curve below the given text regions
- * (axes fractions x0..x1, from y0 up to the top), so stated numbers never hide
- * a curve. Regions reaching below a fifth of the height are not kept clear.
- */
-export function clearTop(channels: ValueStats[], xDomain: [number, number], yTop: number, regions: DensityPanel['keepClear']): number {
-  const [d0, d1] = xDomain;
-  let top = yTop;
-  for (const r of regions ?? []) {
-    const under = densityMaxWithin(channels, d0 + r.x0 * (d1 - d0), d0 + r.x1 * (d1 - d0));
-    if (r.y0 > 0.2) top = Math.max(top, (under * 1.03) / r.y0);
-  }
-  return top;
+  keepClear?: TextRegion[];
 }
 
 /**

@@ -85,7 +85,7 @@ function unseenLabels(channels: ValueStats[], xDomain: [number, number], w: numb
   });
   const labels = [label(0.05, '(black)', '#000000'), label(0.7, '(white)', '#ffffff')];
   const sharesTop = top - (textBlock(['unseen', '(black)'], LABEL_SIZE).h + 4) / h;
-  const shares = unseenShares(channels, w, h, sharesTop, 11 * PT);
+  const shares = unseenShares(channels, w, h, { top: sharesTop, size: 11 * PT });
   const labelW = textBlock(['unseen', '(white)'], LABEL_SIZE).w / w;
   const regions = [
     { ...shares.regions[0]!, x1: Math.max(shares.regions[0]!.x1, 0.05 + labelW) },
