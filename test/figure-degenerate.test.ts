@@ -126,6 +126,31 @@ test("buildFigure('overview'): no share block covers a spike (a constant channel
   }
 });
 
+test("buildFigure('compare'): no inset covers the top of a spike (a constant image's channel, drawn over the whole height)", async (t) => {
+  // alone, a constant or black image's normalized values are all 0: three spikes at 0, where the write-up's inset stands
+  for (const names of [['constant'], ['black'], ['black', 'normal'], ['normal', 'constant', 'black', 'white', 'saturated', 'clipped']]) {
+    const spec = buildFigure('compare', await input(names), OPTIONS);
+    for (const inset of spec.axes.filter((a) => a.id.startsWith('inset-'))) {
+      const parent = spec.axes.find((a) => a.id === inset.id.replace('inset-', 'density-'))!;
+      const [d0, d1] = parent.x.domain;
+      const at = (px: number) => d0 + ((px - parent.box.x) / parent.box.w) * (d1 - d0);
+      const [x0, x1] = [at(inset.box.x), at(inset.box.x + inset.box.w)];
+      for (const m of parent.marks) {
+        if (m.type === 'vline') t.false(m.x >= x0 && m.x <= x1, `${names.join('+')} ${inset.id} at ${x0.toFixed(2)}..${x1.toFixed(2)} covers the ${m.channel} spike at ${m.x}`);
+      }
+      // and stays inside its panel, clear of the legend's letters
+      t.true(inset.box.x >= parent.box.x && inset.box.x + inset.box.w <= parent.box.x + parent.box.w, `${inset.id} leaves its panel`);
+      for (const o of parent.overlays ?? []) t.false(parent.box.x + o.x * parent.box.w >= inset.box.x && parent.box.x + o.x * parent.box.w <= inset.box.x + inset.box.w, `${inset.id} covers the legend's ${o.lines[0]}`);
+    }
+  }
+});
+
+test("buildFigure('compare') of a constant image alone: the heading says every value maps to 0, not onto 0...1", async (t) => {
+  const heading = (spec: FigureSpec) => spec.axes.find((a) => a.id === 'heading-minmax')!.overlays![0]!.lines[0]!;
+  t.is(heading(buildFigure('compare', await input(['constant']), OPTIONS)), 'after batch normalization (min-max scaled: every value 0.00 \u2192 0)');
+  t.regex(heading(buildFigure('compare', await input(['normal', 'constant']), OPTIONS)), /min-max scaled: \u2212\d\.\d\d\u2026\d\.\d\d \u2192 0\u20261\)$/);
+});
+
 test('formatShare never rounds a share to 0% or 100% that is not exactly that', (t) => {
   t.is(formatShare(0), '0%');
   t.is(formatShare(1e-9), '<0.1%');

@@ -10,7 +10,7 @@ import { densityMax, isSpike } from './density-marks.js';
 import { figureFooter, givenInFull, givenSentence } from './figure-footer.js';
 import { methodNames, type FigureInput, type FigureOptions } from './figure-options.js';
 import { fitAspect, layoutGrid, type GridCell } from './grid-layout.js';
-import { clearTop } from './clear-top.js';
+import { clearTop, spikeUnder } from './clear-top.js';
 import { densityAxes, headingAxes, imageAxes } from './panel-axes.js';
 import type { FigureSpec, Mark, TextMark } from './spec.js';
 import { CHANNEL_COLORS, PT, STYLE } from './style.js';
@@ -18,6 +18,10 @@ import { FONT_FAMILY } from './text-width.js';
 
 /** inset_axes([0.02, 0.69, 0.3, 0.3]) in axes fractions. */
 const INSET = { x: 0.02, y: 0.69, w: 0.3, h: 0.3 };
+/** The inset's place mirrored to the panel's right. */
+const MIRROR_X = 1 - INSET.x - INSET.w;
+/** Where the R/G/B legend stands (axes fractions), kept clear of curves and insets. */
+const LEGEND_REGION = { x0: 0.68, x1: 1, y0: 0.63 };
 const LEGEND_SIZE = 16 * PT;
 
 export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOptions): FigureSpec {
@@ -29,7 +33,10 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
     { key: 'original' as const, heading: `before ${names.noun}` },
     {
       key: 'minmax' as const,
-      heading: `after ${names.noun} (min-max scaled: ${fmt(stats.minmax.min)}\u2026${fmt(stats.minmax.max)} \u2192 0\u20261)`,
+      // min-max scaling maps a range of one value (a constant image alone) to 0, not onto 0...1
+      heading: stats.minmax.max > stats.minmax.min
+        ? `after ${names.noun} (min-max scaled: ${fmt(stats.minmax.min)}\u2026${fmt(stats.minmax.max)} \u2192 0\u20261)`
+        : `after ${names.noun} (min-max scaled: every value ${fmt(stats.minmax.min)} \u2192 0)`,
     },
   ];
   const channels = rows.map((r) => stats.images.map((im) => im.channels.map((c) => c[r.key])));
@@ -42,9 +49,11 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
   // headings, so the size the first heading got in this layout round (its
   // cell is built before the panels') caps the legend's.
   let headingSize: number = STYLE.headingSize;
+  const hasLegend = (i: number, r: number) => r === 0 && i === n - 1;
+  const insetX = channels.map((row, r) => row.map((ch, i) => placeInset(ch, xDomain, hasLegend(i, r))));
   const regions = (i: number, r: number) => [
-    { x0: INSET.x, x1: INSET.x + INSET.w, y0: INSET.y },
-    ...(r === 0 && i === n - 1 ? [{ x0: 0.68, x1: 1, y0: 0.63 }] : []),
+    { x0: insetX[r]![i]!, x1: insetX[r]![i]! + INSET.w, y0: INSET.y },
+    ...(hasLegend(i, r) ? [LEGEND_REGION] : []),
   ];
   // Each panel's y top, high enough that no curve runs under an inset or the legend.
   const tops = channels.map((row, r) => row.map((ch, i) => clearTop(ch, xDomain, 1.05 * maxY(ch), regions(i, r))));
@@ -70,14 +79,16 @@ export function compareFigure({ stats, arrays }: FigureInput, _options: FigureOp
             xTickLabels: r === rows.length - 1, yTickLabels: i === 0 || !scales.shared,
             sharedY: !(scales.shared ? all : [...channels[0]![i]!, ...channels[1]![i]!]).every(isSpike),
             ...(i === 0 ? { yLabel: { text: 'Density', size: STYLE.axisLabelSize, pad: STYLE.axisLabelPad } } : {}),
-            ...(r === 0 && i === n - 1 ? legendMarks(Math.min(LEGEND_SIZE, headingSize)) : {}),
+            ...(hasLegend(i, r) ? legendMarks(Math.min(LEGEND_SIZE, headingSize)) : {}),
           }, box);
+          const x = insetX[r]![i]!;
           const inset = fitAspect(
-            { x: box.x + INSET.x * box.w, y: box.y + (1 - INSET.y - INSET.h) * box.h, w: INSET.w * box.w, h: INSET.h * box.h },
+            { x: box.x + x * box.w, y: box.y + (1 - INSET.y - INSET.h) * box.h, w: INSET.w * box.w, h: INSET.h * box.h },
             img.height / img.width,
           );
-          // inset_axes keeps its box's left edge (anchor at the parent's fraction), so align it left.
-          inset.x = box.x + INSET.x * box.w;
+          // inset_axes keeps its box's left edge (anchor at the parent's fraction), so align it left;
+          // at the mirror place, right, as far from the frame as the write-up's is on the left.
+          inset.x = x === MIRROR_X ? box.x + (x + INSET.w) * box.w - inset.w : box.x + x * box.w;
           return [main, imageAxes({ id: `inset-${row.key}-${i}`, source: { kind: 'whole', array: row.key, index: i }, width: img.width, height: img.height, ticks: false }, inset)];
         },
       });
@@ -116,6 +127,23 @@ function maxY(channels: ValueStats[]): number {
 
 function fmt(v: number): string {
   return v.toFixed(2).replace('-', '\u2212');
+}
+
+/**
+ * The inset's left edge (axes fraction): the write-up's 0.02, unless a spike
+ * (a constant channel, drawn over the panel's whole height) runs there,
+ * whose top the opaque image would hide whatever the y range. Then the
+ * mirror place at the right (0.68), or the first place between, a hundredth
+ * of the width apart, that is clear of spikes and of the legend. With no
+ * such place it stays at 0.02.
+ */
+export function placeInset(channels: ValueStats[], xDomain: [number, number], legend: boolean): number {
+  const places = [INSET.x, MIRROR_X, ...Array.from({ length: 65 }, (_, k) => INSET.x + (k + 1) / 100)];
+  // half a spike's widest line (1.5 pt) at a panel of the narrowest compare (about 150 units wide)
+  const pad = 0.015;
+  const free = (x: number) =>
+    !spikeUnder(channels, xDomain, { x0: x, x1: x + INSET.w }, pad) && !(legend && x + INSET.w > LEGEND_REGION.x0);
+  return places.find(free) ?? INSET.x;
 }
 
 /** The write-up's hand-made legend: a patch (alpha 0.5) and the channel's letter, at (0.7, 0.85 - 0.1 i). */
