@@ -125,25 +125,34 @@ test('status shows local times with their offset, and each worker\'s groups per 
 /** Long beside the microseconds between two calls, which a busy machine may stretch to tens of milliseconds. */
 const PERIOD_MS = 1000;
 
-test('stageReporter: the first stage is written at once, then at most one a period, the latest stage last; nothing after the end', async (t) => {
+test('stageReporter: a job that ends within the first wait writes no stage; a longer one its latest stage when the wait ends, then at most one a period; nothing after the end', async (t) => {
+  const quick: string[] = [];
+  const short = stageReporter((stage) => quick.push(stage), PERIOD_MS, PERIOD_MS / 2);
+  short.stage('decode');
+  short.stage('density');
+  short.end();
   const written: string[] = [];
   let next: (stage: string) => void = () => {};
   const reporter = stageReporter((stage) => {
     written.push(stage);
     next(stage);
-  }, PERIOD_MS);
+  }, PERIOD_MS, PERIOD_MS / 2);
+  const first = new Promise<string>((ok) => { next = ok; });
   reporter.stage('decode');
-  t.deepEqual(written, ['decode']);
-  const trailing = new Promise<string>((ok) => { next = ok; });
   reporter.stage('normalize');
+  t.deepEqual(written, [], 'within the first wait: held');
+  t.is(await first, 'normalize', 'the latest stage held is written when the first wait ends');
+  const trailing = new Promise<string>((ok) => { next = ok; });
   reporter.stage('density');
-  t.deepEqual(written, ['decode'], 'within the period: held');
-  t.is(await trailing, 'density', 'the latest stage held is written when the period ends');
-  t.deepEqual(written, ['decode', 'density']);
   reporter.stage('figure');
+  t.deepEqual(written, ['normalize'], 'within the period: held');
+  t.is(await trailing, 'figure', 'the latest stage held is written when the period ends');
+  t.deepEqual(written, ['normalize', 'figure']);
+  reporter.stage('write');
   reporter.end();
   reporter.stage('write');
-  // a period and more later, the held stage and the late one were never written
+  // a period and more later, the held stage and the late one were never written, nor the short job's
   await new Promise((ok) => setTimeout(ok, 2 * PERIOD_MS));
-  t.deepEqual(written, ['decode', 'density']);
+  t.deepEqual(written, ['normalize', 'figure']);
+  t.deepEqual(quick, [], 'a job ended within its first wait wrote no stage');
 });
