@@ -9,7 +9,8 @@ import { Queue } from 'bullmq';
 import { buildDashboard } from '../src/dashboard/build-dashboard.js';
 import { MAX_LIMIT, GroupQuery } from '../src/dashboard/query-groups.js';
 import { fineBins, rateSeries, unseenHistogram } from '../src/dashboard/run-glance.js';
-import { RunIndex } from '../src/dashboard/run-index.js';
+import { RunIndex, RunIndexes } from '../src/dashboard/run-index.js';
+import { sortByKey } from '../src/util/sort-by-key.js';
 import { RunStore } from '../src/fleet/run-store.js';
 import { synthesizeRun, syntheticUnseen } from '../scripts/synthetic-run.js';
 import { watchedPage } from './helpers/browser.js';
@@ -62,6 +63,35 @@ test('RunIndex pages, filters by status, unseen range and name, sorts stably, an
   t.false(GroupQuery.safeParse({ limit: String(MAX_LIMIT + 1) }).success, 'a page is bounded');
   t.false(GroupQuery.safeParse({ status: 'done,bogus' }).success);
   t.false(GroupQuery.safeParse({ minUnseen: '2' }).success);
+});
+
+test('sortByKey orders values by keys below 2^22 in place, equal keys in their first order', (t) => {
+  t.deepEqual(Array.from(sortByKey(Uint32Array.of(10, 11, 12, 13), Uint32Array.of(2, 1, 2, 0))), [13, 11, 10, 12]);
+  const keys = Uint32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 4_000_000);
+  const values = Uint32Array.from({ length: 5000 }, (_, i) => i);
+  const expected = Array.from(values).sort((a, b) => keys[a]! - keys[b]! || a - b);
+  const sorted = sortByKey(values, Uint32Array.from(keys));
+  t.is(sorted, values, 'the same array');
+  t.deepEqual(Array.from(sorted), expected);
+  t.throws(() => sortByKey(Uint32Array.of(1), Uint32Array.of()), { name: 'RangeError' });
+});
+
+test('RunIndexes keeps at most its runs and bytes, the run looked at longest ago going first, and always the one asked for', (t) => {
+  const one = new RunIndex('x').bytes;
+  const small = new RunIndexes(20, one * 2);
+  const a = small.get('a');
+  t.is(small.get('a'), a, 'kept');
+  small.get('b');
+  small.get('c');
+  t.not(small.get('a'), a, 'a third run over the bytes let the first go');
+  const few = new RunIndexes(2);
+  const first = few.get('a');
+  few.get('b');
+  few.get('c');
+  t.not(few.get('a'), first, 'over the count');
+  const alone = new RunIndexes(20, 1);
+  const only = alone.get('a');
+  t.is(alone.get('a'), only, 'the run asked for stays, whatever its size');
 });
 
 test('unseenHistogram counts every group once from the run\'s fine bins; rateSeries counts groups per slice', (t) => {

@@ -24,6 +24,7 @@ import { readRunStatus } from '../src/fleet/read-status.js';
 import { Reconciler } from '../src/fleet/reconcile-run.js';
 import { retryRun } from '../src/fleet/retry-run.js';
 import { readRun, RunStore } from '../src/fleet/run-store.js';
+import { matchesName } from '../src/dashboard/name-search.js';
 import { RunIndex } from '../src/dashboard/run-index.js';
 import { GroupQuery } from '../src/dashboard/query-groups.js';
 import { formatRun } from '../src/fleet/status-view.js';
@@ -149,6 +150,60 @@ test('a run\'s first read (two arrays) and its log give the dashboard the same g
   t.deepEqual(differ.slice(0, 3), []);
   t.like(groups[6], { status: 'done', maxUnseen: 0.123456 });
   t.true(groups.some((g) => g.status === 'failed') && groups.some((g) => g.maxUnseen > 0));
+});
+
+/** Bytes Redis sent for `f` (INFO stats' total_net_output_bytes, less the INFO replies that read them). */
+async function bytesOf(redis: Redis, f: () => Promise<unknown>): Promise<number> {
+  const read = async () => {
+    const text = await redis.info('stats');
+    return { text, sent: Number(/^total_net_output_bytes:(\d+)/m.exec(text)![1]) };
+  };
+  const before = await read();
+  await f();
+  const after = await read();
+  // the first INFO's reply is counted in the second reading
+  return after.sent - before.sent - before.text.length;
+}
+
+test('a new search term reads the run\'s log a bounded stretch a request, says it is under way, and once through finds what the whole log holds', async (t) => {
+  const { redis } = await ownRedis(t);
+  const groups = 20_000;
+  await synthesizeRun({ redis, prefix: PREFIX, runId: 'big', groups, failEvery: 10 });
+  const store = new RunStore(redis, PREFIX, 'big');
+  const wanted = new Set<number>();
+  let logBytes = 0;
+  for (let from = 0; ;) {
+    const { entries, next } = await store.readLog(from, 5000);
+    for (const e of entries) {
+      logBytes += e.groupId.length + e.files.join('\t').length + 20;
+      if (matchesName(e, '7.png')) wanted.add(e.index);
+    }
+    if (next === from) break;
+    from = next;
+  }
+  t.true(wanted.size > 1000 && wanted.size < groups, `${wanted.size} groups match`);
+  // a budget of 2,000 log entries a request (the dashboard's is 40,000, for runs of hundreds of thousands)
+  const index = new RunIndex('big', { entries: 2000, ms: Infinity });
+  await index.refresh({ redis, prefix: PREFIX });
+  const query = GroupQuery.parse({ q: '7.PNG', limit: '500' });
+  const sent: number[] = [];
+  let page = await index.query(query);
+  for (let requests = 0; ; requests++) {
+    const at = page.searching?.read ?? 0;
+    if (!page.searching) break;
+    t.true(requests < 20, 'the search ends');
+    sent.push(await bytesOf(redis, async () => { page = await index.query(query); }));
+    t.true((page.searching?.read ?? groups) > at, 'each request reads further');
+  }
+  t.true(sent.length >= 8, `the search took ${sent.length + 1} requests`);
+  // a request reads at most its stretch of the log (about an eighth of it here), not the whole log
+  t.true(Math.max(...sent) < logBytes / 5, `bytes a request ${JSON.stringify(sent)}, the log ${logBytes}`);
+  t.is(page.total, wanted.size);
+  const all = [];
+  for (let offset = 0; offset < page.total; offset += 500) all.push(...(await index.query({ ...query, offset })).groups.map((g) => g.index));
+  t.deepEqual(all, [...wanted].sort((a, b) => a - b));
+  // what it keeps: five bytes a group, a bit a group for the search, four bytes a listed group for the list
+  t.true(index.bytes < groups * 5 + groups / 8 + wanted.size * 4 + 4096, `the index holds ${index.bytes} bytes`);
 });
 
 test('clean of a waiting run costs its own jobs, not the queue\'s: no list scans behind 20,000 other waiting jobs; it reports only jobs that were there', async (t) => {

@@ -1,21 +1,30 @@
 /**
  * What the dashboard knows of a run's finished groups, to answer its pages.
  *
- * A fleet run: a mirror of each group's state and largest unseen share, nine
- * bytes a group, brought up to date by reading only the new entries of the
- * run's log in Redis (O(what changed) a poll). A page of groups is chosen
- * from the mirror (filters and sorts over typed arrays, kept for a couple of
- * seconds while the run moves) and only that page's ids and files are read
- * from Redis (O(page)). A search by name reads the run's log once per search
- * term and then only what is new (the only read that costs the run's size).
+ * A fleet run: a mirror of each group's state and largest unseen share, five
+ * bytes a group (a state byte and the share in millionths), taken on the
+ * run's first request from two strings in Redis (copied, not parsed a group
+ * at a time) and brought up to date by reading only the new entries of the
+ * run's log (O(what changed) a poll). A page of groups is chosen from the
+ * mirror (filters and sorts over typed arrays, kept for a couple of seconds
+ * while the run moves) and only that page's ids and files are read from
+ * Redis (O(page)). A search by name reads the run's log a bounded stretch a
+ * request (name-search.ts) until it has caught up, then only what is new.
+ *
+ * What it holds, per run: 5 bytes a group, a bit a group for each search
+ * term kept (SEARCHES_KEPT), 4 bytes a listed group for each list kept
+ * (LISTS_KEPT); RunIndexes keeps a bounded number of runs and bytes.
  *
  * A run Redis no longer holds: its output folder's group records, read again
  * at most every few seconds (such a run no longer changes but by hand).
  */
+import { endianness } from 'node:os';
 import type { RedisClient } from '../fleet/redis-options.js';
 import { RunStore, type GroupState } from '../fleet/run-store.js';
 import { GroupCache, readFinishedGroups } from './finished-groups.js';
+import { matchesName, NameSearch, SEARCH_BUDGET, type SearchBudget } from './name-search.js';
 import type { GroupQuery } from './query-groups.js';
+import { sortByKey } from '../util/sort-by-key.js';
 
 export interface IndexedGroup {
   groupId: string;
@@ -30,13 +39,15 @@ export interface IndexedGroup {
 }
 
 export interface GroupPage {
-  /** Groups that match the filters (all pages). */
+  /** Groups that match the filters (all pages; while a search is under way, those found so far). */
   total: number;
   offset: number;
   limit: number;
   groups: IndexedGroup[];
   /** The index's version the page was cut from (a list is reused a while as the run moves: a page may be older than the index). */
   version: number;
+  /** A search by name not yet through the run's log: entries read of how many (ask again for the rest). */
+  searching?: { read: number; of: number };
 }
 
 export interface Neighbours {
@@ -52,20 +63,31 @@ export type IndexSource = { redis: RedisClient; prefix: string } | { outRoot: st
 
 const STATUS_CODE = { done: 1, skipped: 2, failed: 3 } as const;
 const STATUS_OF = [undefined, 'done', 'skipped', 'failed'] as const;
+/** The state bytes Redis keeps (lua/record-outcome.lua), as status codes. */
+const CODE_OF_STATE = new Uint8Array(256);
+CODE_OF_STATE[100] = 1; // d
+CODE_OF_STATE[115] = 2; // s
+CODE_OF_STATE[102] = 3; // f
 /** A filtered and sorted list is reused this long while the run moves (a poll a second would otherwise sort every second). */
 const LIST_FRESH_MS = 2000;
+/** Lists kept per run (4 bytes a listed group each). */
+const LISTS_KEPT = 4;
 /** Log entries read per call. */
 const LOG_CHUNK = 10_000;
-/** Search terms remembered per run. */
+/** Search terms remembered per run (a bit a group each). */
 const SEARCHES_KEPT = 8;
+/** Shares are kept in millionths, sorted as at most SHARE_CAP (a share is at most a million of them). */
+const MICRO = 1e6;
+const SHARE_CAP = 2 ** 21 - 1;
 
 export class RunIndex {
   /** Groups finished and known here. */
   count = 0;
   /** Bumped whenever a group is added or changes: a page asks again only when it moved. */
   version = 0;
+  /** Each group's status code (STATUS_CODE; 0: not finished) and largest unseen share in millionths, by index. */
   private status = new Uint8Array(1024);
-  private unseen = new Float64Array(1024);
+  private unseen = new Uint32Array(1024);
   /** Log entries read so far (a fleet run). */
   private cursor = 0;
   private store: RunStore | undefined;
@@ -73,11 +95,20 @@ export class RunIndex {
   private readonly folderGroups = new Map<number, IndexedGroup>();
   private folderReadAt = -Infinity;
   private readonly lists = new Map<string, { version: number; at: number; list: Uint32Array }>();
-  private readonly searches = new Map<string, { cursor: number; found: Set<number> }>();
+  private readonly searches = new Map<string, NameSearch>();
   /** One refresh at a time: polls that come together share it. */
   private pending: Promise<void> | undefined;
 
-  constructor(private readonly runId: string) {}
+  /** `search`: what one request may read of the run's log for a search by name. */
+  constructor(private readonly runId: string, private readonly searchBudget: Readonly<SearchBudget> = SEARCH_BUDGET) {}
+
+  /** Bytes it holds (its arrays, kept lists and searches; not a folder run's records, which GroupCache keeps). */
+  get bytes(): number {
+    let n = this.status.byteLength + this.unseen.byteLength;
+    for (const l of this.lists.values()) n += l.list.byteLength;
+    for (const s of this.searches.values()) n += s.bytes;
+    return n;
+  }
 
   /** Brings the index up to date: from the run's log when the run is in Redis, else from its output folder. */
   refresh(source: IndexSource, now = Date.now()): Promise<void> {
@@ -100,17 +131,32 @@ export class RunIndex {
     }
   }
 
-  /** A run's first read: every group's state and share from two arrays in Redis, then the log from where they stand. */
+  /**
+   * A run's first read: every group's state and share from two strings in
+   * Redis, then the log from where they stand. The shares are copied as they
+   * are (four bytes, little-endian, a group); the states mapped in one pass.
+   */
   private async fromSnapshot(store: RunStore): Promise<void> {
     const snap = await store.snapshot();
     if (!snap) return;
     const { states, unseen, logLength } = snap;
-    const shared = Math.floor(unseen.length / 4);
-    for (let i = 0; i < states.length; i++) {
-      const code = states[i]!;
-      const status = code === 100 ? 'done' : code === 115 ? 'skipped' : code === 102 ? 'failed' : undefined; // d, s, f
-      if (status) this.put(i, status, status === 'failed' || i >= shared ? 0 : unseen.readUInt32LE(i * 4) / 1e6);
+    const n = states.length;
+    this.reserve(n);
+    const shared = Math.min(n, Math.floor(unseen.length / 4));
+    if (endianness() === 'LE') new Uint8Array(this.unseen.buffer, 0, shared * 4).set(unseen.subarray(0, shared * 4));
+    else for (let i = 0; i < shared; i++) this.unseen[i] = unseen.readUInt32LE(i * 4);
+    const status = this.status;
+    const shares = this.unseen;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const code = CODE_OF_STATE[states[i]!]!;
+      status[i] = code;
+      if (code !== 0) count++;
+      // a failed group has no share (one it had before a retry is no longer its own)
+      if (code !== 1 && code !== 2) shares[i] = 0;
     }
+    this.count = count;
+    this.version += count;
     this.cursor = logLength;
   }
 
@@ -129,19 +175,22 @@ export class RunIndex {
     }
   }
 
+  /** Room for indexes below `size`. */
+  private reserve(size: number): void {
+    if (size <= this.status.length) return;
+    const s = new Uint8Array(size);
+    s.set(this.status);
+    const u = new Uint32Array(size);
+    u.set(this.unseen);
+    this.status = s;
+    this.unseen = u;
+  }
+
   private put(index: number, status: Exclude<GroupState, ''>, maxUnseen: number): void {
-    if (index >= this.status.length) {
-      const size = Math.max(index + 1, this.status.length * 2);
-      const s = new Uint8Array(size);
-      s.set(this.status);
-      const u = new Float64Array(size);
-      u.set(this.unseen);
-      this.status = s;
-      this.unseen = u;
-    }
+    if (index >= this.status.length) this.reserve(Math.max(index + 1, this.status.length * 2));
     if (this.status[index] === 0) this.count++;
     this.status[index] = STATUS_CODE[status];
-    this.unseen[index] = maxUnseen;
+    this.unseen[index] = status === 'failed' ? 0 : Math.min(SHARE_CAP, Math.max(0, Math.round(maxUnseen * MICRO)));
     this.version++;
   }
 
@@ -150,11 +199,11 @@ export class RunIndex {
     return this.folderGroups.values();
   }
 
-  /** One page of the groups that match the query. O(page) in Redis. */
+  /** One page of the groups that match the query. O(page) in Redis, and a search's stretch of the log. */
   async query(q: GroupQuery, now = Date.now()): Promise<GroupPage> {
-    const { list, version } = await this.matching(q, now);
+    const { list, version, searching } = await this.matching(q, now);
     const indexes = Array.from(list.subarray(q.offset, q.offset + q.limit));
-    return { total: list.length, offset: q.offset, limit: q.limit, groups: await this.groupsAt(indexes), version };
+    return { total: list.length, offset: q.offset, limit: q.limit, groups: await this.groupsAt(indexes), version, ...(searching ? { searching } : {}) };
   }
 
   /** A group and its neighbours among the query's results; `at`: its index, when the caller knows it. */
@@ -192,7 +241,7 @@ export class RunIndex {
     const found = indexes.filter((i) => i < this.status.length && this.status[i] !== 0);
     if (!this.store) return found.map((i) => this.folderGroups.get(i)).filter((g): g is IndexedGroup => g !== undefined);
     const ids = await this.store.page(found);
-    const groups = found.map((index, j) => ({ groupId: ids[j]!.groupId ?? '', index, status: STATUS_OF[this.status[index]!]!, files: [] as string[], maxUnseen: this.unseen[index]! })).filter((g) => g.groupId !== '');
+    const groups = found.map((index, j) => ({ groupId: ids[j]!.groupId ?? '', index, status: STATUS_OF[this.status[index]!]!, files: [] as string[], maxUnseen: this.unseen[index]! / MICRO })).filter((g) => g.groupId !== '');
     const failed = groups.filter((g) => g.status === 'failed');
     if (failed.length) {
       const failures = await this.store.failuresOf(failed.map((g) => g.groupId)).catch(() => []);
@@ -201,71 +250,98 @@ export class RunIndex {
     return groups;
   }
 
-  /** The indexes of the groups that match the query's filters, in its order; reused for LIST_FRESH_MS while the run moves. */
-  private async matching(q: GroupQuery, now: number): Promise<{ list: Uint32Array; version: number }> {
+  /**
+   * The indexes of the groups that match the query's filters, in its order;
+   * reused for LIST_FRESH_MS while the run moves. A search by name under way
+   * reads its next stretch of the log, and its list is made again each time.
+   */
+  private async matching(q: GroupQuery, now: number): Promise<{ list: Uint32Array; version: number; searching?: GroupPage['searching'] }> {
     const needle = q.q?.trim().toLowerCase() ?? '';
     const key = JSON.stringify([q.status ?? null, q.minUnseen ?? null, q.maxUnseen ?? null, needle, q.sort]);
     const kept = this.lists.get(key);
-    if (kept && (kept.version === this.version || now - kept.at < LIST_FRESH_MS)) return kept;
-    const found = needle ? await this.search(needle) : undefined;
-    const codes = q.status?.map((s) => STATUS_CODE[s]);
-    const out: number[] = [];
-    for (let i = 0; i < this.status.length; i++) {
-      const s = this.status[i]!;
-      if (s === 0 || (codes && !codes.includes(s as 1 | 2 | 3))) continue;
-      const u = this.unseen[i]!;
-      if ((q.minUnseen !== undefined && u < q.minUnseen) || (q.maxUnseen !== undefined && u > q.maxUnseen) || (found && !found.has(i))) continue;
-      out.push(i);
-    }
-    const list = Uint32Array.from(out);
-    // A stable order among equal shares: dataset order.
-    if (q.sort === 'unseen-desc') list.sort((a, b) => this.unseen[b]! - this.unseen[a]! || a - b);
-    else if (q.sort === 'unseen-asc') list.sort((a, b) => this.unseen[a]! - this.unseen[b]! || a - b);
+    const search = needle && this.store ? this.searchFor(needle) : undefined;
+    const caughtUp = search ? search.cursor >= this.cursor : true;
+    if (kept && caughtUp && (kept.version === this.version || now - kept.at < LIST_FRESH_MS)) return kept;
+    const through = search && this.store ? await search.advance(this.store, this.cursor, this.searchBudget) : true;
+    const list = this.listOf(q, search, needle);
+    if (!through) return { list, version: this.version, searching: { read: search!.cursor, of: this.cursor } };
     const made = { version: this.version, at: now, list };
+    this.lists.delete(key);
     this.lists.set(key, made);
-    if (this.lists.size > 16) this.lists.delete(this.lists.keys().next().value as string);
+    if (this.lists.size > LISTS_KEPT) this.lists.delete(this.lists.keys().next().value as string);
     return made;
   }
 
-  /** The indexes of groups whose id or a file name holds `needle` (any case): the log read once per term, then what is new. */
-  private async search(needle: string): Promise<Set<number>> {
-    if (!this.store) {
-      return new Set([...this.folderGroups.values()].filter((g) => g.groupId.toLowerCase().includes(needle) || g.files.some((f) => f.toLowerCase().includes(needle))).map((g) => g.index));
-    }
+  /** The search for a term, kept for SEARCHES_KEPT terms (the one used longest ago goes first). */
+  private searchFor(needle: string): NameSearch {
     let s = this.searches.get(needle);
-    if (!s) {
-      s = { cursor: 0, found: new Set() };
-      this.searches.set(needle, s);
-      if (this.searches.size > SEARCHES_KEPT) this.searches.delete(this.searches.keys().next().value as string);
+    this.searches.delete(needle);
+    s ??= new NameSearch(needle);
+    this.searches.set(needle, s);
+    if (this.searches.size > SEARCHES_KEPT) this.searches.delete(this.searches.keys().next().value as string);
+    return s;
+  }
+
+  /** The groups that pass the query's filters, in its order: one pass over the arrays, and a sort of numbers for the unseen sorts. */
+  private listOf(q: GroupQuery, search: NameSearch | undefined, needle: string): Uint32Array {
+    let allowed = 0;
+    for (const s of q.status ?? ['done', 'skipped', 'failed'] as const) allowed |= 1 << STATUS_CODE[s];
+    const min = q.minUnseen === undefined ? -1 : Math.round(q.minUnseen * MICRO);
+    const max = q.maxUnseen === undefined ? Infinity : Math.round(q.maxUnseen * MICRO);
+    const folder = needle && !this.store ? new Set([...this.folderGroups.values()].filter((g) => matchesName(g, needle)).map((g) => g.index)) : undefined;
+    const status = this.status;
+    const unseen = this.unseen;
+    const out = new Uint32Array(this.count);
+    let n = 0;
+    for (let i = 0; i < status.length && n < out.length; i++) {
+      const s = status[i]!;
+      if (s === 0 || (allowed & (1 << s)) === 0) continue;
+      const u = unseen[i]!;
+      if (u < min || u > max) continue;
+      if (needle && !(folder ? folder.has(i) : search!.has(i))) continue;
+      out[n++] = i;
     }
-    for (;;) {
-      const { entries, next } = await this.store.readLog(s.cursor, LOG_CHUNK);
-      const read = next - s.cursor;
-      s.cursor = next;
-      for (const e of entries) if (e.groupId.toLowerCase().includes(needle) || e.files.some((f) => f.toLowerCase().includes(needle))) s.found.add(e.index);
-      if (read < LOG_CHUNK) break;
+    const list = out.slice(0, n);
+    if (q.sort === 'order') return list;
+    // By share (its complement, for most unseen first), equal shares in dataset order: the list is in dataset order, the sort stable.
+    const keys = new Uint32Array(n);
+    const desc = q.sort === 'unseen-desc';
+    for (let j = 0; j < n; j++) {
+      const u = Math.min(SHARE_CAP, unseen[list[j]!]!);
+      keys[j] = desc ? SHARE_CAP - u : u;
     }
-    return s.found;
+    sortByKey(list, keys);
+    return list;
   }
 }
 
+/** Bytes the run indexes of a dashboard hold at most (the run asked for now is always kept): a run of 1,000,000 groups holds 5 MB, and up to 22 MB with its lists and searches. */
+export const INDEX_BYTES = 64 * 2 ** 20;
+
 /**
- * One index per run, for the life of the server; at most `maxRuns`, the one
- * looked at longest ago goes first. `source` names what the run is now (its
- * records' enqueue time, or its folder alone): a run cleaned and enqueued
- * again under its id, or whose records were lost from Redis, is another run,
- * and gets a new index (the old one served the cleaned run's groups).
+ * One index per run, for the life of the server; at most `maxRuns` and
+ * `maxBytes` of them, the one looked at longest ago going first. `source`
+ * names what the run is now (its records' enqueue time, or its folder
+ * alone): a run cleaned and enqueued again under its id, or whose records
+ * were lost from Redis, is another run, and gets a new index (the old one
+ * served the cleaned run's groups).
  */
 export class RunIndexes {
   private readonly runs = new Map<string, { source: string; index: RunIndex }>();
-  constructor(private readonly maxRuns = 20) {}
+  constructor(private readonly maxRuns = 20, private readonly maxBytes = INDEX_BYTES) {}
 
   get(runId: string, source = ''): RunIndex {
     const found = this.runs.get(runId);
     this.runs.delete(runId);
     const index = found?.source === source ? found.index : new RunIndex(runId);
     this.runs.set(runId, { source, index });
-    while (this.runs.size > this.maxRuns) this.runs.delete(this.runs.keys().next().value as string);
+    let bytes = 0;
+    for (const r of this.runs.values()) bytes += r.index.bytes;
+    for (const [id, r] of this.runs) {
+      if (this.runs.size <= 1 || (this.runs.size <= this.maxRuns && bytes <= this.maxBytes)) break;
+      this.runs.delete(id);
+      bytes -= r.index.bytes;
+    }
     return index;
   }
 }

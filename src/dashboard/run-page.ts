@@ -6,7 +6,9 @@
  * a small summary every second and asks for its page of groups again only
  * when the run's groups changed (or the filter did), so it stays light
  * however large the run. The filter lives in the address, so a link or the
- * viewer's way back keeps it. An unknown run gets a 404 page.
+ * viewer's way back keeps it. A search by name on a large run comes in
+ * stretches: the page shows what was found so far and asks again until the
+ * server has read every name. An unknown run gets a 404 page.
  */
 import { html } from '../util/html.js';
 import { pageShell } from './page-shell.js';
@@ -94,13 +96,17 @@ function loadGroups() {
     .then(answer)
     .then(function (data) {
       total = data.total;
-      if (offset > 0 && offset >= total) { offset = Math.max(0, Math.floor((total - 1) / PAGE) * PAGE); again = true; return; }
+      // a search by name still reading the run's names: what it found so far, and ask again for the rest
+      var searching = data.searching;
+      if (searching) again = true;
+      if (!searching && offset > 0 && offset >= total) { offset = Math.max(0, Math.floor((total - 1) / PAGE) * PAGE); again = true; return; }
       shown = data.version;
       var list = data.groups.map(card);
       var keep = new Set(list);
       cards.forEach(function (c, k) { if (!keep.has(c)) cards.delete(k); });
       gallery.replaceChildren.apply(gallery, list);
-      document.getElementById('range').textContent = total === 0 ? 'no groups match' : (offset + 1) + '-' + (offset + data.groups.length) + ' of ' + total;
+      document.getElementById('range').textContent = (total === 0 ? (searching ? 'none found yet' : 'no groups match') : (offset + 1) + '-' + (offset + data.groups.length) + ' of ' + total + (searching ? ' found so far' : ''))
+        + (searching ? ' (searching the names: ' + Math.floor((100 * searching.read) / Math.max(1, searching.of)) + '%)' : '');
       document.getElementById('prev').disabled = offset === 0;
       document.getElementById('next').disabled = offset + PAGE >= total;
     })
