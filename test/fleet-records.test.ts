@@ -43,6 +43,8 @@ test('enqueueDataset adds one validated job per group; the same run enqueued aga
     t.true(doc.files.every((f) => !f.startsWith('/')));
     t.true(JSON.stringify(job.data).length < 300, 'a job holds its paths, never pixels, nor the run\'s options');
     t.is(job.opts.priority, 1, 'prioritized: BullMQ removes it from a sorted set, not by scanning the wait list');
+    // the id is the job's key; a copy of it in the options BullMQ stores would cost every waiting job its length again
+    t.false((await s.redis.hget(`${s.prefix}:${s.queue}:${job.id}`, 'opts'))!.includes(job.id!), 'the stored options hold no copy of the job id');
   }
   const run = await readRun(s.redis, s.prefix, first.runId);
   t.like(run, { total: 3, done: 0, failed: 0, status: 'queued' });

@@ -1,4 +1,12 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/**
+ * SHA-1 in hex: Node's one-shot `crypto.hash` (Node 20.12 and later), a
+ * third of `createHash`'s cost for a group's few names, else `createHash`.
+ */
+const sha1: (text: string) => string = typeof crypto.hash === 'function'
+  ? (text) => crypto.hash('sha1', text, 'hex')
+  : (text) => crypto.createHash('sha1').update(text).digest('hex');
 
 /**
  * A group's id: its 1-based position, then a hash of its files, so that the
@@ -6,7 +14,7 @@ import { createHash } from 'node:crypto';
  * in dataset order. Safe in paths and in BullMQ job ids (no ':').
  */
 export function groupId(index: number, files: string[]): string {
-  const hash = createHash('sha1').update(files.join('\n')).digest('hex').slice(0, 8);
+  const hash = sha1(files.join('\n')).slice(0, 8);
   return `${String(index + 1).padStart(4, '0')}-${hash}`;
 }
 

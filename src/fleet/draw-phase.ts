@@ -27,7 +27,8 @@ import { isSafeId } from '../dataset/group-id.js';
 import { InputError } from '../errors.js';
 import { drawRank, parseDraw, type DrawChoice } from '../records/draw-choice.js';
 import type { RunKeys } from './fleet-keys.js';
-import { JOB_PRIORITY, stalledOut, type GroupJobOptions } from './job-document.js';
+import { addJobs } from './add-jobs.js';
+import { jobOpts, stalledOut, type GroupJobOptions } from './job-document.js';
 import type { RedisClient } from './redis-options.js';
 
 /** A draw job's BullMQ name. */
@@ -143,10 +144,11 @@ export async function advanceDrawPhase(redis: RedisClient, prefix: string, runId
     }
     if (missing.length) {
       const jobs = JSON.parse((await redis.hget(k.meta, 'jobOptions')) ?? '{}') as Partial<GroupJobOptions>;
-      await queue.addBulk(missing.map((g) => ({
+      await addJobs(queue, missing.map((g) => ({
         name: DRAW_JOB,
         data: { v: DRAW_JOB_VERSION, runId, groupId: g.groupId, index: g.index, files: g.files } satisfies DrawJobDocument,
-        opts: { attempts: jobs.attempts ?? 3, backoff: { type: 'exponential', delay: jobs.backoffMs ?? 2000 }, jobId: drawJobIdOf(runId, g.index), priority: JOB_PRIORITY },
+        opts: jobOpts(jobs),
+        jobId: drawJobIdOf(runId, g.index),
       })));
       await redis.hsetnx(k.meta, 'drawStartedAt', new Date().toISOString());
     }

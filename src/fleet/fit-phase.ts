@@ -28,7 +28,8 @@ import type { GroupOptions } from '../config/rules.js';
 import type { NormStats } from '../types.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys, type RunKeys } from './fleet-keys.js';
-import { FIT_JOB, fitJobIdOf, groupJobOpts, jobIdOf, JOB_PRIORITY, makeFitJobDocument, makeJobDocument, stalledOut, type GroupJobOptions } from './job-document.js';
+import { addJobs } from './add-jobs.js';
+import { FIT_JOB, fitJobIdOf, jobIdOf, jobOpts, makeFitJobDocument, makeJobDocument, stalledOut, type GroupJobOptions } from './job-document.js';
 import type { CountResult } from '../pool/pool-messages.js';
 import { fleetCommands } from './fleet-commands.js';
 import { withLock } from './run-lock.js';
@@ -71,9 +72,8 @@ export async function addGroupJobs(redis: RedisClient, queue: Queue, k: RunKeys,
     const replies = (await p.exec()) ?? [];
     fresh = groups.filter((_, i) => { const s = replies[2 * i]?.[1]; return (s === '' || s === '\0') && replies[2 * i + 1]?.[1] !== 1; });
   }
-  if (fresh.length) {
-    await queue.addBulk(fresh.map((g) => ({ name: 'group', data: makeJobDocument(runId, g.groupId, g.index, [...g.files], jobs.force), opts: groupJobOpts(runId, g.groupId, jobs) })));
-  }
+  const opts = jobOpts(jobs);
+  await addJobs(queue, fresh.map((g) => ({ name: 'group', data: makeJobDocument(runId, g.groupId, g.index, [...g.files], jobs.force), opts, jobId: jobIdOf(runId, g.groupId) })));
   return fresh.length;
 }
 
@@ -107,10 +107,11 @@ export async function openFitPhase(redis: RedisClient, queue: Queue, runId: stri
     ])).exec();
     const fresh = ids.filter((_, i) => [0, 1, 2].every((j) => replies?.[3 * i + j]?.[1] !== 1));
     if (fresh.length) {
-      await queue.addBulk(fresh.map((n) => ({
+      await addJobs(queue, fresh.map((n) => ({
         name: FIT_JOB,
         data: makeFitJobDocument(runId, n, root, slices[n]!.flatMap((g) => [...g.files]), options),
-        opts: { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: fitJobIdOf(runId, n), priority: JOB_PRIORITY },
+        opts: jobOpts(jobs),
+        jobId: fitJobIdOf(runId, n),
       })));
     }
     added += fresh.length;

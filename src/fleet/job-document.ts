@@ -175,7 +175,7 @@ export interface GroupJobOptions {
  */
 export const JOB_PRIORITY = 1;
 
-/** The options of a group job as BullMQ stores them. */
-export function groupJobOpts(runId: string, groupId: string, jobs: Pick<GroupJobOptions, 'attempts' | 'backoffMs'>) {
-  return { attempts: jobs.attempts, backoff: { type: 'exponential', delay: jobs.backoffMs }, jobId: jobIdOf(runId, groupId), priority: JOB_PRIORITY };
+/** The options of a group, fit or draw job as BullMQ stores them in the job (its id is given beside them: add-jobs.ts). */
+export function jobOpts(jobs: Partial<Pick<GroupJobOptions, 'attempts' | 'backoffMs'>>) {
+  return { attempts: jobs.attempts ?? 3, backoff: { type: 'exponential', delay: jobs.backoffMs ?? 2000 }, priority: JOB_PRIORITY };
 }

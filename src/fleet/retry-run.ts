@@ -13,10 +13,9 @@ import { Job, Queue } from 'bullmq';
 import type { RedisClient } from './redis-options.js';
 import type { BnvizConfig } from '../config/load-config.js';
 import { UsageError } from '../errors.js';
-import { groupJobOpts } from './job-document.js';
-import { makeJobDocument } from './job-document.js';
+import { addJobs } from './add-jobs.js';
+import { jobIdOf, jobOpts, makeJobDocument } from './job-document.js';
 import { RunStore, type StoredFailure } from './run-store.js';
-import { jobIdOf } from './job-document.js';
 
 /** Failed groups uncounted and put back at a time. */
 const RETRY_CHUNK = 500;
@@ -90,7 +89,7 @@ export async function retryRun(redis: RedisClient, config: RetryConfig, runId: s
       anew.push(f);
     }
     if (anew.length) {
-      await queue.addBulk(anew.map((f) => ({ name: 'group', data: makeJobDocument(runId, f.groupId, f.index, f.files, true), opts: groupJobOpts(runId, f.groupId, config.queue) })));
+      await addJobs(queue, anew.map((f) => ({ name: 'group', data: makeJobDocument(runId, f.groupId, f.index, f.files, true), opts: jobOpts(config.queue), jobId: jobIdOf(runId, f.groupId) })));
       retried.push(...anew.map((f) => f.groupId));
     }
   };
