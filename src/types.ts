@@ -58,6 +58,32 @@ export type FigureFormat = (typeof FIGURE_FORMATS)[number];
 export const MAX_NAMED_GROUPS = 10_000;
 
 /**
+ * Level counts as plain data (what a fit job and a counted group hand on):
+ * per channel (R, G, B), the levels with a count as [code, pixels] pairs, 8-
+ * and 16-bit codes apart (fit/level-counts.ts sums them).
+ */
+export interface LevelCountsDoc {
+  images: number;
+  levels8: Array<Array<[number, number]>>;
+  levels16: Array<Array<[number, number]>>;
+}
+
+/**
+ * Shares of all values normalization pushes below 0 and above 1, per channel
+ * (R, G, B), under the dataset's own statistics: its mean and variance over
+ * the groups counted (`groups`, `images`), as `--stats dataset` takes them
+ * (fit/dataset-shares.ts).
+ */
+export interface DatasetShares {
+  mean: [number, number, number];
+  variance: [number, number, number];
+  below0: [number, number, number];
+  above1: [number, number, number];
+  groups: number;
+  images: number;
+}
+
+/**
  * One decoded image as the levels its file stores: RGB codes, row-major,
  * interleaved (`codes[(y * width + x) * 3 + c]`), so `codes.length ===
  * height * width * 3`. An 8-bit source gives 256 levels a channel (a

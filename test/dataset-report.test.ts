@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import type { DatasetFacts } from '../src/records/dataset-report.js';
 import { runDataset } from '../src/run/run-dataset.js';
-import { writePng } from './helpers/make-images.js';
+import sharp from 'sharp';
+import { gradient, writePng } from './helpers/make-images.js';
 import { ownTempDir } from './helpers/paths.js';
 import { testDashboard } from './helpers/dashboard-app.js';
 
@@ -52,4 +53,41 @@ test('the dataset report (--group-by folder): no group mixes two folders; the pe
   t.regex(page.body, /<td>ant<\/td><td>4<\/td>/);
   t.regex(page.body, /<script nonce="[^"]+">[\s\S]*getElementById\('folders'\)/);
   t.is((await d.app.inject({ url: '/runs/nosuch/report', headers: { host: 'localhost' } })).statusCode, 404);
+});
+
+test('the dataset report under --stats batch: the shares under the dataset\'s statistics (summed from the groups\' level counts) equal those a --stats dataset run normalizes with, and its column of each batch\'s own equals this run\'s; a resumed run that skips its groups gives the same', async (t) => {
+  const dir = ownTempDir(t);
+  // 12 gradients, each scaled and shifted its own way: every group's statistics differ from the dataset's
+  for (let i = 0; i < 12; i++) {
+    await sharp(gradient(16, 16, i), { raw: { width: 16, height: 16, channels: 3 } }).linear([0.3 + 0.1 * i, 1.2 - 0.05 * i, 0.6], [4 * i, 0, 60 - 5 * i]).png().toFile(join(dir, `${String(i).padStart(2, '0')}.png`));
+  }
+  const out = ownTempDir(t);
+  const flags = { out, size: 16, threads: 2, figures: 'overview' };
+  const report = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as DatasetFacts;
+  const batch = await runDataset(dir, loadConfig({ env: {}, flags: { ...flags, runId: 'batch', draw: 'none' } }));
+  const dataset = await runDataset(dir, loadConfig({ env: {}, flags: { ...flags, runId: 'dataset', draw: 'none', stats: 'dataset' } }));
+  const b = report(batch.runDir);
+  const d = report(dataset.runDir);
+  t.is(b.datasetGroups, 4);
+  t.is(b.batchBelow0, undefined);
+  t.is(d.datasetBelow0, undefined, 'a run with given statistics sets each batch\'s beside them instead');
+  const same = (a: number[] | undefined, c: number[] | undefined, what: string) => {
+    t.is(a?.length, 3, what);
+    a!.forEach((v, i) => t.true(Math.abs(v - c![i]!) < 1e-12, `${what} ${'RGB'[i]}: ${v} vs ${c![i]}`));
+  };
+  same(b.datasetBelow0, d.below0, 'below 0 under the dataset\'s statistics');
+  same(b.datasetAbove1, d.above1, 'above 1 under the dataset\'s statistics');
+  same(b.below0, d.batchBelow0, 'below 0 under each batch\'s own');
+  same(b.above1, d.batchAbove1, 'above 1 under each batch\'s own');
+  t.true(b.below0.some((v, i) => Math.abs(v - b.datasetBelow0![i]!) > 0.01), 'the two differ on this folder');
+  const html = readFileSync(join(batch.runDir, 'index.html'), 'utf8');
+  t.regex(html, /unseen, the dataset's statistics \(as --stats dataset\)<\/th><td>/);
+
+  // every group drawn, then the run again: each group skipped, its level counts read from its group.json
+  await runDataset(dir, loadConfig({ env: {}, flags: { ...flags, runId: 'again', draw: 'all' } }));
+  const again = await runDataset(dir, loadConfig({ env: {}, flags: { ...flags, runId: 'again', draw: 'all' } }));
+  t.is(again.record.counts.skipped, 4);
+  const a = report(again.runDir);
+  t.is(a.datasetGroups, 4);
+  t.deepEqual([a.datasetBelow0, a.datasetAbove1], [b.datasetBelow0, b.datasetAbove1]);
 });

@@ -76,7 +76,8 @@ export function registerRun(program: Command): void {
           else if (result.status === 'failed') process.stdout.write(`bnviz: ${result.groupId} could not be drawn: ${result.error?.message}\n`);
         },
         group(result, { finished, total }) {
-          if (json) emit({ event: 'group', ...result });
+          // (the level counts are the run's to sum, not the reader's)
+          if (json) emit({ event: 'group', ...result, levels: undefined });
           else if (bar) bar.group(result, finished);
           else if (voice !== 'quiet' || result.status === 'failed') process.stdout.write(`${line(result, finished, total)}\n`);
         },

@@ -5,9 +5,9 @@
  */
 import { basename } from 'node:path';
 import { VERSION } from '../version.js';
-import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type Moment, type NormOptions, type NumberOptions, type RgbImage, type TableImage } from '../types.js';
+import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type LevelCountsDoc, type Moment, type NormOptions, type NumberOptions, type RgbImage, type TableImage } from '../types.js';
 import { initBackend, type BackendChoice } from './backend.js';
-import { countLevels, type LevelCounts } from './count-levels.js';
+import { countLevels, groupLevels, type LevelCounts } from './count-levels.js';
 import { levelTables, tablesRange } from './level-table.js';
 import { levelValues, originalValues } from './level-values.js';
 import { minMaxTable, minMaxValues } from './min-max.js';
@@ -25,6 +25,8 @@ export interface ComputeOptions extends NormOptions, DensityOptions {
 
 export interface ComputeResult {
   stats: GroupStats;
+  /** The group's level counts summed over its images (a run sums the dataset's from them; see groupLevels). */
+  levels: LevelCountsDoc;
   /** The images as levels and tables (original, normalized, min-max scaled): what the figures draw. */
   arrays: GroupArrays;
 }
@@ -91,7 +93,7 @@ export async function computeGroup(images: RgbImage[], files: string[], options:
       }),
     })),
   };
-  return { stats, arrays };
+  return { stats, arrays, levels: groupLevels(counts) };
 }
 
 /** The moments the method used, named by what they were taken over. */

@@ -5,7 +5,7 @@
  * weighted by these counts, so they cost the same for a 256 x 256 image as
  * for a 4096 x 4096 one.
  */
-import type { RgbImage } from '../types.js';
+import type { LevelCountsDoc, RgbImage } from '../types.js';
 import { levelCount } from './level-values.js';
 
 export interface LevelCounts {
@@ -31,6 +31,30 @@ export function countLevels(image: RgbImage): LevelCounts {
     for (let i = c; i < codes.length; i += 3) counts[codes[i]! * 3 + c]!++;
   }
   return { counts, n: codes.length / 3 };
+}
+
+/**
+ * A group's level counts summed over its images, as plain data: what a run
+ * that normalizes each batch by its own statistics sums the dataset's from
+ * (fit/level-counts.ts), so its report can set the dataset's statistics
+ * beside the batches' without a pass of its own. About 768 pairs for 8-bit
+ * images.
+ * @example
+ * const levels = groupLevels(counts); // {images: 3, levels8: [[[0, 12], [1, 40], ...], [...], [...]], levels16: [[], [], []]}
+ */
+export function groupLevels(counts: readonly LevelCounts[]): LevelCountsDoc {
+  const sum8 = new Float64Array(256 * 3);
+  let sum16: Float64Array | undefined;
+  for (const { counts: c } of counts) {
+    const into = c.length === sum8.length ? sum8 : (sum16 ??= new Float64Array(65536 * 3));
+    for (let i = 0; i < c.length; ++i) into[i]! += c[i]!;
+  }
+  const pairs = (sum: Float64Array | undefined) => [0, 1, 2].map((ch) => {
+    const out: Array<[number, number]> = [];
+    if (sum) for (let level = 0, i = ch; i < sum.length; ++level, i += 3) if (sum[i]! > 0) out.push([level, sum[i]!]);
+    return out;
+  });
+  return { images: counts.length, levels8: pairs(sum8), levels16: pairs(sum16) };
 }
 
 function countMasked(codes: RgbImage['codes'], mask: Uint8Array, counts: Uint32Array): number {

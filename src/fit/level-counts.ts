@@ -5,7 +5,9 @@
  * they add up exactly in any order, across threads and machines, and the
  * memory is the same whatever the number of images.
  */
-import type { RgbImage } from '../types.js';
+import type { LevelCountsDoc, RgbImage } from '../types.js';
+
+export type { LevelCountsDoc } from '../types.js';
 
 export interface ChannelMoments {
   /** Per channel (R, G, B), values in [0, 1]: a code divided by 255 (or 65535 for 16-bit sources). */
@@ -15,13 +17,6 @@ export interface ChannelMoments {
   std: [number, number, number];
   /** Pixels counted per channel (letterbox bars are not). */
   pixels: number;
-}
-
-/** Counts as JSON (what a fleet job returns): per channel, the nonzero levels as [code, count] pairs. */
-export interface LevelCountsDoc {
-  images: number;
-  levels8: Array<Array<[number, number]>>;
-  levels16: Array<Array<[number, number]>>;
 }
 
 const CHANNELS = [0, 1, 2] as const;
@@ -45,6 +40,19 @@ export class LevelCounts {
       b[codes[i + 2]!]++;
     }
     this.images++;
+  }
+
+  /** Adds counts given as plain data (a counted group's, a fit job's), in place. */
+  addDoc(doc: LevelCountsDoc): void {
+    this.images += doc.images;
+    for (const c of CHANNELS) {
+      const into8 = this.counts8[c]!;
+      for (const [code, n] of doc.levels8[c] ?? []) into8[code]! += n;
+      const pairs16 = doc.levels16[c] ?? [];
+      if (pairs16.length === 0) continue;
+      const into16 = (this.counts16 ??= CHANNELS.map(() => new Float64Array(65536)))[c]!;
+      for (const [code, n] of pairs16) into16[code]! += n;
+    }
   }
 
   merge(other: LevelCounts): void {
@@ -111,16 +119,12 @@ export class LevelCounts {
 
   static fromJSON(doc: LevelCountsDoc): LevelCounts {
     const counts = new LevelCounts();
-    counts.images = doc.images;
-    for (const c of CHANNELS) {
-      for (const [code, n] of doc.levels8[c] ?? []) counts.counts8[c]![code] = n;
-      for (const [code, n] of doc.levels16[c] ?? []) (counts.counts16 ??= CHANNELS.map(() => new Float64Array(65536)))[c]![code] = n;
-    }
+    counts.addDoc(doc);
     return counts;
   }
 
-  /** The levels with a count, as values in [0, 1]: 8-bit codes / 255, 16-bit codes / 65535. */
-  private levelsOf(c: number): Array<{ value: number; count: number }> {
+  /** The levels with a count, as values in [0, 1]: 8-bit codes / 255, 16-bit codes / 65535 (float64). */
+  levelsOf(c: number): Array<{ value: number; count: number }> {
     const out: Array<{ value: number; count: number }> = [];
     const take = (counts: Float64Array | undefined, max: number) => {
       if (!counts) return;

@@ -3,7 +3,7 @@
  * back. The same task runs in `bnviz run`'s pool and in a fleet worker.
  */
 import type { GroupOptions } from '../config/rules.js';
-import type { ChannelName } from '../types.js';
+import type { ChannelName, LevelCountsDoc } from '../types.js';
 
 export type { GroupOptions };
 
@@ -75,4 +75,9 @@ export interface GroupResult {
   timings?: GroupTimings;
   /** The tfjs backend that computed it. */
   backend?: string;
+  /**
+   * Its images' level counts, summed (computed, or found in its group.json
+   * when skipped): the run sums the dataset's statistics from them.
+   */
+  levels?: LevelCountsDoc;
 }

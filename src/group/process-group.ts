@@ -38,11 +38,11 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     }
     const t1 = performance.now();
     const computed = await computeFiles(paths, task.options, task.files, onStage);
-    const { stats, arrays } = computed;
+    const { stats, arrays, levels } = computed;
     const t2 = performance.now();
     // decode counts from the start (resolving and fingerprinting the files are reading too)
     const decodeMs = t1 - t0 + computed.decodeMs;
-    if (task.draw === false) return countOnly(task, stats, print, { decodeMs, computeMs: t2 - t0 - decodeMs, t0 }, onStage);
+    if (task.draw === false) return { ...countOnly(task, stats, print, { decodeMs, computeMs: t2 - t0 - decodeMs, t0 }, onStage), levels };
     onStage('figure');
     // the main figure halved for its thumbnail from its canvas as drawn (see thumbnail.ts)
     const mainName = mainFigureOf(task.options.figures.flatMap((kind) => task.options.formats.map((format) => `${kind}.${format}`)));
@@ -71,6 +71,8 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       backend: stats.backend,
       fingerprint: print,
       timings,
+      // kept (about 7 KB), so a run that skips this group later still sums the dataset's statistics over it
+      levels,
     };
     // stats.json with its densities in a binary sidecar: a few KB and 29 KB, not 210 KB (stats-file.ts)
     const numbers = statsFiles(stats);

@@ -7,15 +7,17 @@
  *   image has size x size pixels, so each weighs the same; letterbox bars,
  *   left out of an image's numbers, make that approximate with --fit contain);
  * - the share of all values pushed below 0 or above 1, per channel, under
- *   the statistics the run normalized with and, with --stats (dataset,
- *   imagenet, a file), under each batch's own beside it;
+ *   the statistics the run normalized with and, beside it, with --stats
+ *   (dataset, imagenet, a file) under each batch's own, with --stats batch
+ *   under the dataset's (summed from the groups' level counts by the driver:
+ *   fit/dataset-shares.ts);
  * - how groups' largest unseen shares spread (quantiles from bins of 0.1%);
  * - a table per class folder (the folder of each image; ImageFolder's
  *   layout): images, mean and worst unseen share per channel, sortable.
  */
 import { html, trusted, type Html } from '../util/html.js';
 import type { SummaryRow } from '../group/group-task.js';
-import { CHANNELS } from '../types.js';
+import { CHANNELS, type DatasetShares } from '../types.js';
 
 const C = CHANNELS.length;
 const QUANTILE_BINS = 1000;
@@ -40,6 +42,16 @@ export interface DatasetFacts {
   /** The same under each batch's own statistics, when the run normalized with given ones (--stats). */
   batchBelow0?: number[];
   batchAbove1?: number[];
+  /**
+   * The same under the dataset's statistics (its mean and variance over the
+   * groups counted, as --stats dataset takes them), when the run normalized
+   * each batch by its own; over `datasetGroups` groups (fewer than `groups`
+   * when some group's level counts were lost: a fleet worker killed after it
+   * counted them, or a group skipped whose record predates them).
+   */
+  datasetBelow0?: number[];
+  datasetAbove1?: number[];
+  datasetGroups?: number;
   /** Groups' largest unseen shares: quantiles 0, 10, 50, 90, 100%. */
   groupQuantiles: number[];
   folders: Record<string, FolderTotals>;
@@ -59,6 +71,9 @@ export class DatasetReport {
   private batchRows = 0;
   private readonly groupBins = new Array<number>(QUANTILE_BINS + 1).fill(0);
   private readonly folders = new Map<string, FolderTotals>();
+
+  /** @param dataset the shares under the dataset's statistics, for a run that normalized each batch by its own */
+  constructor(private readonly dataset?: DatasetShares) {}
 
   /** A counted group's rows (one per image and channel). */
   add(rows: readonly SummaryRow[]): void {
@@ -104,6 +119,7 @@ export class DatasetReport {
       below0: this.below.map((s) => s / n),
       above1: this.above.map((s) => s / n),
       ...(this.batchRows > 0 ? { batchBelow0: this.batchBelow.map((s) => s / n), batchAbove1: this.batchAbove.map((s) => s / n) } : {}),
+      ...(this.dataset ? { datasetBelow0: [...this.dataset.below0], datasetAbove1: [...this.dataset.above1], datasetGroups: this.dataset.groups } : {}),
       groupQuantiles: [0, 0.1, 0.5, 0.9, 1].map((q) => this.quantile(q)),
       folders: Object.fromEntries([...this.folders.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
@@ -146,9 +162,15 @@ export function reportSection(f: DatasetFacts, label: string): Html {
   const num = (v: number) => v.toFixed(4);
   const cells = (values: number[], fmt: (v: number) => string) => CHANNELS.map((_, c) => html`<td>${fmt(values[c]!)}</td>`);
   const unseen = (b: number[], a: number[]) => b.map((v, c) => v + a[c]!);
-  const batchRow = f.batchBelow0 && f.batchAbove1
+  // beside the run's own statistics, the others: each batch's (a run with --stats) or the dataset's (--stats batch)
+  const over = f.datasetGroups !== undefined && f.datasetGroups < f.groups ? html` <small>(over ${f.datasetGroups} of the ${f.groups} groups)</small>` : '';
+  const otherRows = f.batchBelow0 && f.batchAbove1
     ? html`<tr><th>unseen, each batch's own statistics</th>${cells(unseen(f.batchBelow0, f.batchAbove1), pct)}</tr>`
-    : html`<tr><th>unseen, each batch's own statistics</th><td colspan="3"><small>the run normalized with them (the row above); run with --stats dataset to see the dataset's beside them</small></td></tr>`;
+    : f.datasetBelow0 && f.datasetAbove1
+      ? html`<tr><th>unseen, the dataset's statistics (as --stats dataset)${over}</th>${cells(unseen(f.datasetBelow0, f.datasetAbove1), pct)}</tr>
+<tr><th>&nbsp; below 0 (black)</th>${cells(f.datasetBelow0, pct)}</tr>
+<tr><th>&nbsp; above 1 (white)</th>${cells(f.datasetAbove1, pct)}</tr>`
+      : html`<tr><th>unseen, other statistics</th><td colspan="3"><small>none to set beside the row above (batch normalization with each batch's own statistics sets the dataset's beside them; --stats dataset, each batch's own)</small></td></tr>`;
   const q = f.groupQuantiles;
   return html`<section class="report" id="report"><h2>The dataset</h2>
 <table class="stats"><tr><th></th>${CHANNELS.map((c) => html`<th>${c}</th>`)}</tr>
@@ -157,7 +179,7 @@ export function reportSection(f: DatasetFacts, label: string): Html {
 <tr><th>unseen after ${label}</th>${cells(unseen(f.below0, f.above1), pct)}</tr>
 <tr><th>&nbsp; below 0 (black)</th>${cells(f.below0, pct)}</tr>
 <tr><th>&nbsp; above 1 (white)</th>${cells(f.above1, pct)}</tr>
-${batchRow}
+${otherRows}
 </table>
 <p>${f.images} images in ${f.groups} groups counted. Share of all values that normalization pushes out of [0, 1], per channel. Groups' largest unseen share (any image and channel): least ${pct(q[0]!)}, 10% ${pct(q[1]!)}, median ${pct(q[2]!)}, 90% ${pct(q[3]!)}, most ${pct(q[4]!)}.</p>
 </section>`;

@@ -24,6 +24,7 @@ import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-reco
 import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
 import { UnseenSpread } from './unseen-spread.js';
 import { DatasetReport } from './dataset-report.js';
+import type { DatasetShares } from '../types.js';
 import { TEMP_PREFIX, writeFileAtomic, writeFolderAtomic, writeStreamAtomic } from './write-atomic.js';
 
 export const RUN_FILES = ['summary.csv', 'failures.csv', 'report.json', 'index.html', 'run.json'] as const;
@@ -50,6 +51,8 @@ export interface FinalizeRunOptions {
   readGroup?: (groupId: string, index: number) => Promise<GroupRecordView | undefined>;
   /** Group records read at once, ahead of the one being written. */
   readAhead?: number;
+  /** For a run that normalized each batch by its own statistics: the shares under the dataset's, for the report (fit/dataset-shares.ts). */
+  datasetShares?: DatasetShares;
 }
 
 /** Groups with more unseen first; of equal ones, the earlier in the dataset. */
@@ -68,11 +71,11 @@ export async function finalizeRun(
   runDir: string,
   run: RunRecord,
   groups: Iterable<RunGroup> | AsyncIterable<RunGroup>,
-  { readGroup = recordReader(runDir), readAhead = 16 }: FinalizeRunOptions = {},
+  { readGroup = recordReader(runDir), readAhead = 16, datasetShares }: FinalizeRunOptions = {},
 ): Promise<RunRecord> {
   await removeRunTemporaries(runDir);
   const spread = new UnseenSpread();
-  const report = new DatasetReport();
+  const report = new DatasetReport(datasetShares);
   const worst = new TopK<GalleryEntry>(WORST_GROUPS, moreUnseen);
   const firstFailures: RunFailure[] = [];
   let failed = 0;

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import type { BnvizConfig } from '../config/load-config.js';
 import { decodeOptions, groupOptions } from '../config/derive-options.js';
 import { resolveNormStats } from '../fit/norm-stats.js';
+import { datasetShares } from '../fit/dataset-shares.js';
+import { LevelCounts } from '../fit/level-counts.js';
 import { planDataset } from '../dataset/plan-dataset.js';
 import { checkRunId, defaultRunId } from '../dataset/run-id.js';
 import { UsageError } from '../errors.js';
@@ -118,8 +120,17 @@ async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, sig
   // the groups a second pass draws (worst:K, sample:K), kept as the groups are counted
   const chosen = new TopK<{ rank: number; index: number; groupId: string; files: string[] }>(secondPass && (choice.mode === 'worst' || choice.mode === 'sample') ? choice.k : 0, compareForDrawing);
 
+  // batch normalization by each batch's own statistics: the dataset's summed from the groups' level counts, for the report to set beside them
+  const sumsLevels = options.method === 'batch' && !options.normStats;
+  const levels = new LevelCounts();
+  let levelGroups = 0;
+
   const onResult = (result: GroupResult) => {
     finished++;
+    if (sumsLevels && result.status !== 'failed' && result.levels) {
+      levels.addDoc(result.levels);
+      levelGroups++;
+    }
     if (result.status !== 'failed') {
       const index = indexOf(result.groupId);
       chosen.add({ rank: drawRank(choice, config.seed, result), index, groupId: result.groupId, files: result.files });
@@ -169,5 +180,6 @@ async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, sig
   // each group in dataset order, a failed one with its failure (failures.csv, and the first ones in run.json)
   const failureOf = new Map(facts.failures.map((f) => [f.groupId, f]));
   const groups = plan.groups.map((g) => ({ groupId: g.groupId, index: g.index, failure: failureOf.get(g.groupId) }));
-  return { record: await finalizeRun(runDir, record, groups), runDir };
+  const shares = levelGroups > 0 ? datasetShares(levels, levelGroups, options) : undefined;
+  return { record: await finalizeRun(runDir, record, groups, shares ? { datasetShares: shares } : {}), runDir };
 }
