@@ -17,6 +17,19 @@ import { removeStale } from '../records/write-atomic.js';
 import { advanceDrawPhase } from './draw-phase.js';
 import { withLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
+import type { RunKeys } from './fleet-keys.js';
+import type { GroupOptions } from '../config/rules.js';
+import { datasetShares } from '../fit/dataset-shares.js';
+import { LevelCounts } from '../fit/level-counts.js';
+import type { DatasetShares } from '../types.js';
+
+/**
+ * How long a complete run's records wait for level counts still due (a
+ * worker sends its within FLUSH_MS; one killed first never does): from its
+ * last group counted. The reconciliation, which every worker runs once a
+ * lock period, writes them after that, over the groups whose counts came.
+ */
+export const LEVELS_WAIT_MS = 10_000;
 
 export interface FinalizeOptions {
   /** How long the lock lives unless renewed (the queue's lock time). */
@@ -38,6 +51,9 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
     const meta = state.meta;
     // --draw worst:K, sample:K: the picked groups are drawn first (their jobs call this again as they end)
     if ((await advanceDrawPhase(redis, prefix, runId, store.k, meta)) === 'drawing') return undefined;
+    // --stats batch: the workers' level counts of the groups (level-sink.ts) are awaited a while (their sends call this again)
+    const shares = await datasetSharesOf(redis, store.k, meta.options, state.lastAt);
+    if (shares === 'waiting') return undefined;
     const finishedAt = new Date().toISOString();
     const startedAt = state.startedAt ?? meta.enqueuedAt;
     const record = buildRunRecord({
@@ -61,7 +77,7 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
     await removeStale(join(runDir, 'groups'));
     let written: RunRecord;
     try {
-      written = await finalizeRun(runDir, record, store.countedInOrder());
+      written = await finalizeRun(runDir, record, store.countedInOrder(), shares ? { datasetShares: shares } : {});
     } catch (err) {
       // with the lock lost, another writer may have removed this one's temporaries: the run is its now
       if (lockLost.aborted) return undefined;
@@ -78,3 +94,16 @@ export async function finalizeFleetRun(redis: RedisClient, prefix: string, runId
   });
 }
 
+
+/**
+ * The shares under the dataset's statistics from the run's summed level
+ * counts, for a run that normalized each batch by its own; 'waiting' while
+ * some are due and LEVELS_WAIT_MS has not passed since its last count.
+ */
+async function datasetSharesOf(redis: RedisClient, k: RunKeys, options: GroupOptions, lastAt = 0): Promise<DatasetShares | 'waiting' | undefined> {
+  if (options.method !== 'batch' || options.normStats) return undefined;
+  const [due, held, images] = (await redis.hmget(k.meta, 'levelsDue', 'levelGroups', 'levelImages')).map(Number);
+  if (held! < due! && Date.now() - lastAt < LEVELS_WAIT_MS) return 'waiting';
+  if (!(held! > 0)) return undefined;
+  return datasetShares(LevelCounts.fromFields(await redis.hgetall(k.levels), images!), held!, options);
+}

@@ -16,6 +16,7 @@ const SCRIPTS = {
   bnvizMarkStarted: { file: 'mark-started.lua', keys: 1 },
   bnvizUncountedGroups: { file: 'uncounted-groups.lua', keys: undefined },
   bnvizRecordSlice: { file: 'record-slice.lua', keys: 5 },
+  bnvizAddLevels: { file: 'add-levels.lua', keys: 2 },
   bnvizLockRenew: { file: 'lock-renew.lua', keys: 1 },
   bnvizLockRelease: { file: 'lock-release.lua', keys: 1 },
 } as const;

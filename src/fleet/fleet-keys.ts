@@ -28,6 +28,9 @@
  * With `--stats dataset`, the first pass (fit jobs, one per slice of groups; see fit-phase.ts):
  *   <prefix>:run:<runId>:plan          hash  slice -> its groups [[groupId, index, files], ...], until their jobs are added
  *   <prefix>:run:<runId>:levels        hash  "<bits>:<channel>:<code>" -> pixels counted at that level, summed over slices
+ *                                             (with --stats batch: over the groups counted, sent by each worker a batch
+ *                                             at a time, level-sink.ts; meta's levelsDue, levelGroups, levelImages,
+ *                                             levelsBy:<writer> say how many are due, held, and each writer's last batch)
  *   <prefix>:run:<runId>:fitDone|fitFailed  set|hash  slices counted (failed: slice -> reason JSON), each once
  *   <prefix>:run:<runId>:fitSkipped    hash  file -> why it could not be read (not counted)
  *   <prefix>:run:<runId>:fitLock       string  lock of the worker that ends the first pass (expires: lockMs, renewed)

@@ -36,6 +36,8 @@ import { parseRunSettings, type RunSettings } from './job-document.js';
 import { isComplete, RunStore, type Outcome } from './run-store.js';
 import { DRAW_JOB, drawJobIdOf, offerToPick, parseDrawJobDocument, recordDrawn, type DrawJobDocument } from './draw-phase.js';
 import { drawsInFirstPass, parseDraw, type DrawChoice } from '../records/draw-choice.js';
+import type { LevelCountsDoc } from '../types.js';
+import type { LevelSink } from './level-sink.js';
 
 export interface JobContext {
   /** Records and progress (not the queue's blocking connection). */
@@ -59,6 +61,8 @@ export interface JobContext {
   onHandBack?(reason: string, jobId: string): void;
   /** Told each stage a job's group enters (what the worker is doing now, for its heartbeat). */
   onStage?(jobId: string, stage: Stage): void;
+  /** Where the level counts of the groups counted here go (a run that normalizes each batch by its own statistics; level-sink.ts). */
+  levels?: LevelSink;
 }
 
 /** What a job returns (kept small: BullMQ stores it with the job). */
@@ -203,7 +207,9 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
   if (signal?.aborted) throw lockLost(job, signal.reason);
   // offered to the second pass's pick before it is counted: the pick is whole when the run's last group is
   if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), draw, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen, drawn: result.outputs.length > 0 });
-  await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows) }, result.backend);
+  // batch normalization by each batch's own statistics: the dataset's summed from the groups' level counts, for the report
+  const levels = ctx.levels && options.method === 'batch' && !options.normStats && result.status !== 'failed' ? result.levels : undefined;
+  await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows), levels: levels !== undefined }, result.backend, levels);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
 }
@@ -418,12 +424,19 @@ async function handBack(ctx: JobContext, job: Job, token: string | undefined, er
   throw new DelayedError();
 }
 
-/** Counts a group once, and writes the run's files when that completes the run. */
-async function count(ctx: JobContext, runId: string, outcome: Outcome, backend?: string): Promise<void> {
+/**
+ * Counts a group once, its level counts (when given) summed by this worker
+ * when the count was its first, and writes the run's files when that
+ * completes the run.
+ */
+async function count(ctx: JobContext, runId: string, outcome: Outcome, backend?: string, levels?: LevelCountsDoc): Promise<void> {
   const runDir = join(ctx.outRoot, runId);
   const recorded = await new RunStore(ctx.redis, ctx.prefix, runId).record(outcome);
+  if (levels && recorded.effect === 'added') ctx.levels?.add(runId, levels);
   // Also when the group was counted before: a worker that died while finalizing leaves the run to the next one here.
   if (recorded.effect !== 'unknown' && isComplete(recorded)) {
+    // this worker's counts of the run first (the others' come within FLUSH_MS; the records wait for them)
+    await ctx.levels?.flush(runId);
     await finalizeFleetRun(ctx.redis, ctx.prefix, runId, runDir, { lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds, backend });
   }
 }

@@ -77,6 +77,8 @@ export interface Outcome {
   maxUnseen?: number;
   /** Each image's unseen share per channel (R, G, B, image after image; unseenShares), when it was computed. */
   unseen?: number[];
+  /** Its level counts are to be added to the run's by the worker that counts it (level-sink.ts): the run's records wait for them. */
+  levels?: boolean;
 }
 
 export interface Recorded extends RunCounts {
@@ -215,7 +217,7 @@ export class RunStore {
       k.meta, k.state, k.ids(o.index), k.failures, k.failedAt, k.agg, k.rates[0]!, k.rates[1]!, k.rates[2]!, k.timings, k.log, k.unseen,
       o.groupId, o.index, o.status, failure ? JSON.stringify(failure) : '', done && o.timings ? JSON.stringify(o.timings) : '',
       o.status !== 'failed' && o.maxUnseen !== undefined ? String(o.maxUnseen) : '', Date.now(), STAGE_BOUNDS.join(','), o.files.join('\t'),
-      ...(done && o.unseen ? o.unseen.map(String) : []),
+      o.levels ? '1' : '', ...(done && o.unseen ? o.unseen.map(String) : []),
     )) as number[];
     return { effect: r[0] === 1 ? 'added' : r[0] === 0 ? 'counted' : 'unknown', total: r[1]!, done: r[2]!, skipped: r[3]!, failed: r[4]! };
   }

@@ -24,6 +24,8 @@ import { RunStore } from './run-store.js';
 import { resolveRoots } from './map-root.js';
 import { makeProcessor, type FitJobReturn, type JobReturn } from './process-job.js';
 import { Reconciler } from './reconcile-run.js';
+import { finalizeFleetRun } from './finalize-fleet-run.js';
+import { LevelSink } from './level-sink.js';
 
 export interface WorkerEvents {
   /** A job ended: done, skipped (already done), or failed (`error` says why; `retry` when BullMQ will try again). */
@@ -124,8 +126,13 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   // The queue on the records' connection: the reconciliation reads jobs with it, and the first pass adds group jobs to it.
   const queue = new Queue(config.queue.name, { connection: redis, prefix });
   queue.on('error', () => {});
+  // the level counts of the groups counted here, sent a batch at a time; a run's last batch may complete it
+  const levels = new LevelSink(redis, prefix, {
+    onComplete: async (runId) => { await finalizeFleetRun(redis, prefix, runId, join(outRoot, runId), { lockMs: config.queue.lockMs, retentionSeconds }); },
+    onError: (err) => { if (!answered(err)) events.error?.(err as Error); },
+  });
   const processor = makeProcessor({
-    redis, prefix, queue, pool, roots, outRoot,
+    redis, prefix, queue, pool, roots, outRoot, levels,
     lockMs: config.queue.lockMs, maxPixels: config.maxPixels, handBacks: config.queue.handBacks, retentionSeconds,
     onHandBack(reason, jobId) {
       if (handBackReasons.has(reason)) return;
@@ -356,6 +363,8 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
         clearTimeout(pauseTimer);
         const gentle = (async () => {
           await worker.close();
+          // the level counts held for runs whose groups were counted here
+          await levels.close();
           stopBeats();
           await heartbeat.stop().catch(() => {});
           await pool.close();

@@ -11,7 +11,8 @@
         5 timings JSON or '', 6 largest unseen share or '', 7 now (ms),
         8 the stage histogram's bounds in seconds (comma-separated),
         9 the group's files, tab-separated (for the log),
-        10.. each image's unseen share per channel (R, G, B, image after image)
+        10 '1' when the group's level counts are to be added to the run's (level-sink.ts), else '',
+        11.. each image's unseen share per channel (R, G, B, image after image)
   Returns {effect, total, done, skipped, failed}; effect 1: counted now,
   0: counted before, -1: not a group of this run (nothing written).
 ]]
@@ -65,15 +66,17 @@ if code ~= 'f' and ARGV[6] ~= '' then
   redis.call('HINCRBY', KEYS[6], 'u:' .. math.min(999, math.max(0, math.floor(unseen * 1000))), 1)
   local channels = {'R', 'G', 'B'}
   local n = 0
-  for i = 10, #ARGV do
+  for i = 11, #ARGV do
     local share = tonumber(ARGV[i])
-    local c = channels[(i - 10) % 3 + 1]
+    local c = channels[(i - 11) % 3 + 1]
     redis.call('HINCRBY', KEYS[6], 's:' .. c .. ':' .. math.min(19, math.max(0, math.floor(share * 20))), 1)
     redis.call('HINCRBYFLOAT', KEYS[6], 'sum:' .. c, share)
     n = n + 1
   end
   if n >= 3 then redis.call('HINCRBY', KEYS[6], 'images', math.floor(n / 3)) end
 end
+-- level counts to come from the worker that counted it (the run's records wait for them: finalize-fleet-run.ts)
+if code ~= 'f' and ARGV[10] == '1' then redis.call('HINCRBY', meta, 'levelsDue', 1) end
 
 -- stage times: the latest ones kept, and a cumulative histogram of each stage
 if ARGV[5] ~= '' then
