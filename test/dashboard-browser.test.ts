@@ -59,6 +59,9 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   t.true(widths.fail >= widths.bar * 0.2 - 1 && widths.fill < widths.bar * 0.81, `the failed fifth shows: ${JSON.stringify(widths)}`);
   t.not(await page.textContent(`${row} .finished-at`), '-');
   t.is(await page.textContent(`${row} .workers`), '-');
+  // the run list fits the window (1280 px): nothing to scroll sideways for
+  const fit = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+  t.true(fit.page <= fit.window, `the run list fits a ${fit.window} px window: ${fit.page} px wide`);
 
   await page.click(`${row} a.run-link`);
   await page.waitForURL(`**/runs/${RUN}`);

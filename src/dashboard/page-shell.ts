@@ -125,8 +125,14 @@ function poll(url, render, everyMs) {
   }
   once();
 }
-function rate(r) { return r.rate.toFixed(2) + ' groups/s'; }
+function rate(r) { var v = r.rate; return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + ' groups/s'; }
 function when(iso) { return iso ? new Date(iso).toLocaleString() : '?'; }
+/** A time in a table: the time of day when it is today, else the date too (the full time in its title). */
+function shortWhen(iso) {
+  if (!iso) return '?';
+  var d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleDateString() + ' ' + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
 function statusText(r) { return r.status === 'finished' && r.failed ? 'finished, ' + r.failed + ' failed' : r.status; }
 function statusClass(r) { return 'status-' + r.status + (r.failed ? ' with-failures' : ''); }
 `;

@@ -24,8 +24,9 @@ poll('/api/runs', function (data) {
       el('td', { text: rate(r) }),
       el('td', { text: r.finishedAt ? 'finished' : r.status === 'damaged' ? '?' : r.eta }),
       el('td', { class: 'duration', text: r.startedAt ? r.elapsed : '-' }),
-      el('td', { class: 'muted', text: r.startedAt ? when(r.startedAt) : 'enqueued ' + when(r.enqueuedAt) }),
-      el('td', { class: 'muted finished-at', text: r.finishedAt ? when(r.finishedAt) : '-' }),
+      // short times (the full one in the title), so the table fits a laptop's window
+      el('td', { class: 'muted', title: when(r.startedAt || r.enqueuedAt), text: r.startedAt ? shortWhen(r.startedAt) : 'enqueued ' + shortWhen(r.enqueuedAt) }),
+      el('td', { class: 'muted finished-at', title: r.finishedAt ? when(r.finishedAt) : '', text: r.finishedAt ? shortWhen(r.finishedAt) : '-' }),
       el('td', { class: 'workers', text: r.finishedAt ? '-' : String(r.workers) })
     ]);
   });
