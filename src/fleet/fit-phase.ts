@@ -154,7 +154,7 @@ export async function recordSlice(redis: RedisClient, k: RunKeys, o: SliceOutcom
   const reason = o.status === 'failed' ? JSON.stringify({ reason: o.reason ?? 'failed', images: o.images ?? 0 }) : '';
   const r = (await fleetCommands(redis).bnvizRecordSlice(k.fitDone, k.fitFailed, k.levels, k.meta, k.fitSkipped,
     String(o.slice), o.status, reason, String(o.counted?.images ?? 0), String(skipped.length),
-    ...skipped.flatMap((s) => [s.file, s.reason]), ...(o.counted?.fields ?? []))) as number[];
+    skipped.flatMap((s) => [s.file, s.reason]), o.counted?.fields ?? [])) as number[];
   return { added: r[0] === 1, done: r[1]!, failed: r[2]!, slices: r[3]! };
 }
 

@@ -21,7 +21,13 @@ const SCRIPTS = {
   bnvizLockRelease: { file: 'lock-release.lua', keys: 1 },
 } as const;
 
-type Arg = string | number | Buffer;
+/**
+ * An argument, or a list of them sent as its elements (ioredis flattens an
+ * array argument one level): a long list, such as the level counts of 16-bit
+ * images (393,216 strings), is handed over as one array, since spread into
+ * the call it overflows the stack (V8 takes about 120,000 arguments).
+ */
+type Arg = string | number | Buffer | ReadonlyArray<string | number | Buffer>;
 type Command = (...args: Arg[]) => Promise<unknown>;
 
 /** A connection with the fleet's scripts as commands. */

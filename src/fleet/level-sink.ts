@@ -102,7 +102,7 @@ export class LevelSink {
     const k = runKeys(this.prefix, runId);
     let reply: number[];
     try {
-      reply = (await fleetCommands(this.redis).bnvizAddLevels(k.meta, k.levels, this.writer, batch.seq!, batch.groups, batch.counts.images, ...batch.counts.toFields())) as number[];
+      reply = (await fleetCommands(this.redis).bnvizAddLevels(k.meta, k.levels, this.writer, batch.seq!, batch.groups, batch.counts.images, batch.counts.toFields())) as number[];
     } catch (err) {
       // kept, under its number, for the next send
       this.schedule();
