@@ -19,8 +19,9 @@ import { fitJobIdOf, idsOf, jobIdOf } from './job-document.js';
 import { RunStore } from './run-store.js';
 import { checkWritePermissions } from './check-permissions.js';
 
-/** Groups looked up at a time. */
-const CLEAN_SLICE = 500;
+/** Jobs looked up and removed a batch, and batches in flight. */
+const CLEAN_SLICE = 1000;
+const IN_FLIGHT = 2;
 
 export interface CleanResult {
   runId: string;
@@ -54,30 +55,19 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
     const data = inHand.length ? await redis.pipeline(inHand.map((id) => ['hget', queueKey + id, 'data'])).exec() : [];
     const active = (data ?? []).filter(([, v]) => typeof v === 'string' && idsOf(safeJson(v)).runId === runId).length;
     if (active > 0) throw new UsageError(`run ${runId} has ${active} jobs in progress; clean it once they end (bnviz status ${runId})`);
-    let ids: string[] = [];
-    const removeSome = async () => {
-      const exists = (await redis.pipeline(ids.map((id) => ['exists', queueKey + id])).exec()) ?? [];
-      const present = ids.filter((_, i) => exists[i]?.[1] === 1);
-      jobs += (await Promise.all(present.map((id) => queue.remove(id)))).reduce((a, b) => a + b, 0);
-      ids = [];
-    };
-    // The run's groups a chunk at a time, so a run of millions is removed in constant memory.
-    for await (const g of store.inOrder()) {
-      ids.push(jobIdOf(runId, g.groupId));
-      if (ids.length === CLEAN_SLICE) await removeSome();
+    // Two batches in flight: this process reads and sends the next while Redis removes the last.
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    for await (const ids of runJobIds(redis, store, runId)) {
+      const p: Promise<void> = removeExisting(redis, queue, queueKey, ids)
+        .then((n) => { jobs += n; }, (err: unknown) => { failure ??= { err }; })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      if (failure) break;
     }
-    // the first pass's jobs, with --stats dataset
-    const slices = Number((await redis.hget(store.k.meta, 'fitSlices')) ?? 0);
-    for (let n = 0; n < slices; n++) {
-      ids.push(fitJobIdOf(runId, n));
-      if (ids.length === CLEAN_SLICE) await removeSome();
-    }
-    // the second pass's jobs, with --draw worst:K or sample:K (the pick holds K groups)
-    for (const member of await redis.zrange(store.k.drawPick, '0', '-1')) {
-      ids.push(drawJobIdOf(runId, 999_999_999 - Number(member.slice(0, member.indexOf('|')))));
-      if (ids.length === CLEAN_SLICE) await removeSome();
-    }
-    if (ids.length) await removeSome();
+    await Promise.all(inFlight);
+    if (failure) throw failure.err;
     await store.delete();
   } finally {
     await queue.close();
@@ -88,6 +78,37 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
     await rm(removedOutputs, { recursive: true, force: true });
   }
   return { runId, jobs, ...(removedOutputs ? { removedOutputs } : {}) };
+}
+
+/**
+ * The ids of every job the run may have, a batch at a time: a job for each
+ * of its groups (their ids streamed from its records, so a run of millions
+ * takes constant memory), the first pass's (with --stats dataset) and the
+ * second pass's (with --draw worst:K or sample:K: the pick holds K groups).
+ */
+async function* runJobIds(redis: RedisClient, store: RunStore, runId: string): AsyncGenerator<string[]> {
+  let ids: string[] = [];
+  for await (const g of store.inOrder()) {
+    ids.push(jobIdOf(runId, g.groupId));
+    if (ids.length === CLEAN_SLICE) yield ids.splice(0);
+  }
+  const slices = Number((await redis.hget(store.k.meta, 'fitSlices')) ?? 0);
+  for (let n = 0; n < slices; n++) {
+    ids.push(fitJobIdOf(runId, n));
+    if (ids.length === CLEAN_SLICE) yield ids.splice(0);
+  }
+  for (const member of await redis.zrange(store.k.drawPick, '0', '-1')) {
+    ids.push(drawJobIdOf(runId, 999_999_999 - Number(member.slice(0, member.indexOf('|')))));
+    if (ids.length === CLEAN_SLICE) yield ids.splice(0);
+  }
+  if (ids.length) yield ids;
+}
+
+/** Removes the jobs of these ids that exist (one EXISTS each, pipelined; then BullMQ's remove of each, sent together); how many. */
+async function removeExisting(redis: RedisClient, queue: Queue, queueKey: string, ids: readonly string[]): Promise<number> {
+  const exists = (await redis.pipeline(ids.map((id) => ['exists', queueKey + id])).exec()) ?? [];
+  const present = ids.filter((_, i) => exists[i]?.[1] === 1);
+  return (await Promise.all(present.map((id) => queue.remove(id)))).reduce((a, b) => a + b, 0);
 }
 
 function safeJson(text: string): unknown {
