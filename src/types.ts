@@ -69,6 +69,18 @@ export interface LevelCountsDoc {
 }
 
 /**
+ * A group's level counts summed over its images, as typed arrays (they cross
+ * threads as bytes; as LevelCountsDoc's pairs, cloning them took longer than
+ * computing them): `counts8[level * 3 + c]` pixels of that 8-bit level in
+ * channel c, and `counts16` likewise when the group has 16-bit images.
+ */
+export interface GroupLevels {
+  images: number;
+  counts8: Float64Array;
+  counts16?: Float64Array;
+}
+
+/**
  * Shares of all values normalization pushes below 0 and above 1, per channel
  * (R, G, B), under the dataset's own statistics: its mean and variance over
  * the groups counted (`groups`, `images`), as `--stats dataset` takes them

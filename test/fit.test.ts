@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { fitDataset, type FitOptions } from '../src/fit/fit-dataset.js';
 import { LevelCounts } from '../src/fit/level-counts.js';
+import { countLevels, groupLevels, groupLevelsOf, levelsDoc } from '../src/compute/count-levels.js';
 import { decodeImage } from '../src/decode/decode-image.js';
 import { InputError } from '../src/errors.js';
 import { groupErrorOf } from '../src/group/failed-result.js';
@@ -165,4 +166,23 @@ test('a truncated JPEG\'s reason is one line, the same in bnviz fit (stderr and 
   const doc = JSON.parse(r.stdout) as { skipped: Array<{ file: string; reason: string }> };
   t.deepEqual(doc.skipped, [{ file: 'cut.jpg', reason }]);
   t.is(r.stderr, `bnviz: skipped cut.jpg: ${reason}\n`);
+});
+
+test('a group\'s level counts (8- and 16-bit images mixed), summed by LevelCounts.addGroup, equal the images counted one by one; they read back from group.json\'s form unchanged', async (t) => {
+  const dir = tempDir();
+  const files = [await writePng(join(dir, 'a.png'), 32, 32, 1), await deepPng(join(dir, 'b.png'), 32, 32, 2), await writePng(join(dir, 'c.png'), 32, 32, 3)];
+  const images = await Promise.all(files.map((f) => decodeImage(f, { ...AS_STORED, size: 32 })));
+  const g = groupLevels(images.map(countLevels));
+  t.is(g.images, 3);
+  t.is(g.counts8.length, 768);
+  t.is(g.counts16?.length, 65536 * 3);
+  const one = new LevelCounts();
+  for (const image of images) one.add(image);
+  const summed = new LevelCounts();
+  summed.addGroup(g);
+  t.deepEqual(summed.toFields(), one.toFields());
+  t.deepEqual(summed.moments(), one.moments());
+  const back = groupLevelsOf(JSON.parse(JSON.stringify(levelsDoc(g))));
+  t.deepEqual(back, g);
+  t.is(groupLevelsOf(undefined), undefined);
 });

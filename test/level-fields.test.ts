@@ -40,8 +40,10 @@ test('LevelSink: a batch of 16-bit counts with every level of three channels rea
   await s.redis.hset(k.meta, 'total', '10', 'done', '0', 'levelsDue', '2');
   const errors: unknown[] = [];
   const sink = new LevelSink(s.redis, s.prefix, { onComplete: async () => {}, onError: (err) => errors.push(err), flushMs: 60_000 });
-  sink.add('sixteen', everyLevel());
-  sink.add('sixteen', everyLevel());
+  // a group's counts as they come back from its thread (compute/count-levels.ts groupLevels): every 16-bit level of each channel once
+  const group = () => ({ images: 1, counts8: new Float64Array(256 * 3), counts16: new Float64Array(LEVELS * 3).fill(1) });
+  sink.add('sixteen', group());
+  sink.add('sixteen', group());
   await sink.flush('sixteen');
   t.deepEqual(errors, []);
   t.is(await s.redis.hlen(k.levels), 3 * LEVELS);

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { VERSION } from '../version.js';
-import { CHANNELS, type DensityOptions, type GroupArrays, type GroupStats, type LevelCountsDoc, type Moment, type NormOptions, type NumberOptions, type RgbImage, type TableImage } from '../types.js';
+import { CHANNELS, type DensityOptions, type GroupArrays, type GroupLevels, type GroupStats, type Moment, type NormOptions, type NumberOptions, type RgbImage, type TableImage } from '../types.js';
 import { initBackend, type BackendChoice } from './backend.js';
 import { countLevels, groupLevels, type LevelCounts } from './count-levels.js';
 import { levelTables, tablesRange } from './level-table.js';
@@ -26,7 +26,7 @@ export interface ComputeOptions extends NormOptions, DensityOptions {
 export interface ComputeResult {
   stats: GroupStats;
   /** The group's level counts summed over its images (a run sums the dataset's from them; see groupLevels). */
-  levels: LevelCountsDoc;
+  levels: GroupLevels;
   /** The images as levels and tables (original, normalized, min-max scaled): what the figures draw. */
   arrays: GroupArrays;
 }

@@ -5,7 +5,7 @@
  * weighted by these counts, so they cost the same for a 256 x 256 image as
  * for a 4096 x 4096 one.
  */
-import type { LevelCountsDoc, RgbImage } from '../types.js';
+import type { GroupLevels, LevelCountsDoc, RgbImage } from '../types.js';
 import { levelCount } from './level-values.js';
 
 export interface LevelCounts {
@@ -34,27 +34,44 @@ export function countLevels(image: RgbImage): LevelCounts {
 }
 
 /**
- * A group's level counts summed over its images, as plain data: what a run
- * that normalizes each batch by its own statistics sums the dataset's from
+ * A group's level counts summed over its images: what a run that normalizes
+ * each batch by its own statistics sums the dataset's from
  * (fit/level-counts.ts), so its report can set the dataset's statistics
- * beside the batches' without a pass of its own. About 768 pairs for 8-bit
- * images.
+ * beside the batches' without a pass of its own. 6 KB for 8-bit images.
  * @example
- * const levels = groupLevels(counts); // {images: 3, levels8: [[[0, 12], [1, 40], ...], [...], [...]], levels16: [[], [], []]}
+ * const levels = groupLevels(images.map(countLevels)); // {images: 3, counts8: Float64Array(768)}
  */
-export function groupLevels(counts: readonly LevelCounts[]): LevelCountsDoc {
-  const sum8 = new Float64Array(256 * 3);
-  let sum16: Float64Array | undefined;
+export function groupLevels(counts: readonly LevelCounts[]): GroupLevels {
+  const counts8 = new Float64Array(256 * 3);
+  let counts16: Float64Array | undefined;
   for (const { counts: c } of counts) {
-    const into = c.length === sum8.length ? sum8 : (sum16 ??= new Float64Array(65536 * 3));
+    const into = c.length === counts8.length ? counts8 : (counts16 ??= new Float64Array(65536 * 3));
     for (let i = 0; i < c.length; ++i) into[i]! += c[i]!;
   }
+  return { images: counts.length, counts8, ...(counts16 ? { counts16 } : {}) };
+}
+
+/** A group's level counts as JSON keeps them (group.json): per channel, the levels with a count as [level, pixels] pairs. */
+export function levelsDoc({ images, counts8, counts16 }: GroupLevels): LevelCountsDoc {
   const pairs = (sum: Float64Array | undefined) => [0, 1, 2].map((ch) => {
     const out: Array<[number, number]> = [];
     if (sum) for (let level = 0, i = ch; i < sum.length; ++level, i += 3) if (sum[i]! > 0) out.push([level, sum[i]!]);
     return out;
   });
-  return { images: counts.length, levels8: pairs(sum8), levels16: pairs(sum16) };
+  return { images, levels8: pairs(counts8), levels16: pairs(counts16) };
+}
+
+/** The other way: a group's level counts read back from its group.json (undefined: it has none, or not as levelsDoc writes them). */
+export function groupLevelsOf(doc: LevelCountsDoc | undefined): GroupLevels | undefined {
+  if (!doc || !Array.isArray(doc.levels8) || !Array.isArray(doc.levels16)) return undefined;
+  const fill = (pairs: Array<Array<[number, number]>>, levels: number) => {
+    if (!pairs.some((p) => p?.length)) return undefined;
+    const out = new Float64Array(levels * 3);
+    pairs.forEach((channel, c) => { for (const [level, n] of channel ?? []) if (level >= 0 && level < levels) out[level * 3 + c] = n; });
+    return out;
+  };
+  const counts16 = fill(doc.levels16, 65536);
+  return { images: doc.images, counts8: fill(doc.levels8, 256) ?? new Float64Array(768), ...(counts16 ? { counts16 } : {}) };
 }
 
 function countMasked(codes: RgbImage['codes'], mask: Uint8Array, counts: Uint32Array): number {

@@ -5,7 +5,7 @@
  * they add up exactly in any order, across threads and machines, and the
  * memory is the same whatever the number of images.
  */
-import type { LevelCountsDoc, RgbImage } from '../types.js';
+import type { GroupLevels, LevelCountsDoc, RgbImage } from '../types.js';
 
 export type { LevelCountsDoc } from '../types.js';
 
@@ -42,7 +42,21 @@ export class LevelCounts {
     this.images++;
   }
 
-  /** Adds counts given as plain data (a counted group's, a fit job's), in place. */
+  /** Adds a group's summed counts (compute/count-levels.ts groupLevels), in place. */
+  addGroup(g: GroupLevels): void {
+    this.images += g.images;
+    const into = (counts: Float64Array[], from: Float64Array) => {
+      for (let level = 0, i = 0; i < from.length; ++level, i += 3) {
+        counts[0]![level]! += from[i]!;
+        counts[1]![level]! += from[i + 1]!;
+        counts[2]![level]! += from[i + 2]!;
+      }
+    };
+    into(this.counts8, g.counts8);
+    if (g.counts16) into((this.counts16 ??= CHANNELS.map(() => new Float64Array(65536))), g.counts16);
+  }
+
+  /** Adds counts given as plain data (a fit job's), in place. */
   addDoc(doc: LevelCountsDoc): void {
     this.images += doc.images;
     for (const c of CHANNELS) {

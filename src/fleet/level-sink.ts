@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LevelCounts } from '../fit/level-counts.js';
-import type { LevelCountsDoc } from '../types.js';
+import type { GroupLevels } from '../types.js';
 import { fleetCommands } from './fleet-commands.js';
 import { runKeys } from './fleet-keys.js';
 import type { RedisClient } from './redis-options.js';
@@ -56,11 +56,11 @@ export class LevelSink {
   constructor(private readonly redis: RedisClient, private readonly prefix: string, private readonly options: LevelSinkOptions) {}
 
   /** A counted group's level counts, to be sent within FLUSH_MS. */
-  add(runId: string, levels: LevelCountsDoc): void {
+  add(runId: string, levels: GroupLevels): void {
     let run = this.runs.get(runId);
     if (!run) this.runs.set(runId, (run = {}));
     run.open ??= { counts: new LevelCounts(), groups: 0 };
-    run.open.counts.addDoc(levels);
+    run.open.counts.addGroup(levels);
     run.open.groups++;
     this.schedule();
   }

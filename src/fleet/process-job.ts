@@ -36,7 +36,7 @@ import { parseRunSettings, type RunSettings } from './job-document.js';
 import { isComplete, RunStore, type Outcome } from './run-store.js';
 import { DRAW_JOB, drawJobIdOf, offerToPick, parseDrawJobDocument, recordDrawn, type DrawJobDocument } from './draw-phase.js';
 import { drawsInFirstPass, parseDraw, type DrawChoice } from '../records/draw-choice.js';
-import type { LevelCountsDoc } from '../types.js';
+import type { GroupLevels } from '../types.js';
 import type { LevelSink } from './level-sink.js';
 
 export interface JobContext {
@@ -429,7 +429,7 @@ async function handBack(ctx: JobContext, job: Job, token: string | undefined, er
  * when the count was its first, and writes the run's files when that
  * completes the run.
  */
-async function count(ctx: JobContext, runId: string, outcome: Outcome, backend?: string, levels?: LevelCountsDoc): Promise<void> {
+async function count(ctx: JobContext, runId: string, outcome: Outcome, backend?: string, levels?: GroupLevels): Promise<void> {
   const runDir = join(ctx.outRoot, runId);
   const recorded = await new RunStore(ctx.redis, ctx.prefix, runId).record(outcome);
   if (levels && recorded.effect === 'added') ctx.levels?.add(runId, levels);

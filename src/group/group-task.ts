@@ -3,7 +3,7 @@
  * back. The same task runs in `bnviz run`'s pool and in a fleet worker.
  */
 import type { GroupOptions } from '../config/rules.js';
-import type { ChannelName, LevelCountsDoc } from '../types.js';
+import type { ChannelName, GroupLevels } from '../types.js';
 
 export type { GroupOptions };
 
@@ -79,5 +79,5 @@ export interface GroupResult {
    * Its images' level counts, summed (computed, or found in its group.json
    * when skipped): the run sums the dataset's statistics from them.
    */
-  levels?: LevelCountsDoc;
+  levels?: GroupLevels;
 }

@@ -16,6 +16,7 @@ import { DENSITIES_FILE, STATS_FILE, statsFiles } from '../records/stats-file.js
 import type { GroupStats } from '../types.js';
 import { halvedFrom, makeThumbnail, THUMBNAIL, THUMBNAIL_WIDTH, type RgbaPixels } from '../records/thumbnail.js';
 import { writeFolderSync } from '../records/write-atomic.js';
+import { groupLevelsOf, levelsDoc } from '../compute/count-levels.js';
 import { computeFiles } from './compute-files.js';
 import { failedResult } from './failed-result.js';
 import { fingerprint } from './fingerprint.js';
@@ -34,7 +35,10 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     const print = await fingerprint(paths, task.files, task.options);
     if (!task.force) {
       const previous = await readRecord(dir);
-      if (previous?.status === 'done' && previous.fingerprint === print) return { ...previous, status: 'skipped' };
+      if (previous?.status === 'done' && previous.fingerprint === print) {
+        const levels = groupLevelsOf(previous.levels);
+        return { ...previous, status: 'skipped', levels };
+      }
     }
     const t1 = performance.now();
     const computed = await computeFiles(paths, task.options, task.files, onStage);
@@ -72,14 +76,14 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       fingerprint: print,
       timings,
       // kept (about 7 KB), so a run that skips this group later still sums the dataset's statistics over it
-      levels,
+      levels: levelsDoc(levels),
     };
     // stats.json with its densities in a binary sidecar: a few KB and 29 KB, not 210 KB (stats-file.ts)
     const numbers = statsFiles(stats);
     writeFolderSync(dir, [...figures, { name: STATS_FILE, bytes: numbers.json }, { name: DENSITIES_FILE, bytes: numbers.densities }, { name: GROUP_RECORD, bytes: JSON.stringify(record) }]);
     const end = performance.now();
     const { fingerprint: _omit, ...result } = record;
-    return { ...result, timings: { ...timings, writeMs: end - write, totalMs: end - t0 } };
+    return { ...result, levels, timings: { ...timings, writeMs: end - write, totalMs: end - t0 } };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
     return failedResult(task, err);

@@ -7,11 +7,14 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupResult } from '../group/group-task.js';
+import type { LevelCountsDoc } from '../types.js';
 import { THUMBNAIL } from './thumbnail.js';
 
 /** A group's record on disk: its result, and the fingerprint of what made it. */
-export interface GroupRecord extends GroupResult {
+/** A group.json: its result, its inputs' fingerprint, and its level counts as JSON keeps them (compute/count-levels.ts levelsDoc). */
+export interface GroupRecord extends Omit<GroupResult, 'levels'> {
   fingerprint: string;
+  levels?: LevelCountsDoc;
 }
 
 export const GROUP_RECORD = 'group.json';

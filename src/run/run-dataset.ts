@@ -128,7 +128,7 @@ async function runInFolder(config: Readonly<BnvizConfig>, events: RunEvents, sig
   const onResult = (result: GroupResult) => {
     finished++;
     if (sumsLevels && result.status !== 'failed' && result.levels) {
-      levels.addDoc(result.levels);
+      levels.addGroup(result.levels);
       levelGroups++;
     }
     if (result.status !== 'failed') {
