@@ -16,7 +16,7 @@ import { readWorkers } from '../src/fleet/read-status.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, ROOT, ownTempDir } from './helpers/paths.js';
 import { reap } from './helpers/reaper.js';
-import { freePort, redisScope } from './helpers/redis.js';
+import { freePort, redisScope, until } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker } from './helpers/worker-process.js';
 
@@ -157,8 +157,9 @@ test("compose's enqueue, worker and dashboard commands and environments run: the
   await worker.waitFor('its one group done', (e) => e.event === 'job' && e.status === 'done');
   // the group's job writes the run's records before it ends, as it completes the run
   t.true(existsSync(join(out, 'deployed', 'summary.csv')));
-  // the worker's heartbeat has the job as soon as it ends (not a heartbeat period later), on one thread
-  const [beat] = await readWorkers(s.redis, s.prefix);
+  // the worker's heartbeat has the job as soon as it ends (a beat on its way as the job's event is
+  // printed), not a heartbeat period (5 s) later, on one thread
+  const beat = await until('the heartbeat to count the job, within 4 s (a period is 5 s)', async () => (await readWorkers(s.redis, s.prefix)).find((w) => w.processed >= 1), { deadlineMs: 4000, seen: () => readWorkers(s.redis, s.prefix) });
   t.like(beat, { pid: worker.pid, processed: 1, failed: 0, threads: 1 });
   const healthCheck = (env: Record<string, string>) => runNode([join(ROOT, 'dist', 'src', 'health-check.js')], env);
   t.is(await healthCheck(workerEnv), 0, 'a worker at work is healthy');

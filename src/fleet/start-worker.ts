@@ -225,19 +225,27 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     if (isConnectionError(err)) goneAway(err);
     else if (!answered(err) && !away) events.error?.(err);
   });
-  // Each finished job is in the heartbeat within a fifth of a second, so a worker's counts keep up
-  // with the run's (the timer alone would show them up to a period late); the jobs that end meanwhile
-  // share one beat (a beat for each job was a MULTI of three commands and a JSON a job: at 100 counted
-  // groups a second, more of this thread than the job's own handling).
+  // Each finished job is in the heartbeat at once, so a worker's counts keep up with the run's (the
+  // timer alone would show them up to a period late); when jobs end faster than one a fifth of a
+  // second, those that end meanwhile share one beat at the end of it (a beat for each job was a MULTI
+  // of three commands and a JSON a job: at 100 counted groups a second, more of this thread than the
+  // job's own handling).
   let heartbeat: Heartbeat | undefined;
   let beatDue: NodeJS.Timeout | undefined;
   let beating = true;
+  let lastBeatAt = 0;
+  const beatOnce = () => {
+    lastBeatAt = Date.now();
+    heartbeat?.beat().catch(() => {});
+  };
   const beatNow = () => {
-    if (!beating) return;
-    beatDue ??= setTimeout(() => {
+    if (!beating || beatDue) return;
+    const wait = lastBeatAt + BEAT_COALESCE_MS - Date.now();
+    if (wait <= 0) return beatOnce();
+    beatDue = setTimeout(() => {
       beatDue = undefined;
-      if (beating) heartbeat?.beat().catch(() => {});
-    }, BEAT_COALESCE_MS);
+      if (beating) beatOnce();
+    }, wait);
     beatDue.unref();
   };
   // no beat after the heartbeat's key is removed (a late one would show the worker alive again)
