@@ -9,14 +9,13 @@
 import { resolveAllInside } from '../dataset/resolve-inside.js';
 import { isBnvizError } from '../errors.js';
 import { drawFigures } from '../figure/index.js';
-import { GROUP_RECORD, groupDir, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
+import { GROUP_RECORD, groupDir, levelsOfRecord, levelsRecord, mainFigureOf, readRecord, type GroupRecord } from '../records/group-record.js';
 import { appendCounted, countedLine } from '../records/counted-rows.js';
 import { maxUnseen, summaryRows } from '../records/summary-rows.js';
 import { DENSITIES_FILE, STATS_FILE, statsFiles } from '../records/stats-file.js';
 import type { GroupStats } from '../types.js';
 import { halvedFrom, makeThumbnail, THUMBNAIL, THUMBNAIL_WIDTH, type RgbaPixels } from '../records/thumbnail.js';
 import { writeFolderSync } from '../records/write-atomic.js';
-import { groupLevelsOf, levelsDoc } from '../compute/count-levels.js';
 import { computeFiles } from './compute-files.js';
 import { failedResult } from './failed-result.js';
 import { fingerprint } from './fingerprint.js';
@@ -36,7 +35,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
     if (!task.force) {
       const previous = await readRecord(dir);
       if (previous?.status === 'done' && previous.fingerprint === print) {
-        const levels = groupLevelsOf(previous.levels);
+        const levels = levelsOfRecord(previous.levels);
         return { ...previous, status: 'skipped', levels };
       }
     }
@@ -76,7 +75,7 @@ export async function processGroup(task: GroupTask, onStage: (stage: Stage) => v
       fingerprint: print,
       timings,
       // kept (about 7 KB), so a run that skips this group later still sums the dataset's statistics over it
-      levels: levelsDoc(levels),
+      levels: levelsRecord(levels),
     };
     // stats.json with its densities in a binary sidecar: a few KB and 29 KB, not 210 KB (stats-file.ts)
     const numbers = statsFiles(stats);
