@@ -19,6 +19,16 @@ test('until: a state never reached fails at the deadline, naming what it waited 
   t.is(await until('a count of at least 3', (() => { let n = 0; return () => (++n >= 3 ? n : false); })(), { everyMs: 1 }), 3);
 });
 
+test('waitForLine: a line a running child never prints fails the wait at its deadline, naming it and the child\'s last lines; one it prints resolves', async (t) => {
+  const child = spawn(process.execPath, ['-e', 'console.log("hello"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const watched = watchChild(child);
+  t.teardown(() => { child.kill('SIGKILL'); });
+  t.is(await watched.waitForLine('hello', (l) => l === 'hello'), 'hello');
+  const err = await t.throwsAsync(watched.waitForLine('goodbye', (l) => l === 'goodbye', 1, 300));
+  t.is(err?.message, 'waited 0 s for goodbye, in vain; the child still runs; stderr: (empty); last stdout lines: hello');
+  t.is(child.exitCode, null, 'the child was left running: the wait only gave up');
+});
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -1,7 +1,9 @@
 /**
  * A child process's output as events: wait for the line that says what the
  * test waits for, not for a while. A child that ends before that line comes
- * fails the wait at once, with its exit code and stderr.
+ * fails the wait at once, with its exit code and stderr; one that prints
+ * neither it nor ends within a deadline (LINE_WAIT_MS, as until()'s) fails it
+ * with what it waited for and its last lines, before ava's own timeout.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,10 +18,14 @@ export interface WatchedChild {
   exited: Promise<number | string>;
   /**
    * Resolves with the `n`th stdout line for which `match` holds (lines already
-   * printed count too); rejects if the child's output ends first.
+   * printed count too); rejects if the child's output ends first, or after
+   * `deadlineMs` (LINE_WAIT_MS) without it.
    */
-  waitForLine(what: string, match: (line: string) => boolean, n?: number): Promise<string>;
+  waitForLine(what: string, match: (line: string) => boolean, n?: number, deadlineMs?: number): Promise<string>;
 }
+
+/** The longest a test waits for a child's line: far above what a busy machine needs, under ava's 3 min timeout. */
+export const LINE_WAIT_MS = 120_000;
 
 interface Waiter {
   what: string;
@@ -59,11 +65,23 @@ export function watchChild(child: ChildProcess): WatchedChild {
   });
   return {
     child, lines, exited, stderr: () => err,
-    waitForLine(what, match, n = 1) {
+    waitForLine(what, match, n = 1, deadlineMs = LINE_WAIT_MS) {
       const seen = lines.filter(match).length;
       if (seen >= n) return Promise.resolve(lines.filter(match)[n - 1]!);
       if (ended) return Promise.reject(endedError(what, ended, err, lines));
-      return new Promise<string>((resolve, reject) => waiters.push({ what, match, n, seen, resolve, reject }));
+      return new Promise<string>((resolve, reject) => {
+        const waiter: Waiter = {
+          what, match, n, seen,
+          resolve(line) { clearTimeout(timer); resolve(line); },
+          reject(e) { clearTimeout(timer); reject(e); },
+        };
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          const tail = lines.slice(-5).join('\n');
+          reject(new Error(`waited ${Math.round(deadlineMs / 1000)} s for ${what}, in vain; the child still runs; stderr: ${err.trim() || '(empty)'}; last stdout lines: ${tail || '(none)'}`));
+        }, deadlineMs);
+        waiters.push(waiter);
+      });
     },
   };
 }
