@@ -7,14 +7,17 @@
  * folders left in the temporary folder. Exit 0 when every run passed and
  * nothing was left.
  *
- *   npm run test:busy [-- --busy 8 --runs 3 [dist/test/fleet-fit.test.js ...]]
+ *   npm run test:busy [-- --busy 8 --runs 3 --logs DIR [dist/test/fleet-fit.test.js ...]]
+ *
+ * --logs DIR keeps each run's whole ava output, DIR/run-N.log (a failed run
+ * prints only the end of it, where ava lists the failures).
  *
  * The spinners are stopped whatever happens (they are this process's
  * children, killed on its exit and on SIGINT/SIGTERM).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, type WriteStream } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,11 +28,13 @@ const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const LEFT = /^(bnviz-|\.tmp-)/;
 
 const { values, positionals } = parseArgs({
-  options: { busy: { type: 'string', default: '8' }, runs: { type: 'string', default: '1' } },
+  options: { busy: { type: 'string', default: '8' }, runs: { type: 'string', default: '1' }, logs: { type: 'string' } },
   allowPositionals: true,
 });
 const busy = Number(values.busy);
 const runs = Number(values.runs);
+const logs = values.logs === undefined ? undefined : resolve(values.logs);
+if (logs) mkdirSync(logs, { recursive: true });
 
 const spinners: ChildProcess[] = [];
 const stopSpinners = () => { for (const c of spinners) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); };
@@ -57,12 +62,17 @@ for (let run = 1; run <= runs; run++) {
   const started = Date.now();
   const ava = spawn(process.execPath, [join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), ...positionals], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
-  const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); };
+  const log: WriteStream | undefined = logs ? createWriteStream(join(logs, `run-${run}.log`)) : undefined;
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+    log?.write(d);
+  };
   ava.stdout!.on('data', keep);
   ava.stderr!.on('data', keep);
   const [code] = (await once(ava, 'close')) as [number | null];
+  if (log) await new Promise((r) => log.end(r));
   const summary = tail.split('\n').map((l) => l.trim()).filter((l) => /^(\d+ (tests? (passed|failed)|known failures?|tests? skipped|tests? todo|uncaught|unhandled)|Timed out)/.test(l)).join('; ');
-  process.stdout.write(`run ${run}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${Math.round((Date.now() - started) / 1000)} s, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}: ${summary}\n`);
+  process.stdout.write(`run ${run}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${Math.round((Date.now() - started) / 1000)} s, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}: ${summary}${log ? ` (${join(logs!, `run-${run}.log`)})` : ''}\n`);
   if (code !== 0) {
     process.stdout.write(`${tail}\n`);
     break;
