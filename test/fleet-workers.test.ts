@@ -69,7 +69,7 @@ test.serial('enqueue and two worker processes: every group done once, counts rig
   for (const w of workers) w.child.kill('SIGTERM');
   t.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
   const jobs = workers.flatMap((w) => w.events.filter((e) => e.event === 'job'));
-  t.is(jobs.length, 4, 'each group handled once');
+  t.is(jobs.length, 4, `each group handled once; job events: ${JSON.stringify(jobs)}; other events: ${JSON.stringify(workers.map((w) => w.events.filter((e) => e.event !== 'job' && e.event !== 'ready')))}`);
   t.is(new Set(jobs.map((e) => e.groupId)).size, 4);
   t.true(jobs.every((e) => e.status === 'done'));
 
