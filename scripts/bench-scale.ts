@@ -37,6 +37,7 @@ import { retryRun } from '../src/fleet/retry-run.js';
 import { formatRun } from '../src/fleet/status-view.js';
 import { synthesizeRun, syntheticFiles } from './synthetic-run.js';
 import { groupId } from '../src/dataset/group-id.js';
+import { plural } from '../src/util/plural.js';
 import { tempDir } from '../test/helpers/paths.js';
 import { startRedisServer } from '../test/helpers/redis.js';
 
@@ -89,7 +90,7 @@ async function searchCost(redis: Redis, get: (url: string) => Promise<{ body: st
   const sum = (f: (c: Cost) => number) => each.reduce((n, c) => n + f(c), 0);
   return {
     op: 'dashboard: search by file name (new term), the most a request', redisMs: most((c) => c.redisMs), commands: most((c) => c.commands), wallMs: most((c) => c.wallMs),
-    note: `${each.length} requests (the run page asks again while the search is under way): ${sum((c) => c.redisMs).toFixed(1)} ms of Redis CPU, ${sum((c) => c.wallMs).toFixed(0)} ms in all`,
+    note: `${plural(each.length, 'request')} (the run page asks again while the search is under way): ${sum((c) => c.redisMs).toFixed(1)} ms of Redis CPU, ${sum((c) => c.wallMs).toFixed(0)} ms in all`,
   };
 }
 
