@@ -11,6 +11,7 @@ import { MAX_LIMIT, GroupQuery } from '../src/dashboard/query-groups.js';
 import { fineBins, rateSeries, unseenHistogram } from '../src/dashboard/run-glance.js';
 import { RunIndex, RunIndexes } from '../src/dashboard/run-index.js';
 import { sortByKey } from '../src/util/sort-by-key.js';
+import { groupList } from '../src/dashboard/group-list.js';
 import { RunStore } from '../src/fleet/run-store.js';
 import { synthesizeRun, syntheticUnseen } from '../scripts/synthetic-run.js';
 import { watchedPage } from './helpers/browser.js';
@@ -74,6 +75,17 @@ test('sortByKey orders values by keys below 2^22 in place, equal keys in their f
   t.is(sorted, values, 'the same array');
   t.deepEqual(Array.from(sorted), expected);
   t.throws(() => sortByKey(Uint32Array.of(1), Uint32Array.of()), { name: 'RangeError' });
+});
+
+test('groupList filters the mirror by status, unseen range and a kept set, and sorts by share, equal shares in dataset order', (t) => {
+  const m = { status: Uint8Array.of(1, 3, 1, 2, 0, 1), unseen: Uint32Array.of(5, 0, 9, 5, 0, 5), count: 5 };
+  const list = (q: Record<string, string>, keep?: (i: number) => boolean) => Array.from(groupList(m, GroupQuery.parse(q), keep));
+  t.deepEqual(list({}), [0, 1, 2, 3, 5]);
+  t.deepEqual(list({ status: 'failed' }), [1]);
+  t.deepEqual(list({ status: 'done,skipped', minUnseen: '0.000005', maxUnseen: '0.000005' }), [0, 3, 5]);
+  t.deepEqual(list({ sort: 'unseen-desc' }), [2, 0, 3, 5, 1]);
+  t.deepEqual(list({ sort: 'unseen-asc' }), [1, 0, 3, 5, 2]);
+  t.deepEqual(list({ sort: 'unseen-desc' }, (i) => i % 2 === 0), [2, 0]);
 });
 
 test('RunIndexes keeps at most its runs and bytes, the run looked at longest ago going first, and always the one asked for', (t) => {

@@ -11,9 +11,9 @@
  * Redis (O(page)). A search by name reads the run's log a bounded stretch a
  * request (name-search.ts) until it has caught up, then only what is new.
  *
- * What it holds, per run: 5 bytes a group, a bit a group for each search
- * term kept (SEARCHES_KEPT), 4 bytes a listed group for each list kept
- * (LISTS_KEPT); RunIndexes keeps a bounded number of runs and bytes.
+ * What it holds, per run: 5 bytes a group (group-list.ts), a bit a group
+ * for each search term kept (SEARCHES_KEPT), 4 bytes a listed group for each
+ * list kept (LISTS_KEPT); RunIndexes keeps a bounded number of runs and bytes.
  *
  * A run Redis no longer holds: its output folder's group records, read again
  * at most every few seconds (such a run no longer changes but by hand).
@@ -22,9 +22,9 @@ import { endianness } from 'node:os';
 import type { RedisClient } from '../fleet/redis-options.js';
 import { RunStore, type GroupState } from '../fleet/run-store.js';
 import { GroupCache, readFinishedGroups } from './finished-groups.js';
+import { groupList, MICRO, STATUS_CODE, STATUS_OF, toMicro } from './group-list.js';
 import { matchesName, NameSearch, SEARCH_BUDGET, type SearchBudget } from './name-search.js';
 import type { GroupQuery } from './query-groups.js';
-import { sortByKey } from '../util/sort-by-key.js';
 
 export interface IndexedGroup {
   groupId: string;
@@ -61,8 +61,6 @@ export interface Neighbours {
 
 export type IndexSource = { redis: RedisClient; prefix: string } | { outRoot: string; cache: GroupCache; folderEveryMs?: number };
 
-const STATUS_CODE = { done: 1, skipped: 2, failed: 3 } as const;
-const STATUS_OF = [undefined, 'done', 'skipped', 'failed'] as const;
 /** The state bytes Redis keeps (lua/record-outcome.lua), as status codes. */
 const CODE_OF_STATE = new Uint8Array(256);
 CODE_OF_STATE[100] = 1; // d
@@ -76,9 +74,6 @@ const LISTS_KEPT = 4;
 const LOG_CHUNK = 10_000;
 /** Search terms remembered per run (a bit a group each). */
 const SEARCHES_KEPT = 8;
-/** Shares are kept in millionths, sorted as at most SHARE_CAP (a share is at most a million of them). */
-const MICRO = 1e6;
-const SHARE_CAP = 2 ** 21 - 1;
 
 export class RunIndex {
   /** Groups finished and known here. */
@@ -190,7 +185,7 @@ export class RunIndex {
     if (index >= this.status.length) this.reserve(Math.max(index + 1, this.status.length * 2));
     if (this.status[index] === 0) this.count++;
     this.status[index] = STATUS_CODE[status];
-    this.unseen[index] = status === 'failed' ? 0 : Math.min(SHARE_CAP, Math.max(0, Math.round(maxUnseen * MICRO)));
+    this.unseen[index] = toMicro(maxUnseen, status);
     this.version++;
   }
 
@@ -263,7 +258,8 @@ export class RunIndex {
     const caughtUp = search ? search.cursor >= this.cursor : true;
     if (kept && caughtUp && (kept.version === this.version || now - kept.at < LIST_FRESH_MS)) return kept;
     const through = search && this.store ? await search.advance(this.store, this.cursor, this.searchBudget) : true;
-    const list = this.listOf(q, search, needle);
+    const folder = needle && !this.store ? new Set([...this.folderGroups.values()].filter((g) => matchesName(g, needle)).map((g) => g.index)) : undefined;
+    const list = groupList({ status: this.status, unseen: this.unseen, count: this.count }, q, folder ? (i) => folder.has(i) : search ? (i) => search.has(i) : undefined);
     if (!through) return { list, version: this.version, searching: { read: search!.cursor, of: this.cursor } };
     const made = { version: this.version, at: now, list };
     this.lists.delete(key);
@@ -280,38 +276,6 @@ export class RunIndex {
     this.searches.set(needle, s);
     if (this.searches.size > SEARCHES_KEPT) this.searches.delete(this.searches.keys().next().value as string);
     return s;
-  }
-
-  /** The groups that pass the query's filters, in its order: one pass over the arrays, and a sort of numbers for the unseen sorts. */
-  private listOf(q: GroupQuery, search: NameSearch | undefined, needle: string): Uint32Array {
-    let allowed = 0;
-    for (const s of q.status ?? ['done', 'skipped', 'failed'] as const) allowed |= 1 << STATUS_CODE[s];
-    const min = q.minUnseen === undefined ? -1 : Math.round(q.minUnseen * MICRO);
-    const max = q.maxUnseen === undefined ? Infinity : Math.round(q.maxUnseen * MICRO);
-    const folder = needle && !this.store ? new Set([...this.folderGroups.values()].filter((g) => matchesName(g, needle)).map((g) => g.index)) : undefined;
-    const status = this.status;
-    const unseen = this.unseen;
-    const out = new Uint32Array(this.count);
-    let n = 0;
-    for (let i = 0; i < status.length && n < out.length; i++) {
-      const s = status[i]!;
-      if (s === 0 || (allowed & (1 << s)) === 0) continue;
-      const u = unseen[i]!;
-      if (u < min || u > max) continue;
-      if (needle && !(folder ? folder.has(i) : search!.has(i))) continue;
-      out[n++] = i;
-    }
-    const list = out.slice(0, n);
-    if (q.sort === 'order') return list;
-    // By share (its complement, for most unseen first), equal shares in dataset order: the list is in dataset order, the sort stable.
-    const keys = new Uint32Array(n);
-    const desc = q.sort === 'unseen-desc';
-    for (let j = 0; j < n; j++) {
-      const u = Math.min(SHARE_CAP, unseen[list[j]!]!);
-      keys[j] = desc ? SHARE_CAP - u : u;
-    }
-    sortByKey(list, keys);
-    return list;
   }
 }
 
