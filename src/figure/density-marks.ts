@@ -48,19 +48,69 @@ export function unseenSpans(domain: [number, number], alpha: number): Mark[] {
   return spans;
 }
 
-/** The largest density value of any channel over [x0, x1] (0 when no curve reaches it). */
+/**
+ * The largest density value of any channel over [x0, x1] (0 when no curve
+ * reaches it), the grid points next to the range included, so a steep curve
+ * between grid points is not missed. The overview's share blocks ask this for
+ * every place along their span, so an ascending grid (as the densities' is) is
+ * searched, not scanned; any other is scanned.
+ */
 export function densityMaxWithin(channels: ValueStats[], x0: number, x1: number): number {
   let max = 0;
   for (const s of channels) {
     const { x, y } = s.density;
-    for (let i = 0; i < x.length; i++) {
-      // Include the neighbours of the range, so a steep curve between grid points is not missed.
-      const inside = x[i]! >= x0 && x[i]! <= x1;
-      const near = (i + 1 < x.length && x[i + 1]! >= x0 && x[i]! < x0) || (i > 0 && x[i - 1]! <= x1 && x[i]! > x1);
-      if (inside || near) max = Math.max(max, y[i]!);
+    const n = x.length;
+    if (!isAscending(x)) {
+      for (let i = 0; i < n; i++) {
+        const inside = x[i]! >= x0 && x[i]! <= x1;
+        const near = (i + 1 < n && x[i + 1]! >= x0 && x[i]! < x0) || (i > 0 && x[i - 1]! <= x1 && x[i]! > x1);
+        if (inside || near) max = Math.max(max, y[i]!);
+      }
+      continue;
     }
+    // lo: the first point at or past x0; hi: the last at or before x1; and the neighbour outside each
+    const lo = firstAtLeast(x, x0);
+    const hi = firstAbove(x, x1) - 1;
+    const from = lo > 0 && lo < n ? lo - 1 : lo;
+    const to = hi >= 0 && hi + 1 < n ? hi + 1 : hi;
+    for (let i = from; i <= to; i++) max = Math.max(max, y[i]!);
   }
   return max;
+}
+
+const ascending = new WeakMap<readonly number[], boolean>();
+
+/** Whether a grid's points only grow (memoized per array). */
+function isAscending(x: readonly number[]): boolean {
+  let known = ascending.get(x);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < x.length; i++) if (!(x[i]! > x[i - 1]!)) { known = false; break; }
+    ascending.set(x, known);
+  }
+  return known;
+}
+
+/** The first index whose value is at least v (the length when none), in an ascending array. */
+function firstAtLeast(x: readonly number[], v: number): number {
+  let a = 0, b = x.length;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (x[m]! >= v) b = m;
+    else a = m + 1;
+  }
+  return a;
+}
+
+/** The first index whose value is above v (the length when none), in an ascending array. */
+function firstAbove(x: readonly number[], v: number): number {
+  let a = 0, b = x.length;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (x[m]! > v) b = m;
+    else a = m + 1;
+  }
+  return a;
 }
 
 /**
