@@ -297,8 +297,7 @@ async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; 
     // the options change once, when the first pass of --stats dataset stores the statistics in them
     const settings = await runSettingsOf(ctx, doc.runId, `${enqueuedAt} ${fitEndedAt ?? ''}`);
     checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
-    const root = await mapJobRoot(settings.root, ctx.roots);
-    await checkWritable(join(ctx.outRoot, doc.runId));
+    const root = await checkedPlace(ctx.roots, settings.root, join(ctx.outRoot, doc.runId));
     // The files by their text here; the thread resolves them (symlinks followed) before it reads
     // any, and fails the group with the same reason (processGroup): resolving them here too
     // cost more of this thread than the rest of a counted group's handling.
@@ -367,8 +366,7 @@ async function processDrawJob(ctx: JobContext, job: Job, token: string | undefin
     if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
     const settings = await runSettingsOf(ctx, doc.runId, `${when[0]} ${when[1] ?? ''}`);
     checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
-    root = await mapJobRoot(settings.root, ctx.roots);
-    await checkWritable(join(ctx.outRoot, doc.runId));
+    root = await checkedPlace(ctx.roots, settings.root, join(ctx.outRoot, doc.runId));
     await resolveAllInside(root, doc.files);
     options = settings.options;
   } catch (err) {
@@ -389,6 +387,35 @@ async function processDrawJob(ctx: JobContext, job: Job, token: string | undefin
   await recordDrawn(ctx.redis, k, doc.index, result.status === 'failed' ? result.error?.message ?? 'failed' : undefined);
   await finalizeFleetRun(ctx.redis, ctx.prefix, doc.runId, join(ctx.outRoot, doc.runId), { lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds, backend: result.backend });
   return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
+}
+
+/** How long a run's root and folder, once found good, are taken as good without asking the file system again. */
+export const PLACE_CHECKED_MS = 1000;
+
+/** Good places a second: for each set of allowed roots, each job root and run folder to the real root and when it was checked. */
+const placesChecked = new WeakMap<AllowedRoots, Map<string, { root: string; at: number }>>();
+
+/**
+ * A job's dataset root mapped onto this worker's roots (mapJobRoot) and its
+ * run's folder made and writable (checkWritable); ServeError otherwise. A
+ * good answer stands for PLACE_CHECKED_MS: asked for every group, the two
+ * took about a twentieth of a counted group's CPU here (a realpath, a mkdir
+ * and an access), and a folder made unwritable meanwhile fails the group's
+ * write, which is retried as a transient failure is. Failures are never kept.
+ */
+async function checkedPlace(roots: AllowedRoots, jobRoot: string, runDir: string): Promise<string> {
+  let places = placesChecked.get(roots);
+  if (!places) placesChecked.set(roots, (places = new Map()));
+  const key = `${jobRoot}\n${runDir}`;
+  const now = performance.now();
+  const hit = places.get(key);
+  if (hit && now - hit.at < PLACE_CHECKED_MS) return hit.root;
+  const root = await mapJobRoot(jobRoot, roots);
+  await checkWritable(runDir);
+  places.delete(key);
+  places.set(key, { root, at: now });
+  if (places.size > 32) places.delete(places.keys().next().value as string);
+  return root;
 }
 
 /** The run's folder can be made and written here; ServeError otherwise. */
