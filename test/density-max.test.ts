@@ -1,4 +1,5 @@
 import test from 'ava';
+import { sfc32 } from '../src/dataset/shuffle.js';
 import { densityMaxWithin } from '../src/figure/density-marks.js';
 import type { ValueStats } from '../src/types.js';
 
@@ -16,20 +17,11 @@ function bruteForce(channels: ValueStats[], x0: number, x1: number): number {
   return max;
 }
 
-/** A reproducible generator (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const channel = (x: number[], y: number[]) => ({ density: { x, y } }) as unknown as ValueStats;
 
 test('densityMaxWithin: the largest density inside a range and at the grid points next to it, for ascending grids and others', (t) => {
-  const rand = random(7);
+  const next = sfc32(7);
+  const rand = () => next() / 2 ** 32;
   let checked = 0;
   for (let round = 0; round < 300; round++) {
     const channels = Array.from({ length: 3 }, (_, c) => {
