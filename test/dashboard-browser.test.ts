@@ -62,6 +62,12 @@ test('bnviz dashboard in Chromium: a run worked by a real worker goes from 0% to
   // the run list fits the window (1280 px): nothing to scroll sideways for
   const fit = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
   t.true(fit.page <= fit.window, `the run list fits a ${fit.window} px window: ${fit.page} px wide`);
+  // two days on, its times carry their date too, the longest they get, and the list still fits
+  const today = (await page.textContent(`${row} .finished-at`))!;
+  await page.clock.setFixedTime(Date.now() + 2 * 86_400_000);
+  await page.waitForFunction(([sel, was]) => { const now = document.querySelector(sel)?.textContent; return !!now && now !== was; }, [`${row} .finished-at`, today] as const, { timeout: 10_000 });
+  const later = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+  t.true(later.page <= later.window, `a run of another day fits a ${later.window} px window: ${later.page} px wide`);
 
   await page.click(`${row} a.run-link`);
   await page.waitForURL(`**/runs/${RUN}`);

@@ -34,6 +34,7 @@ th{font-weight:600;font-size:.9em;color:#555}
 .bar .pct{position:relative;display:block;font-size:.8em;padding-left:.4rem;line-height:1.3rem;color:#111;text-shadow:0 0 3px #fff,0 0 1px #fff}
 .muted{color:#777}
 .id,#runs td:not(:last-child){white-space:nowrap}
+#runs td.duration,#runs td.muted,#runs td[class^=status]{white-space:normal}
 .status-finished{color:#3a7d44}.status-finished.with-failures{color:#a00}.status-running{color:#1f5fa8}.status-queued{color:#777}
 .error{color:#a00}
 #banner{display:none;background:#fbe3e3;color:#700;padding:.4rem 1.2rem}
