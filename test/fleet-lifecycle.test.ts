@@ -68,7 +68,7 @@ test('a job whose worker is killed twice is counted failed, the run finishes wit
     if (kill === 1) {
       const clean = await runCli(['clean', runId], { env: { ...process.env, ...s.env } });
       t.is(clean.code, 2, 'a run with a job in hand is not cleaned');
-      t.is(clean.stderr, `bnviz: run ${runId} has 1 jobs in progress; clean it once they end (bnviz status ${runId})\n`);
+      t.is(clean.stderr, `bnviz: run ${runId} has 1 job in progress; clean it once it ends (bnviz status ${runId})\n`);
     }
     w.child.kill('SIGKILL');
     await w.exited;

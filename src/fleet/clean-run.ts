@@ -1,8 +1,8 @@
 /**
  * `bnviz clean RUN [--outputs]`, as a library call: removes a run's jobs
  * from the queue and its records from Redis; its outputs on disk stay unless
- * asked. A run with jobs in progress is left alone: its workers would write
- * records again. Its cost is the run's, not the queue's: the run's job ids
+ * asked. A run with jobs in progress (in a worker's hand, its lock held) is
+ * left alone: its workers would write records again. Its cost is the run's, not the queue's: the run's job ids
  * are streamed from its records, only jobs that exist are removed, and
  * BullMQ removes a prioritized job (all of bnviz's are) from its sorted set
  * in O(log n), where a job in the wait list would cost a scan of the list.
@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { fitJobIdOf, idsOf, jobIdOf } from './job-document.js';
 import { RunStore } from './run-store.js';
 import { checkWritePermissions } from './check-permissions.js';
+import { plural } from '../util/plural.js';
 
 /** Jobs looked up and removed a batch, and batches in flight. */
 const CLEAN_SLICE = 1000;
@@ -50,11 +51,16 @@ export async function cleanRun(redis: RedisClient, config: Readonly<BnvizConfig>
   const queueKey = `${prefix}:${queueName}:`;
   let jobs = 0;
   try {
-    // In progress: the active list holds only the jobs workers have in hand, however big the run.
-    const inHand = (await redis.lrange(`${queueKey}active`, 0, -1)).filter((id) => id.startsWith(`${runId}.`) || id.startsWith(`${runId}~fit-`));
-    const data = inHand.length ? await redis.pipeline(inHand.map((id) => ['hget', queueKey + id, 'data'])).exec() : [];
-    const active = (data ?? []).filter(([, v]) => typeof v === 'string' && idsOf(safeJson(v)).runId === runId).length;
-    if (active > 0) throw new UsageError(`run ${runId} has ${active} jobs in progress; clean it once they end (bnviz status ${runId})`);
+    // In progress: the active list holds only the jobs workers have in hand, however big the run. A job
+    // there whose lock is gone has no worker (killed, or its writes lost in a failover): it is removed
+    // with the rest, or no clean would ever pass while no worker runs to find it stalled.
+    const inHand = (await redis.lrange(`${queueKey}active`, 0, -1)).filter((id) => id.startsWith(`${runId}.`) || id.startsWith(`${runId}~`));
+    const replies = inHand.length ? ((await redis.pipeline(inHand.flatMap((id) => [['hget', queueKey + id, 'data'], ['exists', `${queueKey}${id}:lock`]])).exec()) ?? []) : [];
+    const active = inHand.filter((_, i) => {
+      const data = replies[2 * i]?.[1];
+      return typeof data === 'string' && idsOf(safeJson(data)).runId === runId && replies[2 * i + 1]?.[1] === 1;
+    }).length;
+    if (active > 0) throw new UsageError(`run ${runId} has ${plural(active, 'job')} in progress; clean it once ${active === 1 ? 'it ends' : 'they end'} (bnviz status ${runId})`);
     // Two batches in flight: this process reads and sends the next while Redis removes the last.
     const inFlight = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;

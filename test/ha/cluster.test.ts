@@ -130,6 +130,16 @@ test('Cluster: enqueue, two workers, status, the dashboard, retry and clean, eac
     t.log(`worker ${w.pid}: ${w.events.filter((e) => typeof e.event === 'string' && e.event.startsWith('redis-')).map((e) => `${String(e.event)}${e.reason ? ` (${String(e.reason)})` : ''}`).join(', ') || 'nothing said of Redis'}`);
   }
 
+  // A job whose end the failover lost stays in BullMQ's active list with nobody's lock (clean removes it); the
+  // lock copied from the old primary lapses within a lock time, as a job no longer in progress does.
+  const queueKey = `{${PREFIX}}:groups-ha:`;
+  const left = await within('the locks copied from the old primary to lapse', 30_000, async () => {
+    const active = await redis.lrange(`${queueKey}active`, 0, -1);
+    const locks = await Promise.all(active.map((id) => redis.exists(`${queueKey}${id}:lock`)));
+    return locks.every((n) => n === 0) ? { active: active.length } : undefined;
+  }, 200);
+  t.log(`${left.active} job(s) left in the active list by the failover, in no worker's hand`);
+
   // clean, on the first node again: the run's records are gone from the cluster
   const clean = await runCli(['clean', runId, '--json'], { env: on(others[0]!) });
   t.is(clean.code, 0, clean.stderr);
