@@ -3,7 +3,7 @@
  * redis-server of its own (so its CPU is the benchmark's alone), as Redis
  * CPU (INFO cpu), commands (INFO stats) and wall time, median of a few runs.
  *
- *   npm run bench:scale -- --groups 430000 [--others 1000000] [--repeat 5]
+ *   npm run bench:scale -- --groups 430000 [--others 1000000] [--repeat 5] [--redis-config name=value ...]
  *
  * `--others`: jobs of another run waiting in the same queue first (a shared
  * fleet). Then: enqueue of the run (`bnviz enqueue` over a text manifest of
@@ -135,9 +135,15 @@ function syntheticPlan(groups: number, offset = 0): DatasetPlan {
   };
 }
 
-export async function benchScale(o: { groups: number; others: number; repeat: number }): Promise<Cost[]> {
+export async function benchScale(o: { groups: number; others: number; repeat: number; redisConfig?: string[] }): Promise<Cost[]> {
   const server = await startRedisServer();
   const redis = connectRedis(server.url);
+  // `--redis-config name=value`: a setting of the benchmark's redis-server, as an operator would set it (CONFIG SET)
+  for (const setting of o.redisConfig ?? []) {
+    const eq = setting.indexOf('=');
+    if (eq < 1) throw new Error(`--redis-config ${setting}: expected name=value`);
+    await redis.config('SET', setting.slice(0, eq), setting.slice(eq + 1));
+  }
   const prefix = 'bnviz';
   const config = loadConfig({ env: {}, flags: { 'redis.url': server.url, 'redis.prefix': prefix, 'queue.name': 'groups', figures: 'overview', out: tempDir() } });
   const costs: Cost[] = [];
@@ -231,7 +237,7 @@ async function finalizeOnly(runId: string, url: string, prefix: string): Promise
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({ options: {
     groups: { type: 'string', default: '100000' }, others: { type: 'string', default: '0' }, repeat: { type: 'string', default: '5' },
-    finalize: { type: 'string' }, url: { type: 'string' }, prefix: { type: 'string' },
+    finalize: { type: 'string' }, url: { type: 'string' }, prefix: { type: 'string' }, 'redis-config': { type: 'string', multiple: true },
   } });
   if (values.finalize) {
     finalizeOnly(values.finalize, values.url!, values.prefix!).then(() => process.exit(0), (err: unknown) => {
@@ -239,8 +245,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       process.exit(1);
     });
   } else {
-    const o = { groups: Number(values.groups), others: Number(values.others), repeat: Number(values.repeat) };
-    console.log(`bench:scale: ${o.groups} groups${o.others ? `, ${o.others} other jobs waiting` : ''}, on a redis-server of its own`);
+    const o = { groups: Number(values.groups), others: Number(values.others), repeat: Number(values.repeat), redisConfig: values['redis-config'] };
+    console.log(`bench:scale: ${o.groups} groups${o.others ? `, ${o.others} other jobs waiting` : ''}, on a redis-server of its own${o.redisConfig?.length ? ` (${o.redisConfig.join(', ')})` : ''}`);
     benchScale(o).then((costs) => console.log(table(costs)), (err: unknown) => {
       console.error(err);
       process.exit(1);
