@@ -2,10 +2,11 @@
  * `bnviz clean RUN [--outputs]`, as a library call: removes a run's jobs
  * from the queue and its records from Redis; its outputs on disk stay unless
  * asked. A run with jobs in progress (in a worker's hand, its lock held) is
- * left alone: its workers would write records again. Its cost is the run's, not the queue's: the run's job ids
- * are streamed from its records, only jobs that exist are removed, and
- * BullMQ removes a prioritized job (all of bnviz's are) from its sorted set
- * in O(log n), where a job in the wait list would cost a scan of the list.
+ * left alone: its workers would write records again. Its cost is the run's,
+ * not the queue's: the run's job ids are streamed from its records, only
+ * jobs that exist are removed, and BullMQ removes a prioritized job (all of
+ * bnviz's are) from its sorted set in O(log n), where a job in the wait list
+ * would cost a scan of the list.
  */
 import { drawJobIdOf } from './draw-phase.js';
 import { Queue } from 'bullmq';
