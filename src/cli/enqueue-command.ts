@@ -21,7 +21,11 @@ export function registerEnqueue(program: Command): void {
     const { withCommandRedis } = await import('../fleet/connect-redis.js');
     const t0 = performance.now();
     // Connected first: an unreachable Redis is one line within seconds, before the dataset is scanned.
-    const result = await withCommandRedis(config.redis, 'bnviz-enqueue', (redis) => enqueueDataset(dir, config, { redis }));
+    const { jobMemoryHint } = await import('../fleet/job-memory-hint.js');
+    const { result, hint } = await withCommandRedis(config.redis, 'bnviz-enqueue', async (redis) => {
+      const result = await enqueueDataset(dir, config, { redis });
+      return { result, hint: opts.json ? undefined : await jobMemoryHint(redis, result.added) };
+    });
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);
@@ -43,6 +47,7 @@ export function registerEnqueue(program: Command): void {
       queued = result.added;
       say(`run ${result.runId}: ${plural(result.added, 'job')} added (queue ${result.queue}, ${seconds.toFixed(1)} s)`);
     }
+    if (hint) say(hint);
     // something to follow only while jobs are queued
     if (queued > 0 || result.added > 0) say(`follow it with: bnviz status ${result.runId} --watch`);
   });
