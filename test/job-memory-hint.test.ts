@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { groupId } from '../src/dataset/group-id.js';
 import { HINT_JOBS, jobMemoryHint } from '../src/fleet/job-memory-hint.js';
 import { EXAMPLES, ownTempDir } from './helpers/paths.js';
-import { startRedisServer } from './helpers/redis.js';
+import { redisScope, startRedisServer } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 
 async function ownRedis(t: import('ava').ExecutionContext) {
@@ -47,7 +47,9 @@ test('bnviz enqueue of 100,000 groups says so in one line before how to follow t
   // the enqueuer plans from the manifest and reads no image: 100,000 lines over the three examples
   const manifest = join(ownTempDir(t), 'groups.txt');
   writeFileSync(manifest, 'astronaut.png,chelsea.png,coffee.png\n'.repeat(HINT_JOBS));
-  const enqueue = (run: string, ...extra: string[]) => runCli(['enqueue', EXAMPLES, '--manifest', manifest, '--run', run, ...extra], { env: { BNVIZ_REDIS_URL: server.url, BNVIZ_REDIS_PREFIX: 'hint', BNVIZ_QUEUE: 'groups' } });
+  const s = await redisScope(server.url);
+  t.teardown(() => s.redis.disconnect());
+  const enqueue = (run: string, ...extra: string[]) => runCli(['enqueue', EXAMPLES, '--manifest', manifest, '--run', run, ...extra], { env: s.env });
 
   const first = await enqueue('first');
   t.is(first.code, 0, first.stderr);
@@ -64,7 +66,7 @@ test('bnviz enqueue of 100,000 groups says so in one line before how to follow t
   t.is(third.code, 0, third.stderr);
   t.false(third.stdout.includes('hash-max-listpack-value'), third.stdout);
   // what the line promises: the same group's job takes a few hundred bytes less once the setting is 256
-  const job = (run: string) => `hint:groups:${run}.${groupId(0, ['astronaut.png', 'chelsea.png', 'coffee.png'])}`;
+  const job = (run: string) => `${s.prefix}:${s.queue}:${run}.${groupId(0, ['astronaut.png', 'chelsea.png', 'coffee.png'])}`;
   // SAMPLES 0: every field counted (by default Redis estimates a hash table from 5 of its fields)
   const [before, after] = [await redis.memory('USAGE', job('first'), 'SAMPLES', 0), await redis.memory('USAGE', job('third'), 'SAMPLES', 0)];
   t.true(typeof before === 'number' && typeof after === 'number' && before - after >= 200, `a job took ${before} bytes, then ${after}`);

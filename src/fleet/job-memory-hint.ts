@@ -30,8 +30,8 @@ export async function jobMemoryHint(redis: RedisClient, jobs: number): Promise<s
   let value: number;
   try {
     // Redis 7 names it listpack; Redis 6 ziplist (7 answers both)
-    const [name, setting] = await configGet(redis, 'hash-max-listpack-value') ?? await configGet(redis, 'hash-max-ziplist-value') ?? [];
-    if (name === undefined || setting === undefined) return undefined;
+    const setting = (await configValue(redis, 'hash-max-listpack-value')) ?? (await configValue(redis, 'hash-max-ziplist-value'));
+    if (setting === undefined) return undefined;
     value = Number(setting);
   } catch {
     return undefined;
@@ -40,7 +40,8 @@ export async function jobMemoryHint(redis: RedisClient, jobs: number): Promise<s
   return `Redis keeps each waiting job as a hash table (hash-max-listpack-value ${value}): about ${TABLE_BYTES} bytes a job, ${Math.round((jobs * TABLE_BYTES) / 1e6)} MB for these ${jobs}; set to 256 (redis.conf, or CONFIG SET), it keeps jobs added after in about ${LISTPACK_BYTES}`;
 }
 
-async function configGet(redis: RedisClient, name: string): Promise<[string, string] | undefined> {
+/** A setting's value as CONFIG GET answers it ([name, value]); undefined when the server does not know it. */
+async function configValue(redis: RedisClient, name: string): Promise<string | undefined> {
   const reply = (await redis.call('CONFIG', 'GET', name)) as unknown;
-  return Array.isArray(reply) && reply.length >= 2 ? [String(reply[0]), String(reply[1])] : undefined;
+  return Array.isArray(reply) && reply.length >= 2 ? String(reply[1]) : undefined;
 }

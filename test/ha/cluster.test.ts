@@ -132,7 +132,7 @@ test('Cluster: enqueue, two workers, status, the dashboard, retry and clean, eac
 
   // A job whose end the failover lost stays in BullMQ's active list with nobody's lock (clean removes it); the
   // lock copied from the old primary lapses within a lock time, as a job no longer in progress does.
-  const queueKey = `{${PREFIX}}:groups-ha:`;
+  const queueKey = `${config.redis.prefix}:${config.queue.name}:`;
   const left = await within('the locks copied from the old primary to lapse', 30_000, async () => {
     const active = await redis.lrange(`${queueKey}active`, 0, -1);
     const locks = await Promise.all(active.map((id) => redis.exists(`${queueKey}${id}:lock`)));
