@@ -49,10 +49,10 @@ try {
   const builds: Array<[string, string]> = [['this build', here]];
   if (values.base) builds.push(['base', join(resolve(values.base), 'dist')]);
   for (const [name, code] of builds) {
-    for (const f of ['index.html', 'summary.csv', 'failures.csv', 'run.json', 'pages']) rmSync(join(runDir, f), { recursive: true, force: true });
+    for (const f of ['index.html', 'summary.csv', 'summary.csv.gz', 'failures.csv', 'run.json', 'pages']) rmSync(join(runDir, f), { recursive: true, force: true });
     const out = execFileSync(process.execPath, [join(here, 'scripts', 'bench-records.js'), '--groups', String(groups), '--finalize', runDir, '--code', code], { encoding: 'utf8', maxBuffer: 1 << 20 });
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { wallMs: number; cpuMs: number; peakRssMB: number };
-    const files = ['index.html', 'summary.csv', 'failures.csv', 'run.json'].filter((f) => statSync(join(runDir, f), { throwIfNoEntry: false })).map((f) => `${f} ${f === 'summary.csv' ? mb(sizeOf(join(runDir, f))) : kb(sizeOf(join(runDir, f)))}`);
+    const files = ['index.html', 'summary.csv', 'summary.csv.gz', 'failures.csv', 'run.json'].filter((f) => statSync(join(runDir, f), { throwIfNoEntry: false })).map((f) => `${f} ${f.startsWith('summary.csv') ? mb(sizeOf(join(runDir, f))) : kb(sizeOf(join(runDir, f)))}`);
     const pages = statSync(join(runDir, 'pages'), { throwIfNoEntry: false }) ? `, pages/ ${readdirSync(join(runDir, 'pages')).length} files ${mb(sizeOf(join(runDir, 'pages')))}` : '';
     console.log(`${name}: finalize ${(r.wallMs / 1000).toFixed(1)} s wall, ${(r.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.peakRssMB.toFixed(0)} MB; ${files.join(', ')}${pages}`);
     let opened = '';

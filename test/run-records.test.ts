@@ -16,6 +16,9 @@ import { PAGE_SIZE, pageScript } from '../src/records/gallery-pages.js';
 import { buildRunRecord, MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from '../src/records/run-record.js';
 import { isSyntheticFailure, readSyntheticRecord, syntheticGroups, syntheticId, syntheticRunRecord, syntheticUnseen } from '../scripts/synthetic-records.js';
 import { tempDir } from './helpers/paths.js';
+import { gunzipSync } from 'node:zlib';
+import { SPREADSHEET_ROWS, summaryFileName } from '../src/records/summary-csv.js';
+import { writeStreamAtomic } from '../src/records/write-atomic.js';
 
 function runDirOf(t: { teardown(fn: () => void): void }): string {
   const dir = tempDir();
@@ -132,6 +135,53 @@ test('finalizeRun again on fewer groups replaces the pages whole: no page of the
   await finalizeRun(runDir, syntheticRunRecord('again', 1200), syntheticGroups(1200), { readGroup: readSyntheticRecord });
   t.deepEqual(readdirSync(join(runDir, 'pages')).sort(), ['000001.js', '000002.js']);
   t.deepEqual(readdirSync(runDir).sort(), ['failures.csv', 'index.html', 'pages', 'report.json', 'run.json', 'summary.csv'], 'no temporary or old folder left');
+});
+
+test('summary.csv is plain while a spreadsheet opens it whole (its header and 3 rows an image), gzipped past that', (t) => {
+  const most = (SPREADSHEET_ROWS - 1) / 3;
+  t.is(most, 349_525);
+  t.is(summaryFileName(3), 'summary.csv');
+  t.is(summaryFileName(most), 'summary.csv');
+  t.is(summaryFileName(most + 1), 'summary.csv.gz');
+  t.is(summaryFileName(1_281_167), 'summary.csv.gz', "ImageNet's training set");
+});
+
+test('finalizeRun writes summary.csv.gz for a run of more rows than a spreadsheet opens: the same text gzipped, named by run.json and index.html, and the plain one of an earlier version removed', async (t) => {
+  const plainDir = runDirOf(t);
+  const n = 30;
+  const plain = await finalizeRun(plainDir, syntheticRunRecord('plain', n), syntheticGroups(n), { readGroup: readSyntheticRecord });
+  t.is(plain.summary, 'summary.csv');
+  const text = readFileSync(join(plainDir, 'summary.csv'), 'utf8');
+  t.is(text.split('\n').length, 1 + 3 * 3 * n + 1, 'a header, 9 rows a group and the last newline');
+
+  const bigDir = runDirOf(t);
+  writeFileSync(join(bigDir, 'summary.csv'), 'an earlier version\n');
+  // the same groups, in a run that plans 400,000 images: 1,200,001 rows
+  const run = { ...syntheticRunRecord('plain', n), counts: { ...syntheticRunRecord('plain', n).counts, groups: 133_334, images: 400_000 } };
+  const big = await finalizeRun(bigDir, run, syntheticGroups(n), { readGroup: readSyntheticRecord });
+  t.is(big.summary, 'summary.csv.gz');
+  t.is(gunzipSync(readFileSync(join(bigDir, 'summary.csv.gz'))).toString('utf8'), text);
+  t.false(readdirSync(bigDir).includes('summary.csv'), "the earlier version's plain summary is gone");
+  t.is((JSON.parse(readFileSync(join(bigDir, 'run.json'), 'utf8')) as { summary?: string }).summary, 'summary.csv.gz');
+  t.regex(readFileSync(join(bigDir, 'index.html'), 'utf8'), /<a href="summary.csv.gz">summary.csv.gz<\/a> \(gzipped: more rows than a spreadsheet opens\)/);
+  t.deepEqual(readdirSync(bigDir).sort(), ['failures.csv', 'index.html', 'pages', 'report.json', 'run.json', 'summary.csv.gz'], 'no temporary left');
+});
+
+test('writeStreamAtomic with gzip: a fill that fails leaves neither the file nor its temporary; one that ends writes the text gzipped', async (t) => {
+  const dir = runDirOf(t);
+  const file = join(dir, 'summary.csv.gz');
+  await t.throwsAsync(writeStreamAtomic(file, async (write) => {
+    for (let i = 0; i < 2000; i++) await write(`${'x'.repeat(100)},${i}\n`);
+    throw new Error('a group could not be read');
+  }, { gzip: 3 }), { message: 'a group could not be read' });
+  t.deepEqual(readdirSync(dir), []);
+  await writeStreamAtomic(file, async (write) => {
+    for (let i = 0; i < 2000; i++) await write(`${'x'.repeat(100)},${i}\n`);
+  }, { gzip: 3 });
+  const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+  t.is(lines.length, 2001);
+  t.is(lines[1999], `${'x'.repeat(100)},1999`);
+  t.deepEqual(readdirSync(dir), ['summary.csv.gz']);
 });
 
 test('a page script is safe whatever the ids and file names hold: no < or line separator in its text, the same strings read back', (t) => {

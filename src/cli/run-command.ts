@@ -84,13 +84,13 @@ export function registerRun(program: Command): void {
       }, abort.signal);
       bar?.stop();
       const c = record.counts;
-      if (json) emit({ event: 'end', runId: record.runId, runDir, status: record.status, counts: c, timings: record.timings, failures: record.failures });
+      if (json) emit({ event: 'end', runId: record.runId, runDir, summary: record.summary, status: record.status, counts: c, timings: record.timings, failures: record.failures });
       else {
         const out = shown(runDir);
         if (voice !== 'quiet') {
           process.stdout.write(`bnviz: ${record.status === 'interrupted' ? 'interrupted' : 'finished'}: ${c.done} done, ${c.skipped} already done, ${c.failed} failed of ${plural(c.groups, 'group')} in ${((record.timings?.wallMs ?? 0) / 1000).toFixed(1)} s\n`);
           for (const f of record.failures) process.stdout.write(`  ${failedLine(f)}\n`);
-          process.stdout.write(`bnviz: open ${join(out, 'index.html')} (figures in ${join(out, 'groups')}/, numbers in ${join(out, 'summary.csv')})\n`);
+          process.stdout.write(`bnviz: open ${join(out, 'index.html')} (figures in ${join(out, 'groups')}/, numbers in ${join(out, record.summary ?? 'summary.csv')})\n`);
         }
       }
       process.exitCode = record.status === 'interrupted' ? 130 : c.failed > 0 ? 1 : 0;

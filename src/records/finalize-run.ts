@@ -21,13 +21,13 @@ import { PAGE_SIZE, PAGES_DIR, pageFileName, pageScript, type GalleryEntry } fro
 import { CountedReader, recordOfLine, sealCounted } from './counted-rows.js';
 import { groupDir, readRecordSync, type GroupRecord } from './group-record.js';
 import { MAX_LISTED_FAILURES, type RunFailure, type RunRecord } from './run-record.js';
-import { SUMMARY_HEADER, summaryLines } from './summary-csv.js';
+import { SUMMARY_FILES, SUMMARY_GZIP_LEVEL, SUMMARY_HEADER, summaryFileName, summaryLines } from './summary-csv.js';
 import { UnseenSpread } from './unseen-spread.js';
 import { DatasetReport } from './dataset-report.js';
 import type { DatasetShares } from '../types.js';
 import { TEMP_PREFIX, writeFileAtomic, writeFolderAtomic, writeStreamAtomic } from './write-atomic.js';
 
-export const RUN_FILES = ['summary.csv', 'failures.csv', 'report.json', 'index.html', 'run.json'] as const;
+export const RUN_FILES = [...SUMMARY_FILES, 'failures.csv', 'report.json', 'index.html', 'run.json'] as const;
 /** Folders of the run's own records, beside RUN_FILES. */
 export const RUN_FOLDERS = [PAGES_DIR] as const;
 
@@ -81,7 +81,8 @@ export async function finalizeRun(
   let failed = 0;
   let paged = 0;
   let pages = 0;
-  await writeStreamAtomic(join(runDir, 'summary.csv'), (writeSummary) => writeStreamAtomic(join(runDir, 'failures.csv'), (writeFailure) =>
+  const summary = summaryFileName(run.counts.images);
+  await writeStreamAtomic(join(runDir, summary), (writeSummary) => writeStreamAtomic(join(runDir, 'failures.csv'), (writeFailure) =>
     writeFolderAtomic(join(runDir, PAGES_DIR), async (putPage) => {
       await writeSummary(SUMMARY_HEADER);
       await writeFailure(FAILURES_HEADER);
@@ -118,8 +119,10 @@ export async function finalizeRun(
       }
       if (page.length) await flush();
       if (failed === 0) for (const f of run.failures) await writeFailure(failureLine(f));
-    })));
-  const record: RunRecord = failed === 0 ? run : { ...run, failures: firstFailures, failuresLeftOut: failed - firstFailures.length };
+    })), summary === 'summary.csv.gz' ? { gzip: SUMMARY_GZIP_LEVEL } : {});
+  // the summary of the other name, if an earlier version of bnviz wrote one, would say other numbers
+  for (const other of SUMMARY_FILES) if (other !== summary) await rm(join(runDir, other), { force: true });
+  const record: RunRecord = { ...(failed === 0 ? run : { ...run, failures: firstFailures, failuresLeftOut: failed - firstFailures.length }), summary };
   await writeFileAtomic(join(runDir, 'report.json'), `${JSON.stringify(report.facts())}\n`);
   await writeFileAtomic(join(runDir, 'index.html'), galleryHtml(record, { worst: worst.sorted(), paged, pages, spread, report }));
   await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);

@@ -108,7 +108,7 @@ button{margin-right:.4rem}
 <header><h1>bnviz run ${run.runId}</h1>
 <p>${run.root}: ${c.groups} groups of up to ${run.groupSize} (${c.images} images), ${normalizedWith(run)}.</p>
 <p>${c.done + c.skipped} done${c.skipped ? ` (${c.skipped} from an earlier run)` : ''}, ${c.failed} failed. Status: ${run.status}.</p>
-<p>Unseen: values below 0 (drawn black) or above 1 (drawn white), which no image can show. Every number: <a href="summary.csv">summary.csv</a>.</p>
+<p>Unseen: values below 0 (drawn black) or above 1 (drawn white), which no image can show. Every number: <a href="${run.summary ?? 'summary.csv'}">${run.summary ?? 'summary.csv'}</a>${run.summary === 'summary.csv.gz' ? ' (gzipped: more rows than a spreadsheet opens)' : ''}.</p>
 </header>
 ${f.report?.html(normalizedWith(run)) ?? ''}
 ${f.spread?.svg(normalizedWith(run)) ?? ''}

@@ -5,6 +5,7 @@
  * rest, so it stays small however many groups fail; failures.csv (written by
  * finalizeRun) holds every one.
  */
+import type { SummaryFile } from './summary-csv.js';
 import { median } from 'd3-array';
 import { TIMING_KEYS, type GroupError, type GroupOptions, type GroupTimings } from '../group/group-task.js';
 import { TopK } from '../util/top-k.js';
@@ -75,6 +76,8 @@ export interface RunRecord {
   failures: RunFailure[];
   /** Failures not listed in `failures` (every failure is in failures.csv). */
   failuresLeftOut: number;
+  /** The summary's file: summary.csv, or summary.csv.gz for a run more rows than a spreadsheet opens (summaryFileName); set once the run's records are written. */
+  summary?: SummaryFile;
 }
 
 /** What a driver knows of a run; buildRunRecord derives the rest. */

@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -69,17 +71,22 @@ const STREAM_CHUNK = 64 * 1024;
 /**
  * Writes one file atomically from a stream of text (memory stays flat
  * however long the file): `fill` calls `write` for each piece, which waits
- * when the stream is full; then the file is renamed into place.
+ * when the stream is full; then the file is renamed into place. With `gzip`
+ * the text is gzipped on its way (zlib on libuv's threads, at `gzip`'s level).
  */
-export async function writeStreamAtomic(file: string, fill: (write: (text: string) => Promise<void>) => Promise<void>): Promise<void> {
+export async function writeStreamAtomic(file: string, fill: (write: (text: string) => Promise<void>) => Promise<void>, { gzip }: { gzip?: number } = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const temp = tempName(file);
   const out = createWriteStream(temp);
+  const zip = gzip === undefined ? undefined : createGzip({ level: gzip });
+  const into = zip ?? out;
+  const written = zip ? pipeline(zip, out) : once(out, 'finish');
+  written.catch(() => {}); // awaited below; a failure meanwhile surfaces at the next write or the end
   let pending = '';
   const flush = async () => {
     const text = pending;
     pending = '';
-    if (text && !out.write(text)) await once(out, 'drain');
+    if (text && !into.write(text)) await Promise.race([once(into, 'drain'), written]);
   };
   try {
     await fill(async (text) => {
@@ -87,10 +94,11 @@ export async function writeStreamAtomic(file: string, fill: (write: (text: strin
       if (pending.length >= STREAM_CHUNK) await flush();
     });
     await flush();
-    out.end();
-    await once(out, 'finish');
+    into.end();
+    await written;
     await rename(temp, file);
   } catch (err) {
+    zip?.destroy();
     out.destroy();
     await rm(temp, { force: true });
     throw err;
