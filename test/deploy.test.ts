@@ -16,7 +16,9 @@ import { readWorkers } from '../src/fleet/read-status.js';
 import { writePng } from './helpers/make-images.js';
 import { CLI, ROOT, ownTempDir } from './helpers/paths.js';
 import { reap } from './helpers/reaper.js';
-import { freePort, redisScope, until } from './helpers/redis.js';
+import { freePort, redisScope, startRedisServer, until } from './helpers/redis.js';
+import { Redis } from 'ioredis';
+import { jobMemoryHint } from '../src/fleet/job-memory-hint.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker } from './helpers/worker-process.js';
 
@@ -121,6 +123,22 @@ test('.dockerignore keeps node_modules, .git, builds, outputs and deploy/.env ou
   t.truthy(health);
   t.deepEqual(JSON.parse(health![1]!), ['node', '/app/dist/src/health-check.js']);
   t.true(existsSync(join(ROOT, 'dist', 'src', 'health-check.js')));
+});
+
+test("compose's Redis takes its command's options (Debian's redis-server 7), which keep a waiting job compact: the enqueue's memory hint has nothing to say at 430,000 jobs", async (t) => {
+  const [program, ...args] = composeCommand(deploy('compose.yaml'), 'redis');
+  t.is(program, 'redis-server');
+  const server = await startRedisServer({ dir: ownTempDir(t), args });
+  t.teardown(() => server.stop());
+  const redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  t.teardown(() => redis.disconnect());
+  t.deepEqual(await redis.config('GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
+  t.deepEqual(await redis.config('GET', 'appendonly'), ['appendonly', 'yes']);
+  t.deepEqual(await redis.config('GET', 'hash-max-listpack-value'), ['hash-max-listpack-value', '256']);
+  t.is(await jobMemoryHint(redis, 430_000), undefined);
+  // and a Redis of defaults would be told
+  await redis.config('SET', 'hash-max-listpack-value', '64');
+  t.regex((await jobMemoryHint(redis, 430_000)) ?? '', /hash-max-listpack-value/);
 });
 
 test('the image runs dist/src/cli.js; its default command (--help) exits 0', async (t) => {

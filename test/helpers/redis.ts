@@ -113,12 +113,13 @@ export async function freePort(): Promise<number> {
  * Ready when it says so on stdout; one that exits first (its port taken, say)
  * fails with what it printed.
  */
-export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<{ url: string; port: number; dir?: string; stop(): Promise<void>; kill(): void; unref(): void }> {
+export async function startRedisServer(options: { port?: number; dir?: string; args?: string[] } = {}): Promise<{ url: string; port: number; dir?: string; stop(): Promise<void>; kill(): void; unref(): void }> {
   if (!hasRedisServer()) throw new Error(NO_REDIS);
   const port = options.port ?? (await freePort());
   // with `dir`, it keeps its data in an append-only file there, so a restart on the same port and dir finds it again
   const keep = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...keep], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `args` after the test's own: a deploy file's options, say (which may set --appendonly: give it `dir`)
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...keep, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = watchChild(child);
   // Kept reading for the server's life, so its log never fills the pipe.
   await server.waitForLine(`redis-server on port ${port} to be ready`, (line) => line.includes('Ready to accept connections'));
