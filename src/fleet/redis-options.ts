@@ -95,7 +95,7 @@ export function createClient(target: RedisTarget, behaviour: ClientBehaviour): R
       // The command fails (it was not executed) and its caller tries again; it is not resent, since
       // a command of a MULTI resent alone would run outside its transaction.
       reconnectOnError: (err) => /^(READONLY|UNBLOCKED)\b/.test(err.message),
-    }));
+    }), behaviour.followFailover ? behaviour.retryStrategy : undefined);
   }
   // The cluster connects its nodes itself: laziness and retries are its own options, not each node's.
   const { lazyConnect: _lazy, retryStrategy: _retry, ...nodeOptions } = common;
@@ -116,18 +116,53 @@ export function createClient(target: RedisTarget, behaviour: ClientBehaviour): R
  * connections to the sentinels (ioredis 6.0 closes them on disconnect()
  * only, so a process would never end), and whose duplicates (BullMQ's
  * Worker makes its blocking connection so) do the same.
+ *
+ * With `revive` (a long-lived connection, which follows failovers), a client
+ * that ends without being closed connects again, after `revive`'s delay.
+ * ioredis 6.0 ends one for good in a race: when the primary is killed, the
+ * failover detector of the last connection stays subscribed while the client
+ * tries the dead primary again; when the sentinels announce the new primary,
+ * it disconnects the connector, and a try that is asking a sentinel at that
+ * moment fails with "Connection is closed." and sets the client's status to
+ * `end` (no retry strategy is asked). A worker or the dashboard would then
+ * fail every command until restarted.
  */
-function closingWholly(redis: Redis): Redis {
+function closingWholly(redis: Redis, revive?: (times: number) => number | null): Redis {
+  let closed = false;
+  let again: NodeJS.Timeout | undefined;
+  const close = () => {
+    closed = true;
+    clearTimeout(again);
+  };
   const quit = redis.quit.bind(redis);
   redis.quit = (async (...args: Parameters<Redis['quit']>) => {
+    close();
     try {
       return await quit(...args);
     } finally {
       redis.disconnect();
     }
   }) as Redis['quit'];
+  const disconnect = redis.disconnect.bind(redis);
+  redis.disconnect = (reconnect?: boolean) => {
+    if (!reconnect) close();
+    disconnect(reconnect);
+  };
+  if (revive) {
+    let tries = 0;
+    redis.on('ready', () => { tries = 0; });
+    redis.on('end', () => {
+      if (closed) return;
+      const delay = revive(++tries);
+      if (delay === null) return;
+      clearTimeout(again);
+      again = setTimeout(() => {
+        if (!closed && redis.status === 'end') redis.connect().catch(() => {});
+      }, delay);
+    });
+  }
   const duplicate = redis.duplicate.bind(redis);
-  redis.duplicate = (override) => closingWholly(duplicate(override));
+  redis.duplicate = (override) => closingWholly(duplicate(override), revive);
   return redis;
 }
 

@@ -25,6 +25,34 @@ const GROUPS = 16;
 /** Groups of 2 images of 256 px, every figure: a few hundred ms each on a loaded 2-core machine. */
 const JOB = ['--size', '256', '--group-size', '2'];
 
+test('Sentinel: a long-lived connection that ioredis ends in its failover race (the detector disconnects while a reconnect asks a sentinel) connects again', async (t) => {
+  t.timeout(120_000);
+  const servers = new ServerSet();
+  t.teardown(() => servers.stopAll());
+  const group = await startSentinelGroup(servers);
+  const redis = connectRedis(loadConfig({ env: { BNVIZ_REDIS_SENTINELS: group.sentinelList, BNVIZ_REDIS_SENTINEL_NAME: group.name } }).redis, 'bnviz-test');
+  redis.on('error', () => {});
+  t.teardown(() => redis.disconnect());
+  t.is(await redis.ping(), 'PONG');
+  // What ioredis 6.0 does when +switch-master reaches the last connection's failover detector while a
+  // reconnect waits for a sentinel's answer: the connector is disconnected, the try fails with
+  // "Connection is closed." and the client's status is 'end', with no retry strategy asked.
+  const connector = (redis as unknown as { connector: { resolve(endpoint: unknown): Promise<unknown>; disconnect(): void } }).connector;
+  const resolve = connector.resolve.bind(connector);
+  let raced = 0;
+  connector.resolve = async (endpoint) => {
+    const found = await resolve(endpoint);
+    if (raced++ === 0) connector.disconnect();
+    return found;
+  };
+  const ended = new Promise<void>((done) => redis.once('end', () => done()));
+  (redis as unknown as { stream: { destroy(): void } }).stream.destroy();
+  await ended;
+  t.log('the client ended, as ioredis leaves it');
+  t.is(await within('the client to connect again and answer', 30_000, async () => (redis.status === 'ready' ? await redis.ping() : undefined), 100), 'PONG');
+  t.true(raced >= 2, 'it asked the sentinels again');
+});
+
 if (!hasRedisServer()) test('the HA tests need redis-server (apt-get install redis-server)', (t) => t.fail());
 
 async function dataset(): Promise<string> {
