@@ -221,6 +221,16 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     // each renewal that fails is also an error (several a job while it runs on): said once, as lockLost
     if (/^could not renew lock for job /.test(err.message)) return;
     if ([...lost].some((id) => err.message.includes(id))) return;
+    // A job ended (or handed back) whose lock is no longer its own: another worker took it up once its
+    // lock lapsed, or a failover lost the lock with the writes the replica never got. It is that
+    // worker's now (its group is counted once, whoever counts it), so it is said as a lock lost, once.
+    const taken = /^(?:Missing lock|Lock mismatch) for job (.+?)\. /.exec(err.message)?.[1];
+    if (taken) {
+      lost.add(taken);
+      setTimeout(() => lost.delete(taken), config.queue.lockMs).unref();
+      events.lockLost?.({ jobId: taken });
+      return;
+    }
     // BullMQ's own blocking connection may be the first to find Redis gone: that is "away", said once
     if (isConnectionError(err)) goneAway(err);
     else if (!answered(err) && !away) events.error?.(err);
