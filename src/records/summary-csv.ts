@@ -25,7 +25,7 @@ export const SUMMARY_GZIP_LEVEL = 3;
  * whole (its header and a row per image and channel, at most
  * SPREADSHEET_ROWS), else summary.csv.gz: past that size the file is read by
  * programs (pandas, polars, DuckDB, R), which read gzip as they read text,
- * and it is about a third of the size (ImageNet's 1.28 million images: 200 MB
+ * and it is about a third of the size (ImageNet's 1.28 million images: 211 MB
  * against 565 MB). Decided by the images the run plans, so a retry or a
  * resume of the run writes the same name.
  */
