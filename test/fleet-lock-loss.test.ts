@@ -3,7 +3,7 @@
  * loaded or suspended machine does) stops working on it and says so once;
  * the worker that took the job up has it alone.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRun, RunStore } from '../src/fleet/run-store.js';
@@ -13,16 +13,21 @@ import { BUSY_LOCK_MS, redisScope, until } from './helpers/redis.js';
 import { runCli } from './helpers/run-cli.js';
 import { spawnWorker } from './helpers/worker-process.js';
 
-test('a worker paused past its job\'s lock: on waking it stops the job (which another worker has taken up) and says so in one event, no renewal errors', async (t) => {
+/**
+ * A worker (lock time BUSY_LOCK_MS) holding a group's job in its first stage: the group's second
+ * image is a named pipe, so reading it blocks. Returns the worker, the job's id and key, and what
+ * another worker on the same queue needs.
+ */
+async function heldJob(t: ExecutionContext) {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
-  // a group whose second image is a named pipe: reading it blocks, so the job stays in hand
   const { data, manifest } = await heldGroup();
   const out = tempDir();
   const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) };
   const a = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
   t.teardown(() => {
-    process.kill(a.pid, 'SIGCONT');
+    // (continued first, should the test have stopped it; one that has exited is signalled no more)
+    if (a.child.exitCode === null && a.child.signalCode === null) process.kill(a.pid, 'SIGCONT');
     a.child.kill('SIGKILL');
   });
   await a.ready;
@@ -30,8 +35,14 @@ test('a worker paused past its job\'s lock: on waking it stops the job (which an
   t.is(enq.code, 0, enq.stderr);
   const { runId } = JSON.parse(enq.stdout) as { runId: string };
   const jobId = `${runId}.${(await new RunStore(s.redis, s.prefix, runId).groupAt(0))!}`;
-  const holder = () => s.redis.hget(`${s.prefix}:${s.queue}:${jobId}`, 'pb');
+  const jobKey = `${s.prefix}:${s.queue}:${jobId}`;
+  const holder = () => s.redis.hget(jobKey, 'pb');
   await until(`job ${jobId} to be taken by worker ${a.pid}`, async () => (await holder())?.endsWith(`:${a.pid}`));
+  return { s, data, out, env, a, runId, jobId, jobKey, holder };
+}
+
+test('a worker paused past its job\'s lock: on waking it stops the job (which another worker has taken up) and says so in one event, no renewal errors', async (t) => {
+  const { s, data, out, env, a, jobId, holder } = await heldJob(t);
   process.kill(a.pid, 'SIGSTOP');
   const b = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
   t.teardown(() => { b.child.kill('SIGKILL'); });
@@ -50,20 +61,7 @@ test('a worker paused past its job\'s lock: on waking it stops the job (which an
 });
 
 test('a worker that ends a job whose lock another holds now (taken up after a lapse, or lost in a failover) says it once as a lost lock, not as errors; the job is done once the other lock lapses', async (t) => {
-  const s = await redisScope();
-  t.teardown(() => s.cleanup());
-  const { data, manifest } = await heldGroup();
-  const out = tempDir();
-  const env = { ...s.env, BNVIZ_LOCK_MS: String(BUSY_LOCK_MS) };
-  const a = spawnWorker(['--roots', data, '--out', out, '--threads', '1'], env);
-  t.teardown(() => { a.child.kill('SIGKILL'); });
-  await a.ready;
-  const enq = await runCli(['enqueue', data, '--manifest', manifest, '--json', '--size', '32', '--figures', 'overview', '--group-size', '2'], { env });
-  t.is(enq.code, 0, enq.stderr);
-  const { runId } = JSON.parse(enq.stdout) as { runId: string };
-  const jobId = `${runId}.${(await new RunStore(s.redis, s.prefix, runId).groupAt(0))!}`;
-  const jobKey = `${s.prefix}:${s.queue}:${jobId}`;
-  await until(`job ${jobId} to be taken by worker ${a.pid}`, async () => (await s.redis.hget(jobKey, 'pb'))?.endsWith(`:${a.pid}`));
+  const { s, data, a, runId, jobId, jobKey } = await heldJob(t);
   // the lock another worker would hold, for a lock time; then the held image comes, and the worker ends the job
   await s.redis.set(`${jobKey}:lock`, 'another-worker-token', 'PX', BUSY_LOCK_MS);
   const png = join(tempDir(), 'a1.png');

@@ -129,7 +129,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   // the level counts of the groups counted here, sent a batch at a time; a run's last batch may complete it
   const levels = new LevelSink(redis, prefix, {
     onComplete: async (runId) => { await finalizeFleetRun(redis, prefix, runId, join(outRoot, runId), { lockMs: config.queue.lockMs, retentionSeconds }); },
-    onError: (err) => { if (!answered(err)) events.error?.(err as Error); },
+    onError: (err) => backgroundError(err),
   });
   const processor = makeProcessor({
     redis, prefix, queue, pool, roots, outRoot, levels,
@@ -288,13 +288,13 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   const reconciler = new Reconciler({ redis, prefix, queue, outRoot, lockMs: config.queue.lockMs, retentionSeconds });
   worker.on('stalled', (jobId) => {
     // The stalled check has just moved the job back to wait, or failed it; a failed one is counted now (O(1)).
-    reconciler.countFailedJob(jobId).catch((err: unknown) => answered(err) || events.error?.(err as Error));
+    reconciler.countFailedJob(jobId).catch(backgroundError);
   });
   let reconciling = false;
   const reconcileTimer = setInterval(() => {
     if (reconciling || away) return;
     reconciling = true;
-    reconciler.pass().catch((err: unknown) => answered(err) || events.error?.(err as Error)).finally(() => { reconciling = false; });
+    reconciler.pass().catch(backgroundError).finally(() => { reconciling = false; });
   }, config.queue.lockMs + Math.floor(Math.random() * 1000));
   reconcileTimer.unref();
 
@@ -354,6 +354,17 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   }
 
   /** True when `err` is such an answer (then it has been dealt with). */
+  /**
+   * An error of the worker's own background work (the reconciliation, the level counts' batches):
+   * a connection that failed under it (Redis away, a failover, ioredis ending a connection that is
+   * then connected again) is not said again (the connections' own watch says Redis is away, once),
+   * and the work is tried again at its next turn; a refusal is judged; anything else is an error.
+   */
+  function backgroundError(err: unknown): void {
+    if (answered(err) || (err instanceof Error && isConnectionError(err))) return;
+    events.error?.(err as Error);
+  }
+
   function answered(err: unknown): boolean {
     const verdict = judgeReply(err, mode);
     if (!verdict) return false;
