@@ -43,7 +43,7 @@ export async function synthesizeRun(o: SyntheticRun): Promise<string[]> {
     root: '/data/synthetic', options: { size: 64 } as never, groupSize: 3, images: o.groups * 3, queue: o.queue ?? 'groups', partialGroups: [], enqueuedAt: new Date().toISOString(),
   });
   for (let start = 0; start < ids.length; start += 5000) {
-    await store.addGroups(ids.slice(start, start + 5000).map((groupId, j) => ({ groupId, index: start + j })));
+    await store.addGroups(ids.slice(start, start + 5000).map((groupId, j) => ({ groupId, index: start + j, files: syntheticFiles(start + j) })));
   }
   await store.markStarted();
   const thumbs = o.thumbs ?? [await sharp({ create: { width: 160, height: 80, channels: 3, background: '#3a7d44' } }).webp().toBuffer()];

@@ -138,7 +138,7 @@ test('after a retry of a finished run, its rate and elapsed time leave out the t
   const { scope } = await testDashboard(t);
   const store = new RunStore(scope.redis, scope.prefix, 'idle');
   await store.open({ root: '/d', options: { size: 8 } as never, groupSize: 1, images: 2, queue: scope.queue, partialGroups: [], enqueuedAt: new Date().toISOString() });
-  await store.addGroups([{ groupId: 'a', index: 0 }, { groupId: 'b', index: 1 }]);
+  await store.addGroups([{ groupId: 'a', index: 0, files: ['a.png'] }, { groupId: 'b', index: 1, files: ['b.png'] }]);
   const t0 = new Date(Date.now() - 100_000);
   await store.markStarted(t0);
   await store.record({ groupId: 'a', index: 0, status: 'done', files: ['a.png'] });

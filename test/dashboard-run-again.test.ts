@@ -10,7 +10,7 @@ import { deleteUnder } from './helpers/redis.js';
 
 async function enqueued(store: RunStore, groups: number, done: number, enqueuedAt: string): Promise<void> {
   await store.open({ root: '/data/r', options: {} as never, groupSize: 1, images: groups, queue: 'groups', partialGroups: [], enqueuedAt });
-  await store.addGroups(Array.from({ length: groups }, (_, i) => ({ groupId: `${String(i + 1).padStart(4, '0')}-g`, index: i })));
+  await store.addGroups(Array.from({ length: groups }, (_, i) => ({ groupId: `${String(i + 1).padStart(4, '0')}-g`, index: i, files: [] })));
   for (let i = 0; i < done; i++) await store.record({ groupId: `${String(i + 1).padStart(4, '0')}-g`, index: i, status: 'done', files: [] });
 }
 

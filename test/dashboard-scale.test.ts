@@ -39,7 +39,7 @@ test('RunIndex pages, filters by status, unseen range and name, sorts stably, an
   t.teardown(() => s.cleanup());
   const store = new RunStore(s.redis, s.prefix, 'small');
   const shares = [0, 0, 0.2, 0.3, 0.1];
-  await store.addGroups(shares.map((_, i) => ({ groupId: `${String(i + 1).padStart(4, '0')}-x`, index: i })));
+  await store.addGroups(shares.map((_, i) => ({ groupId: `${String(i + 1).padStart(4, '0')}-x`, index: i, files: [] })));
   for (const [i, share] of shares.entries()) {
     const files = [i === 3 ? 'cat.png' : `f${i}.png`];
     await store.record(i === 1 ? { groupId: '0002-x', index: 1, status: 'failed', files, error: { name: 'InputError', message: 'bad' } } : { groupId: `${String(i + 1).padStart(4, '0')}-x`, index: i, status: 'done', files, maxUnseen: share });
@@ -280,7 +280,7 @@ test('the run\'s log: each count of a group appended once (a failed group counte
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const store = new RunStore(s.redis, s.prefix, 'log');
-  await store.addGroups([{ groupId: 'g0', index: 0 }, { groupId: 'g1', index: 1 }]);
+  await store.addGroups([{ groupId: 'g0', index: 0, files: [] }, { groupId: 'g1', index: 1, files: [] }]);
   await store.record({ groupId: 'g1', index: 1, status: 'failed', files: ['b.png'], error: { name: 'InputError', message: 'bad' } });
   await store.record({ groupId: 'g0', index: 0, status: 'done', files: ['a.png', 'a:2.png'], maxUnseen: 0.25, timings: { decodeMs: 1, computeMs: 2, figureMs: 3, writeMs: 4, totalMs: 10 } as never });
   await store.record({ groupId: 'g0', index: 0, status: 'done', files: ['a.png'], maxUnseen: 0.25 });

@@ -125,7 +125,7 @@ test('.dockerignore keeps node_modules, .git, builds, outputs and deploy/.env ou
   t.true(existsSync(join(ROOT, 'dist', 'src', 'health-check.js')));
 });
 
-test("compose's Redis takes its command's options (Debian's redis-server 7), which keep a waiting job compact: the enqueue's memory hint has nothing to say at 430,000 jobs", async (t) => {
+test("compose's Redis takes its command's options (Debian's redis-server 7), which keep a waiting job compact under a long run id: the enqueue's memory hint has nothing to say at 430,000 jobs", async (t) => {
   const [program, ...args] = composeCommand(deploy('compose.yaml'), 'redis');
   t.is(program, 'redis-server');
   const server = await startRedisServer({ dir: ownTempDir(t), args });
@@ -135,10 +135,12 @@ test("compose's Redis takes its command's options (Debian's redis-server 7), whi
   t.deepEqual(await redis.config('GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
   t.deepEqual(await redis.config('GET', 'appendonly'), ['appendonly', 'yes']);
   t.deepEqual(await redis.config('GET', 'hash-max-listpack-value'), ['hash-max-listpack-value', '256']);
-  t.is(await jobMemoryHint(redis, 430_000), undefined);
+  // any run id (at most 100 characters) keeps a job's data under compose's 256; Redis' default 64 leaves room for 31 characters at 430,000 groups
+  const long = 'imagenet-train-2012-full-resolution-a1b2c3';
+  t.is(await jobMemoryHint(redis, long, 430_000), undefined);
   // and a Redis of defaults would be told
   await redis.config('SET', 'hash-max-listpack-value', '64');
-  t.regex((await jobMemoryHint(redis, 430_000)) ?? '', /hash-max-listpack-value/);
+  t.regex((await jobMemoryHint(redis, long, 430_000)) ?? '', /hash-max-listpack-value/);
 });
 
 test('the image runs dist/src/cli.js; its default command (--help) exits 0', async (t) => {

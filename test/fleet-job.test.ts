@@ -3,26 +3,47 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { groupOptions } from '../src/config/derive-options.js';
-import { jobIdOf, makeJobDocument, parseJobDocument, parseRunSettings } from '../src/fleet/job-document.js';
+import { backoffDelay, groupIdOfJob, idsOf, jobIdOf, jobOpts, makeJobDocument, parseJobDocument, parseRunSettings } from '../src/fleet/job-document.js';
 import { mapJobRoot, resolveRoots } from '../src/fleet/map-root.js';
 import { stageReporter } from '../src/fleet/process-job.js';
 import { bar, formatRun, formatRunList, localTime, paceOf, workerRate } from '../src/fleet/status-view.js';
 import { tempDir } from './helpers/paths.js';
 
 const options = groupOptions(loadConfig({ env: {} }));
-const good = () => makeJobDocument('run-1', '0001-abcdef12', 0, ['a.png', 'sub/b.png']);
+const good = () => makeJobDocument('run-1', 0);
+/** A job of version 2, which named its group's id and files (still served). */
+const named = () => ({ v: 2, runId: 'run-1', groupId: '0001-abcdef12', index: 0, files: ['a.png', 'sub/b.png'] });
 
-test('parseJobDocument accepts what makeJobDocument makes, version 2, and nothing more', (t) => {
+test('parseJobDocument accepts what makeJobDocument makes, version 3, and version 2 as it was', (t) => {
   const doc = parseJobDocument(JSON.parse(JSON.stringify(good())));
-  t.deepEqual(doc, good());
-  t.is(doc.v, 2);
+  t.deepEqual(doc, { v: 3, runId: 'run-1', index: 0 });
+  t.deepEqual(parseJobDocument(makeJobDocument('run-1', 7, true)), { v: 3, runId: 'run-1', index: 7, force: true });
+  t.deepEqual(parseJobDocument(named()), named());
 });
 
-test('a group job holds no root or options (they are the run\'s, kept once): a waiting job\'s document is small', (t) => {
-  const doc = makeJobDocument('imagenet-train', '143000-0a1b2c3d', 142999, ['n01440764/n01440764_10026.JPEG', 'n01440764/n01440764_10027.JPEG', 'n01440764/n01440764_10029.JPEG']);
-  t.false('root' in doc);
-  t.false('options' in doc);
-  t.true(JSON.stringify(doc).length < 200, JSON.stringify(doc));
+test('a group job names its run and index only: with a 15-character run id, a retried job of group 430,000 is under the 64 bytes Redis keeps compact', (t) => {
+  const doc = makeJobDocument('imagenet-a1b2c3', 429_999, true);
+  t.false('root' in doc || 'options' in doc || 'files' in doc || 'groupId' in doc);
+  t.true(JSON.stringify(doc).length <= 64, JSON.stringify(doc));
+  // and so are the options BullMQ keeps beside it (the backoff's delay is the run's)
+  t.true(JSON.stringify(jobOpts({ attempts: 10 })).length <= 64, JSON.stringify(jobOpts({ attempts: 10 })));
+});
+
+test('a version 3 job names its group by its job id: idsOf reads it back given the run; a job id of another run names none', (t) => {
+  t.is(groupIdOfJob(jobIdOf('photos.v2', '0001-1a2b3c4d'), 'photos.v2'), '0001-1a2b3c4d');
+  t.is(groupIdOfJob('photos.0001-1a2b3c4d', 'photo'), undefined);
+  t.is(groupIdOfJob('photos.0001:x', 'photos'), undefined, 'an unsafe id');
+  t.deepEqual(idsOf(makeJobDocument('photos', 3), 'photos.0004-ab'), { runId: 'photos', groupId: '0004-ab', index: 3, files: undefined });
+  t.deepEqual(idsOf(named(), 'anything'), { runId: 'run-1', groupId: '0001-abcdef12', index: 0, files: ['a.png', 'sub/b.png'] });
+});
+
+test('backoffDelay: BullMQ\'s exponential backoff from the run\'s backoffMs, 2,000 ms when the run does not say', (t) => {
+  const run = JSON.stringify({ attempts: 5, backoffMs: 500, force: false });
+  t.deepEqual([1, 2, 3, 4].map((n) => backoffDelay(n, run)), [500, 1000, 2000, 4000]);
+  t.is(backoffDelay(1, null), 2000);
+  t.is(backoffDelay(2, '{not json'), 4000);
+  t.is(backoffDelay(1, JSON.stringify({ backoffMs: -1 })), 2000);
+  t.is(backoffDelay(1, JSON.stringify({ backoffMs: 0 })), 0);
 });
 
 test('parseRunSettings checks the run\'s root and options as strictly as a job, naming the run', (t) => {
@@ -33,26 +54,28 @@ test('parseRunSettings checks the run\'s root and options as strictly as a job, 
   t.regex(t.throws(() => parseRunSettings(null, null, 'r1')).message, /^run r1: invalid run records/);
 });
 
-test('parseJobDocument rejects ".." and absolute files, naming the key and the reason', (t) => {
-  const dots = t.throws(() => parseJobDocument({ ...good(), files: ['a.png', '../../etc/passwd'] }, 'job x'));
+test('parseJobDocument rejects ".." and absolute files in a version 2 job, naming the key and the reason', (t) => {
+  const dots = t.throws(() => parseJobDocument({ ...named(), files: ['a.png', '../../etc/passwd'] }, 'job x'));
   t.is(dots.name, 'InputError');
   t.is(dots.message, `job x: invalid job: Expected a path relative to the dataset root for files[1] but received "../../etc/passwd" (file must not contain '..')`);
-  const abs = t.throws(() => parseJobDocument({ ...good(), files: ['/etc/passwd'] }));
+  const abs = t.throws(() => parseJobDocument({ ...named(), files: ['/etc/passwd'] }));
   t.regex(abs.message, /for files\[0\] but received "\/etc\/passwd" \(file must be relative to the dataset root, not absolute\)/);
 });
 
-test('parseJobDocument rejects malformed documents: unknown version, extra keys, unsafe ids, a bad index, options or a root of its own', (t) => {
-  t.regex(t.throws(() => parseJobDocument({ ...good(), v: 1 })).message, /Expected version 2 for v but received 1$/);
+test('parseJobDocument rejects malformed documents: unknown version, extra keys, unsafe ids, a bad index, files, options or a root of its own', (t) => {
+  t.regex(t.throws(() => parseJobDocument({ ...good(), v: 1 })).message, /Expected version 3 for v but received 1$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), pixels: [1, 2, 3] })).message, /Unknown key pixels$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), runId: 'a:b' })).message, /Expected an id of letters, digits.* for runId but received "a:b"$/);
-  t.regex(t.throws(() => parseJobDocument({ ...good(), groupId: '../x' })).message, /for groupId but received "\.\.\/x"$/);
+  t.regex(t.throws(() => parseJobDocument({ ...named(), groupId: '../x' })).message, /for groupId but received "\.\.\/x"$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), index: -1 })).message, /Expected a group index for index but received -1$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), index: 1.5 })).message, /for index but received 1\.5$/);
-  // the run's options and root are the run's: a job may not bring its own
+  // the group's files are the run's records' in version 3: a job may not bring its own, nor the run's options and root
+  t.regex(t.throws(() => parseJobDocument({ ...good(), files: ['../x.png'] })).message, /Unknown key files$/);
+  t.regex(t.throws(() => parseJobDocument({ ...good(), groupId: '0001-abcdef12' })).message, /Unknown key groupId$/);
   t.regex(t.throws(() => parseJobDocument({ ...good(), root: '/data/set' })).message, /Unknown key root$/);
-  t.regex(t.throws(() => parseJobDocument({ ...good(), options })).message, /Unknown key options$/);
+  t.regex(t.throws(() => parseJobDocument({ ...named(), options })).message, /Unknown key options$/);
   t.regex(t.throws(() => parseJobDocument('not a document')).message, /for the document but received "not a document"$/);
-  t.regex(t.throws(() => parseJobDocument({ ...good(), files: [] })).message, /Expected a list of 1 to 1024 files for files but received \[\]$/);
+  t.regex(t.throws(() => parseJobDocument({ ...named(), files: [] })).message, /Expected a list of 1 to 1024 files for files but received \[\]$/);
 });
 
 test('jobIdOf joins run and group ids without a colon (BullMQ forbids it in custom ids)', (t) => {

@@ -129,7 +129,7 @@ async function damagedFleet(redis: Redis, prefix: string) {
   const enqueuedAt = new Date(Date.now() - 60_000).toISOString();
   const good = new RunStore(redis, prefix, 'good-run');
   await good.open({ root: '/data/good', options: {} as never, groupSize: 3, images: 6, queue: 'groups', partialGroups: [], enqueuedAt });
-  await good.addGroups([{ groupId: 'g0', index: 0 }, { groupId: 'g1', index: 1 }]);
+  await good.addGroups([{ groupId: 'g0', index: 0, files: ['a.png'] }, { groupId: 'g1', index: 1, files: ['b.png'] }]);
   await good.record({ groupId: 'g0', index: 0, status: 'done', files: [] });
   // its enqueue finished adding its groups (else status says it did not)
   await redis.hset(runKeys(prefix, 'good-run').meta, 'enqueueDone', enqueuedAt);

@@ -24,7 +24,7 @@ export function registerEnqueue(program: Command): void {
     const { jobMemoryHint } = await import('../fleet/job-memory-hint.js');
     const { result, hint } = await withCommandRedis(config.redis, 'bnviz-enqueue', async (redis) => {
       const result = await enqueueDataset(dir, config, { redis });
-      return { result, hint: opts.json ? undefined : await jobMemoryHint(redis, result.added) };
+      return { result, hint: opts.json ? undefined : await jobMemoryHint(redis, result.runId, result.added, result.groups, config.force) };
     });
     const seconds = (performance.now() - t0) / 1000;
     if (opts.json) {

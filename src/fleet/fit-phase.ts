@@ -73,7 +73,7 @@ export async function addGroupJobs(redis: RedisClient, queue: Queue, k: RunKeys,
     fresh = groups.filter((_, i) => { const s = replies[2 * i]?.[1]; return (s === '' || s === '\0') && replies[2 * i + 1]?.[1] !== 1; });
   }
   const opts = jobOpts(jobs);
-  await addJobs(queue, fresh.map((g) => ({ name: 'group', data: makeJobDocument(runId, g.groupId, g.index, [...g.files], jobs.force), opts, jobId: jobIdOf(runId, g.groupId) })));
+  await addJobs(queue, fresh.map((g) => ({ name: 'group', data: makeJobDocument(runId, g.index, jobs.force), opts, jobId: jobIdOf(runId, g.groupId) })));
   return fresh.length;
 }
 

@@ -10,9 +10,9 @@ import type { RedisClient } from './redis-options.js';
 
 /** Each script: its file and how many of its arguments are keys (undefined: the caller says, first). */
 const SCRIPTS = {
-  bnvizRecordOutcome: { file: 'record-outcome.lua', keys: 12 },
-  bnvizAddGroups: { file: 'add-groups.lua', keys: 2 },
-  bnvizUncountFailed: { file: 'uncount-failed.lua', keys: 4 },
+  bnvizRecordOutcome: { file: 'record-outcome.lua', keys: 13 },
+  bnvizAddGroups: { file: 'add-groups.lua', keys: 4 },
+  bnvizUncountFailed: { file: 'uncount-failed.lua', keys: undefined },
   bnvizMarkStarted: { file: 'mark-started.lua', keys: 1 },
   bnvizUncountedGroups: { file: 'uncounted-groups.lua', keys: undefined },
   bnvizRecordSlice: { file: 'record-slice.lua', keys: 5 },

@@ -5,8 +5,10 @@
  * (`{bnviz}`) every key of the fleet is in one cluster slot.
  *
  * Per group, a run keeps a few bytes: its id in a bucket of BUCKET ids, one
- * state byte, and a short log entry; aggregates (counts, histograms, rates)
- * are kept up to date when a group is counted (run-store.ts).
+ * state byte, and a short log entry; until it is counted, its files (its
+ * job names only its run and index: job-document.ts); aggregates (counts,
+ * histograms, rates) are kept up to date when a group is counted
+ * (run-store.ts).
  *
  *   <prefix>:runs                      zset  runId by first enqueue time (ms)
  *   <prefix>:workers                   zset  worker id by its last heartbeat (ms)
@@ -15,6 +17,8 @@
  *   <prefix>:run:<runId>:meta          hash  root, options, groupSize, images, queue, enqueuedAt, startedAt, finishedAt, ...,
  *                                             and the counts: total, done, skipped, failed, version, firstAt, lastAt
  *   <prefix>:run:<runId>:ids:<n>       hash  index -> groupId, for the indexes n*BUCKET .. n*BUCKET+BUCKET-1
+ *   <prefix>:run:<runId>:files:<n>     hash  index -> the group's files, NUL-separated, for the same indexes, while
+ *                                             the group is not counted (a retry puts a failed group's back)
  *   <prefix>:run:<runId>:state         string  one byte a group, by index: 0 not counted, d done, s skipped, f failed
  *   <prefix>:run:<runId>:failures      hash  groupId -> {groupId, index, files, error} JSON
  *   <prefix>:run:<runId>:failedAt      zset  groupId by when it was counted failed (ms): newest first, paged
@@ -74,9 +78,11 @@ export interface RunKeys {
   drawFailed: string;
   /** The bucket hash holding the id of the group at `index`. */
   ids(index: number): string;
+  /** The bucket hash holding the files of the group at `index` while it is not counted. */
+  files(index: number): string;
 }
 
-/** The keys of a run's records other than its id buckets (what retention expires and clean removes, with the buckets). */
+/** The keys of a run's records other than its id and files buckets (what retention expires and clean removes, with the buckets). */
 export function fixedRunKeys(k: RunKeys): string[] {
   return [k.meta, k.state, k.failures, k.failedAt, k.worst, k.best, k.agg, ...k.rates, k.timings, k.log, k.unseen, k.finalize, k.reconcile, k.plan, k.levels, k.fitDone, k.fitFailed, k.fitSkipped, k.fitLock, k.drawPick, k.drawn, k.drawFailed];
 }
@@ -117,6 +123,7 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     plan: k('plan'), levels: k('levels'), fitDone: k('fitDone'), fitFailed: k('fitFailed'), fitSkipped: k('fitSkipped'), fitLock: k('fitLock'),
     drawPick: k('drawPick'), drawn: k('drawn'), drawFailed: k('drawFailed'),
     ids: (index) => k(`ids:${Math.floor(index / BUCKET)}`),
+    files: (index) => k(`files:${Math.floor(index / BUCKET)}`),
   };
 }
 

@@ -1,11 +1,15 @@
 /**
  * The job a fleet worker takes: a small, versioned document naming one group
- * (a run id, the group's id and index, its files relative to the dataset
- * root), never pixels. The dataset root and the options are the run's, kept
- * once in its records (run-store.ts), not in every job: a waiting group costs
- * Redis a few hundred bytes. Anyone who can write to the queue can send one,
- * so a worker trusts nothing in it until `parseJobDocument` has checked every
- * key, and checks the run's records as well.
+ * by its run and its index in the run, never pixels. The group's id is in the
+ * job's id (`jobIdOf`); its files, the dataset root and the options are the
+ * run's, kept in its records (run-store.ts; the files until the group is
+ * counted), not in every job. So every field of a waiting job's hash stays
+ * under Redis' default `hash-max-listpack-value` (64 bytes) and Redis keeps
+ * it compact: a waiting group costs Redis about 600 bytes. Version 2, which
+ * named the group's id and files in the job, is still served (jobs enqueued
+ * by an earlier bnviz). Anyone who can write to the queue can send one, so a
+ * worker trusts nothing in it until `parseJobDocument` has checked every key,
+ * and checks the run's records as well.
  */
 import { z } from 'zod';
 import { describeIssues, groupOptionsSchema, type GroupOptions } from '../config/rules.js';
@@ -13,8 +17,11 @@ import { isSafeId } from '../dataset/group-id.js';
 import { InputError } from '../errors.js';
 import { checkRelative } from '../dataset/resolve-inside.js';
 
-/** The group document's version: a worker refuses versions it does not know. */
-export const JOB_VERSION = 2;
+/** The group document's version: a worker refuses versions it does not know (2 and 3 it knows). */
+export const JOB_VERSION = 3;
+
+/** The version that named the group's id and files in the job (still served). */
+export const NAMED_JOB_VERSION = 2;
 
 /** The fit document's version. */
 export const FIT_JOB_VERSION = 1;
@@ -33,18 +40,31 @@ const relativeFile = z.string().max(4096).superRefine((file, ctx) => {
 /** The dataset root as the enqueuer named it (absolute); a worker maps it onto its own roots. */
 export const datasetRoot = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p)).describe('an absolute path');
 
+const groupIndex = z.number().int().nonnegative().max(1e9).describe('a group index');
+
 const jobDocument = z.strictObject({
   v: z.literal(JOB_VERSION).describe(`version ${JOB_VERSION}`),
   runId: safeId,
-  groupId: safeId,
-  /** The group's index in the dataset (0-based): where the run keeps its id and state. */
-  index: z.number().int().nonnegative().max(1e9).describe('a group index'),
-  files: z.array(relativeFile).min(1).max(1024).describe('a list of 1 to 1024 files'),
+  /** The group's index in the dataset (0-based): where the run keeps its id, files and state. */
+  index: groupIndex,
   /** Redo the group even when its outputs are there. */
   force: z.boolean().optional(),
 });
 
+/** A group job: its run and index (its id is the job's, its files the run's records'). */
 export type JobDocument = z.infer<typeof jobDocument>;
+
+const namedJobDocument = z.strictObject({
+  v: z.literal(NAMED_JOB_VERSION).describe(`version ${NAMED_JOB_VERSION}`),
+  runId: safeId,
+  groupId: safeId,
+  index: groupIndex,
+  files: z.array(relativeFile).min(1).max(1024).describe('a list of 1 to 1024 files'),
+  force: z.boolean().optional(),
+});
+
+/** A group job of version 2, which named the group's id and files itself. */
+export type NamedJobDocument = z.infer<typeof namedJobDocument>;
 
 /**
  * A job of the first pass of `--stats dataset`: count the levels of one
@@ -99,6 +119,7 @@ export function stalledOut(job: { failedReason?: string; attemptsStarted: number
 
 /**
  * The job id of a group of a run: BullMQ adds nothing for an id it holds, which makes enqueueing idempotent.
+ * A group job names its run, so its group's id is the rest of its job id (`groupIdOfJob`).
  * @example
  * jobIdOf('photos', '0001-1a2b3c4d'); // 'photos.0001-1a2b3c4d' (BullMQ ids hold no ':')
  */
@@ -107,33 +128,55 @@ export function jobIdOf(runId: string, groupId: string): string {
 }
 
 /**
+ * The group id a group job's id names, given its run (undefined: the job id is not one of the run's).
  * @example
- * const doc = makeJobDocument('photos', '0001-1a2b3c4d', 0, ['a.jpg', 'b.jpg', 'c.jpg']);
+ * groupIdOfJob('photos.0001-1a2b3c4d', 'photos'); // '0001-1a2b3c4d'
  */
-export function makeJobDocument(runId: string, groupId: string, index: number, files: string[], force = false): JobDocument {
-  return { v: JOB_VERSION, runId, groupId, index, files, ...(force ? { force } : {}) };
+export function groupIdOfJob(jobId: string | undefined, runId: string): string | undefined {
+  if (!jobId?.startsWith(`${runId}.`)) return undefined;
+  const id = jobId.slice(runId.length + 1);
+  return isSafeId(id) ? id : undefined;
 }
 
 /**
- * Checks a job's data; throws InputError saying, for each bad key, what was
- * expected (the subject is the job id). The parsed document has no key that
- * was not checked.
+ * A group job's document: its run and index (the files are kept in the
+ * run's records as its groups are added: RunStore.addGroups). 45 bytes for
+ * a run id of 12 characters and an index of 6 digits.
+ * @example
+ * const doc = makeJobDocument('photos', 0); // { v: 3, runId: 'photos', index: 0 }
+ */
+export function makeJobDocument(runId: string, index: number, force = false): JobDocument {
+  return { v: JOB_VERSION, runId, index, ...(force ? { force } : {}) };
+}
+
+/**
+ * Checks a job's data (version 3, or 2); throws InputError saying, for each
+ * bad key, what was expected (the subject is the job id). The parsed
+ * document has no key that was not checked.
  * @example
  * const doc = parseJobDocument(job.data, job.id); // throws InputError naming the field at fault
  */
-export function parseJobDocument(data: unknown, jobId = 'job'): JobDocument {
-  const parsed = jobDocument.safeParse(data);
+export function parseJobDocument(data: unknown, jobId = 'job'): JobDocument | NamedJobDocument {
+  const schema = (data as { v?: unknown } | null)?.v === NAMED_JOB_VERSION ? namedJobDocument : jobDocument;
+  const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
-  throw new InputError(jobId, `invalid job: ${describeIssues(jobDocument, data, parsed.error).join('; ')}`);
+  throw new InputError(jobId, `invalid job: ${describeIssues(schema, data, parsed.error).join('; ')}`);
 }
 
-/** The run and group ids of a job that failed to parse, when they are at least safe, to record the failure against its run. */
-export function idsOf(data: unknown): { runId?: string; groupId?: string; index?: number; files?: string[] } {
+/**
+ * The run and group ids (and index, and files when the job names them) of a
+ * job that may not parse, when they are at least safe, to record a failure
+ * against its run. A job that does not name its group's id (version 3) names
+ * it by its job id.
+ */
+export function idsOf(data: unknown, jobId?: string): { runId?: string; groupId?: string; index?: number; files?: string[] } {
   const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   const ok = (v: unknown) => (typeof v === 'string' && isSafeId(v) ? v : undefined);
   const files = Array.isArray(d.files) ? d.files.filter((f): f is string => typeof f === 'string').slice(0, 64) : undefined;
   const index = typeof d.index === 'number' && Number.isInteger(d.index) && d.index >= 0 && d.index <= 1e9 ? d.index : undefined;
-  return { runId: ok(d.runId), groupId: ok(d.groupId), index, files };
+  const runId = ok(d.runId);
+  const groupId = ok(d.groupId) ?? (runId && d.groupId === undefined ? groupIdOfJob(jobId, runId) : undefined);
+  return { runId, groupId, index, files };
 }
 
 const runSettings = z.strictObject({ root: datasetRoot, options: groupOptionsSchema });
@@ -159,7 +202,7 @@ export function parseRunSettings(root: string | null, options: string | null, ru
   throw new InputError(`run ${runId}`, `invalid run records: ${describeIssues(runSettings, data, parsed.error).join('; ')}`);
 }
 
-/** How group jobs are added: BullMQ's retry settings and whether groups are redone. */
+/** How group jobs are added: BullMQ's retry settings and whether groups are redone (kept in the run's meta as `jobOptions`). */
 export interface GroupJobOptions {
   attempts: number;
   backoffMs: number;
@@ -175,7 +218,34 @@ export interface GroupJobOptions {
  */
 export const JOB_PRIORITY = 1;
 
-/** The options of a group, fit or draw job as BullMQ stores them in the job (its id is given beside them: add-jobs.ts). */
-export function jobOpts(jobs: Partial<Pick<GroupJobOptions, 'attempts' | 'backoffMs'>>) {
-  return { attempts: jobs.attempts ?? 3, backoff: { type: 'exponential', delay: jobs.backoffMs ?? 2000 }, priority: JOB_PRIORITY };
+/**
+ * The backoff type of bnviz's jobs: exponential from the run's `backoffMs`
+ * (its meta's jobOptions), which the worker's strategy reads
+ * (`runBackoff`). BullMQ's own exponential type keeps its delay in every
+ * job's options, which then pass Redis' 64 bytes (`{"priority":1,"backoff":
+ * {"delay":2000,"type":"exponential"},"attempts":3}`: 74).
+ */
+export const RUN_BACKOFF = 'run';
+
+/** The options of a group, fit or draw job as BullMQ stores them in the job (its id is given beside them: add-jobs.ts): 52 bytes. */
+export function jobOpts(jobs: Partial<Pick<GroupJobOptions, 'attempts'>>) {
+  return { attempts: jobs.attempts ?? 3, backoff: { type: RUN_BACKOFF }, priority: JOB_PRIORITY };
+}
+
+/**
+ * The delay before a job's next attempt: BullMQ's exponential backoff
+ * (2^(attempt - 1) x delay) from the run's `backoffMs`, or the default
+ * 2,000 ms when the run's records do not say.
+ * @example
+ * backoffDelay(2, '{"attempts":3,"backoffMs":500,"force":false}'); // 1000
+ */
+export function backoffDelay(attemptsMade: number, jobOptions: string | null): number {
+  let delay = 2000;
+  try {
+    const ms = jobOptions === null ? undefined : (JSON.parse(jobOptions) as { backoffMs?: unknown }).backoffMs;
+    if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) delay = ms;
+  } catch {
+    // malformed records: the default
+  }
+  return Math.round(Math.pow(2, Math.max(0, attemptsMade - 1)) * delay);
 }

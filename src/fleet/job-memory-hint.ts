@@ -1,32 +1,36 @@
 /**
- * A hint for the operator of a large enqueue. A waiting job is a BullMQ
- * hash whose data (the group's files) and options exceed Redis' default
- * `hash-max-listpack-value` (64 bytes), so Redis keeps it as a hash table:
- * about 900 bytes a waiting group. With the setting at 256 Redis keeps it
- * as a listpack, about 600 (`npm run bench:scale -- --redis-config
- * hash-max-listpack-value=256`). Read with CONFIG GET, which many ACL users
- * and managed services refuse: then there is no hint, and nothing fails.
+ * A hint for the operator of a large enqueue. Redis keeps a hash compact (a
+ * listpack) while each of its fields is at most `hash-max-listpack-value`
+ * bytes (64 by default); one longer field makes it a hash table. A waiting
+ * job's fields are short (job-document.ts: its data names its run and
+ * index), but its data grows with the run id: past the setting, every
+ * waiting job takes a few hundred bytes more. Read with CONFIG GET, which
+ * many ACL users and managed services refuse: then there is no hint, and
+ * nothing fails.
  */
 import type { RedisClient } from './redis-options.js';
+import { makeJobDocument } from './job-document.js';
 
 /** Jobs below this many: a few tens of MB at most, not worth a line. */
 export const HINT_JOBS = 100_000;
 
-/** Bytes a waiting group costs, measured by bench:scale at 430,000 groups: a hash table, a listpack. */
-const TABLE_BYTES = 910;
+/** Bytes a waiting group costs, measured by bench:scale at 430,000 groups: its job kept compact (a listpack), and as a hash table. */
 const LISTPACK_BYTES = 598;
+const TABLE_BYTES = 910;
 
 /**
- * One line when `jobs` waiting jobs would take notably more memory than
- * they need under the server's `hash-max-listpack-value`; undefined
- * otherwise, or when the server does not say.
+ * One line when the `jobs` waiting jobs of run `runId` (of `groups` groups
+ * in all) would be kept as hash tables under the server's
+ * `hash-max-listpack-value`; undefined otherwise, or when the server does
+ * not say.
  *
  * @example
- * const hint = await jobMemoryHint(redis, 430_000);
- * // 'Redis keeps each waiting job as a hash table (hash-max-listpack-value 64): about 910 bytes a job, 391 MB for these 430000; ...'
+ * const hint = await jobMemoryHint(redis, 'imagenet-train-2012-full-resolution-a1b2c3', 430_000);
+ * // 'each waiting job's data is 68 bytes (run id imagenet-train-...: 43 characters), above ... hash-max-listpack-value (64): ...'
  */
-export async function jobMemoryHint(redis: RedisClient, jobs: number): Promise<string | undefined> {
+export async function jobMemoryHint(redis: RedisClient, runId: string, jobs: number, groups = jobs, force = false): Promise<string | undefined> {
   if (jobs < HINT_JOBS) return undefined;
+  const data = JSON.stringify(makeJobDocument(runId, Math.max(0, groups - 1), force)).length;
   let value: number;
   try {
     // Redis 7 names it listpack; Redis 6 ziplist (7 answers both)
@@ -36,8 +40,9 @@ export async function jobMemoryHint(redis: RedisClient, jobs: number): Promise<s
   } catch {
     return undefined;
   }
-  if (!Number.isFinite(value) || value >= 256) return undefined;
-  return `Redis keeps each waiting job as a hash table (hash-max-listpack-value ${value}): about ${TABLE_BYTES} bytes a job, ${Math.round((jobs * TABLE_BYTES) / 1e6)} MB for these ${jobs}; set to 256 (redis.conf, or CONFIG SET), it keeps jobs added after in about ${LISTPACK_BYTES}`;
+  if (!Number.isFinite(value) || data <= value) return undefined;
+  const longest = runId.length - (data - value);
+  return `each waiting job's data is ${data} bytes (run id ${runId}: ${runId.length} characters), above Redis' hash-max-listpack-value (${value}): Redis keeps each as a hash table, about ${TABLE_BYTES} bytes a job, ${Math.round((jobs * TABLE_BYTES) / 1e6)} MB for these ${jobs}, not ${LISTPACK_BYTES}; a run id of at most ${Math.max(1, longest)} characters (--run), or the setting at ${data} or more (redis.conf, or CONFIG SET), keeps them compact`;
 }
 
 /** A setting's value as CONFIG GET answers it ([name, value]); undefined when the server does not know it. */

@@ -29,11 +29,11 @@ import { unseenShares } from '../records/unseen-spread.js';
 import { finalizeFleetRun } from './finalize-fleet-run.js';
 import { runKeys } from './fleet-keys.js';
 import { endFitPhase, recordSlice, type FitPhaseContext } from './fit-phase.js';
-import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, parseFitJobDocument, parseJobDocument, type FitJobDocument, type JobDocument } from './job-document.js';
+import { FIT_JOB, fitJobIdOf, idsOf, jobIdOf, NAMED_JOB_VERSION, parseFitJobDocument, parseJobDocument, type FitJobDocument } from './job-document.js';
 import { mapJobRoot, type AllowedRoots } from './map-root.js';
 import { checkPixelBudget, decodeOnly } from './pixel-budget.js';
 import { parseRunSettings, type RunSettings } from './job-document.js';
-import { isComplete, RunStore, type Outcome } from './run-store.js';
+import { isComplete, RunStore, splitFiles, type Outcome } from './run-store.js';
 import { DRAW_JOB, drawJobIdOf, offerToPick, parseDrawJobDocument, recordDrawn, type DrawJobDocument } from './draw-phase.js';
 import { drawsInFirstPass, parseDraw, type DrawChoice } from '../records/draw-choice.js';
 import type { GroupLevels } from '../types.js';
@@ -158,31 +158,36 @@ function lockLost(job: Job, err: unknown): Error {
 }
 
 async function processGroupJob(ctx: JobContext, job: Job, token: string | undefined, signal?: AbortSignal): Promise<JobReturn> {
-  let checked: Awaited<ReturnType<typeof checkJob>>;
+  let checked: CheckedJob;
   try {
     checked = await checkJob(ctx, job);
   } catch (err) {
     if (!isBnvizError(err, 'ServeError')) throw err;
-    const { runId, groupId, index, files } = idsOf(job.data);
     return handBack(ctx, job, token, err as ServeError, async (message) => {
       // only the group's own job counts it (see checkJob)
-      if (runId && groupId && index !== undefined && job.id === jobIdOf(runId, groupId)) {
-        await count(ctx, runId, { groupId, index, status: 'failed', files: files ?? [], error: { name: 'ServeError', message } });
-      }
+      const own = await ownGroup(ctx, job);
+      if (own) await count(ctx, own.runId, { ...own, status: 'failed', error: { name: 'ServeError', message } });
     });
   }
-  const { doc, root, options, seed, draw, drawNow, started } = checked;
+  if (checked.counted) {
+    // Counted before (its worker died after counting it, before its job ended): nothing to redo, and its
+    // files are let go. Its run's records are written if it was the last (count does that for a group counted before).
+    const { runId, groupId, index } = checked.group;
+    await count(ctx, runId, { groupId, index, status: 'skipped', files: [] });
+    return { groupId, status: 'skipped', outputs: [], maxUnseen: 0 };
+  }
+  const { group, root, options, seed, draw, drawNow, started } = checked;
   // a round trip the first jobs of a run make (and the first after a retry reopened it), not every job
-  if (!started) await new RunStore(ctx.redis, ctx.prefix, doc.runId).markStarted();
+  if (!started) await new RunStore(ctx.redis, ctx.prefix, group.runId).markStarted();
   const task: GroupTask = {
-    runId: doc.runId,
-    groupId: doc.groupId,
-    index: doc.index,
+    runId: group.runId,
+    groupId: group.groupId,
+    index: group.index,
     root,
-    files: doc.files,
-    runDir: join(ctx.outRoot, doc.runId),
+    files: group.files,
+    runDir: join(ctx.outRoot, group.runId),
     options,
-    force: doc.force ?? false,
+    force: group.force,
     draw: drawNow,
   };
   const progress = stageReporter((stage) => {
@@ -199,19 +204,32 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
     progress.end();
     if (signal?.aborted) throw lockLost(job, err);
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-      await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: 'failed', files: doc.files, error: groupErrorOf(err) });
+      await count(ctx, group.runId, { groupId: group.groupId, index: group.index, status: 'failed', files: group.files, error: groupErrorOf(err) });
     }
     throw err;
   }
   progress.end();
   if (signal?.aborted) throw lockLost(job, signal.reason);
   // offered to the second pass's pick before it is counted: the pick is whole when the run's last group is
-  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, doc.runId), draw, seed, { groupId: doc.groupId, index: doc.index, files: doc.files, maxUnseen: result.maxUnseen, drawn: result.outputs.length > 0 });
+  if (result.status !== 'failed') await offerToPick(ctx.redis, runKeys(ctx.prefix, group.runId), draw, seed, { groupId: group.groupId, index: group.index, files: group.files, maxUnseen: result.maxUnseen, drawn: result.outputs.length > 0 });
   // batch normalization by each batch's own statistics: the dataset's summed from the groups' level counts, for the report
   const levels = ctx.levels && options.method === 'batch' && !options.normStats && result.status !== 'failed' ? result.levels : undefined;
-  await count(ctx, doc.runId, { groupId: doc.groupId, index: doc.index, status: result.status, files: doc.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows), levels: levels !== undefined }, result.backend, levels);
+  await count(ctx, group.runId, { groupId: group.groupId, index: group.index, status: result.status, files: group.files, error: result.error, timings: result.timings, maxUnseen: result.maxUnseen, unseen: unseenShares(result.rows), levels: levels !== undefined }, result.backend, levels);
   if (result.status === 'failed') throw new UnrecoverableError(result.error?.message ?? 'bad input');
-  return { groupId: doc.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
+  return { groupId: group.groupId, status: result.status, outputs: result.outputs, maxUnseen: result.maxUnseen, totalMs: result.timings?.totalMs };
+}
+
+/**
+ * The group a job may count as failed: the one whose own job it is (the id
+ * enqueue gives it: a job forged under another id must not fail a group it
+ * does not own), with its files (the job's own, version 2, or those the run
+ * keeps); undefined when the job names no group of its own.
+ */
+async function ownGroup(ctx: JobContext, job: Job, known?: { files?: string[] }): Promise<{ runId: string; groupId: string; index: number; files: string[] } | undefined> {
+  const { runId, groupId, index, files } = idsOf(job.data, job.id);
+  if (!runId || !groupId || index === undefined || job.id !== jobIdOf(runId, groupId)) return undefined;
+  const kept = known?.files ?? files ?? (await new RunStore(ctx.redis, ctx.prefix, runId).filesAt(index));
+  return { runId, groupId, index, files: kept ?? [] };
 }
 
 /**
@@ -277,43 +295,82 @@ function fitContext(ctx: JobContext): FitPhaseContext {
   return { redis: ctx.redis, prefix: ctx.prefix, queue: ctx.queue, outRoot: ctx.outRoot, lockMs: ctx.lockMs, retentionSeconds: ctx.retentionSeconds };
 }
 
+/** A group job with what its document leaves to the run's records filled in. */
+interface GroupJob {
+  runId: string;
+  groupId: string;
+  index: number;
+  files: string[];
+  force: boolean;
+}
+
+/** A job checked: its group and what serving it takes, or its group counted already (its files let go: nothing to do but see its run's records written). */
+type CheckedJob =
+  | { counted: false; group: GroupJob; root: string; options: RunSettings['options']; seed: number; draw: DrawChoice; drawNow: boolean; started: boolean }
+  | { counted: true; group: GroupJob };
+
+/** Most files a group may have (a job of version 2 is held to it by its schema). */
+const MAX_FILES = 1024;
+
 /**
  * Trusts nothing in the job: a valid document, a run enqueued under this
- * prefix whose records hold the group at the job's index, the run's root
- * inside the worker's roots, every file inside that root (by its text here,
- * symlinks followed by the thread before it reads), and a size within the pixel budget. Throws ServeError when this
- * worker cannot serve the job (nothing is wrong with the group);
- * UnrecoverableError naming the reason for bad input, after counting the
- * group as failed when the job is the group's own.
+ * prefix whose records hold the group at the job's index (under the job's
+ * id, for version 3) with its files, the run's root inside the worker's
+ * roots, every file inside that root (by its text here, symlinks followed by
+ * the thread before it reads), and a size within the pixel budget. Throws
+ * ServeError when this worker cannot serve the job (nothing is wrong with
+ * the group); UnrecoverableError naming the reason for bad input, after
+ * counting the group as failed when the job is the group's own.
  */
-async function checkJob(ctx: JobContext, job: Job): Promise<{ doc: JobDocument; root: string; options: RunSettings['options']; seed: number; draw: DrawChoice; drawNow: boolean; started: boolean }> {
+async function checkJob(ctx: JobContext, job: Job): Promise<CheckedJob> {
+  let files: string[] | undefined;
   try {
     const doc = parseJobDocument(job.data, `job ${job.id}`);
     const k = runKeys(ctx.prefix, doc.runId);
-    const [[, when], [, member]] = (await ctx.redis.pipeline().hmget(k.meta, 'enqueuedAt', 'fitEndedAt', 'enqueueDone', 'total', 'startedAt', 'pausedAt').hget(k.ids(doc.index), String(doc.index)).exec()) as [[Error | null, Array<string | null>], [Error | null, string | null]];
+    const at = String(doc.index);
+    const replies = (await ctx.redis.pipeline().hmget(k.meta, 'enqueuedAt', 'fitEndedAt', 'enqueueDone', 'total', 'startedAt', 'pausedAt')
+      .hget(k.ids(doc.index), at).hget(k.files(doc.index), at).getrange(k.state, doc.index, doc.index).exec()) as Array<[Error | null, unknown]>;
+    const [when, member, kept, state] = replies.map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    }) as [Array<string | null>, string | null, string | null, string];
     const [enqueuedAt, fitEndedAt, enqueueDone, total, startedAt, pausedAt] = when;
     if (!enqueuedAt) throw new InputError(`job ${job.id}`, `run ${doc.runId} was not enqueued (no records under prefix ${ctx.prefix})`);
-    if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
+    let groupId: string;
+    if (doc.v === NAMED_JOB_VERSION) {
+      if (member !== doc.groupId) throw new InputError(`job ${job.id}`, `group ${doc.groupId} is not group ${doc.index + 1} of run ${doc.runId}`);
+      groupId = doc.groupId;
+      files = doc.files;
+    } else {
+      if (member === null) throw new InputError(`job ${job.id}`, `run ${doc.runId} has no group ${doc.index + 1}`);
+      if (job.id !== jobIdOf(doc.runId, member)) throw new InputError(`job ${job.id}`, `group ${doc.index + 1} of run ${doc.runId} is ${member}, whose job is ${jobIdOf(doc.runId, member)}`);
+      groupId = member;
+      files = splitFiles(kept);
+      if (!files && (state === 'd' || state === 's')) {
+        return { counted: true, group: { runId: doc.runId, groupId, index: doc.index, files: [], force: false } };
+      }
+      // counted failed, and retried by BullMQ itself (Bull Board): its failure keeps its files
+      if (!files && state === 'f') files = (await new RunStore(ctx.redis, ctx.prefix, doc.runId).failuresOf([groupId]).catch(() => []))[0]?.files;
+      if (!files?.length) throw new InputError(`job ${job.id}`, `run ${doc.runId} keeps no files for group ${groupId} (its records were damaged; bnviz clean ${doc.runId}, then bnviz enqueue, runs it anew)`);
+      if (files.length > MAX_FILES) throw new InputError(`job ${job.id}`, `group ${groupId} of run ${doc.runId} has ${files.length} files in the run's records (at most ${MAX_FILES})`);
+    }
+    // The files by their text here, before anything is made; the thread resolves them (symlinks followed)
+    // before it reads any, and fails the group with the same reason (processGroup): resolving them here
+    // too cost more of this thread than the rest of a counted group's handling.
+    for (const file of files) checkRelative(file);
     // the options change once, when the first pass of --stats dataset stores the statistics in them
     const settings = await runSettingsOf(ctx, doc.runId, `${enqueuedAt} ${fitEndedAt ?? ''}`);
-    checkPixelBudget(doc.files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
+    checkPixelBudget(files.length, settings.options, ctx.maxPixels, `job ${job.id}`, 'this worker\'s maxPixels (BNVIZ_MAX_PIXELS)');
     const root = await checkedPlace(ctx.roots, settings.root, join(ctx.outRoot, doc.runId));
-    // The files by their text here; the thread resolves them (symlinks followed) before it reads
-    // any, and fails the group with the same reason (processGroup): resolving them here too
-    // cost more of this thread than the rest of a counted group's handling.
-    for (const file of doc.files) checkRelative(file);
     // drawn as it is counted: every group (all), each group named (ids), or each of a run of K groups or fewer, known once enqueued whole
-    const drawNow = drawsInFirstPass(settings.draw, enqueueDone ? Number(total) : undefined, doc.groupId);
+    const drawNow = drawsInFirstPass(settings.draw, enqueueDone ? Number(total) : undefined, groupId);
+    const group: GroupJob = { runId: doc.runId, groupId, index: doc.index, files, force: doc.force ?? false };
     // started, and not paused by a retry since: nothing for markStarted to do
-    return { doc, root, options: settings.options, seed: settings.seed, draw: settings.draw, drawNow, started: startedAt !== null && pausedAt === null };
+    return { counted: false, group, root, options: settings.options, seed: settings.seed, draw: settings.draw, drawNow, started: startedAt !== null && pausedAt === null };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
-    const { runId, groupId, index, files } = idsOf(job.data);
-    // Only the group's own job (the id enqueue gives it) may count it as failed:
-    // a job forged under another id must not fail a group it does not own.
-    if (runId && groupId && index !== undefined && job.id === jobIdOf(runId, groupId)) {
-      await count(ctx, runId, { groupId, index, status: 'failed', files: files ?? [], error: groupErrorOf(err) });
-    }
+    const own = await ownGroup(ctx, job, { files });
+    if (own) await count(ctx, own.runId, { ...own, status: 'failed', error: groupErrorOf(err) });
     throw new UnrecoverableError(messageOf(err));
   }
 }
@@ -445,7 +502,7 @@ async function handBack(ctx: JobContext, job: Job, token: string | undefined, er
     throw new UnrecoverableError(message);
   }
   ctx.onHandBack?.(err.message, job.id ?? '');
-  const { runId } = idsOf(job.data);
+  const { runId } = idsOf(job.data, job.id);
   if (runId) await new RunStore(ctx.redis, ctx.prefix, runId).countAttempt('handedBack').catch(() => {}); // advisory, as progress is
   await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
   throw new DelayedError();

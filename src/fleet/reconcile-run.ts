@@ -84,7 +84,7 @@ export class Reconciler {
     const job = await Job.fromId(this.ctx.queue, jobId);
     // a failed job read before BullMQ wrote why is left to the next pass (which reads the last minute again)
     if (!job || !job.failedReason || !(await job.isFailed())) return false;
-    const { runId, groupId, index, files } = idsOf(job.data);
+    const { runId, groupId, index, files } = idsOf(job.data, job.id);
     if (!runId) return false;
     const stalled = stalledOut(job);
     if (job.name === FIT_JOB) {
@@ -98,7 +98,7 @@ export class Reconciler {
     // only a group's own job counts it (a forged id counts nothing)
     if (!groupId || index === undefined || job.id !== jobIdOf(runId, groupId)) return false;
     const store = new RunStore(this.ctx.redis, this.ctx.prefix, runId);
-    const outcome: Outcome = { groupId, index, status: 'failed', files: files ?? [], error: failureOf(job, runId) };
+    const outcome: Outcome = { groupId, index, status: 'failed', files: files ?? (await store.filesAt(index)) ?? [], error: failureOf(job, runId) };
     return (await this.count(store, outcome)) === 'added';
   }
 
@@ -141,7 +141,7 @@ export class Reconciler {
     for await (const u of store.uncounted(queueKey)) {
       // Before the enqueue has finished, a group with no job may simply not have been added yet.
       if (u.state === '' || (u.state === 'missing' && !enqueued)) continue;
-      const outcome = await outcomeOf(this.ctx.queue, runId, u.groupId, u.index, u.state);
+      const outcome = await outcomeOf(this.ctx.queue, store, u.groupId, u.index, u.state);
       if (outcome && (await this.count(store, outcome)) === 'added') counted++;
     }
     return counted;
@@ -165,14 +165,15 @@ function failureOf(job: Job, runId: string): { name: string; message: string } {
   return { name: stalled ? 'Stalled' : 'JobFailed', message: stalled ? `the worker running it ${stalled}; bnviz retry ${runId} runs it again` : job.failedReason || 'failed' };
 }
 
-/** What an ended job says of its group. */
-async function outcomeOf(queue: Queue, runId: string, groupId: string, index: number, state: 'missing' | 'failed' | 'completed'): Promise<Outcome | undefined> {
+/** What an ended job says of its group (its files: the job's own, version 2, or those the run keeps). */
+async function outcomeOf(queue: Queue, store: RunStore, groupId: string, index: number, state: 'missing' | 'failed' | 'completed'): Promise<Outcome | undefined> {
+  const runId = store.runId;
   if (state === 'missing') {
-    return { groupId, index, status: 'failed', files: [], error: { name: 'JobRemoved', message: `its job was removed from the queue before it ended; bnviz enqueue adds it again` } };
+    return { groupId, index, status: 'failed', files: (await store.filesAt(index)) ?? [], error: { name: 'JobRemoved', message: `its job was removed from the queue before it ended; bnviz retry ${runId} adds it again` } };
   }
   const job = await Job.fromId(queue, jobIdOf(runId, groupId));
   if (!job) return undefined; // removed since: the next walk sees it missing
-  const files = idsOf(job.data).files ?? [];
+  const files = idsOf(job.data).files ?? (await store.filesAt(index)) ?? [];
   if (state === 'completed') {
     const status = (job.returnvalue as { status?: string } | undefined)?.status;
     return { groupId, index, status: status === 'skipped' ? 'skipped' : 'done', files };

@@ -89,7 +89,7 @@ export async function retryRun(redis: RedisClient, config: RetryConfig, runId: s
       anew.push(f);
     }
     if (anew.length) {
-      await addJobs(queue, anew.map((f) => ({ name: 'group', data: makeJobDocument(runId, f.groupId, f.index, f.files, true), opts: jobOpts(config.queue), jobId: jobIdOf(runId, f.groupId) })));
+      await addJobs(queue, anew.map((f) => ({ name: 'group', data: makeJobDocument(runId, f.index, true), opts: jobOpts(config.queue), jobId: jobIdOf(runId, f.groupId) })));
       retried.push(...anew.map((f) => f.groupId));
     }
   };

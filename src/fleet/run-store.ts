@@ -154,19 +154,25 @@ export class RunStore {
 
   /**
    * Registers groups under their indexes, each once (the run's total counts
-   * them); returns how many were new. O(groups given). Throws UsageError when
-   * an index holds another group: the run id was enqueued with other data.
+   * them), with the files of each not counted yet (its job names only its
+   * index); returns how many were new. O(groups given). Throws UsageError
+   * when an index holds another group: the run id was enqueued with other data.
    */
-  async addGroups(groups: ReadonlyArray<{ groupId: string; index: number }>): Promise<number> {
+  async addGroups(groups: ReadonlyArray<{ groupId: string; index: number; files: readonly string[] }>): Promise<number> {
     let added = 0;
-    for (const [key, pairs] of byBucket(this.k, groups)) {
-      const [n, index, there] = (await this.redis.bnvizAddGroups(this.k.meta, key, ...pairs)) as [number, number, string];
+    for (const [bucket, triples] of byBucket(groups)) {
+      const [n, index, there] = (await this.redis.bnvizAddGroups(this.k.meta, this.k.ids(bucket), this.k.files(bucket), this.k.state, triples)) as [number, number, string];
       if (index >= 0) {
-        throw new UsageError(`run ${this.runId} was enqueued before with other groups (group ${index + 1} is ${there} there, not ${pairs[pairs.indexOf(String(index)) + 1]}); enqueue under another run id (--run), or bnviz clean ${this.runId} first`);
+        throw new UsageError(`run ${this.runId} was enqueued before with other groups (group ${index + 1} is ${there} there, not ${triples[triples.indexOf(String(index)) + 1]}); enqueue under another run id (--run), or bnviz clean ${this.runId} first`);
       }
       added += n;
     }
     return added;
+  }
+
+  /** The files of the group at `index` as the run keeps them until it is counted; undefined when none are kept. O(1). */
+  async filesAt(index: number): Promise<string[] | undefined> {
+    return splitFiles(await this.redis.hget(this.k.files(index), String(index)));
   }
 
   /** The id of the group at `index`, or null. O(1). */
@@ -214,7 +220,7 @@ export class RunStore {
     const failure: StoredFailure | undefined = o.status === 'failed' ? { groupId: o.groupId, index: o.index, files: o.files, error: o.error ?? { name: 'Error', message: 'unknown' } } : undefined;
     const done = o.status === 'done';
     const r = (await this.redis.bnvizRecordOutcome(
-      k.meta, k.state, k.ids(o.index), k.failures, k.failedAt, k.agg, k.rates[0]!, k.rates[1]!, k.rates[2]!, k.timings, k.log, k.unseen,
+      k.meta, k.state, k.ids(o.index), k.failures, k.failedAt, k.agg, k.rates[0]!, k.rates[1]!, k.rates[2]!, k.timings, k.log, k.unseen, k.files(o.index),
       o.groupId, o.index, o.status, failure ? JSON.stringify(failure) : '', done && o.timings ? JSON.stringify(o.timings) : '',
       o.status !== 'failed' && o.maxUnseen !== undefined ? String(o.maxUnseen) : '', Date.now(), STAGE_BOUNDS.join(','), o.files.join('\t'),
       o.levels ? '1' : '', ...(done && o.unseen ? o.unseen.map(String) : []),
@@ -346,10 +352,15 @@ export class RunStore {
     }
   }
 
-  /** Uncounts these failed groups (others are left alone) and reopens the run; returns the ids uncounted. O(groups given). */
-  async uncountFailed(groups: ReadonlyArray<{ groupId: string; index: number }>): Promise<string[]> {
+  /**
+   * Uncounts these failed groups (others are left alone), keeps their files
+   * again for their jobs, and reopens the run; returns the ids uncounted.
+   * O(groups given; a retry gives a few hundred at a time).
+   */
+  async uncountFailed(groups: ReadonlyArray<{ groupId: string; index: number; files: readonly string[] }>): Promise<string[]> {
     if (groups.length === 0) return [];
-    return (await this.redis.bnvizUncountFailed(this.k.meta, this.k.state, this.k.failures, this.k.failedAt, ...groups.flatMap((g) => [g.groupId, g.index]))) as string[];
+    const keys = [this.k.meta, this.k.state, this.k.failures, this.k.failedAt, ...groups.map((g) => this.k.files(g.index))];
+    return (await this.redis.bnvizUncountFailed(keys.length, keys, groups.flatMap((g) => [g.groupId, g.index, joinFiles(g.files)]))) as string[];
   }
 
   /** The ids of the groups counted failed, a chunk at a time (any order). O(failed) in all. */
@@ -439,7 +450,10 @@ export class RunStore {
     const span = await this.span();
     for (let b = 0; b < span; b += 500 * BUCKET) {
       const p = this.redis.pipeline();
-      for (let i = b; i < Math.min(span, b + 500 * BUCKET); i += BUCKET) f(p, this.k.ids(i));
+      for (let i = b; i < Math.min(span, b + 500 * BUCKET); i += BUCKET) {
+        f(p, this.k.ids(i));
+        f(p, this.k.files(i));
+      }
       await p.exec();
     }
     const p = this.redis.pipeline();
@@ -449,16 +463,26 @@ export class RunStore {
   }
 }
 
-/** Groups split by the id bucket that holds them, as [bucket key, [index, id, ...]]. */
-function byBucket(k: RunKeys, groups: ReadonlyArray<{ groupId: string; index: number }>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** Groups split by the bucket that holds them, as [an index in the bucket, [index, id, files, ...]]. */
+function byBucket(groups: ReadonlyArray<{ groupId: string; index: number; files: readonly string[] }>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
   for (const g of groups) {
-    const key = k.ids(g.index);
-    let pairs = out.get(key);
-    if (!pairs) out.set(key, (pairs = []));
-    pairs.push(String(g.index), g.groupId);
+    const bucket = Math.floor(g.index / BUCKET) * BUCKET;
+    let triples = out.get(bucket);
+    if (!triples) out.set(bucket, (triples = []));
+    triples.push(String(g.index), g.groupId, joinFiles(g.files));
   }
   return out;
+}
+
+/** A group's files as its files bucket keeps them: NUL-separated (NUL is in no file's name, checkRelative). */
+export function joinFiles(files: readonly string[]): string {
+  return files.join('\0');
+}
+
+/** A files bucket's entry read back; undefined for none. */
+export function splitFiles(entry: string | null | undefined): string[] | undefined {
+  return entry ? entry.split('\0') : undefined;
 }
 
 /** What the run's aggregates hold. */

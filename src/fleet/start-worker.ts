@@ -17,9 +17,9 @@ import { createGroupPool } from '../pool/group-pool.js';
 import { redisMode, type RedisMode } from '../config/redis-rules.js';
 import { checkWritePermissions } from './check-permissions.js';
 import { connectRedis, explainRedisError, networkReason, refusedAccess, serverOf, whereOf, type RedisClient } from './connect-redis.js';
-import { RESERVED_QUEUE_NAMES, workerId } from './fleet-keys.js';
+import { RESERVED_QUEUE_NAMES, runKeys, workerId } from './fleet-keys.js';
 import { startHeartbeat, type Heartbeat, type JobInHand, type WorkerBeat } from './heartbeat.js';
-import { idsOf } from './job-document.js';
+import { backoffDelay, idsOf, RUN_BACKOFF } from './job-document.js';
 import { RunStore } from './run-store.js';
 import { resolveRoots } from './map-root.js';
 import { makeProcessor, type FitJobReturn, type JobReturn } from './process-job.js';
@@ -149,7 +149,7 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
   // (three parameters: BullMQ then hands the handler an AbortSignal, which cancelJob aborts)
   const worker = new Worker<unknown, JobReturn | FitJobReturn>(config.queue.name, async (job, token, signal) => {
     state.active++;
-    const { runId, groupId } = idsOf(job.data);
+    const { runId, groupId } = idsOf(job.data, job.id);
     const slice = (job.data as { slice?: unknown } | undefined)?.slice;
     const key = job.id ?? '';
     inHand.set(key, {
@@ -186,6 +186,8 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     maxStalledCount: 1,
     removeOnComplete: { count: config.queue.keepCompleted },
     removeOnFail: { count: config.queue.keepFailed },
+    // bnviz's jobs back off exponentially from their run's delay (job-document.ts, RUN_BACKOFF)
+    settings: { backoffStrategy: runBackoff(redis, prefix) },
   });
   // A worker that hands back job after job and serves none (its roots or output folder wrong) stops taking
   // jobs for a while, doubling each time, so the jobs go to workers that can serve them.
@@ -274,14 +276,14 @@ export async function startWorker(config: Readonly<BnvizConfig>, events: WorkerE
     if (!job || err.name === 'DelayedError') return;
     const retry = err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1);
     if (retry) {
-      const { runId } = idsOf(job.data);
+      const { runId } = idsOf(job.data, job.id);
       if (runId) new RunStore(redis, prefix, runId).countAttempt('reattempted').catch(() => {}); // advisory
     } else {
       state.processed++;
       state.failed++;
       beatNow();
     }
-    events.job?.({ jobId: job.id ?? '', groupId: (job.data as { groupId?: string } | undefined)?.groupId, status: 'failed', error: err.message, retry });
+    events.job?.({ jobId: job.id ?? '', groupId: idsOf(job.data, job.id).groupId, status: 'failed', error: err.message, retry });
   });
 
   // Jobs ended outside the handler (stalled out, removed by hand) are counted here.
@@ -493,4 +495,19 @@ function reasonOf(err: Error): string {
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection lost';
   if (code === 'ETIMEDOUT') return 'timed out';
   return messageOf(err).split('\n')[0];
+}
+
+/**
+ * BullMQ's backoff strategy for the type bnviz gives its jobs (RUN_BACKOFF):
+ * exponential from the delay the run's meta keeps (one read a failed
+ * attempt). Any other type is not bnviz's: the job fails, as BullMQ fails a
+ * job with an unknown type.
+ */
+function runBackoff(redis: RedisClient, prefix: string): (attemptsMade: number, type?: string, err?: Error, job?: { data: unknown; id?: string }) => Promise<number> {
+  return async (attemptsMade, type, _err, job) => {
+    if (type !== RUN_BACKOFF) throw new Error(`unknown backoff type ${JSON.stringify(type)} (bnviz's jobs back off by '${RUN_BACKOFF}')`);
+    const { runId } = idsOf(job?.data, job?.id);
+    const jobOptions = runId ? await redis.hget(runKeys(prefix, runId).meta, 'jobOptions') : null;
+    return backoffDelay(attemptsMade, jobOptions);
+  };
 }

@@ -3,10 +3,13 @@
   run's aggregates up to date with it, so no read ever walks the run's groups.
   A group counted failed that later ends done or skipped (a retry) moves to
   that count, loses its failure and reopens the run; a failed group failing
-  again keeps its latest reason; anything else counted before changes nothing.
+  again keeps its latest reason (and its files, when the new one knows
+  none); anything else counted before changes nothing.
+  The group's files, kept while it waited, are let go (the log and a
+  failure keep them).
 
   KEYS: 1 meta, 2 state, 3 the group's id bucket, 4 failures, 5 failedAt, 6 agg,
-        7 rate:1, 8 rate:60, 9 rate:3600, 10 timings, 11 log, 12 unseen
+        7 rate:1, 8 rate:60, 9 rate:3600, 10 timings, 11 log, 12 unseen, 13 the group's files bucket
   ARGV: 1 groupId, 2 index, 3 done|skipped|failed, 4 failure JSON (failed) or '',
         5 timings JSON or '', 6 largest unseen share or '', 7 now (ms),
         8 the stage histogram's bounds in seconds (comma-separated),
@@ -25,11 +28,24 @@ local function counts(effect)
 end
 
 if redis.call('HGET', KEYS[3], ARGV[2]) ~= id then return counts(-1) end
+redis.call('HDEL', KEYS[13], ARGV[2])
 local code = 'f'
 if status == 'done' then code = 'd' elseif status == 'skipped' then code = 's' end
 local was = redis.call('GETRANGE', KEYS[2], index, index)
 if was == 'd' or was == 's' or (was == 'f' and code == 'f') then
-  if was == 'f' then redis.call('HSET', KEYS[4], id, ARGV[4]) end
+  if was == 'f' then
+    local failure = ARGV[4]
+    -- counted again with no files (they were let go when it was first counted): the files it was counted with stay
+    local ok, new = pcall(cjson.decode, failure)
+    if ok and type(new) == 'table' and (type(new.files) ~= 'table' or #new.files == 0) then
+      local okOld, old = pcall(cjson.decode, redis.call('HGET', KEYS[4], id) or '')
+      if okOld and type(old) == 'table' and type(old.files) == 'table' and #old.files > 0 then
+        new.files = old.files
+        failure = cjson.encode(new)
+      end
+    end
+    redis.call('HSET', KEYS[4], id, failure)
+  end
   return counts(0)
 end
 
