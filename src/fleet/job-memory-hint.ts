@@ -14,9 +14,13 @@ import { makeJobDocument } from './job-document.js';
 /** Jobs below this many: a few tens of MB at most, not worth a line. */
 export const HINT_JOBS = 100_000;
 
-/** Bytes a waiting group costs, measured by bench:scale at 430,000 groups: its job kept compact (a listpack), and as a hash table. */
-const LISTPACK_BYTES = 598;
-const TABLE_BYTES = 910;
+/**
+ * Bytes a waiting group of a run id of 42 characters costs, its job kept as
+ * a hash table, and compact (a listpack; hash-max-listpack-value 256):
+ * measured with `bnviz enqueue` of 100,000 groups of three example names.
+ */
+const TABLE_BYTES = 958;
+const LISTPACK_BYTES = 614;
 
 /**
  * One line when the `jobs` waiting jobs of run `runId` (of `groups` groups
