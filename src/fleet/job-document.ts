@@ -5,7 +5,7 @@
  * run's, kept in its records (run-store.ts; the files until the group is
  * counted), not in every job. So every field of a waiting job's hash stays
  * under Redis' default `hash-max-listpack-value` (64 bytes) and Redis keeps
- * it compact: a waiting group costs Redis about 600 bytes. Version 2, which
+ * it compact: a waiting group costs Redis 450-610 bytes. Version 2, which
  * named the group's id and files in the job, is still served (jobs enqueued
  * by an earlier bnviz). Anyone who can write to the queue can send one, so a
  * worker trusts nothing in it until `parseJobDocument` has checked every key,
