@@ -10,7 +10,7 @@ import { readRun, RunStore } from '../src/fleet/run-store.js';
 import { startWorker, type WorkerEvents } from '../src/fleet/start-worker.js';
 import { writePng } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
-import { redisScope, type RedisScope } from './helpers/redis.js';
+import { redisScope, until, type RedisScope } from './helpers/redis.js';
 
 async function dataset(n: number): Promise<string> {
   const dir = tempDir();
@@ -229,4 +229,29 @@ test('a failed group\'s job retried by BullMQ itself (as Bull Board does) takes 
   await jobs.next('the retried job done', (e) => e.status === 'done');
   t.like(await store.read(), { done: 1, failed: 0, attempts: { retried: 1 } });
   t.true(existsSync(join(out, enq.runId, 'groups', groupId)), 'the group drawn');
+});
+
+test('a job whose backoff type is not bnviz\'s is not retried: it fails after its first failed attempt, and the worker goes on', async (t) => {
+  const s = await redisScope();
+  t.teardown(() => s.cleanup());
+  const dir = await dataset(3);
+  const out = tempDir();
+  const config = configOf(s, { out, roots: dir });
+  const enq = await enqueueDataset(dir, config, { redis: s.redis });
+  const groupId = (await new RunStore(s.redis, s.prefix, enq.runId).groupAt(0))!;
+  const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
+  t.teardown(() => queue.close());
+  await queue.drain();
+  await queue.add('group', makeJobDocument(enq.runId, 0), { jobId: jobIdOf(enq.runId, groupId), attempts: 3, backoff: { type: 'weird' }, priority: 1 });
+  // where the group folders go, a file: the attempt fails as a transient failure would
+  mkdirSync(join(out, enq.runId), { recursive: true });
+  writeFileSync(join(out, enq.runId, 'groups'), 'in the way');
+  const errors: Error[] = [];
+  const jobs = jobEvents();
+  const worker = await startWorker(config, { ...jobs.events, error: (err) => errors.push(err) });
+  t.teardown(() => worker.close());
+  await jobs.next('the job to fail', (e) => e.status === 'failed');
+  await until('the job stored as failed', async () => (await queue.getJobState(jobIdOf(enq.runId, groupId))) === 'failed', { seen: () => queue.getJobState(jobIdOf(enq.runId, groupId)) });
+  t.is((await queue.getJob(jobIdOf(enq.runId, groupId)))?.attemptsMade, 1, 'not retried');
+  t.deepEqual(errors.map((e) => e.message), []);
 });

@@ -500,14 +500,14 @@ function reasonOf(err: Error): string {
 /**
  * BullMQ's backoff strategy for the type bnviz gives its jobs (RUN_BACKOFF):
  * exponential from the delay the run's meta keeps (one read a failed
- * attempt). Any other type is not bnviz's: the job fails, as BullMQ fails a
- * job with an unknown type.
+ * attempt; the default delay when Redis does not answer it). Any other type
+ * is not bnviz's: -1, which BullMQ takes as "not retried", so the job fails.
  */
 function runBackoff(redis: RedisClient, prefix: string): (attemptsMade: number, type?: string, err?: Error, job?: { data: unknown; id?: string }) => Promise<number> {
   return async (attemptsMade, type, _err, job) => {
-    if (type !== RUN_BACKOFF) throw new Error(`unknown backoff type ${JSON.stringify(type)} (bnviz's jobs back off by '${RUN_BACKOFF}')`);
+    if (type !== RUN_BACKOFF) return -1;
     const { runId } = idsOf(job?.data, job?.id);
-    const jobOptions = runId ? await redis.hget(runKeys(prefix, runId).meta, 'jobOptions') : null;
+    const jobOptions = runId ? await redis.hget(runKeys(prefix, runId).meta, 'jobOptions').catch(() => null) : null;
     return backoffDelay(attemptsMade, jobOptions);
   };
 }
