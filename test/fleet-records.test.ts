@@ -178,15 +178,27 @@ function jobEvents() {
   };
 }
 
-test('a job whose group was counted already (its worker died between counting it and ending the job) ends skipped without redoing it, and its run\'s records are written', async (t) => {
+/** A run of one group of three images, enqueued: its scope, folders, config, records and group id. */
+async function oneGroupRun(t: import('ava').ExecutionContext, extra: Record<string, unknown> = {}) {
   const s = await redisScope();
   t.teardown(() => s.cleanup());
   const dir = await dataset(3);
   const out = tempDir();
-  const config = configOf(s, { out, roots: dir });
-  const enq = await enqueueDataset(dir, config, { redis: s.redis });
-  const store = new RunStore(s.redis, s.prefix, enq.runId);
-  const groupId = (await store.groupAt(0))!;
+  const config = configOf(s, { out, roots: dir, ...extra });
+  const { runId } = await enqueueDataset(dir, config, { redis: s.redis });
+  const store = new RunStore(s.redis, s.prefix, runId);
+  return { s, out, config, runId, store, groupId: (await store.groupAt(0))! };
+}
+
+/** Where the run's group folders go, a file: every write of a group fails, as a transient failure would, until it is removed. */
+function blockGroupFolders(out: string, runId: string): string {
+  mkdirSync(join(out, runId), { recursive: true });
+  writeFileSync(join(out, runId, 'groups'), 'in the way');
+  return join(out, runId, 'groups');
+}
+
+test('a job whose group was counted already (its worker died between counting it and ending the job) ends skipped without redoing it, and its run\'s records are written', async (t) => {
+  const { s, out, config, runId, store, groupId } = await oneGroupRun(t);
   // what that worker left: the group counted (its files let go), its job still in the queue
   const files = (await store.filesAt(0))!;
   t.like(await store.record({ groupId, index: 0, status: 'done', files, maxUnseen: 0.1 }), { effect: 'added', done: 1, total: 1 });
@@ -194,25 +206,17 @@ test('a job whose group was counted already (its worker died between counting it
   const jobs = jobEvents();
   const worker = await startWorker(config, jobs.events);
   t.teardown(() => worker.close());
-  const ended = await jobs.next('the group\'s job to end', (e) => e.jobId === jobIdOf(enq.runId, groupId));
+  const ended = await jobs.next('the group\'s job to end', (e) => e.jobId === jobIdOf(runId, groupId));
   t.like(ended, { status: 'skipped' });
-  t.like(await readRun(s.redis, s.prefix, enq.runId), { total: 1, done: 1, skipped: 0, failed: 0, status: 'finished' });
-  t.true(existsSync(join(out, enq.runId, 'run.json')), 'the run\'s records written');
-  t.false(existsSync(join(out, enq.runId, 'groups', groupId)), 'the group not redone');
+  t.like(await readRun(s.redis, s.prefix, runId), { total: 1, done: 1, skipped: 0, failed: 0, status: 'finished' });
+  t.true(existsSync(join(out, runId, 'run.json')), 'the run\'s records written');
+  t.false(existsSync(join(out, runId, 'groups', groupId)), 'the group not redone');
 });
 
 test('a failed group\'s job retried by BullMQ itself (as Bull Board does) takes its files from the group\'s failure, and the group moves to done', async (t) => {
-  const s = await redisScope();
-  t.teardown(() => s.cleanup());
-  const dir = await dataset(3);
-  const out = tempDir();
-  const config = configOf(s, { out, roots: dir, 'queue.attempts': 1 });
-  const enq = await enqueueDataset(dir, config, { redis: s.redis });
-  const store = new RunStore(s.redis, s.prefix, enq.runId);
-  const groupId = (await store.groupAt(0))!;
-  // where the group folders go, a file: its one attempt fails
-  mkdirSync(join(out, enq.runId), { recursive: true });
-  writeFileSync(join(out, enq.runId, 'groups'), 'in the way');
+  const { s, out, config, runId, store, groupId } = await oneGroupRun(t, { 'queue.attempts': 1 });
+  // its one attempt fails
+  const blocker = blockGroupFolders(out, runId);
   const jobs = jobEvents();
   const worker = await startWorker(config, jobs.events);
   t.teardown(() => worker.close());
@@ -221,37 +225,29 @@ test('a failed group\'s job retried by BullMQ itself (as Bull Board does) takes 
   t.is(await store.filesAt(0), undefined, 'counted failed: its files are its failure\'s');
   const [failure] = (await store.failuresPage()).failures;
   t.is(failure?.files.length, 3);
-  rmSync(join(out, enq.runId, 'groups'));
+  rmSync(blocker);
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   const [job] = await queue.getFailed();
   await job!.retry('failed');
   await jobs.next('the retried job done', (e) => e.status === 'done');
   t.like(await store.read(), { done: 1, failed: 0, attempts: { retried: 1 } });
-  t.true(existsSync(join(out, enq.runId, 'groups', groupId)), 'the group drawn');
+  t.true(existsSync(join(out, runId, 'groups', groupId)), 'the group drawn');
 });
 
 test('a job whose backoff type is not bnviz\'s is not retried: it fails after its first failed attempt, and the worker goes on', async (t) => {
-  const s = await redisScope();
-  t.teardown(() => s.cleanup());
-  const dir = await dataset(3);
-  const out = tempDir();
-  const config = configOf(s, { out, roots: dir });
-  const enq = await enqueueDataset(dir, config, { redis: s.redis });
-  const groupId = (await new RunStore(s.redis, s.prefix, enq.runId).groupAt(0))!;
+  const { s, out, config, runId, groupId } = await oneGroupRun(t);
   const queue = new Queue(s.queue, { connection: s.redis, prefix: s.prefix });
   t.teardown(() => queue.close());
   await queue.drain();
-  await queue.add('group', makeJobDocument(enq.runId, 0), { jobId: jobIdOf(enq.runId, groupId), attempts: 3, backoff: { type: 'weird' }, priority: 1 });
-  // where the group folders go, a file: the attempt fails as a transient failure would
-  mkdirSync(join(out, enq.runId), { recursive: true });
-  writeFileSync(join(out, enq.runId, 'groups'), 'in the way');
+  await queue.add('group', makeJobDocument(runId, 0), { jobId: jobIdOf(runId, groupId), attempts: 3, backoff: { type: 'weird' }, priority: 1 });
+  blockGroupFolders(out, runId);
   const errors: Error[] = [];
   const jobs = jobEvents();
   const worker = await startWorker(config, { ...jobs.events, error: (err) => errors.push(err) });
   t.teardown(() => worker.close());
   await jobs.next('the job to fail', (e) => e.status === 'failed');
-  await until('the job stored as failed', async () => (await queue.getJobState(jobIdOf(enq.runId, groupId))) === 'failed', { seen: () => queue.getJobState(jobIdOf(enq.runId, groupId)) });
-  t.is((await queue.getJob(jobIdOf(enq.runId, groupId)))?.attemptsMade, 1, 'not retried');
+  await until('the job stored as failed', async () => (await queue.getJobState(jobIdOf(runId, groupId))) === 'failed', { seen: () => queue.getJobState(jobIdOf(runId, groupId)) });
+  t.is((await queue.getJob(jobIdOf(runId, groupId)))?.attemptsMade, 1, 'not retried');
   t.deepEqual(errors.map((e) => e.message), []);
 });

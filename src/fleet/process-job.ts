@@ -225,10 +225,10 @@ async function processGroupJob(ctx: JobContext, job: Job, token: string | undefi
  * does not own), with its files (the job's own, version 2, or those the run
  * keeps); undefined when the job names no group of its own.
  */
-async function ownGroup(ctx: JobContext, job: Job, known?: { files?: string[] }): Promise<{ runId: string; groupId: string; index: number; files: string[] } | undefined> {
+async function ownGroup(ctx: JobContext, job: Job, known?: string[]): Promise<{ runId: string; groupId: string; index: number; files: string[] } | undefined> {
   const { runId, groupId, index, files } = idsOf(job.data, job.id);
   if (!runId || !groupId || index === undefined || job.id !== jobIdOf(runId, groupId)) return undefined;
-  const kept = known?.files ?? files ?? (await new RunStore(ctx.redis, ctx.prefix, runId).filesAt(index));
+  const kept = known ?? files ?? (await new RunStore(ctx.redis, ctx.prefix, runId).filesAt(index));
   return { runId, groupId, index, files: kept ?? [] };
 }
 
@@ -369,7 +369,7 @@ async function checkJob(ctx: JobContext, job: Job): Promise<CheckedJob> {
     return { counted: false, group, root, options: settings.options, seed: settings.seed, draw: settings.draw, drawNow, started: startedAt !== null && pausedAt === null };
   } catch (err) {
     if (!isBnvizError(err, 'InputError')) throw err;
-    const own = await ownGroup(ctx, job, { files });
+    const own = await ownGroup(ctx, job, files);
     if (own) await count(ctx, own.runId, { ...own, status: 'failed', error: groupErrorOf(err) });
     throw new UnrecoverableError(messageOf(err));
   }
