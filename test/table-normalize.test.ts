@@ -15,6 +15,7 @@ import { decodeImage } from '../src/decode/decode-image.js';
 import { FITS, type NormOptions, type NormStats, type RgbImage } from '../src/types.js';
 import { gradient } from './helpers/make-images.js';
 import { tempDir } from './helpers/paths.js';
+import { requireCjs } from '../src/util/require-cjs.js';
 import { pixelMoments64, tensorBatchNorm, tensorNormalize, type FloatImage } from './helpers/tensor-normalize.js';
 
 const SIZE = 48;
@@ -130,4 +131,24 @@ test('countLevels counts each channel\'s levels over the image\'s own pixels', (
   const deep = countLevels({ width: 1, height: 1, codes: Uint16Array.of(65535, 0, 300) });
   t.is(deep.counts.length, 65536 * 3);
   t.deepEqual([deep.counts[65535 * 3], deep.counts[1], deep.counts[300 * 3 + 2]], [1, 1, 1]);
+});
+
+test('countLevels on 8- and 16-bit images of an odd number of pixels: the same counts as one plain pass', (t) => {
+  for (const [codes, levels] of [[Uint8Array.from(noise(37, 29, 3, 5)), 256], [Uint16Array.from(noise(37, 29, 3, 9), (v, i) => v * 257 + (i % 7)), 65536]] as const) {
+    const plain = new Uint32Array(levels * 3);
+    for (let i = 0; i < codes.length; i++) plain[codes[i]! * 3 + (i % 3)]!++;
+    const got = countLevels({ width: 37, height: 29, codes });
+    t.is(got.n, 37 * 29);
+    t.true(got.counts.every((v, i) => v === plain[i]), `${levels} levels`);
+  }
+});
+
+test.serial('normalize leaves no tensor behind, for 16-bit images too (serial: no other test makes tensors meanwhile)', async (t) => {
+  const tf = requireCjs('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
+  const images = await Promise.all((await files).map((f) => decodeImage(f, { size: SIZE, fit: 'cover', background: '#204060' })));
+  for (const [, options] of METHODS) {
+    const before = tf.memory().numTensors;
+    await normalize(images, { ...BASE, ...options });
+    t.is(tf.memory().numTensors, before);
+  }
 });

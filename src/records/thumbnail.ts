@@ -57,7 +57,9 @@ export async function makeThumbnail(figure: Buffer | RgbaPixels): Promise<Buffer
     pixels = figure;
   }
   const small = halvedTo(pixels, TRIES[0][0]);
-  const input = () => sharp(small.data, { raw: { width: small.width, height: small.height, channels: 4 } });
+  // opaque: as three channels, so that neither the resize nor libwebp (which
+  // otherwise codes an alpha plane of 255s) spends anything on alpha
+  const input = () => sharp(small.data, { raw: { width: small.width, height: small.height, channels: 4 } }).removeAlpha();
   let out = Buffer.alloc(0);
   for (const [width, quality] of TRIES) {
     out = await input().resize({ width, withoutEnlargement: true }).webp({ quality, effort: WEBP_EFFORT }).toBuffer();
