@@ -19,12 +19,16 @@ import { encodePng } from '../src/figure/encode-png.js';
 import { buildFigure, DEFAULT_FIGURE_OPTIONS, drawFigures, type DrawFiguresOptions, type FigureInput, type FigureKind, type FigureOptions, type FigureSpec } from '../src/figure/index.js';
 import { renderRgba } from '../src/figure/render-rgba.js';
 import type { GroupArrays, ValueStats } from '../src/types.js';
+import { halvedFrom, makeThumbnail, THUMBNAIL_WIDTH } from '../src/records/thumbnail.js';
+import type { Canvas } from '@napi-rs/canvas';
 
 const EXAMPLES = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 const KINDS: FigureKind[] = ['overview', 'panels', 'compare'];
 
 export interface FigureBench {
   medianMs: { layout: number; draw: number; encode: number; total: number };
+  /** The overview's thumbnail as a group makes it (halved from the figure's canvas, resampled, WebP): wall and CPU ms (benchOverview only). */
+  thumbnail?: { medianMs: number; medianCpuMs: number };
   /** CPU time of the process (all its threads) over each stage: what a busy machine's waiting does not inflate. */
   medianCpuMs: { layout: number; draw: number; encode: number; total: number };
   pngBytes: number;
@@ -151,8 +155,23 @@ async function benchAllFigures(builds: FigureStages[], input: FigureInput, runs:
 
 /** Times `runs` overview figures (after `warmup` untimed ones) in this thread. */
 export async function benchOverview(runs = 21, warmup = 3): Promise<FigureBench> {
-  const [result] = await benchKind([THIS_BUILD], 'overview', await exampleGroup(), DEFAULT_FIGURE_OPTIONS, runs, warmup);
-  return result!;
+  const input = await exampleGroup();
+  const [result] = await benchKind([THIS_BUILD], 'overview', input, DEFAULT_FIGURE_OPTIONS, runs, warmup);
+  return { ...result!, thumbnail: await benchThumbnail(input, runs, warmup) };
+}
+
+/** The overview's thumbnail, made as processGroup makes it from the figure's canvas as drawn: median wall and CPU ms. */
+async function benchThumbnail(input: FigureInput, runs: number, warmup: number): Promise<{ medianMs: number; medianCpuMs: number }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (const [i, group] of distinctGroups(input, warmup + runs).entries()) {
+    let canvas: Canvas | undefined;
+    renderRgba(buildFigure('overview', group, DEFAULT_FIGURE_OPTIONS), group.arrays, DEFAULT_FIGURE_OPTIONS, (drawn) => (canvas = drawn));
+    const w0 = performance.now(), c0 = cpuMs();
+    await makeThumbnail(halvedFrom(canvas!, THUMBNAIL_WIDTH));
+    if (i >= warmup) wall.push(performance.now() - w0), cpu.push(cpuMs() - c0);
+  }
+  return { medianMs: round(median(wall)), medianCpuMs: round(median(cpu)) };
 }
 
 /** The PNG's pixels as RGBA, decoded by sharp (libspng), not by the encoder that wrote it. */

@@ -5,7 +5,7 @@
  *   compute  decode, count levels, normalize, statistics, densities per group of three
  *            256x256 images, in one thread (UV_THREADPOOL_SIZE=1, sharp
  *            concurrency 1)
- *   figure   lay out, draw and encode the overview PNG
+ *   figure   lay out, draw and encode the overview PNG, and make its thumbnail
  *   run      `bnviz run` on BENCH_GROUPS (120) generated JPEG groups for the
  *            overview alone, half as many for the three default figures, on 1 and 2
  *            threads, BENCH_ROUNDS (3) rounds taken in turn: median groups/s,
@@ -200,6 +200,7 @@ async function main() {
   console.log(`\noverview figure, one core, median of ${figure.runs}:`);
   for (const k of ['layout', 'draw', 'encode', 'total']) console.log(`  ${k.padEnd(11)} ${ms(figure.medianMs[k])}`);
   console.log(`  PNG size    ${(figure.pngBytes / 1024).toFixed(0)} KiB`);
+  if (figure.thumbnail) console.log(`  thumbnail   ${ms(figure.thumbnail.medianMs)} (${ms(figure.thumbnail.medianCpuMs)} of CPU, all threads)`);
   if (BASE) {
     // the same sections of the other build, run just after: before, after, after / before
     const base = oneCoreOf(BASE);
@@ -209,6 +210,8 @@ async function main() {
     for (const k of ['decode', 'count', 'normalize', 'statistics', 'densities', 'total']) row(k, base.compute.jpg[k], compute.jpg[k]);
     console.log(`  ${'overview'.padEnd(11)}`);
     for (const k of ['layout', 'draw', 'encode', 'total']) row(k, base.figure.medianMs[k], figure.medianMs[k]);
+    // a build whose bench does not time the thumbnail prints '-'
+    row('thumbnail', base.figure.thumbnail?.medianMs, figure.thumbnail?.medianMs);
   }
 
   const groups = Number(process.env.BENCH_GROUPS ?? 120);
