@@ -17,7 +17,7 @@ function majorCollections(nodeArgs: string[] = []): number {
   return result.major;
 }
 
-test('a thread made after the pool keeps 48 MB without a full collection; with the user\'s own small size it needs several', (t) => {
+test('a thread made after the pool keeps 48 MB without a full collection; with the user\'s own small size it needs at least one', (t) => {
   const sized = majorCollections();
   const small = majorCollections(['--initial-old-space-size=4']);
   t.log(`full collections: ${sized} with the pool's size, ${small} with --initial-old-space-size=4`);
