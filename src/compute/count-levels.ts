@@ -24,39 +24,17 @@ export interface LevelCounts {
  */
 export function countLevels(image: RgbImage): LevelCounts {
   const { codes, mask } = image;
-  const slots = levelCount(codes) * 3;
-  const counts = new Uint32Array(slots);
+  const counts = new Uint32Array(levelCount(codes) * 3);
   if (mask) return { counts, n: countMasked(codes, mask, counts) };
-  const n = codes.length;
-  if (slots > 256 * 3) {
-    for (let i = 0; i < n; i += 3) {
-      counts[codes[i]! * 3]!++;
-      counts[codes[i + 1]! * 3 + 1]!++;
-      counts[codes[i + 2]! * 3 + 2]!++;
-    }
-    return { counts, n: n / 3 };
+  // one pass over the pixels, three increments each (three 256 x 256 photos:
+  // 0.56 ms, against 0.89 with a pass a channel; two tables for even and odd
+  // pixels, to break the waits between increments of one level, gained nothing)
+  for (let i = 0; i < codes.length; i += 3) {
+    counts[codes[i]! * 3]!++;
+    counts[codes[i + 1]! * 3 + 1]!++;
+    counts[codes[i + 2]! * 3 + 2]!++;
   }
-  // 8-bit: neighbouring pixels often share a level, and each increment then
-  // waits for the one before; two tables, for even and odd pixels, summed at
-  // the end, halve those waits (three 256 x 256 photos: 0.43 ms, against 0.57
-  // with one table and 0.89 with a pass over the pixels a channel)
-  const both = new Uint32Array(slots * 2);
-  let i = 0;
-  for (; i + 5 < n; i += 6) {
-    both[codes[i]! * 3]!++;
-    both[codes[i + 1]! * 3 + 1]!++;
-    both[codes[i + 2]! * 3 + 2]!++;
-    both[slots + codes[i + 3]! * 3]!++;
-    both[slots + codes[i + 4]! * 3 + 1]!++;
-    both[slots + codes[i + 5]! * 3 + 2]!++;
-  }
-  for (; i < n; i += 3) {
-    both[codes[i]! * 3]!++;
-    both[codes[i + 1]! * 3 + 1]!++;
-    both[codes[i + 2]! * 3 + 2]!++;
-  }
-  for (let k = 0; k < slots; ++k) counts[k] = both[k]! + both[slots + k]!;
-  return { counts, n: n / 3 };
+  return { counts, n: codes.length / 3 };
 }
 
 /**
