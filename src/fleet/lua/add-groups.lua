@@ -11,20 +11,20 @@
   ARGV: index, groupId, files (NUL-separated; '' keeps none), index, groupId, files, ...
   Returns {added, -1, ''}, or {0, index, id there} for the first conflict.
 ]]
-local indexes = {}
-for i = 1, #ARGV, 3 do indexes[#indexes + 1] = ARGV[i] end
+-- the indexes given, and their range: the state bytes read below, in one GETRANGE
+local indexes, lo, hi = {}, nil, nil
+for i = 1, #ARGV, 3 do
+  indexes[#indexes + 1] = ARGV[i]
+  local index = tonumber(ARGV[i])
+  if not lo or index < lo then lo = index end
+  if not hi or index > hi then hi = index end
+end
 local there = redis.call('HMGET', KEYS[2], unpack(indexes))
 for j = 1, #indexes do
   local id = there[j]
   if id and id ~= ARGV[3 * j - 1] then return {0, tonumber(indexes[j]), id} end
 end
--- the state bytes of the bucket's indexes given, for the groups registered before (a group registered now is not counted)
-local lo, hi
-for j = 1, #indexes do
-  local index = tonumber(indexes[j])
-  if not lo or index < lo then lo = index end
-  if not hi or index > hi then hi = index end
-end
+-- the state bytes of the groups registered before (a group registered now is not counted)
 local states = redis.call('GETRANGE', KEYS[4], lo, hi)
 local ids, files = {}, {}
 for j = 1, #indexes do
