@@ -262,7 +262,8 @@ async function main() {
   if (process.env.BENCH_MEMORY !== '0') {
     const data2000 = await benchDataset(join(WORK, 'data-2000'), 2000, 'jpg');
     memory = benchRun(data2000, 2, 'overview', 'big');
-    console.log(`\nbnviz run, 2,000 groups, overview, 2 threads: ${memory.groupsPerSecond.toFixed(1)} groups/s, peak RSS ${memory.peakRssMB.toFixed(0)} MB`);
+    // start-up (about 1.5 s of CPU: the threads' modules, tfjs' wasm, the first groups' compilation) spread over 2,000 groups, not 120
+    console.log(`\nbnviz run, 2,000 groups, overview, 2 threads: ${memory.groupsPerSecond.toFixed(1)} groups/s, ${ms(memory.cpuMsPerGroup)} of CPU a group, peak RSS ${memory.peakRssMB.toFixed(0)} MB`);
   }
 
   if (process.env.BENCH_FIT !== '0') {
@@ -309,6 +310,8 @@ async function main() {
   console.log(`  overview CPU a group     ${ms(get('overview', 2).cpuMsPerGroup)}, 2 threads, all threads counted (<= 55 ms: ${mark(get('overview', 2).cpuMsPerGroup <= 55)})`);
   if (pinned) console.log(`  overview, 1 -> 2 cores   ${(get('overview', 2).groupsPerSecond / pinned.groupsPerSecond).toFixed(2)}x (>= 1.7: ${mark(get('overview', 2).groupsPerSecond / pinned.groupsPerSecond >= 1.7)})`);
   if (memory) console.log(`  peak RSS, 2,000 groups   ${memory.peakRssMB.toFixed(0)} MB (< 600: ${mark(memory.peakRssMB < 600)})`);
+  // not a target: the same measures where start-up no longer counts (the write-up's stack is timed without its imports)
+  if (memory) console.log(`  (at 2,000 groups, not a target: the overview ${memory.groupsPerSecond.toFixed(1)} groups/s${ratios ? `, ${(memory.groupsPerSecond * Math.min(...pyTimes)).toFixed(0)}x the write-up` : ''}, ${ms(memory.cpuMsPerGroup)} of CPU a group)`);
   if (enqueue !== undefined) console.log(`  enqueue                  ${enqueue.toFixed(0)} jobs/s (>= 20,000: ${mark(enqueue >= 20_000)})`);
   console.log(`  not drawn, 2 threads     ${get('none', 2).groupsPerSecond.toFixed(1)} groups/s (>= 100: ${mark(get('none', 2).groupsPerSecond >= 100)})`);
   if (counted) console.log(`  not drawn, fleet         ${counted.countedFleetPerSecond!.toFixed(1)} groups/s, ${(counted.ratioCounted! * 100).toFixed(0)}% of bnviz run's ${counted.countedRunPerSecond!.toFixed(1)} (within 15%: ${mark(counted.ratioCounted! >= 0.85)})`);
